@@ -1,0 +1,247 @@
+/**
+ * FsBlobStore: the blob store on a local or shared POSIX filesystem.
+ *
+ * Layout under `root`:
+ *   <root>/<aa>/<bb>/<blobId>       committed blobs; aa/bb are the first two byte-pairs of the hex id, so no
+ *                                   directory holds more than ~1/65536 of the blobs
+ *   <root>/tmp/<blobId>.<random>    writes in progress (or left behind by a crash)
+ *
+ * Durability protocol of `write` (see blob/store.ts): data → temp file, fdatasync, beforeCommit, rename
+ * into place, fsync the destination directory. Fan-out directories are created lazily and their parent is
+ * fsynced before any blob is renamed into them, so a committed blob's path survives a power cut.
+ *
+ * Performance matters here (64 MiB PUT/GET): chunks are written as they arrive, without copying or
+ * accumulating; reads use a 1 MiB highWaterMark so a GET does few, large reads.
+ */
+import { randomBytes } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { mkdir, open, readdir, rename, stat, unlink, type FileHandle } from 'node:fs/promises';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { newId } from '../../lib/ids.js';
+import type { BlobInfo, BlobStore, BlobWriteOptions, BlobWriteResult } from '../store.js';
+
+/** Blob ids this store issues (and the only names it accepts, so a bad id can never escape `root`). */
+const BLOB_ID = /^[0-9a-f]{32}$/;
+const FAN_OUT = /^[0-9a-f]{2}$/;
+const TMP_DIR = 'tmp';
+const READ_HIGH_WATER_MARK = 1024 * 1024;
+
+export class FsBlobStore implements BlobStore {
+  readonly root: string;
+  private readonly tmpDir: string;
+  /**
+   * Fan-out directories known to exist *durably* ("aa" and "aa/bb"), as promises so concurrent first
+   * writes into a new directory all wait for the same mkdir + parent fsync instead of racing past it.
+   */
+  private readonly dirs = new Map<string, Promise<void>>();
+  private closed = false;
+
+  private constructor(root: string) {
+    this.root = root;
+    this.tmpDir = join(root, TMP_DIR);
+  }
+
+  /** Opens (creating if needed) a blob store rooted at `root`. */
+  static async open(root: string): Promise<FsBlobStore> {
+    await mkdir(join(root, TMP_DIR), { recursive: true });
+    await fsyncDir(root);
+    return new FsBlobStore(root);
+  }
+
+  async write(source: Readable | AsyncIterable<Uint8Array>, options: BlobWriteOptions = {}): Promise<BlobWriteResult> {
+    if (this.closed) throw new Error('FsBlobStore is closed');
+    const blobId = newId();
+    const tmpPath = join(this.tmpDir, `${blobId}.${randomBytes(4).toString('hex')}`);
+    const { iterable, detach } = sourceIterable(source);
+    let fh: FileHandle | undefined;
+    let size = 0;
+    try {
+      // Start creating the fan-out directories while the body streams in; awaited before the rename.
+      const dirReady = this.ensureDirs(blobId);
+      dirReady.catch(() => {}); // observed below; avoid an unhandled rejection if the body fails first
+      fh = await open(tmpPath, 'wx', 0o644);
+      for await (const chunk of iterable) {
+        const buf = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
+        await writeFully(fh, buf);
+        size += buf.byteLength;
+      }
+      await fh.datasync();
+      // Close before the rename so no descriptor outlives a failed beforeCommit or rename.
+      const handle = fh;
+      fh = undefined;
+      await handle.close();
+      if (options.beforeCommit) await options.beforeCommit();
+      await dirReady;
+      const dir = this.dirOf(blobId);
+      await rename(tmpPath, join(dir, blobId));
+      await fsyncDir(dir);
+      return { blobId, size };
+    } catch (err) {
+      if (fh) await fh.close().catch(() => {});
+      await unlink(tmpPath).catch(() => {});
+      throw err;
+    } finally {
+      detach();
+    }
+  }
+
+  read(blobId: string, range?: { start: number; end: number }): Readable {
+    const path = this.pathOf(blobId);
+    if (range) {
+      const { start, end } = range;
+      if (!Number.isSafeInteger(start) || !Number.isSafeInteger(end) || start < 0 || end < start) {
+        throw new RangeError(`invalid blob range [${start}, ${end}]`);
+      }
+      return createReadStream(path, { start, end, highWaterMark: READ_HIGH_WATER_MARK });
+    }
+    return createReadStream(path, { highWaterMark: READ_HIGH_WATER_MARK });
+  }
+
+  async delete(blobId: string): Promise<void> {
+    try {
+      await unlink(this.pathOf(blobId));
+    } catch (err) {
+      if (!isCode(err, 'ENOENT')) throw err;
+    }
+  }
+
+  async *list(): AsyncIterable<BlobInfo> {
+    for (const aa of await readdirOrEmpty(this.root)) {
+      if (!FAN_OUT.test(aa)) continue; // skips tmp/ and anything foreign
+      for (const bb of await readdirOrEmpty(join(this.root, aa))) {
+        if (!FAN_OUT.test(bb)) continue;
+        const dir = join(this.root, aa, bb);
+        for (const name of await readdirOrEmpty(dir)) {
+          if (!BLOB_ID.test(name) || name.slice(0, 2) !== aa || name.slice(2, 4) !== bb) continue;
+          try {
+            const st = await stat(join(dir, name));
+            if (st.isFile()) yield { blobId: name, mtimeMs: st.mtimeMs };
+          } catch (err) {
+            if (!isCode(err, 'ENOENT')) throw err; // deleted while we walked: not a blob any more
+          }
+        }
+      }
+    }
+  }
+
+  async sweepTemporary(olderThanMs: number): Promise<number> {
+    const cutoff = Date.now() - olderThanMs;
+    let removed = 0;
+    for (const name of await readdirOrEmpty(this.tmpDir)) {
+      const path = join(this.tmpDir, name);
+      try {
+        const st = await stat(path);
+        // `<=` so that sweepTemporary(0) also takes files written in the current millisecond.
+        if (!st.isFile() || st.mtimeMs > cutoff) continue;
+        await unlink(path);
+        removed++;
+      } catch (err) {
+        if (!isCode(err, 'ENOENT')) throw err; // finished or cleaned up concurrently
+      }
+    }
+    return removed;
+  }
+
+  async close(): Promise<void> {
+    // No long-lived resources: every descriptor is closed by the operation that opened it.
+    this.closed = true;
+  }
+
+  private dirOf(blobId: string): string {
+    return join(this.root, blobId.slice(0, 2), blobId.slice(2, 4));
+  }
+
+  private pathOf(blobId: string): string {
+    if (!BLOB_ID.test(blobId)) throw new RangeError(`invalid blob id: ${JSON.stringify(blobId)}`);
+    return join(this.dirOf(blobId), blobId);
+  }
+
+  private ensureDirs(blobId: string): Promise<void> {
+    const aa = blobId.slice(0, 2);
+    const aabb = `${aa}/${blobId.slice(2, 4)}`;
+    const known = this.dirs.get(aabb);
+    if (known) return known;
+    let top = this.dirs.get(aa);
+    if (!top) top = this.remember(aa, mkdirDurable(join(this.root, aa), this.root));
+    return this.remember(aabb, top.then(() => mkdirDurable(join(this.root, aabb), join(this.root, aa))));
+  }
+
+  private remember(rel: string, p: Promise<void>): Promise<void> {
+    this.dirs.set(rel, p);
+    // Forget failures (EACCES, ENOSPC, …) so a later write retries instead of failing forever.
+    p.catch(() => this.dirs.delete(rel));
+    return p;
+  }
+}
+
+/**
+ * Creates `dir` and fsyncs `parent` so the new entry is durable. The parent is fsynced even when the
+ * directory already existed: on a shared filesystem another process may have created it a moment ago
+ * and not yet synced it. This happens once per directory per process, so it costs next to nothing.
+ */
+async function mkdirDurable(dir: string, parent: string): Promise<void> {
+  try {
+    await mkdir(dir);
+  } catch (err) {
+    if (!isCode(err, 'EEXIST')) throw err;
+  }
+  await fsyncDir(parent);
+}
+
+async function fsyncDir(dir: string): Promise<void> {
+  const dh = await open(dir, 'r');
+  try {
+    await dh.sync();
+  } catch (err) {
+    // Some filesystems cannot fsync a directory (EINVAL per fsync(2)); there is nothing better to do.
+    if (!isCode(err, 'EINVAL')) throw err;
+  } finally {
+    await dh.close();
+  }
+}
+
+/** `write(2)` may write less than asked (rare on regular files, but e.g. near ENOSPC); loop until done. */
+async function writeFully(fh: FileHandle, buf: Uint8Array): Promise<void> {
+  let offset = 0;
+  while (offset < buf.byteLength) {
+    const { bytesWritten } = await fh.write(buf, offset, buf.byteLength - offset);
+    offset += bytesWritten;
+  }
+}
+
+/**
+ * Turns the source into something to `for await` over, such that every way a body can fail rejects the
+ * loop: 'error' and destroy-without-end (ERR_STREAM_PREMATURE_CLOSE) are handled by Node's stream
+ * iterator; a legacy 'aborted' event (older HTTP bodies) is turned into a destroy with an error.
+ *
+ * The stream is NOT destroyed when *we* stop early (disk full, closed store): the caller owns the request
+ * and may still want to answer it with an error rather than have its socket torn down.
+ */
+function sourceIterable(source: Readable | AsyncIterable<Uint8Array>): {
+  iterable: AsyncIterable<Uint8Array | string>;
+  detach: () => void;
+} {
+  if (!(source instanceof Readable)) return { iterable: source, detach: () => {} };
+  const onAborted = () => {
+    if (!source.destroyed) source.destroy(Object.assign(new Error('request aborted'), { code: 'ECONNRESET' }));
+  };
+  source.on('aborted', onAborted);
+  return {
+    iterable: source.iterator({ destroyOnReturn: false }),
+    detach: () => source.off('aborted', onAborted),
+  };
+}
+
+async function readdirOrEmpty(dir: string): Promise<string[]> {
+  try {
+    return await readdir(dir);
+  } catch (err) {
+    if (isCode(err, 'ENOENT') || isCode(err, 'ENOTDIR')) return [];
+    throw err;
+  }
+}
+
+function isCode(err: unknown, code: string): boolean {
+  return typeof err === 'object' && err !== null && (err as { code?: unknown }).code === code;
+}

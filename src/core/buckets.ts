@@ -1,0 +1,51 @@
+/**
+ * Buckets: naming rules, creation, lookup and deletion, with S3 semantics but no wire format.
+ * https://docs.aws.amazon.com/AmazonS3/latest/userguide/bucketnamingrules.html
+ */
+import { S3Error } from '../errors/s3-error.js';
+import type { BucketRecord, MetadataStore } from '../metadata/store.js';
+
+/** Why a bucket name is invalid, or undefined if it is valid (general purpose bucket rules). */
+export function bucketNameProblem(name: string): string | undefined {
+  if (name.length < 3 || name.length > 63) return 'Bucket name must be between 3 and 63 characters long';
+  if (!/^[a-z0-9][a-z0-9.-]*[a-z0-9]$/.test(name)) {
+    return 'Bucket name can consist only of lowercase letters, numbers, periods and hyphens, and must begin and end with a letter or number';
+  }
+  if (name.includes('..')) return 'Bucket name must not contain two adjacent periods';
+  if (/^\d{1,3}(\.\d{1,3}){3}$/.test(name)) return 'Bucket name must not be formatted as an IP address';
+  if (name.startsWith('xn--') || name.startsWith('sthree-')) return 'Bucket name must not start with a reserved prefix';
+  if (name.endsWith('-s3alias') || name.endsWith('--ol-s3') || name.endsWith('.mrap') || name.endsWith('--x-s3')) {
+    return 'Bucket name must not end with a reserved suffix';
+  }
+  return undefined;
+}
+
+export class Buckets {
+  constructor(private readonly metadata: MetadataStore) {}
+
+  async create(tenancyId: string, name: string, ownerId: string, region: string): Promise<BucketRecord> {
+    const problem = bucketNameProblem(name);
+    if (problem) throw new S3Error('InvalidBucketName', { message: problem, details: { BucketName: name } });
+    const r = await this.metadata.createBucket({ tenancyId, name, ownerId, region });
+    if (r.created) return r.bucket;
+    if (r.existing.ownerId === ownerId) throw new S3Error('BucketAlreadyOwnedByYou', { details: { BucketName: name } });
+    throw new S3Error('BucketAlreadyExists', { details: { BucketName: name } });
+  }
+
+  /** The bucket, or NoSuchBucket. */
+  async get(tenancyId: string, name: string): Promise<BucketRecord> {
+    const b = await this.metadata.getBucket(tenancyId, name);
+    if (!b) throw new S3Error('NoSuchBucket', { details: { BucketName: name } });
+    return b;
+  }
+
+  list(tenancyId: string): Promise<BucketRecord[]> {
+    return this.metadata.listBuckets(tenancyId);
+  }
+
+  async delete(bucket: BucketRecord): Promise<void> {
+    const r = await this.metadata.deleteBucket(bucket.id);
+    if (r === 'not-empty') throw new S3Error('BucketNotEmpty', { details: { BucketName: bucket.name } });
+    if (r === 'not-found') throw new S3Error('NoSuchBucket', { details: { BucketName: bucket.name } });
+  }
+}

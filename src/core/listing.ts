@@ -1,0 +1,81 @@
+/**
+ * Listing with prefix, delimiter and a start position, as ListObjects/ListObjectsV2 define it.
+ *
+ * Built on the store's ordered range scan. With a delimiter, a key that falls under a common prefix ends
+ * the current scan: the prefix is emitted once and the next scan seeks straight past everything under it
+ * (to the prefix's successor), so listing the top-level "directories" of a bucket with millions of keys
+ * reads one row per directory, not every key.
+ */
+import type { MetadataStore, ObjectRecord } from '../metadata/store.js';
+import { prefixSuccessor } from '../metadata/key-range.js';
+import { compareUtf8 } from '../lib/utf8.js';
+
+export interface ListRequest {
+  prefix: string;
+  /** '' = no delimiter. Any string, not just '/'. */
+  delimiter: string;
+  /** Exclusive start: a key or a common prefix returned earlier ('' = from the beginning). */
+  startAfter: string;
+  maxKeys: number;
+}
+
+export type ListEntry = { kind: 'object'; object: ObjectRecord } | { kind: 'prefix'; prefix: string };
+
+export interface ListResult {
+  entries: ListEntry[];
+  isTruncated: boolean;
+  /** The last key or common prefix returned: where the next page starts after. */
+  last: string | undefined;
+}
+
+const MAX_BATCH = 1000;
+/** After a common prefix, look ahead cautiously: the next rows may all sit under another prefix. */
+const FIRST_BATCH_AFTER_PREFIX = 16;
+
+export async function listObjects(store: MetadataStore, bucketId: string, req: ListRequest): Promise<ListResult> {
+  const entries: ListEntry[] = [];
+  let last: string | undefined;
+  if (req.maxKeys <= 0) return { entries, isTruncated: false, last };
+
+  let start = req.startAfter;
+  let inclusive = false;
+  // Starting before the prefix is the same as starting at it.
+  if (compareUtf8(start, req.prefix) < 0) {
+    start = req.prefix;
+    inclusive = true;
+  }
+  let batch = req.delimiter ? FIRST_BATCH_AFTER_PREFIX : Math.min(req.maxKeys + 1, MAX_BATCH);
+
+  for (;;) {
+    const rows = await store.scanObjects(bucketId, { prefix: req.prefix, start, inclusive, limit: batch });
+    let reseek = false;
+    for (const o of rows) {
+      if (req.delimiter) {
+        const i = o.key.indexOf(req.delimiter, req.prefix.length);
+        if (i >= 0) {
+          const cp = o.key.slice(0, i + req.delimiter.length);
+          const next = prefixSuccessor(cp);
+          if (compareUtf8(cp, req.startAfter) > 0) {
+            if (entries.length >= req.maxKeys) return { entries, isTruncated: true, last };
+            entries.push({ kind: 'prefix', prefix: cp });
+            last = cp;
+          }
+          if (next === undefined) return { entries, isTruncated: false, last };
+          start = next;
+          inclusive = true;
+          batch = FIRST_BATCH_AFTER_PREFIX;
+          reseek = true;
+          break;
+        }
+      }
+      if (entries.length >= req.maxKeys) return { entries, isTruncated: true, last };
+      entries.push({ kind: 'object', object: o });
+      last = o.key;
+      start = o.key;
+      inclusive = false;
+    }
+    if (reseek) continue;
+    if (rows.length < batch) return { entries, isTruncated: false, last };
+    batch = Math.min(batch * 4, MAX_BATCH);
+  }
+}

@@ -1,0 +1,90 @@
+/**
+ * The HTTP listener and dispatch: `/_admin/…` for health (and later the admin API and portal), everything
+ * else to the S3 pipeline. Tracks open connections so shutdown can stop accepting, let in-flight requests
+ * finish for a grace period, then cut what is left.
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
+import { newRequestId } from '../lib/ids.js';
+import type { Logger } from '../lib/log.js';
+import type { S3Handler } from '../s3/handler.js';
+
+export interface HttpServerDeps {
+  s3: S3Handler;
+  log: Logger;
+}
+
+export class GranaryHttpServer {
+  readonly server: Server;
+  readonly #sockets = new Set<Socket>();
+  #inFlight = 0;
+  #closing = false;
+
+  constructor(private readonly deps: HttpServerDeps) {
+    this.server = createServer({ keepAliveTimeout: 65_000, requestTimeout: 0, headersTimeout: 60_000 }, (req, res) => this.onRequest(req, res));
+    this.server.on('connection', (s: Socket) => {
+      this.#sockets.add(s);
+      s.setNoDelay(true);
+      s.on('close', () => this.#sockets.delete(s));
+    });
+    this.server.on('clientError', (err, socket) => {
+      if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nconnection: close\r\ncontent-length: 0\r\n\r\n');
+      else socket.destroy();
+    });
+  }
+
+  private onRequest(req: IncomingMessage, res: ServerResponse): void {
+    const requestId = newRequestId();
+    this.#inFlight++;
+    res.on('close', () => {
+      this.#inFlight--;
+    });
+    if (this.#closing) res.setHeader('connection', 'close');
+    const path = req.url ?? '/';
+    if (path.startsWith('/_admin/')) {
+      this.admin(req, res, path);
+      return;
+    }
+    this.deps.s3.handle(req, res, requestId).catch((err: unknown) => {
+      this.deps.log.error('unhandled request failure', { requestId, err });
+      res.destroy();
+    });
+  }
+
+  private admin(req: IncomingMessage, res: ServerResponse, path: string): void {
+    if (path === '/_admin/health' || path.startsWith('/_admin/health?')) {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ status: this.#closing ? 'stopping' : 'ok' }));
+      return;
+    }
+    req.resume();
+    res.writeHead(404, { 'content-type': 'application/problem+json' });
+    res.end(JSON.stringify({ type: 'about:blank', title: 'Not Found', status: 404, detail: `no admin resource at ${path}` }));
+  }
+
+  listen(host: string, port: number): Promise<{ host: string; port: number }> {
+    return new Promise((resolve, reject) => {
+      this.server.once('error', reject);
+      this.server.listen(port, host, () => {
+        this.server.off('error', reject);
+        const a = this.server.address();
+        if (a && typeof a === 'object') resolve({ host: a.address, port: a.port });
+        else resolve({ host, port });
+      });
+    });
+  }
+
+  /** Stops accepting, waits up to `graceMs` for in-flight requests, then destroys remaining sockets. */
+  async close(graceMs = 10_000): Promise<void> {
+    this.#closing = true;
+    const closed = new Promise<void>((r) => this.server.close(() => r()));
+    this.server.closeIdleConnections();
+    const deadline = Date.now() + graceMs;
+    while (this.#inFlight > 0 && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 50));
+      this.server.closeIdleConnections();
+    }
+    for (const s of this.#sockets) s.destroy();
+    await closed;
+  }
+}

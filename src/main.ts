@@ -1,0 +1,99 @@
+#!/usr/bin/env node
+/**
+ * `granary <command>`: `serve` runs the server; `sweep` runs one blob sweep over a stopped installation.
+ */
+import { parseArgs } from 'node:util';
+import { ConfigError, loadConfig } from './config/config.js';
+import { startApp } from './app.js';
+
+const USAGE = `Usage: granary serve [--data DIR] [--listen HOST:PORT] [--config FILE]
+
+Commands:
+  serve     Start the S3 server (embedded SQLite metadata, blobs on local disk).
+
+Options:
+  --data DIR          data directory (env GRANARY_DATA, default ./data)
+  --listen HOST:PORT  listen address (env GRANARY_LISTEN, default 127.0.0.1:9000)
+  --config FILE       JSON config file (env GRANARY_CONFIG)
+  -h, --help          show this help
+`;
+
+async function serve(argv: string[]): Promise<void> {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      data: { type: 'string' },
+      listen: { type: 'string' },
+      config: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+    strict: true,
+  });
+  if (values.help) {
+    process.stdout.write(USAGE);
+    return;
+  }
+  const config = loadConfig({ flags: { data: values.data, listen: values.listen, config: values.config } });
+  const app = await startApp(config);
+  const c = app.bootstrap.created;
+  if (c) {
+    // Shown once, on the first start only. Secrets go to stdout for the operator, never to the log.
+    process.stdout.write(
+      [
+        'Granary initialised a new installation.',
+        `  site administrator: ${c.username}` + (c.passwordGenerated ? `  password: ${c.password}` : '  (password from GRANARY_ADMIN_PASSWORD)'),
+        `  tenancy: default`,
+        `  access key: ${c.accessKeyId}`,
+        c.secretGenerated ? `  secret key: ${c.secretKey}` : '  secret key: (from GRANARY_SECRET_KEY)',
+        'Keep these now: the secret is not shown again.',
+        '',
+      ].join('\n'),
+    );
+  }
+  const url = `http://${app.address.host.includes(':') ? `[${app.address.host}]` : app.address.host}:${app.address.port}`;
+  app.log.info('granary listening', { url, data: config.dataDir });
+  process.stdout.write(`Granary S3 endpoint: ${url}\n`);
+
+  let signals = 0;
+  const shutdown = (signal: string): void => {
+    signals++;
+    if (signals > 1) process.exit(1);
+    app.log.info('shutting down', { signal });
+    app.stop().then(
+      () => process.exit(0),
+      (err: unknown) => {
+        app.log.error('shutdown failed', { err });
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+  process.on('SIGINT', () => shutdown('SIGINT'));
+}
+
+async function main(): Promise<void> {
+  const [command, ...rest] = process.argv.slice(2);
+  switch (command) {
+    case 'serve':
+      await serve(rest);
+      return;
+    case undefined:
+    case '-h':
+    case '--help':
+    case 'help':
+      process.stdout.write(USAGE);
+      return;
+    default:
+      process.stderr.write(`granary: unknown command "${command}"\n\n${USAGE}`);
+      process.exitCode = 2;
+  }
+}
+
+main().catch((err: unknown) => {
+  if (err instanceof ConfigError) {
+    process.stderr.write(`granary: ${err.message}\n`);
+    process.exit(2);
+  }
+  process.stderr.write(`granary: ${(err as Error)?.stack ?? String(err)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,36 @@
+/**
+ * Key-range helpers shared by the metadata stores and core/listing.
+ *
+ * S3 lists keys in UTF-8 byte order, which equals Unicode code point order (UTF-8 is order-preserving
+ * and prefix-free). "Keys starting with P" is therefore the half-open range [P, prefixSuccessor(P)),
+ * which a B-tree answers with an index range scan, unlike LIKE/GLOB (case folding, wildcards, and no
+ * byte-order guarantee).
+ */
+
+const MAX_CODE_POINT = 0x10ffff;
+
+/**
+ * The smallest string greater (in UTF-8 byte order) than every string starting with `prefix`, or
+ * `undefined` when there is none ('' or a prefix made only of U+10FFFF): then there is no upper bound.
+ *
+ * Increments the last code point, skipping the surrogate range (U+D800–U+DFFF cannot appear in
+ * well-formed UTF-8); a trailing U+10FFFF cannot be incremented, so it is dropped and the previous
+ * code point is incremented instead.
+ */
+export function prefixSuccessor(prefix: string): string | undefined {
+  const cps = Array.from(prefix, (ch) => ch.codePointAt(0)!);
+  while (cps.length > 0) {
+    const last = cps.pop()!;
+    if (last >= MAX_CODE_POINT) continue;
+    let next = last + 1;
+    if (next >= 0xd800 && next <= 0xdfff) next = 0xe000;
+    cps.push(next);
+    return String.fromCodePoint(...cps);
+  }
+  return undefined;
+}
+
+/** Compares two strings by their UTF-8 bytes (S3 listing order); JS `<` compares UTF-16 units instead. */
+export function compareKeys(a: string, b: string): number {
+  return Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
+}

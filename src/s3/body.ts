@@ -1,0 +1,102 @@
+/**
+ * The request body as the operation sees it: the user's bytes, whatever the wire framing was.
+ *
+ * - `aws-chunked` bodies (STREAMING-* payload modes) go through the chunk decoder, which verifies chunk
+ *   and trailer signatures and exposes the trailers (integrity checksums) once the body ended;
+ * - a signed payload hash is verified as the bytes pass;
+ * - the declared size is x-amz-decoded-content-length for aws-chunked, else Content-Length.
+ */
+import type { IncomingMessage } from 'node:http';
+import type { Transform } from 'node:stream';
+import { S3Error } from '../errors/s3-error.js';
+import type { AuthResult } from './sigv4/types.js';
+import { createAwsChunkedDecoder } from './sigv4/aws-chunked.js';
+import { createSha256Verifier } from './sigv4/payload-hash.js';
+import { MAX_XML_BODY_BYTES } from './xml/read.js';
+
+export interface RequestBody {
+  /** Size of the decoded body if the request declared it. */
+  readonly size: number | undefined;
+  /** True when the request carries a body at all. */
+  readonly present: boolean;
+  /** The decoded bytes, once. */
+  stream(): AsyncIterable<Buffer>;
+  /** The whole (small) body, bounded: for XML documents. */
+  readAll(limit?: number): Promise<Buffer>;
+  /** Trailing headers of an aws-chunked body (lowercase names); complete only after the stream ended. */
+  trailers(): Record<string, string>;
+  /** Whether every byte of the request was read (otherwise the connection must not be reused). */
+  readonly consumed: boolean;
+}
+
+function header(req: IncomingMessage, name: string): string | undefined {
+  const v = req.headers[name];
+  return Array.isArray(v) ? v[0] : v;
+}
+
+function parseLength(v: string | undefined, name: string): number | undefined {
+  if (v === undefined) return undefined;
+  if (!/^\d{1,16}$/.test(v.trim())) throw new S3Error('InvalidArgument', { message: `${name} is not a valid length`, details: { ArgumentName: name, ArgumentValue: v } });
+  return Number(v.trim());
+}
+
+export function requestBody(req: IncomingMessage, auth: AuthResult): RequestBody {
+  const contentLength = parseLength(header(req, 'content-length'), 'Content-Length');
+  const chunked = header(req, 'transfer-encoding') !== undefined;
+  const payload = auth.kind === 'signed' ? auth.payload : undefined;
+  const streaming = payload?.kind === 'streaming-signed' || payload?.kind === 'streaming-unsigned-trailer';
+  const decodedLength = parseLength(header(req, 'x-amz-decoded-content-length'), 'x-amz-decoded-content-length');
+  const size = streaming ? decodedLength : contentLength;
+  const present = (contentLength !== undefined && contentLength > 0) || chunked;
+
+  let used = false;
+  let decoder: (Transform & { trailers(): Record<string, string> }) | undefined;
+
+  const stream = (): AsyncIterable<Buffer> => {
+    if (used) throw new Error('request body read twice');
+    used = true;
+    if (streaming && auth.kind === 'signed') {
+      const trailerNames = (header(req, 'x-amz-trailer') ?? '')
+        .split(',')
+        .map((s) => s.trim().toLowerCase())
+        .filter(Boolean);
+      decoder = createAwsChunkedDecoder({
+        signing: payload?.kind === 'streaming-signed' ? auth.signing : undefined,
+        expectTrailer: payload?.kind === 'streaming-unsigned-trailer' || (payload?.kind === 'streaming-signed' && payload.trailer),
+        trailerNames,
+        decodedLength,
+      });
+      req.on('error', (e) => decoder?.destroy(e));
+      req.on('aborted', () => decoder?.destroy(new S3Error('IncompleteBody')));
+      return req.pipe(decoder);
+    }
+    if (payload?.kind === 'sha256') {
+      const v = createSha256Verifier(payload.hex);
+      req.on('error', (e) => v.destroy(e));
+      req.on('aborted', () => v.destroy(new S3Error('IncompleteBody')));
+      return req.pipe(v);
+    }
+    return req;
+  };
+
+  return {
+    size,
+    present,
+    stream,
+    get consumed() {
+      return req.complete;
+    },
+    trailers: () => decoder?.trailers() ?? {},
+    async readAll(limit = MAX_XML_BODY_BYTES): Promise<Buffer> {
+      if (size !== undefined && size > limit) throw new S3Error('MaxMessageLengthExceeded');
+      const chunks: Buffer[] = [];
+      let n = 0;
+      for await (const c of stream()) {
+        n += c.length;
+        if (n > limit) throw new S3Error('MaxMessageLengthExceeded');
+        chunks.push(c);
+      }
+      return Buffer.concat(chunks, n);
+    },
+  };
+}

@@ -1,0 +1,56 @@
+/** What an S3 operation receives: the parsed request, who made it, where it points, and the services. */
+import type { IncomingHttpHeaders } from 'node:http';
+import type { GranaryConfig } from '../config/config.js';
+import type { Buckets } from '../core/buckets.js';
+import type { Objects } from '../core/objects.js';
+import type { Principal } from '../iam/principal.js';
+import type { BucketRecord, MetadataStore, TenancyRecord } from '../metadata/store.js';
+import type { RequestBody } from './body.js';
+import type { EndpointName } from './endpoints.js';
+import type { Logger } from '../lib/log.js';
+
+export interface S3Services {
+  config: GranaryConfig;
+  metadata: MetadataStore;
+  buckets: Buckets;
+  objects: Objects;
+  log: Logger;
+}
+
+export interface S3Context {
+  requestId: string;
+  endpoint: EndpointName;
+  method: string;
+  query: URLSearchParams;
+  headers: IncomingHttpHeaders;
+  principal: Principal;
+  tenancy: TenancyRecord;
+  /** Bucket name as the client wrote it (undefined for service operations). */
+  bucketName: string | undefined;
+  /** The resolved bucket (undefined for service operations and CreateBucket). */
+  bucket: BucketRecord | undefined;
+  key: string | undefined;
+  body: RequestBody;
+  services: S3Services;
+}
+
+export function headerOf(ctx: { headers: IncomingHttpHeaders }, name: string): string | undefined {
+  const v = ctx.headers[name];
+  return Array.isArray(v) ? v.join(',') : v;
+}
+
+/** The resolved bucket; operations of bucket/object scope can rely on it. */
+export function bucketOf(ctx: S3Context): BucketRecord {
+  if (!ctx.bucket) throw new Error(`endpoint ${ctx.endpoint} ran without a bucket`);
+  return ctx.bucket;
+}
+
+export function keyOf(ctx: S3Context): string {
+  if (ctx.key === undefined) throw new Error(`endpoint ${ctx.endpoint} ran without a key`);
+  return ctx.key;
+}
+
+/** The id of the signed-in user (operations other than anonymous reads need one). */
+export function userIdOf(ctx: S3Context): string {
+  return ctx.principal.kind === 'user' ? ctx.principal.user.id : '';
+}

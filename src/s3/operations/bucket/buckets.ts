@@ -1,0 +1,78 @@
+/**
+ * Bucket lifecycle and simple bucket facts:
+ * CreateBucket  https://docs.aws.amazon.com/AmazonS3/latest/API/API_CreateBucket.html
+ * HeadBucket    https://docs.aws.amazon.com/AmazonS3/latest/API/API_HeadBucket.html
+ * DeleteBucket  https://docs.aws.amazon.com/AmazonS3/latest/API/API_DeleteBucket.html
+ * GetBucketLocation, GetBucketVersioning, GetBucketAcl.
+ */
+import type { HttpResponse } from '../../../lib/http-response.js';
+import { S3Error } from '../../../errors/s3-error.js';
+import { bucketOf, userIdOf, type S3Context } from '../../context.js';
+import type { XmlNode } from '../../xml/write.js';
+import { parseXml, text } from '../../xml/read.js';
+import { emptyResponse, ownerNode, xmlResponse } from '../common.js';
+
+export async function CreateBucket(ctx: S3Context): Promise<HttpResponse> {
+  const name = ctx.bucketName ?? '';
+  if (ctx.body.present) {
+    const body = await ctx.body.readAll();
+    if (body.length > 0) {
+      const cfg = parseXml(body, 'CreateBucketConfiguration');
+      const location = text(cfg, 'LocationConstraint');
+      // compat: Granary is one region; any well-formed constraint is accepted and the bucket lives in
+      // the configured region (clients such as rclone send their own region name here).
+      if (location !== undefined && location !== '' && !/^[A-Za-z0-9-]{1,64}$/.test(location)) {
+        throw new S3Error('InvalidLocationConstraint', { details: { LocationConstraint: location } });
+      }
+    }
+  }
+  await ctx.services.buckets.create(ctx.tenancy.id, name, userIdOf(ctx), ctx.services.config.region);
+  return emptyResponse(200, { location: `/${name}` });
+}
+
+export async function HeadBucket(ctx: S3Context): Promise<HttpResponse> {
+  const b = bucketOf(ctx);
+  return emptyResponse(200, { 'x-amz-bucket-region': b.region, 'x-amz-access-point-alias': 'false' });
+}
+
+export async function DeleteBucket(ctx: S3Context): Promise<HttpResponse> {
+  await ctx.services.buckets.delete(bucketOf(ctx));
+  return emptyResponse(204);
+}
+
+export async function GetBucketLocation(ctx: S3Context): Promise<HttpResponse> {
+  const b = bucketOf(ctx);
+  // AWS answers an empty LocationConstraint for us-east-1.
+  return xmlResponse('LocationConstraint', b.region === 'us-east-1' ? [] : [['#text', b.region]]);
+}
+
+export async function GetBucketVersioning(ctx: S3Context): Promise<HttpResponse> {
+  bucketOf(ctx);
+  // Granary buckets are unversioned: AWS answers an empty VersioningConfiguration for those.
+  return xmlResponse('VersioningConfiguration', []);
+}
+
+export async function GetBucketAcl(ctx: S3Context): Promise<HttpResponse> {
+  const b = bucketOf(ctx);
+  return xmlResponse('AccessControlPolicy', aclChildren(await ownerNode(ctx, b.ownerId)));
+}
+
+/** The canned "private" ACL: the owner has FULL_CONTROL (what every bucket and object has until ACLs land). */
+export function aclChildren(owner: XmlNode): XmlNode {
+  return [
+    ['Owner', owner],
+    [
+      'AccessControlList',
+      [
+        [
+          'Grant',
+          [
+            ['Grantee xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xsi:type="CanonicalUser"', owner],
+            ['Permission', 'FULL_CONTROL'],
+          ],
+        ],
+      ],
+    ],
+  ];
+}
+

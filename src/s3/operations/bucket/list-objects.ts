@@ -1,0 +1,116 @@
+/**
+ * ListObjects (v1)  https://docs.aws.amazon.com/AmazonS3/latest/API/API_ListObjects.html
+ * ListObjectsV2     https://docs.aws.amazon.com/AmazonS3/latest/API/API_ListObjectsV2.html
+ */
+import type { HttpResponse } from '../../../lib/http-response.js';
+import { S3Error } from '../../../errors/s3-error.js';
+import { listObjects, type ListEntry } from '../../../core/listing.js';
+import { bucketOf, type S3Context } from '../../context.js';
+import { isoTime, type XmlNode } from '../../xml/write.js';
+import { ownerNode, xmlResponse } from '../common.js';
+
+const MAX_KEYS = 1000;
+
+function maxKeysOf(q: URLSearchParams): number {
+  const v = q.get('max-keys');
+  if (v === null || v === '') return MAX_KEYS;
+  if (!/^\d+$/.test(v)) {
+    throw new S3Error('InvalidArgument', { message: 'Provided max-keys not an integer or within integer range', details: { ArgumentName: 'max-keys', ArgumentValue: v } });
+  }
+  return Math.min(Number(v), MAX_KEYS);
+}
+
+function encodingOf(q: URLSearchParams): ((s: string) => string) {
+  const e = q.get('encoding-type');
+  if (e === null) return (s) => s;
+  if (e !== 'url') throw new S3Error('InvalidArgument', { message: 'Invalid Encoding Method specified in Request', details: { ArgumentName: 'encoding-type', ArgumentValue: e } });
+  // '/' stays readable as AWS writes it; every URL decoder (unquote, unquote_plus, decodeURIComponent) inverts this.
+  return (s) => encodeURIComponent(s).replace(/%2F/g, '/');
+}
+
+async function entriesXml(ctx: S3Context, entries: ListEntry[], enc: (s: string) => string, withOwner: boolean): Promise<XmlNode> {
+  const names = new Map<string, string>();
+  const contents: XmlNode = [];
+  const prefixes: XmlNode = [];
+  for (const e of entries) {
+    if (e.kind === 'prefix') {
+      prefixes.push(['CommonPrefixes', [['Prefix', enc(e.prefix)]]]);
+      continue;
+    }
+    const o = e.object;
+    const c: XmlNode = [
+      ['Key', enc(o.key)],
+      ['LastModified', isoTime(o.lastModified)],
+      ['ETag', o.etag],
+      ['Size', o.size],
+      ['StorageClass', o.storageClass],
+    ];
+    if (o.checksum) c.push(['ChecksumAlgorithm', o.checksum.algorithm], ['ChecksumType', o.checksum.type]);
+    if (withOwner) c.push(['Owner', await ownerNode(ctx, o.ownerId, names)]);
+    contents.push(['Contents', c]);
+  }
+  return [...contents, ...prefixes];
+}
+
+export async function ListObjects(ctx: S3Context): Promise<HttpResponse> {
+  const b = bucketOf(ctx);
+  const q = ctx.query;
+  const prefix = q.get('prefix') ?? '';
+  const delimiter = q.get('delimiter') ?? '';
+  const marker = q.get('marker') ?? '';
+  const maxKeys = maxKeysOf(q);
+  const enc = encodingOf(q);
+  const r = await listObjects(ctx.services.metadata, b.id, { prefix, delimiter, startAfter: marker, maxKeys });
+  const children: XmlNode = [
+    ['Name', b.name],
+    ['Prefix', enc(prefix)],
+    ['Marker', enc(marker)],
+    ['MaxKeys', maxKeys],
+  ];
+  if (delimiter) children.push(['Delimiter', enc(delimiter)]);
+  children.push(['IsTruncated', r.isTruncated]);
+  if (r.isTruncated && r.last !== undefined) children.push(['NextMarker', enc(r.last)]);
+  if (q.get('encoding-type') === 'url') children.push(['EncodingType', 'url']);
+  children.push(...(await entriesXml(ctx, r.entries, enc, true)));
+  return xmlResponse('ListBucketResult', children);
+}
+
+/** Continuation tokens are opaque to clients: the position to start after, encoded. */
+function encodeToken(last: string): string {
+  return Buffer.from('1:' + last, 'utf8').toString('base64url');
+}
+function decodeToken(token: string): string {
+  const s = Buffer.from(token, 'base64url').toString('utf8');
+  if (!s.startsWith('1:') || Buffer.from(s, 'utf8').toString('base64url') !== token.replace(/=+$/, '')) {
+    throw new S3Error('InvalidArgument', { message: 'The continuation token provided is incorrect', details: { ArgumentName: 'continuation-token' } });
+  }
+  return s.slice(2);
+}
+
+export async function ListObjectsV2(ctx: S3Context): Promise<HttpResponse> {
+  const b = bucketOf(ctx);
+  const q = ctx.query;
+  const prefix = q.get('prefix') ?? '';
+  const delimiter = q.get('delimiter') ?? '';
+  const maxKeys = maxKeysOf(q);
+  const enc = encodingOf(q);
+  const token = q.get('continuation-token');
+  const startAfter = q.get('start-after') ?? '';
+  const fetchOwner = q.get('fetch-owner') === 'true';
+  const after = token !== null ? decodeToken(token) : startAfter;
+  const r = await listObjects(ctx.services.metadata, b.id, { prefix, delimiter, startAfter: after, maxKeys });
+  const children: XmlNode = [
+    ['Name', b.name],
+    ['Prefix', enc(prefix)],
+    ['MaxKeys', maxKeys],
+    ['KeyCount', r.entries.length],
+  ];
+  if (delimiter) children.push(['Delimiter', enc(delimiter)]);
+  children.push(['IsTruncated', r.isTruncated]);
+  if (token !== null) children.push(['ContinuationToken', token]);
+  if (r.isTruncated && r.last !== undefined) children.push(['NextContinuationToken', encodeToken(r.last)]);
+  if (startAfter) children.push(['StartAfter', enc(startAfter)]);
+  if (q.get('encoding-type') === 'url') children.push(['EncodingType', 'url']);
+  children.push(...(await entriesXml(ctx, r.entries, enc, fetchOwner)));
+  return xmlResponse('ListBucketResult', children);
+}

@@ -1,0 +1,31 @@
+/** Implemented operations by AWS name. Endpoints missing here answer NotImplemented. */
+import type { HttpResponse } from '../../lib/http-response.js';
+import type { S3Context } from '../context.js';
+import type { EndpointName } from '../endpoints.js';
+import { ListBuckets } from './service/list-buckets.js';
+import { CreateBucket, DeleteBucket, GetBucketAcl, GetBucketLocation, GetBucketVersioning, HeadBucket } from './bucket/buckets.js';
+import { ListObjects, ListObjectsV2 } from './bucket/list-objects.js';
+import { GetObject, HeadObject } from './object/get-object.js';
+import { PutObject } from './object/put-object.js';
+import { DeleteObject, DeleteObjects } from './object/delete-object.js';
+import { GetObjectAcl } from './object/acl.js';
+
+export type Operation = (ctx: S3Context) => Promise<HttpResponse>;
+
+export const OPERATIONS: Partial<Record<EndpointName, Operation>> = {
+  ListBuckets,
+  CreateBucket,
+  HeadBucket,
+  DeleteBucket,
+  GetBucketLocation,
+  GetBucketVersioning,
+  GetBucketAcl,
+  ListObjects,
+  ListObjectsV2,
+  GetObject,
+  HeadObject,
+  PutObject,
+  DeleteObject,
+  DeleteObjects,
+  GetObjectAcl,
+};

@@ -1,0 +1,85 @@
+/**
+ * GetObject  https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetObject.html
+ * HeadObject https://docs.aws.amazon.com/AmazonS3/latest/API/API_HeadObject.html
+ */
+import type { HttpResponse } from '../../../lib/http-response.js';
+import { S3Error } from '../../../errors/s3-error.js';
+import type { ByteRange } from '../../../core/objects.js';
+import type { ObjectRecord } from '../../../metadata/store.js';
+import { bucketOf, headerOf, keyOf, type S3Context } from '../../context.js';
+import { checkReadConditions } from './conditions.js';
+import { objectResponseHeaders } from './headers.js';
+import { parseRange } from './range.js';
+import { checksumHeaderName } from '../../../core/checksums.js';
+
+const OVERRIDES: Array<[string, string]> = [
+  ['response-content-type', 'content-type'],
+  ['response-content-language', 'content-language'],
+  ['response-expires', 'expires'],
+  ['response-cache-control', 'cache-control'],
+  ['response-content-disposition', 'content-disposition'],
+  ['response-content-encoding', 'content-encoding'],
+];
+
+/** The byte range of part `n` (1-based) of an object; a single-PUT object is one part. */
+function partRange(o: ObjectRecord, n: number): ByteRange {
+  const count = Math.max(o.parts.length, 1);
+  if (n > count) throw new S3Error('InvalidPartNumber', { details: { PartNumberRequested: n, ActualPartCount: count } });
+  if (o.parts.length === 0) return { start: 0, end: o.size - 1 };
+  let start = 0;
+  for (let i = 0; i < n - 1; i++) start += o.parts[i]!.size;
+  return { start, end: start + o.parts[n - 1]!.size - 1 };
+}
+
+async function prepare(ctx: S3Context): Promise<{ o: ObjectRecord; range: ByteRange | undefined; headers: HttpResponse['headers']; status: number }> {
+  const o = await ctx.services.objects.get(bucketOf(ctx), keyOf(ctx));
+  checkReadConditions(o, {
+    ifMatch: headerOf(ctx, 'if-match'),
+    ifNoneMatch: headerOf(ctx, 'if-none-match'),
+    ifModifiedSince: headerOf(ctx, 'if-modified-since'),
+    ifUnmodifiedSince: headerOf(ctx, 'if-unmodified-since'),
+  });
+  const headers: HttpResponse['headers'] = objectResponseHeaders(o);
+  const partNumber = ctx.query.get('partNumber');
+  const rangeHeader = headerOf(ctx, 'range');
+  let range: ByteRange | undefined;
+  let status = 200;
+  if (partNumber !== null) {
+    if (!/^\d+$/.test(partNumber) || Number(partNumber) < 1 || Number(partNumber) > 10000) {
+      throw new S3Error('InvalidArgument', { message: 'Part number must be an integer between 1 and 10000, inclusive', details: { ArgumentName: 'partNumber', ArgumentValue: partNumber } });
+    }
+    if (rangeHeader !== undefined) throw new S3Error('InvalidRequest', { message: 'Cannot specify both Range header and partNumber query parameter' });
+    range = partRange(o, Number(partNumber));
+    headers['x-amz-mp-parts-count'] = Math.max(o.parts.length, 1);
+    if (o.parts.length > 1 || o.parts[0]?.etag !== undefined) status = 206;
+  } else {
+    range = parseRange(rangeHeader, o.size);
+    if (range) status = 206;
+  }
+  if (status === 206 && range) {
+    headers['content-range'] = `bytes ${range.start}-${range.end}/${o.size}`;
+    headers['content-length'] = range.end - range.start + 1;
+  } else {
+    range = partNumber !== null ? range : undefined;
+    headers['content-length'] = range ? range.end - range.start + 1 : o.size;
+  }
+  for (const [param, header] of OVERRIDES) {
+    const v = ctx.query.get(param);
+    if (v !== null) headers[header] = v;
+  }
+  if (headerOf(ctx, 'x-amz-checksum-mode')?.toUpperCase() === 'ENABLED' && o.checksum && status === 200) {
+    headers[checksumHeaderName(o.checksum.algorithm)] = o.checksum.value;
+    headers['x-amz-checksum-type'] = o.checksum.type;
+  }
+  return { o, range, headers, status };
+}
+
+export async function GetObject(ctx: S3Context): Promise<HttpResponse> {
+  const { o, range, headers, status } = await prepare(ctx);
+  return { status, headers, body: ctx.services.objects.read(o, range) };
+}
+
+export async function HeadObject(ctx: S3Context): Promise<HttpResponse> {
+  const { headers, status } = await prepare(ctx);
+  return { status, headers };
+}

@@ -1,0 +1,206 @@
+/**
+ * Turns (method, host, path, query, headers) into one S3 endpoint with its bucket and key.
+ * Pure: no I/O, no registration order. Path-style always; virtual-hosted style when the Host is
+ * `<label>.<configured domain>`. https://docs.aws.amazon.com/AmazonS3/latest/userguide/VirtualHosting.html
+ */
+import { S3Error } from '../errors/s3-error.js';
+import type { EndpointName } from './endpoints.js';
+
+export interface RouteInput {
+  method: string;
+  /** Host header value (may include a port). */
+  host: string | undefined;
+  /** Raw request-target path, percent-encoded, without the query. */
+  rawPath: string;
+  query: URLSearchParams;
+  headers: Record<string, string | string[] | undefined>;
+}
+
+export interface Route {
+  endpoint: EndpointName;
+  /** The labels of the host before a configured domain (bucket, later `bucket.tenancy` or `tenancy`). */
+  hostLabel: string | undefined;
+  /** Bucket as named in the request (from host or path); undefined for service operations. */
+  bucket: string | undefined;
+  /** Object key, decoded, exactly as the client named it; undefined for bucket/service operations. */
+  key: string | undefined;
+}
+
+/** Finds the part of the host in front of one of our domains (`mybucket` in `mybucket.s3.example.org:9000`). */
+export function hostLabelOf(host: string | undefined, domains: readonly string[]): string | undefined {
+  if (!host) return undefined;
+  let h = host.toLowerCase();
+  if (h.startsWith('[')) return undefined; // IPv6 literal: never virtual-hosted
+  const colon = h.lastIndexOf(':');
+  if (colon >= 0) h = h.slice(0, colon);
+  if (h.endsWith('.')) h = h.slice(0, -1);
+  for (const d of domains) {
+    if (h.length > d.length + 1 && h.endsWith(d) && h[h.length - d.length - 1] === '.') {
+      return h.slice(0, h.length - d.length - 1);
+    }
+  }
+  return undefined;
+}
+
+/** Decodes a percent-encoded path piece; '+' stays '+' in paths. Invalid encodings are InvalidURI. */
+export function decodePath(raw: string): string {
+  try {
+    return decodeURIComponent(raw);
+  } catch {
+    throw new S3Error('InvalidURI');
+  }
+}
+
+function has(q: URLSearchParams, name: string): boolean {
+  return q.has(name);
+}
+
+const BUCKET_GET: Array<[string, EndpointName]> = [
+  ['location', 'GetBucketLocation'],
+  ['versioning', 'GetBucketVersioning'],
+  ['uploads', 'ListMultipartUploads'],
+  ['versions', 'ListObjectVersions'],
+  ['acl', 'GetBucketAcl'],
+  ['policy', 'GetBucketPolicy'],
+  ['policyStatus', 'GetBucketPolicyStatus'],
+  ['cors', 'GetBucketCors'],
+  ['lifecycle', 'GetBucketLifecycleConfiguration'],
+  ['tagging', 'GetBucketTagging'],
+  ['encryption', 'GetBucketEncryption'],
+  ['website', 'GetBucketWebsite'],
+  ['logging', 'GetBucketLogging'],
+  ['notification', 'GetBucketNotificationConfiguration'],
+  ['replication', 'GetBucketReplication'],
+  ['object-lock', 'GetObjectLockConfiguration'],
+  ['ownershipControls', 'GetBucketOwnershipControls'],
+  ['publicAccessBlock', 'GetPublicAccessBlock'],
+  ['accelerate', 'GetBucketAccelerateConfiguration'],
+  ['requestPayment', 'GetBucketRequestPayment'],
+];
+const BUCKET_PUT: Array<[string, EndpointName]> = [
+  ['versioning', 'PutBucketVersioning'],
+  ['acl', 'PutBucketAcl'],
+  ['policy', 'PutBucketPolicy'],
+  ['cors', 'PutBucketCors'],
+  ['lifecycle', 'PutBucketLifecycleConfiguration'],
+  ['tagging', 'PutBucketTagging'],
+  ['encryption', 'PutBucketEncryption'],
+  ['website', 'PutBucketWebsite'],
+  ['logging', 'PutBucketLogging'],
+  ['notification', 'PutBucketNotificationConfiguration'],
+  ['replication', 'PutBucketReplication'],
+  ['object-lock', 'PutObjectLockConfiguration'],
+  ['ownershipControls', 'PutBucketOwnershipControls'],
+  ['publicAccessBlock', 'PutPublicAccessBlock'],
+  ['accelerate', 'PutBucketAccelerateConfiguration'],
+  ['requestPayment', 'PutBucketRequestPayment'],
+];
+const BUCKET_DELETE: Array<[string, EndpointName]> = [
+  ['policy', 'DeleteBucketPolicy'],
+  ['cors', 'DeleteBucketCors'],
+  ['lifecycle', 'DeleteBucketLifecycle'],
+  ['tagging', 'DeleteBucketTagging'],
+  ['encryption', 'DeleteBucketEncryption'],
+  ['website', 'DeleteBucketWebsite'],
+  ['replication', 'DeleteBucketReplication'],
+  ['ownershipControls', 'DeleteBucketOwnershipControls'],
+  ['publicAccessBlock', 'DeletePublicAccessBlock'],
+];
+const OBJECT_GET: Array<[string, EndpointName]> = [
+  ['uploadId', 'ListParts'],
+  ['acl', 'GetObjectAcl'],
+  ['tagging', 'GetObjectTagging'],
+  ['attributes', 'GetObjectAttributes'],
+  ['retention', 'GetObjectRetention'],
+  ['legal-hold', 'GetObjectLegalHold'],
+  ['torrent', 'GetObjectTorrent'],
+];
+const OBJECT_PUT: Array<[string, EndpointName]> = [
+  ['tagging', 'PutObjectTagging'],
+  ['acl', 'PutObjectAcl'],
+  ['retention', 'PutObjectRetention'],
+  ['legal-hold', 'PutObjectLegalHold'],
+];
+
+function firstMatch(q: URLSearchParams, table: Array<[string, EndpointName]>): EndpointName | undefined {
+  for (const [sub, ep] of table) if (has(q, sub)) return ep;
+  return undefined;
+}
+
+function header(h: RouteInput['headers'], name: string): string | undefined {
+  const v = h[name];
+  return Array.isArray(v) ? v[0] : v;
+}
+
+function pickEndpoint(method: string, bucket: string | undefined, key: string | undefined, q: URLSearchParams, h: RouteInput['headers']): EndpointName {
+  if (bucket === undefined) {
+    if (method === 'GET' || method === 'HEAD') return 'ListBuckets';
+    throw new S3Error('MethodNotAllowed', { details: { Method: method, ResourceType: 'SERVICE' } });
+  }
+  if (key === undefined) {
+    switch (method) {
+      case 'GET':
+        return firstMatch(q, BUCKET_GET) ?? (q.get('list-type') === '2' ? 'ListObjectsV2' : 'ListObjects');
+      case 'HEAD':
+        return 'HeadBucket';
+      case 'PUT':
+        return firstMatch(q, BUCKET_PUT) ?? 'CreateBucket';
+      case 'DELETE':
+        return firstMatch(q, BUCKET_DELETE) ?? 'DeleteBucket';
+      case 'POST':
+        if (has(q, 'delete')) return 'DeleteObjects';
+        return 'PostObject';
+      default:
+        throw new S3Error('MethodNotAllowed', { details: { Method: method, ResourceType: 'BUCKET' } });
+    }
+  }
+  switch (method) {
+    case 'GET':
+      return firstMatch(q, OBJECT_GET) ?? 'GetObject';
+    case 'HEAD':
+      return 'HeadObject';
+    case 'PUT': {
+      const copy = header(h, 'x-amz-copy-source') !== undefined;
+      if (has(q, 'uploadId') && has(q, 'partNumber')) return copy ? 'UploadPartCopy' : 'UploadPart';
+      const sub = firstMatch(q, OBJECT_PUT);
+      if (sub) return sub;
+      return copy ? 'CopyObject' : 'PutObject';
+    }
+    case 'POST':
+      if (has(q, 'uploads')) return 'CreateMultipartUpload';
+      if (has(q, 'uploadId')) return 'CompleteMultipartUpload';
+      if (has(q, 'restore')) return 'RestoreObject';
+      if (has(q, 'select')) return 'SelectObjectContent';
+      throw new S3Error('MethodNotAllowed', { details: { Method: method, ResourceType: 'OBJECT' } });
+    case 'DELETE':
+      if (has(q, 'uploadId')) return 'AbortMultipartUpload';
+      if (has(q, 'tagging')) return 'DeleteObjectTagging';
+      return 'DeleteObject';
+    default:
+      throw new S3Error('MethodNotAllowed', { details: { Method: method, ResourceType: 'OBJECT' } });
+  }
+}
+
+export function route(input: RouteInput, domains: readonly string[]): Route {
+  const hostLabel = hostLabelOf(input.host, domains);
+  const path = input.rawPath.startsWith('/') ? input.rawPath.slice(1) : input.rawPath;
+  let bucket: string | undefined;
+  let key: string | undefined;
+  if (hostLabel !== undefined) {
+    bucket = hostLabel;
+    key = path === '' ? undefined : decodePath(path);
+  } else if (path !== '') {
+    const slash = path.indexOf('/');
+    if (slash < 0) {
+      bucket = decodePath(path);
+    } else {
+      bucket = decodePath(path.slice(0, slash));
+      const rest = path.slice(slash + 1);
+      key = rest === '' ? undefined : decodePath(rest);
+    }
+  }
+  if (key !== undefined && Buffer.byteLength(key, 'utf8') > 1024) {
+    throw new S3Error('KeyTooLongError', { details: { Size: Buffer.byteLength(key, 'utf8'), MaxSizeAllowed: 1024 } });
+  }
+  return { endpoint: pickEndpoint(input.method, bucket, key, input.query, input.headers), hostLabel, bucket, key };
+}

@@ -1,0 +1,62 @@
+/**
+ * Parses the small XML documents clients send (Delete, CompleteMultipartUpload, CreateBucketConfiguration,
+ * Tagging…). fast-xml-parser does the tokenising (no DTD/entity expansion, so no billion-laughs); this
+ * module bounds the size, maps every parse failure to MalformedXML, and gives typed access helpers.
+ */
+import { XMLParser, XMLValidator } from 'fast-xml-parser';
+import { S3Error } from '../../errors/s3-error.js';
+
+/** AWS rejects request documents over about 1 MB; DeleteObjects with 1000 max-length keys fits in that. */
+export const MAX_XML_BODY_BYTES = 2 * 1024 * 1024;
+
+const parser = new XMLParser({
+  ignoreAttributes: true,
+  removeNSPrefix: true,
+  parseTagValue: false,
+  trimValues: false,
+  processEntities: true,
+  htmlEntities: false,
+  isArray: () => false,
+});
+
+export type XmlObject = { [name: string]: XmlElement };
+export type XmlElement = string | XmlObject | XmlElement[];
+
+/** Parses a whole document and returns its root element's content, checking the root's name. */
+export function parseXml(body: Buffer, rootName: string): XmlObject {
+  const text = body.toString('utf8');
+  if (XMLValidator.validate(text) !== true) throw new S3Error('MalformedXML');
+  let doc: Record<string, unknown>;
+  try {
+    doc = parser.parse(text) as Record<string, unknown>;
+  } catch (e) {
+    throw new S3Error('MalformedXML', { cause: e });
+  }
+  const root = doc[rootName];
+  if (root === undefined) throw new S3Error('MalformedXML');
+  if (root === '' ) return {};
+  if (typeof root !== 'object' || root === null || Array.isArray(root)) throw new S3Error('MalformedXML');
+  return root as XmlObject;
+}
+
+/** Child elements named `name`, always as an array (XML repeats elements for lists). */
+export function children(node: XmlObject, name: string): XmlElement[] {
+  const v = node[name];
+  if (v === undefined) return [];
+  return Array.isArray(v) ? v : [v];
+}
+
+/** The text of a child element, or undefined when absent. A non-text child is MalformedXML. */
+export function text(node: XmlObject, name: string): string | undefined {
+  const v = node[name];
+  if (v === undefined) return undefined;
+  if (typeof v === 'string') return v;
+  if (typeof v === 'object' && !Array.isArray(v) && Object.keys(v).length === 0) return '';
+  throw new S3Error('MalformedXML');
+}
+
+export function asObject(e: XmlElement): XmlObject {
+  if (e === '') return {};
+  if (typeof e !== 'object' || Array.isArray(e)) throw new S3Error('MalformedXML');
+  return e;
+}

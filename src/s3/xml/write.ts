@@ -1,0 +1,59 @@
+/**
+ * A tiny XML writer for S3 responses. S3's response documents are small and regular, so a builder that
+ * escapes text and nests elements in order is all we need (and keeps the wire format under our control).
+ */
+
+export type XmlValue = string | number | boolean | null | undefined | XmlNode | XmlNode[];
+/**
+ * An element's children in order: [name, value] pairs; repeated names are allowed. The name '#text'
+ * writes its value as text content; a name may include attributes after a space.
+ */
+export type XmlNode = Array<[string, XmlValue]>;
+
+const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;' };
+
+/**
+ * Escapes text for XML. Characters XML 1.0 cannot carry (most C0 controls) are written as numeric
+ * references, as AWS does for keys containing them, so listings of odd keys stay well-formed.
+ */
+export function escapeXml(text: string): string {
+  return text.replace(/[&<>"'\u0000-\u0008\u000B\u000C\u000E-\u001F]/g, (c) => ESCAPES[c] ?? `&#${c.charCodeAt(0)};`);
+}
+
+function writeValue(out: string[], value: XmlValue): void {
+  if (value === null || value === undefined) return;
+  if (Array.isArray(value)) {
+    for (const child of value) {
+      if (Array.isArray(child)) {
+        const [name, v] = child as [string, XmlValue];
+        if (v === undefined) continue;
+        if (name === '#text') {
+          writeValue(out, v);
+          continue;
+        }
+        // A name may carry attributes ('Grantee xsi:type="…"'); the closing tag takes the bare name.
+        const space = name.indexOf(' ');
+        out.push('<', name, '>');
+        writeValue(out, v);
+        out.push('</', space < 0 ? name : name.slice(0, space), '>');
+      }
+    }
+    return;
+  }
+  out.push(escapeXml(String(value)));
+}
+
+/** Serialises a document with the S3 namespace on the root element. */
+export function xmlDocument(root: string, children: XmlNode, namespace = 'http://s3.amazonaws.com/doc/2006-03-01/'): string {
+  const out: string[] = ['<?xml version="1.0" encoding="UTF-8"?>\n', '<', root];
+  if (namespace) out.push(' xmlns="', namespace, '"');
+  out.push('>');
+  writeValue(out, children);
+  out.push('</', root, '>');
+  return out.join('');
+}
+
+/** S3 writes timestamps in ISO 8601 with milliseconds, UTC. */
+export function isoTime(ms: number): string {
+  return new Date(ms).toISOString();
+}
