@@ -9,6 +9,7 @@ import { openSqliteMetadataStore } from './metadata/sqlite/sqlite-store.js';
 import { FsBlobStore } from './blob/fs/fs-blob-store.js';
 import { Buckets } from './core/buckets.js';
 import { Objects } from './core/objects.js';
+import { Multipart } from './core/multipart.js';
 import { BlobSweeper } from './core/sweeper.js';
 import { AccessKeys } from './iam/access-keys.js';
 import { SecretBox, loadMasterKey } from './iam/secrets.js';
@@ -40,11 +41,13 @@ export async function startApp(config: GranaryConfig, env: NodeJS.ProcessEnv = p
 
   const buckets = new Buckets(metadata);
   const objects = new Objects(metadata, blobs, config.inlineMaxBytes);
+  const multipart = new Multipart(metadata, blobs);
   const s3 = new S3Handler({
     config,
     metadata,
     buckets,
     objects,
+    multipart,
     log,
     accessKeys,
     defaultTenancy: async () => defaultTenancy,

@@ -3,6 +3,7 @@ import type { IncomingHttpHeaders } from 'node:http';
 import type { GranaryConfig } from '../config/config.js';
 import type { Buckets } from '../core/buckets.js';
 import type { Objects } from '../core/objects.js';
+import type { Multipart } from '../core/multipart.js';
 import type { Principal } from '../iam/principal.js';
 import type { BucketRecord, MetadataStore, TenancyRecord } from '../metadata/store.js';
 import type { RequestBody } from './body.js';
@@ -14,6 +15,7 @@ export interface S3Services {
   metadata: MetadataStore;
   buckets: Buckets;
   objects: Objects;
+  multipart: Multipart;
   log: Logger;
 }
 
@@ -30,6 +32,8 @@ export interface S3Context {
   /** The resolved bucket (undefined for service operations and CreateBucket). */
   bucket: BucketRecord | undefined;
   key: string | undefined;
+  /** For CopyObject/UploadPartCopy: the source, resolved and authorised (s3:GetObject) by the pipeline. */
+  copySource: { bucket: BucketRecord; key: string } | undefined;
   body: RequestBody;
   services: S3Services;
 }

@@ -16,6 +16,7 @@ import type { S3Context, S3Services } from './context.js';
 import { ENDPOINTS } from './endpoints.js';
 import { OPERATIONS } from './operations/index.js';
 import { route } from './router.js';
+import { parseCopySource } from './copy-source.js';
 import { authenticateSigV4 } from './sigv4/authenticate.js';
 import { errorDocument } from './xml/error.js';
 
@@ -85,6 +86,16 @@ export class S3Handler {
     const decision = authorize({ principal, action: spec.action, tenancyId: tenancy.id, bucket, key: r.key });
     if (!decision.allowed) throw new S3Error('AccessDenied');
 
+    let copySource: S3Context['copySource'];
+    const copyHeader = req.headers['x-amz-copy-source'];
+    if ((r.endpoint === 'CopyObject' || r.endpoint === 'UploadPartCopy') && typeof copyHeader === 'string') {
+      const src = parseCopySource(copyHeader);
+      const srcBucket = await this.deps.buckets.get(tenancy.id, src.bucket);
+      const srcDecision = authorize({ principal, action: 's3:GetObject', tenancyId: tenancy.id, bucket: srcBucket, key: src.key });
+      if (!srcDecision.allowed) throw new S3Error('AccessDenied');
+      copySource = { bucket: srcBucket, key: src.key };
+    }
+
     const op = OPERATIONS[r.endpoint];
     if (!op) throw new S3Error('NotImplemented', { message: `${r.endpoint} is not implemented by Granary yet` });
 
@@ -99,6 +110,7 @@ export class S3Handler {
       bucketName: r.bucket,
       bucket,
       key: r.key,
+      copySource,
       body: requestBody(req, auth),
       services: this.deps,
     };

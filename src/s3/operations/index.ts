@@ -9,6 +9,16 @@ import { GetObject, HeadObject } from './object/get-object.js';
 import { PutObject } from './object/put-object.js';
 import { DeleteObject, DeleteObjects } from './object/delete-object.js';
 import { GetObjectAcl } from './object/acl.js';
+import { CopyObject } from './object/copy-object.js';
+import {
+  AbortMultipartUpload,
+  CompleteMultipartUpload,
+  CreateMultipartUpload,
+  ListMultipartUploads,
+  ListParts,
+  UploadPart,
+  UploadPartCopy,
+} from './multipart/multipart.js';
 
 export type Operation = (ctx: S3Context) => Promise<HttpResponse>;
 
@@ -28,4 +38,12 @@ export const OPERATIONS: Partial<Record<EndpointName, Operation>> = {
   DeleteObject,
   DeleteObjects,
   GetObjectAcl,
+  CopyObject,
+  CreateMultipartUpload,
+  UploadPart,
+  UploadPartCopy,
+  CompleteMultipartUpload,
+  AbortMultipartUpload,
+  ListParts,
+  ListMultipartUploads,
 };

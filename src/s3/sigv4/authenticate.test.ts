@@ -288,14 +288,20 @@ test('@aws-sdk/client-s3 PutObject / GetObject / ListObjectsV2 with awkward keys
   await rejects(authenticateSigV4(recorded[0]!.input, async () => 'another secret'), 'SignatureDoesNotMatch');
 });
 
+function toBuffer(d: string | ArrayBuffer | ArrayBufferView): Buffer {
+  if (typeof d === 'string') return Buffer.from(d, 'utf8');
+  if (ArrayBuffer.isView(d)) return Buffer.from(d.buffer, d.byteOffset, d.byteLength);
+  return Buffer.from(d);
+}
+
 /** SHA-256 / HMAC-SHA256 with the shape smithy's signer expects (a Checksum constructor). */
 class NodeSha256 {
   private readonly h;
-  constructor(secret?: string | Uint8Array) {
-    this.h = secret === undefined ? createHash('sha256') : createHmac('sha256', Buffer.from(secret as Uint8Array));
+  constructor(secret?: string | ArrayBuffer | ArrayBufferView) {
+    this.h = secret === undefined ? createHash('sha256') : createHmac('sha256', toBuffer(secret));
   }
-  update(data: string | Uint8Array): void {
-    this.h.update(typeof data === 'string' ? Buffer.from(data, 'utf8') : data);
+  update(data: string | ArrayBuffer | ArrayBufferView): void {
+    this.h.update(toBuffer(data));
   }
   async digest(): Promise<Uint8Array> {
     return this.h.digest();
@@ -320,7 +326,7 @@ test('URLs presigned by @smithy/signature-v4 (the SDK signer) verify, for awkwar
       { method: 'GET', protocol: 'http:', hostname: '127.0.0.1', port: 9000, path, query: { 'response-content-type': 'text/plain; a=b' }, headers: { host: '127.0.0.1:9000', 'x-amz-content-sha256': 'UNSIGNED-PAYLOAD' } },
       { expiresIn: 600 },
     );
-    const rawQuery = Object.entries(presigned.query)
+    const rawQuery = Object.entries(presigned.query ?? {})
       .map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(String(v))}`)
       .join('&');
     const req: SignedRequestInput = { method: 'GET', rawPath: presigned.path, rawQuery, headers: { host: '127.0.0.1:9000' } };

@@ -1,0 +1,282 @@
+/**
+ * Multipart upload operations:
+ * CreateMultipartUpload   https://docs.aws.amazon.com/AmazonS3/latest/API/API_CreateMultipartUpload.html
+ * UploadPart              https://docs.aws.amazon.com/AmazonS3/latest/API/API_UploadPart.html
+ * UploadPartCopy          https://docs.aws.amazon.com/AmazonS3/latest/API/API_UploadPartCopy.html
+ * CompleteMultipartUpload https://docs.aws.amazon.com/AmazonS3/latest/API/API_CompleteMultipartUpload.html
+ * AbortMultipartUpload    https://docs.aws.amazon.com/AmazonS3/latest/API/API_AbortMultipartUpload.html
+ * ListParts               https://docs.aws.amazon.com/AmazonS3/latest/API/API_ListParts.html
+ */
+import type { HttpResponse } from '../../../lib/http-response.js';
+import { S3Error } from '../../../errors/s3-error.js';
+import { bucketOf, headerOf, keyOf, userIdOf, type S3Context } from '../../context.js';
+import { asObject, children, parseXml, text } from '../../xml/read.js';
+import { isoTime, type XmlNode } from '../../xml/write.js';
+import { emptyResponse, ownerNode, xmlResponse } from '../common.js';
+import { objectHeadersFrom, storageClassFrom } from '../object/headers.js';
+import { parseTagging } from '../object/tagging-header.js';
+import { writeCondition } from '../object/put-object.js';
+import { requestChecksum } from '../object/checksum-request.js';
+import { checkCopySourceConditions } from '../object/copy-object.js';
+import { checksumDigester, checksumHeaderName, parseAlgorithm, type ChecksumAlgorithm } from '../../../core/checksums.js';
+import { validPartNumber, type CompletedPartRequest } from '../../../core/multipart.js';
+import type { ObjectChecksum } from '../../../metadata/store.js';
+
+function checksumTypeOf(ctx: S3Context, alg: ChecksumAlgorithm | null): ObjectChecksum['type'] | null {
+  const v = headerOf(ctx, 'x-amz-checksum-type');
+  if (v === undefined) return null;
+  const t = v.toUpperCase();
+  if (t !== 'COMPOSITE' && t !== 'FULL_OBJECT') throw new S3Error('InvalidRequest', { message: 'Value for x-amz-checksum-type header is invalid.' });
+  if (alg === null) throw new S3Error('InvalidRequest', { message: 'The x-amz-checksum-type header can only be used with the x-amz-checksum-algorithm header.' });
+  if (t === 'COMPOSITE' && alg === 'CRC64NVME') throw new S3Error('InvalidRequest', { message: 'The COMPOSITE checksum type cannot be used with the crc64nvme checksum algorithm.' });
+  if (t === 'FULL_OBJECT' && (alg === 'SHA1' || alg === 'SHA256')) throw new S3Error('InvalidRequest', { message: `The FULL_OBJECT checksum type cannot be used with the ${alg.toLowerCase()} checksum algorithm.` });
+  return t;
+}
+
+export async function CreateMultipartUpload(ctx: S3Context): Promise<HttpResponse> {
+  const bucket = bucketOf(ctx);
+  const key = keyOf(ctx);
+  const algHeader = headerOf(ctx, 'x-amz-checksum-algorithm');
+  const alg = algHeader !== undefined ? parseAlgorithm(algHeader, 'x-amz-checksum-algorithm') : null;
+  const type = checksumTypeOf(ctx, alg);
+  const u = await ctx.services.multipart.create({
+    bucketId: bucket.id,
+    key,
+    ownerId: userIdOf(ctx),
+    contentType: headerOf(ctx, 'content-type') ?? 'binary/octet-stream',
+    headers: objectHeadersFrom(ctx.headers),
+    tagging: parseTagging(headerOf(ctx, 'x-amz-tagging')),
+    storageClass: storageClassFrom(ctx.headers),
+    checksumAlgorithm: alg,
+    checksumType: alg ? (type ?? (alg === 'CRC64NVME' ? 'FULL_OBJECT' : 'COMPOSITE')) : null,
+  });
+  const headers: HttpResponse['headers'] = {};
+  if (u.checksumAlgorithm) {
+    headers['x-amz-checksum-algorithm'] = u.checksumAlgorithm;
+    headers['x-amz-checksum-type'] = u.checksumType ?? 'COMPOSITE';
+  }
+  return xmlResponse(
+    'InitiateMultipartUploadResult',
+    [
+      ['Bucket', bucket.name],
+      ['Key', key],
+      ['UploadId', u.uploadId],
+    ],
+    200,
+    headers,
+  );
+}
+
+export async function UploadPart(ctx: S3Context): Promise<HttpResponse> {
+  const bucket = bucketOf(ctx);
+  const partNumber = validPartNumber(ctx.query.get('partNumber'));
+  const upload = await ctx.services.multipart.get(bucket, keyOf(ctx), ctx.query.get('uploadId'));
+  if (ctx.body.size === undefined && headerOf(ctx, 'transfer-encoding') === undefined) throw new S3Error('MissingContentLength');
+  const sent = requestChecksum(ctx);
+  if (sent && upload.checksumAlgorithm && sent.algorithm !== upload.checksumAlgorithm) {
+    throw new S3Error('InvalidRequest', { message: `Checksum Type mismatch occurred, expected checksum Type: ${upload.checksumAlgorithm.toLowerCase()}, actual checksum Type: ${sent.algorithm.toLowerCase()}` });
+  }
+  // The upload's algorithm is computed even when the part did not carry it, so completion can combine.
+  const computed = sent ?? (upload.checksumAlgorithm ? requestChecksumFor(upload.checksumAlgorithm) : undefined);
+  const part = await ctx.services.multipart.uploadPart({
+    upload,
+    partNumber,
+    body: ctx.body.stream(),
+    size: ctx.body.size,
+    contentMd5: headerOf(ctx, 'content-md5'),
+    digesters: computed ? [computed.digester] : [],
+    checksum: computed ? () => computed.digester.value() : undefined,
+  });
+  const headers: HttpResponse['headers'] = { etag: part.etag };
+  if (computed && part.checksum) headers[checksumHeaderName(computed.algorithm)] = part.checksum;
+  return emptyResponse(200, headers);
+}
+
+/** Computes the upload's algorithm for a part that did not carry a checksum itself. */
+function requestChecksumFor(alg: ChecksumAlgorithm): { algorithm: ChecksumAlgorithm; digester: ReturnType<typeof checksumDigester> } {
+  return { algorithm: alg, digester: checksumDigester(alg, () => undefined) };
+}
+
+export async function UploadPartCopy(ctx: S3Context): Promise<HttpResponse> {
+  const bucket = bucketOf(ctx);
+  const partNumber = validPartNumber(ctx.query.get('partNumber'));
+  const upload = await ctx.services.multipart.get(bucket, keyOf(ctx), ctx.query.get('uploadId'));
+  const source = ctx.copySource!;
+  const src = await ctx.services.objects.get(source.bucket, source.key);
+  checkCopySourceConditions(ctx, src);
+  let range: { start: number; end: number } | undefined;
+  const rangeHeader = headerOf(ctx, 'x-amz-copy-source-range');
+  if (rangeHeader !== undefined) {
+    const m = /^bytes=(\d+)-(\d+)$/.exec(rangeHeader.trim());
+    if (!m || Number(m[1]) > Number(m[2]) || Number(m[2]) >= src.size) {
+      throw new S3Error('InvalidArgument', { message: `Range specified is not valid for source object of size: ${src.size}`, details: { ArgumentName: 'x-amz-copy-source-range', ArgumentValue: rangeHeader } });
+    }
+    range = { start: Number(m[1]), end: Number(m[2]) };
+  }
+  const size = range ? range.end - range.start + 1 : src.size;
+  const computed = upload.checksumAlgorithm ? requestChecksumFor(upload.checksumAlgorithm) : undefined;
+  const part = await ctx.services.multipart.uploadPart({
+    upload,
+    partNumber,
+    body: ctx.services.objects.read(src, range),
+    size,
+    digesters: computed ? [computed.digester] : [],
+    checksum: computed ? () => computed.digester.value() : undefined,
+  });
+  const result: XmlNode = [
+    ['LastModified', isoTime(part.lastModified)],
+    ['ETag', part.etag],
+  ];
+  if (computed && part.checksum) result.push(['Checksum' + computed.algorithm, part.checksum]);
+  return xmlResponse('CopyPartResult', result);
+}
+
+export async function CompleteMultipartUpload(ctx: S3Context): Promise<HttpResponse> {
+  const bucket = bucketOf(ctx);
+  const key = keyOf(ctx);
+  const upload = await ctx.services.multipart.get(bucket, key, ctx.query.get('uploadId'));
+  const condition = writeCondition(ctx);
+  const doc = parseXml(await ctx.body.readAll(), 'CompleteMultipartUpload');
+  const requested: CompletedPartRequest[] = children(doc, 'Part').map((e) => {
+    const p = asObject(e);
+    const n = text(p, 'PartNumber');
+    const etag = text(p, 'ETag');
+    if (n === undefined || etag === undefined || !/^\d+$/.test(n.trim())) throw new S3Error('MalformedXML');
+    const checksumName = upload.checksumAlgorithm ? 'Checksum' + upload.checksumAlgorithm : undefined;
+    const checksum = checksumName ? text(p, checksumName) : undefined;
+    return { partNumber: Number(n.trim()), etag, ...(checksum ? { checksum: checksum.trim() } : {}) };
+  });
+  const o = await ctx.services.multipart.complete(upload, requested, condition);
+  const result: XmlNode = [
+    ['Location', `/${bucket.name}/${encodeURIComponent(key).replace(/%2F/g, '/')}`],
+    ['Bucket', bucket.name],
+    ['Key', key],
+    ['ETag', o.etag],
+  ];
+  const headers: HttpResponse['headers'] = {};
+  if (o.checksum) {
+    result.push(['Checksum' + o.checksum.algorithm, o.checksum.value], ['ChecksumType', o.checksum.type]);
+    headers['x-amz-checksum-type'] = o.checksum.type;
+  }
+  return xmlResponse('CompleteMultipartUploadResult', result, 200, headers);
+}
+
+export async function AbortMultipartUpload(ctx: S3Context): Promise<HttpResponse> {
+  const upload = await ctx.services.multipart.get(bucketOf(ctx), keyOf(ctx), ctx.query.get('uploadId'));
+  await ctx.services.multipart.abort(upload);
+  return emptyResponse(204);
+}
+
+function intParam(q: URLSearchParams, name: string, dflt: number, max: number): number {
+  const v = q.get(name);
+  if (v === null || v === '') return dflt;
+  if (!/^\d+$/.test(v)) throw new S3Error('InvalidArgument', { message: `Provided ${name} not an integer or within integer range`, details: { ArgumentName: name, ArgumentValue: v } });
+  return Math.min(Number(v), max);
+}
+
+export async function ListParts(ctx: S3Context): Promise<HttpResponse> {
+  const bucket = bucketOf(ctx);
+  const key = keyOf(ctx);
+  const upload = await ctx.services.multipart.get(bucket, key, ctx.query.get('uploadId'));
+  const maxParts = intParam(ctx.query, 'max-parts', 1000, 1000);
+  const marker = intParam(ctx.query, 'part-number-marker', 0, 10000);
+  const page = await ctx.services.metadata.listUploadParts(upload.uploadId, marker, maxParts + 1);
+  const truncated = page.length > maxParts;
+  const parts = page.slice(0, maxParts);
+  const owner = await ownerNode(ctx, upload.ownerId);
+  const children: XmlNode = [
+    ['Bucket', bucket.name],
+    ['Key', key],
+    ['UploadId', upload.uploadId],
+    ['Initiator', owner],
+    ['Owner', owner],
+    ['StorageClass', upload.storageClass],
+    ['PartNumberMarker', marker],
+    ['NextPartNumberMarker', parts.length ? parts[parts.length - 1]!.partNumber : marker],
+    ['MaxParts', maxParts],
+    ['IsTruncated', truncated],
+  ];
+  if (upload.checksumAlgorithm) children.push(['ChecksumAlgorithm', upload.checksumAlgorithm], ['ChecksumType', upload.checksumType ?? 'COMPOSITE']);
+  for (const p of parts) {
+    const part: XmlNode = [
+      ['PartNumber', p.partNumber],
+      ['LastModified', isoTime(p.lastModified)],
+      ['ETag', p.etag],
+      ['Size', p.size],
+    ];
+    if (p.checksum && upload.checksumAlgorithm) part.push(['Checksum' + upload.checksumAlgorithm, p.checksum]);
+    children.push(['Part', part]);
+  }
+  return xmlResponse('ListPartsResult', children);
+}
+
+export async function ListMultipartUploads(ctx: S3Context): Promise<HttpResponse> {
+  const bucket = bucketOf(ctx);
+  const q = ctx.query;
+  const prefix = q.get('prefix') ?? '';
+  const delimiter = q.get('delimiter') ?? '';
+  const keyMarker = q.get('key-marker') ?? '';
+  const uploadIdMarker = keyMarker ? (q.get('upload-id-marker') ?? '') : '';
+  const maxUploads = intParam(q, 'max-uploads', 1000, 1000);
+  const enc = q.get('encoding-type') === 'url' ? (s: string) => encodeURIComponent(s).replace(/%2F/g, '/') : (s: string) => s;
+
+  const entries: XmlNode = [];
+  const prefixes: string[] = [];
+  let count = 0;
+  let truncated = false;
+  let nextKey = '';
+  let nextUpload = '';
+  let cursor = { keyMarker, uploadIdMarker };
+  const names = new Map<string, string>();
+  outer: for (;;) {
+    const page = await ctx.services.metadata.scanUploads(bucket.id, { prefix, ...cursor, limit: 1000 });
+    for (const u of page) {
+      cursor = { keyMarker: u.key, uploadIdMarker: u.uploadId };
+      if (delimiter) {
+        const i = u.key.indexOf(delimiter, prefix.length);
+        if (i >= 0) {
+          const cp = u.key.slice(0, i + delimiter.length);
+          if (prefixes[prefixes.length - 1] === cp || cp <= keyMarker) continue;
+          if (count >= maxUploads) { truncated = true; break outer; }
+          prefixes.push(cp);
+          count++;
+          nextKey = cp;
+          nextUpload = '';
+          continue;
+        }
+      }
+      if (count >= maxUploads) { truncated = true; break outer; }
+      const owner = await ownerNode(ctx, u.ownerId, names);
+      entries.push([
+        'Upload',
+        [
+          ['Key', enc(u.key)],
+          ['UploadId', u.uploadId],
+          ['Initiator', owner],
+          ['Owner', owner],
+          ['StorageClass', u.storageClass],
+          ['Initiated', isoTime(u.initiatedAt)],
+          ...(u.checksumAlgorithm ? ([['ChecksumAlgorithm', u.checksumAlgorithm], ['ChecksumType', u.checksumType ?? 'COMPOSITE']] as XmlNode) : []),
+        ],
+      ]);
+      count++;
+      nextKey = u.key;
+      nextUpload = u.uploadId;
+    }
+    if (page.length < 1000) break;
+  }
+  const children: XmlNode = [
+    ['Bucket', bucket.name],
+    ['KeyMarker', enc(keyMarker)],
+    ['UploadIdMarker', uploadIdMarker],
+    ['NextKeyMarker', enc(nextKey)],
+    ['NextUploadIdMarker', nextUpload],
+    ['Prefix', enc(prefix)],
+  ];
+  if (delimiter) children.push(['Delimiter', enc(delimiter)]);
+  children.push(['MaxUploads', maxUploads], ['IsTruncated', truncated], ...entries);
+  for (const p of prefixes) children.push(['CommonPrefixes', [['Prefix', enc(p)]]]);
+  if (q.get('encoding-type') === 'url') children.push(['EncodingType', 'url']);
+  return xmlResponse('ListMultipartUploadsResult', children);
+}
+
