@@ -223,6 +223,21 @@ export function metadataStoreContract(name: string, open: () => Promise<Metadata
           assert.equal(got.lastModified, r2.object.lastModified);
         }));
 
+      it('replaces only the tag set with setObjectTagging', () =>
+        withStore(async ({ store, bucket }) => {
+          const put = await store.putObject(obj(bucket.id, 'tagged', { tagging: 'a=1' }));
+          assert.ok(put.ok);
+          assert.equal(await store.setObjectTagging(bucket.id, 'tagged', 'b=2&c=3'), true);
+          const got = await store.getObject(bucket.id, 'tagged');
+          assert.equal(got?.tagging, 'b=2&c=3');
+          assert.equal(got?.etag, put.object.etag);
+          assert.equal(got?.lastModified, put.object.lastModified);
+          assert.equal(await store.setObjectTagging(bucket.id, 'tagged', null), true);
+          assert.equal((await store.getObject(bucket.id, 'tagged'))?.tagging, null);
+          assert.equal(await store.setObjectTagging(bucket.id, 'missing', 'a=1'), false);
+          assert.equal((await store.takeBlobDeletions(Date.now() + 1, 100)).length, 0, 'no blob released');
+        }));
+
       it('rejects a put into a missing bucket', () =>
         withStore(async ({ store }) => {
           assert.deepEqual(await store.putObject(obj('no-such-bucket-id', 'k')), { ok: false, reason: 'no-such-bucket' });

@@ -240,6 +240,11 @@ export interface MetadataStore {
   putObject(o: NewObject, condition?: WriteCondition): Promise<PutObjectResult>;
   /** Deletes (if present) in one transaction with usage update and blob deletion queueing. */
   deleteObject(bucketId: string, key: string, condition?: WriteCondition): Promise<DeleteObjectResult>;
+  /**
+   * Replaces only the tag set of an existing object (PutObjectTagging/DeleteObjectTagging): bytes, ETag and
+   * Last-Modified stay. False when there is no object at the key.
+   */
+  setObjectTagging(bucketId: string, key: string, tagging: string | null): Promise<boolean>;
   /** Keys ≥/> start with the prefix, ordered by UTF-8 bytes; `inline` is left null in results. */
   scanObjects(bucketId: string, scan: ObjectScan): Promise<ObjectRecord[]>;
 

@@ -232,6 +232,7 @@ export class SqliteMetadataStore implements MetadataStore {
       rollbackTo: p('ROLLBACK TO op'),
 
       getSetting: p('SELECT value FROM settings WHERE name = ?'),
+      setTagging: p('UPDATE objects SET tagging = ? WHERE bucket_id = ? AND key = ?'),
       setSetting: p('INSERT INTO settings (name, value) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET value = excluded.value'),
 
       insTenancy: p('INSERT INTO tenancies (id, name, created_at) VALUES (?, ?, ?)'),
@@ -488,6 +489,10 @@ export class SqliteMetadataStore implements MetadataStore {
   putObject(o: NewObject, condition?: WriteCondition): Promise<PutObjectResult> {
     const now = Date.now();
     return this.enqueue(() => this.putObjectNow(o, condition, now));
+  }
+
+  async setObjectTagging(bucketId: string, key: string, tagging: string | null): Promise<boolean> {
+    return this.s.setTagging.run(tagging, bucketId, key).changes > 0;
   }
 
   deleteObject(bucketId: string, key: string, condition?: WriteCondition): Promise<DeleteObjectResult> {

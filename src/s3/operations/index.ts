@@ -10,6 +10,8 @@ import { PutObject } from './object/put-object.js';
 import { DeleteObject, DeleteObjects } from './object/delete-object.js';
 import { GetObjectAcl } from './object/acl.js';
 import { CopyObject } from './object/copy-object.js';
+import { DeleteObjectTagging, GetObjectTagging, PutObjectTagging } from './object/tagging.js';
+import { GetObjectAttributes } from './object/get-object-attributes.js';
 import {
   AbortMultipartUpload,
   CompleteMultipartUpload,
@@ -39,6 +41,10 @@ export const OPERATIONS: Partial<Record<EndpointName, Operation>> = {
   DeleteObjects,
   GetObjectAcl,
   CopyObject,
+  GetObjectTagging,
+  PutObjectTagging,
+  DeleteObjectTagging,
+  GetObjectAttributes,
   CreateMultipartUpload,
   UploadPart,
   UploadPartCopy,

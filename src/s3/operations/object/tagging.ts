@@ -1,0 +1,50 @@
+/**
+ * GetObjectTagging    https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetObjectTagging.html
+ * PutObjectTagging    https://docs.aws.amazon.com/AmazonS3/latest/API/API_PutObjectTagging.html
+ * DeleteObjectTagging https://docs.aws.amazon.com/AmazonS3/latest/API/API_DeleteObjectTagging.html
+ */
+import type { HttpResponse } from '../../../lib/http-response.js';
+import { S3Error } from '../../../errors/s3-error.js';
+import { bucketOf, keyOf, type S3Context } from '../../context.js';
+import { asObject, children, parseXml, text } from '../../xml/read.js';
+import type { XmlNode } from '../../xml/write.js';
+import { emptyResponse, xmlResponse } from '../common.js';
+import { validateTags } from './tagging-header.js';
+
+export async function GetObjectTagging(ctx: S3Context): Promise<HttpResponse> {
+  const o = await ctx.services.objects.get(bucketOf(ctx), keyOf(ctx));
+  const tags: XmlNode = [...new URLSearchParams(o.tagging ?? '').entries()].map(([k, v]) => [
+    'Tag',
+    [
+      ['Key', k],
+      ['Value', v],
+    ],
+  ]);
+  return xmlResponse('Tagging', [['TagSet', tags]]);
+}
+
+export async function PutObjectTagging(ctx: S3Context): Promise<HttpResponse> {
+  const bucket = bucketOf(ctx);
+  const key = keyOf(ctx);
+  const doc = parseXml(await ctx.body.readAll(), 'Tagging');
+  const setEl = doc.TagSet;
+  if (setEl === undefined) throw new S3Error('MalformedXML');
+  const tags: Array<[string, string]> = children(asObject(Array.isArray(setEl) ? setEl[0]! : setEl), 'Tag').map((t) => {
+    const tag = asObject(t);
+    const k = text(tag, 'Key');
+    const v = text(tag, 'Value');
+    if (k === undefined || v === undefined) throw new S3Error('MalformedXML');
+    return [k, v];
+  });
+  validateTags(tags);
+  const ok = await ctx.services.metadata.setObjectTagging(bucket.id, key, tags.length ? new URLSearchParams(tags).toString() : null);
+  if (!ok) throw new S3Error('NoSuchKey', { details: { Key: key } });
+  return emptyResponse(200);
+}
+
+export async function DeleteObjectTagging(ctx: S3Context): Promise<HttpResponse> {
+  const key = keyOf(ctx);
+  const ok = await ctx.services.metadata.setObjectTagging(bucketOf(ctx).id, key, null);
+  if (!ok) throw new S3Error('NoSuchKey', { details: { Key: key } });
+  return emptyResponse(204);
+}
