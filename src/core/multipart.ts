@@ -18,7 +18,7 @@ import type {
   WriteCondition,
 } from '../metadata/store.js';
 import { newId } from '../lib/ids.js';
-import { md5ContentCheck, type Digester } from './objects.js';
+import { md5ContentCheck, writeVerifiedBlob, type Digester } from './objects.js';
 import { combineFullObjectCrc, compositeChecksum } from './checksums.js';
 
 export const MAX_PART_NUMBER = 10_000;
@@ -73,33 +73,15 @@ export class Multipart {
     if (input.size !== undefined && input.size > MAX_PART_SIZE) {
       throw new S3Error('EntityTooLarge', { details: { ProposedSize: input.size, MaxSizeAllowed: MAX_PART_SIZE } });
     }
-    const md5 = createHash('md5');
     const checks: Digester[] = [...(input.digesters ?? [])];
     if (input.contentMd5 !== undefined) checks.unshift(md5ContentCheck(input.contentMd5));
-    let received = 0;
-    const tap = async function* (body: AsyncIterable<Buffer>): AsyncIterable<Buffer> {
-      for await (const chunk of body) {
-        received += chunk.length;
-        if (received > MAX_PART_SIZE) throw new S3Error('EntityTooLarge', { details: { MaxSizeAllowed: MAX_PART_SIZE } });
-        md5.update(chunk);
-        for (const c of checks) c.update(chunk);
-        yield chunk;
-      }
-    };
-    const blob = await this.blobs.write(tap(input.body), {
-      beforeCommit: () => {
-        if (input.size !== undefined && received !== input.size) {
-          throw new S3Error('IncompleteBody', { details: { NumberBytesExpected: input.size, NumberBytesProvided: received } });
-        }
-        for (const c of checks) c.finish();
-      },
-    });
+    const blob = await writeVerifiedBlob(this.blobs, input.body, { size: input.size, maxSize: MAX_PART_SIZE, digesters: checks });
     const part = {
       uploadId: input.upload.uploadId,
       partNumber: input.partNumber,
       blobId: blob.blobId,
       size: blob.size,
-      etag: `"${md5.digest('hex')}"`,
+      etag: `"${blob.md5Hex}"`,
       checksum: input.checksum ? input.checksum() : null,
     };
     const r = await this.metadata.putUploadPart(part).catch(async (e: unknown) => {

@@ -69,6 +69,42 @@ export function md5ContentCheck(expectedBase64: string): Digester {
   };
 }
 
+/**
+ * Streams a body into a new blob while computing its MD5 and running the digesters; the blob becomes
+ * visible only if the byte count matches the declared size and every digester passed. Shared by
+ * PutObject, CopyObject and UploadPart so the write path is the same everywhere.
+ */
+export async function writeVerifiedBlob(
+  blobs: BlobStore,
+  body: AsyncIterable<Buffer>,
+  opts: { size: number | undefined; maxSize: number; digesters: Digester[] },
+): Promise<{ blobId: string; size: number; md5Hex: string }> {
+  const md5 = createHash('md5');
+  let received = 0;
+  const tap = async function* (source: AsyncIterable<Buffer>): AsyncIterable<Buffer> {
+    for await (const chunk of source) {
+      received += chunk.length;
+      if (received > opts.maxSize) throw new S3Error('EntityTooLarge', { details: { MaxSizeAllowed: opts.maxSize } });
+      md5.update(chunk);
+      for (const c of opts.digesters) c.update(chunk);
+      yield chunk;
+    }
+  };
+  const blob = await blobs.write(tap(body), {
+    beforeCommit: () => {
+      checkReceived(opts.size, received);
+      for (const c of opts.digesters) c.finish();
+    },
+  });
+  return { blobId: blob.blobId, size: blob.size, md5Hex: md5.digest('hex') };
+}
+
+function checkReceived(declared: number | undefined, received: number): void {
+  if (declared !== undefined && received !== declared) {
+    throw new S3Error('IncompleteBody', { details: { NumberBytesExpected: declared, NumberBytesProvided: received } });
+  }
+}
+
 export class Objects {
   constructor(
     private readonly metadata: MetadataStore,
@@ -86,42 +122,34 @@ export class Objects {
     if (input.size !== undefined && input.size > MAX_PUT_SIZE) {
       throw new S3Error('EntityTooLarge', { details: { ProposedSize: input.size, MaxSizeAllowed: MAX_PUT_SIZE } });
     }
-    const md5 = createHash('md5');
     const checks: Digester[] = [...(input.digesters ?? [])];
     if (input.contentMd5 !== undefined) checks.unshift(md5ContentCheck(input.contentMd5));
-    let received = 0;
-    const finish = (): void => {
-      if (input.size !== undefined && received !== input.size) {
-        throw new S3Error('IncompleteBody', { details: { NumberBytesExpected: input.size, NumberBytesProvided: received } });
-      }
-      for (const c of checks) c.finish();
-    };
 
+    let size: number;
+    let md5Hex: string;
     let inline: Buffer | null = null;
     let parts: ObjectPart[] = [];
     if (input.size !== undefined && input.size <= this.inlineMaxBytes) {
+      const md5 = createHash('md5');
       const chunks: Buffer[] = [];
+      let received = 0;
       for await (const chunk of input.body) {
         received += chunk.length;
-        if (received > input.size) break; // more than declared: reported by finish()
+        if (received > input.size) break; // more than declared: reported by checkReceived
         md5.update(chunk);
         for (const c of checks) c.update(chunk);
         chunks.push(chunk);
       }
-      finish();
+      checkReceived(input.size, received);
+      for (const c of checks) c.finish();
       inline = Buffer.concat(chunks, received);
+      size = received;
+      md5Hex = md5.digest('hex');
     } else {
-      const tap = async function* (body: AsyncIterable<Buffer>): AsyncIterable<Buffer> {
-        for await (const chunk of body) {
-          received += chunk.length;
-          if (received > MAX_PUT_SIZE) throw new S3Error('EntityTooLarge', { details: { MaxSizeAllowed: MAX_PUT_SIZE } });
-          md5.update(chunk);
-          for (const c of checks) c.update(chunk);
-          yield chunk;
-        }
-      };
-      const blob = await this.blobs.write(tap(input.body), { beforeCommit: finish });
+      const blob = await writeVerifiedBlob(this.blobs, input.body, { size: input.size, maxSize: MAX_PUT_SIZE, digesters: checks });
       parts = [{ blobId: blob.blobId, size: blob.size }];
+      size = blob.size;
+      md5Hex = blob.md5Hex;
     }
 
     const result = await this.metadata
@@ -129,8 +157,8 @@ export class Objects {
         {
           bucketId: input.bucket.id,
           key: input.key,
-          size: received,
-          etag: `"${md5.digest('hex')}"`,
+          size,
+          etag: `"${md5Hex}"`,
           contentType: input.contentType,
           headers: input.headers,
           inline,
