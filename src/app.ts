@@ -57,6 +57,7 @@ export async function startApp(config: GranaryConfig, env: NodeJS.ProcessEnv = p
     intervalMs: config.sweepIntervalMs,
     orphanGraceMs: config.orphanGraceMs,
     tmpGraceMs: config.orphanGraceMs,
+    queuedDeleteDelayMs: config.queuedDeleteDelayMs,
     log: (msg, fields) => log.info(msg, fields as Record<string, unknown> | undefined),
   });
   // A crash can leave temporary files; nothing can be writing them yet, so clear them before serving.

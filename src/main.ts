@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /**
- * `granary <command>`: `serve` runs the server; `sweep` runs one blob sweep over a stopped installation.
+ * `granary <command>`: `serve` runs the S3 server on the configured data directory.
  */
 import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig } from './config/config.js';

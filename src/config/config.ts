@@ -19,6 +19,8 @@ export interface GranaryConfig {
   /** How often the blob sweeper runs, and how old an unreferenced blob must be before it is reclaimed. */
   sweepIntervalMs: number;
   orphanGraceMs: number;
+  /** How long a replaced or deleted object's blob is kept before deletion (a GET may still be opening it). */
+  queuedDeleteDelayMs: number;
   /** Log level: 'debug' | 'info' | 'warn' | 'error'. */
   logLevel: 'debug' | 'info' | 'warn' | 'error';
 }
@@ -38,6 +40,7 @@ export const DEFAULTS: GranaryConfig = {
   inlineMaxBytes: 64 * 1024,
   sweepIntervalMs: 30_000,
   orphanGraceMs: 60 * 60 * 1000,
+  queuedDeleteDelayMs: 60_000,
   logLevel: 'info',
 };
 
@@ -76,7 +79,7 @@ export function loadConfig(sources: ConfigSources = {}): GranaryConfig {
     }
     if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new ConfigError(`config file ${file} must hold a JSON object`);
     const f = raw as Record<string, unknown>;
-    const known = new Set(['data', 'listen', 'region', 'domains', 'inlineMaxBytes', 'sweepIntervalMs', 'orphanGraceMs', 'logLevel']);
+    const known = new Set(['data', 'listen', 'region', 'domains', 'inlineMaxBytes', 'sweepIntervalMs', 'orphanGraceMs', 'queuedDeleteDelayMs', 'logLevel']);
     for (const k of Object.keys(f)) if (!known.has(k)) throw new ConfigError(`config file ${file}: unknown setting "${k}"`);
     if (f.data !== undefined) cfg.dataDir = String(f.data);
     if (f.listen !== undefined) cfg.listen = parseListen(String(f.listen));
@@ -88,6 +91,7 @@ export function loadConfig(sources: ConfigSources = {}): GranaryConfig {
     if (f.inlineMaxBytes !== undefined) cfg.inlineMaxBytes = parseIntSetting('inlineMaxBytes', f.inlineMaxBytes, 0);
     if (f.sweepIntervalMs !== undefined) cfg.sweepIntervalMs = parseIntSetting('sweepIntervalMs', f.sweepIntervalMs, 100);
     if (f.orphanGraceMs !== undefined) cfg.orphanGraceMs = parseIntSetting('orphanGraceMs', f.orphanGraceMs, 0);
+    if (f.queuedDeleteDelayMs !== undefined) cfg.queuedDeleteDelayMs = parseIntSetting('queuedDeleteDelayMs', f.queuedDeleteDelayMs, 0);
     if (f.logLevel !== undefined) cfg.logLevel = parseLogLevel(String(f.logLevel));
   }
 
@@ -98,6 +102,7 @@ export function loadConfig(sources: ConfigSources = {}): GranaryConfig {
   if (env.GRANARY_INLINE_MAX_BYTES) cfg.inlineMaxBytes = parseIntSetting('GRANARY_INLINE_MAX_BYTES', env.GRANARY_INLINE_MAX_BYTES, 0);
   if (env.GRANARY_SWEEP_INTERVAL_MS) cfg.sweepIntervalMs = parseIntSetting('GRANARY_SWEEP_INTERVAL_MS', env.GRANARY_SWEEP_INTERVAL_MS, 100);
   if (env.GRANARY_ORPHAN_GRACE_MS) cfg.orphanGraceMs = parseIntSetting('GRANARY_ORPHAN_GRACE_MS', env.GRANARY_ORPHAN_GRACE_MS, 0);
+  if (env.GRANARY_QUEUED_DELETE_DELAY_MS) cfg.queuedDeleteDelayMs = parseIntSetting('GRANARY_QUEUED_DELETE_DELAY_MS', env.GRANARY_QUEUED_DELETE_DELAY_MS, 0);
   if (env.GRANARY_LOG_LEVEL) cfg.logLevel = parseLogLevel(env.GRANARY_LOG_LEVEL);
 
   if (flags.data) cfg.dataDir = flags.data;

@@ -41,6 +41,7 @@ async function world(): Promise<World> {
   const bucketId = created.created ? created.bucket.id : created.existing.id;
   const logs: World['logs'] = [];
   const sweeper = new BlobSweeper(metadata, blobs, {
+    inFlightFloorMs: 0,
     queuedDeleteDelayMs: 60_000,
     orphanGraceMs: HOUR,
     tmpGraceMs: HOUR,

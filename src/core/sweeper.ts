@@ -25,6 +25,12 @@ export interface BlobSweeperOptions {
   tmpGraceMs: number;
   /** Time between the end of one pass and the start of the next. Default 30 s. */
   intervalMs: number;
+  /**
+   * A blob this process wrote within this window may be between its rename and its metadata commit, so it
+   * is never taken for an orphan whatever orphanGraceMs says; blobs older than the process cannot be in
+   * flight here. Default 60 s.
+   */
+  inFlightFloorMs: number;
   log?: (msg: string, fields?: object) => void;
 }
 
@@ -39,6 +45,7 @@ const DEFAULTS: Omit<BlobSweeperOptions, 'log'> = {
   orphanGraceMs: 3_600_000,
   tmpGraceMs: 3_600_000,
   intervalMs: 30_000,
+  inFlightFloorMs: 60_000,
 };
 
 /** Queued deletions taken per round trip to the metadata store. */
@@ -53,6 +60,8 @@ export class BlobSweeper {
   private stopRequested = false;
   /** The pass in progress (or the tail of queued passes); passes are chained, never concurrent. */
   private tail: Promise<unknown> = Promise.resolve();
+
+  private readonly startedAt = Date.now();
 
   constructor(
     private readonly metadata: MetadataStore,
@@ -166,9 +175,10 @@ export class BlobSweeper {
 
   private async sweepOrphans(now: number, result: SweepResult): Promise<void> {
     const cutoff = now - this.options.orphanGraceMs;
+    const inFlightCutoff = Math.max(this.startedAt, now - this.options.inFlightFloorMs);
     for await (const { blobId, mtimeMs } of this.blobs.list()) {
       if (this.stopRequested) return;
-      if (mtimeMs >= cutoff) continue;
+      if (mtimeMs >= cutoff || mtimeMs >= inFlightCutoff) continue;
       if (await this.metadata.isBlobKnown(blobId)) continue;
       await this.blobs.delete(blobId);
       result.deletedOrphans++;

@@ -27,6 +27,16 @@ async function openFds(): Promise<number> {
   return (await readdir('/proc/self/fd')).length;
 }
 
+/** Descriptor closes finish asynchronously (after a stream's error/close events): wait up to 2 s for them. */
+async function settledFds(expected: number): Promise<number> {
+  let n = await openFds();
+  for (let i = 0; i < 40 && n !== expected; i++) {
+    await new Promise((r) => setTimeout(r, 50));
+    n = await openFds();
+  }
+  return n;
+}
+
 describe('FsBlobStore', () => {
   it('stores blobs at <root>/<aa>/<bb>/<blobId> and keeps tmp/ empty after a write', async () => {
     const root = freshRoot();
@@ -79,7 +89,7 @@ describe('FsBlobStore', () => {
         for await (const _ of r) void _;
       });
     }
-    assert.equal(await openFds(), before);
+    assert.equal(await settledFds(before), before);
     assert.equal(await store.sweepTemporary(0), 0);
   });
 
@@ -96,7 +106,7 @@ describe('FsBlobStore', () => {
         });
       });
     }
-    assert.equal(await openFds(), before);
+    assert.equal(await settledFds(before), before);
   });
 
   it('sweeps a temporary file left by a "crash" once it is old enough, and only then', async () => {

@@ -30,7 +30,8 @@ export async function GetObjectAttributes(ctx: S3Context): Promise<HttpResponse>
     const shown = o.parts.map((p, i) => ({ ...p, n: i + 1 })).filter((p) => p.n > marker);
     const page = shown.slice(0, maxParts);
     const parts: XmlNode = [
-      ['TotalPartsCount', o.parts.length],
+      // The XML element is PartsCount (the SDKs' TotalPartsCount field is serialized under that name).
+      ['PartsCount', o.parts.length],
       ['PartNumberMarker', marker],
       ['NextPartNumberMarker', page.length ? page[page.length - 1]!.n : marker],
       ['MaxParts', maxParts],

@@ -76,6 +76,8 @@ async function prepare(ctx: S3Context): Promise<{ o: ObjectRecord; range: ByteRa
 
 export async function GetObject(ctx: S3Context): Promise<HttpResponse> {
   const { o, range, headers, status } = await prepare(ctx);
+  // Small objects live inline in the metadata: answer with the bytes themselves, no stream machinery.
+  if (o.inline) return { status, headers, body: range ? o.inline.subarray(range.start, range.end + 1) : o.inline };
   return { status, headers, body: ctx.services.objects.read(o, range) };
 }
 

@@ -1,0 +1,182 @@
+/**
+ * PostgreSQL schema migrations, in order, and the runner that applies them at open.
+ * Each runs once; applied ids are recorded in `schema_migrations`. Never edit a released migration:
+ * append a new one.
+ *
+ * Notes on the schema (mirrors sqlite/migrations.ts; differences are deliberate):
+ * - Every object key column is `TEXT COLLATE "C"`: in a UTF8 database "C" compares with memcmp, i.e. by
+ *   UTF-8 bytes, S3's listing order, and the (bucket_id, key) primary-key B-tree serves prefix range scans.
+ *   Other names (tenancies, buckets) use "C" too, so listings order the same way as SQLite's BINARY.
+ * - Sizes and epoch-millisecond times are BIGINT (the store parses int8 to a JS number).
+ * - headers and parts are JSONB (queryable by operators); checksum is TEXT JSON (opaque, small).
+ * - Usage counters are columns on `tenancies` and `buckets`, updated in the write's transaction.
+ * - `object_blobs` indexes which objects reference which blobs (same role as in SQLite).
+ */
+import type pg from 'pg';
+
+export interface Migration {
+  id: number;
+  name: string;
+  sql: string;
+}
+
+export const migrations: readonly Migration[] = [
+  {
+    id: 1,
+    name: '001_init',
+    sql: `
+CREATE TABLE settings (
+  name  TEXT COLLATE "C" PRIMARY KEY,
+  value TEXT NOT NULL
+);
+
+CREATE TABLE tenancies (
+  id           TEXT PRIMARY KEY,
+  name         TEXT COLLATE "C" NOT NULL UNIQUE,
+  created_at   BIGINT NOT NULL,
+  used_bytes   BIGINT NOT NULL DEFAULT 0,
+  used_objects BIGINT NOT NULL DEFAULT 0
+);
+
+CREATE TABLE users (
+  id            TEXT PRIMARY KEY,
+  username      TEXT COLLATE "C" NOT NULL UNIQUE,
+  display_name  TEXT NOT NULL,
+  email         TEXT NOT NULL,
+  password_hash TEXT NOT NULL,
+  is_site_admin BOOLEAN NOT NULL,
+  created_at    BIGINT NOT NULL
+);
+
+CREATE TABLE memberships (
+  tenancy_id TEXT NOT NULL REFERENCES tenancies(id) ON DELETE CASCADE,
+  user_id    TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+  role       TEXT NOT NULL CHECK (role IN ('USER', 'DEPUTY', 'MANAGER')),
+  created_at BIGINT NOT NULL,
+  PRIMARY KEY (tenancy_id, user_id)
+);
+CREATE INDEX memberships_by_user ON memberships (user_id);
+
+CREATE TABLE access_keys (
+  access_key_id    TEXT PRIMARY KEY,
+  user_id          TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+  tenancy_id       TEXT NOT NULL REFERENCES tenancies(id) ON DELETE CASCADE,
+  name             TEXT NOT NULL,
+  secret_encrypted TEXT NOT NULL,
+  created_at       BIGINT NOT NULL,
+  expires_at       BIGINT,
+  last_used_at     BIGINT,
+  restriction      TEXT
+);
+CREATE INDEX access_keys_by_user ON access_keys (user_id, created_at);
+
+CREATE TABLE buckets (
+  id           TEXT PRIMARY KEY,
+  tenancy_id   TEXT NOT NULL REFERENCES tenancies(id),
+  name         TEXT COLLATE "C" NOT NULL,
+  owner_id     TEXT NOT NULL,
+  region       TEXT NOT NULL,
+  created_at   BIGINT NOT NULL,
+  used_bytes   BIGINT NOT NULL DEFAULT 0,
+  used_objects BIGINT NOT NULL DEFAULT 0,
+  UNIQUE (tenancy_id, name)
+);
+
+CREATE TABLE objects (
+  bucket_id     TEXT NOT NULL REFERENCES buckets(id),
+  key           TEXT COLLATE "C" NOT NULL,
+  size          BIGINT NOT NULL,
+  etag          TEXT NOT NULL,
+  last_modified BIGINT NOT NULL,
+  content_type  TEXT NOT NULL,
+  headers       JSONB NOT NULL,
+  inline        BYTEA,
+  parts         JSONB NOT NULL,
+  checksum      TEXT,
+  tagging       TEXT,
+  owner_id      TEXT NOT NULL,
+  storage_class TEXT NOT NULL,
+  PRIMARY KEY (bucket_id, key)
+);
+
+CREATE TABLE object_blobs (
+  blob_id   TEXT NOT NULL,
+  bucket_id TEXT NOT NULL,
+  key       TEXT COLLATE "C" NOT NULL,
+  PRIMARY KEY (blob_id, bucket_id, key)
+);
+-- Releasing a replaced/deleted object's references is by (bucket_id, key).
+CREATE INDEX object_blobs_by_object ON object_blobs (bucket_id, key);
+
+CREATE TABLE multipart_uploads (
+  upload_id          TEXT PRIMARY KEY,
+  bucket_id          TEXT NOT NULL REFERENCES buckets(id),
+  key                TEXT COLLATE "C" NOT NULL,
+  initiated_at       BIGINT NOT NULL,
+  owner_id           TEXT NOT NULL,
+  content_type       TEXT NOT NULL,
+  headers            JSONB NOT NULL,
+  tagging            TEXT,
+  storage_class      TEXT NOT NULL,
+  checksum_algorithm TEXT,
+  checksum_type      TEXT
+);
+CREATE INDEX multipart_uploads_by_key ON multipart_uploads (bucket_id, key, initiated_at, upload_id);
+
+CREATE TABLE upload_parts (
+  upload_id     TEXT NOT NULL REFERENCES multipart_uploads(upload_id) ON DELETE CASCADE,
+  part_number   INTEGER NOT NULL,
+  blob_id       TEXT NOT NULL,
+  size          BIGINT NOT NULL,
+  etag          TEXT NOT NULL,
+  checksum      TEXT,
+  last_modified BIGINT NOT NULL,
+  PRIMARY KEY (upload_id, part_number)
+);
+CREATE INDEX upload_parts_by_blob ON upload_parts (blob_id);
+
+CREATE TABLE blob_deletions (
+  blob_id   TEXT PRIMARY KEY,
+  queued_at BIGINT NOT NULL
+);
+CREATE INDEX blob_deletions_by_time ON blob_deletions (queued_at, blob_id);
+`,
+  },
+];
+
+/** Quotes an SQL identifier (schema names come from configuration). */
+export function quoteIdent(name: string): string {
+  return '"' + name.replace(/"/g, '""') + '"';
+}
+
+/**
+ * Applies pending migrations in ONE transaction holding a transaction-scoped advisory lock, so several
+ * gateways starting at once serialise here: the first applies, the others then find nothing to do.
+ * The schema itself and `schema_migrations` are created under the lock too, because concurrent
+ * `CREATE … IF NOT EXISTS` statements can still collide on PostgreSQL's catalog unique indexes.
+ * Returns the ids applied by this call.
+ */
+export async function runMigrations(client: pg.ClientBase, schema: string): Promise<number[]> {
+  await client.query('BEGIN');
+  try {
+    await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`granary.migrations.${schema}`]);
+    await client.query(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(schema)}`);
+    // Everything below lands in `schema` whatever the connection's search_path was.
+    await client.query(`SET LOCAL search_path TO ${quoteIdent(schema)}`);
+    await client.query(`CREATE TABLE IF NOT EXISTS schema_migrations (
+      id INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)`);
+    const done = new Set((await client.query<{ id: number }>('SELECT id FROM schema_migrations')).rows.map((r) => r.id));
+    const applied: number[] = [];
+    for (const m of [...migrations].sort((a, b) => a.id - b.id)) {
+      if (done.has(m.id)) continue;
+      await client.query(m.sql);
+      await client.query('INSERT INTO schema_migrations (id, name, applied_at) VALUES ($1, $2, $3)', [m.id, m.name, Date.now()]);
+      applied.push(m.id);
+    }
+    await client.query('COMMIT');
+    return applied;
+  } catch (e) {
+    await client.query('ROLLBACK').catch(() => {});
+    throw e;
+  }
+}

@@ -1,0 +1,170 @@
+/**
+ * PostgresMetadataStore: the shared contract against a throwaway PostgreSQL (test/helpers/postgres.ts, or
+ * GRANARY_TEST_PG_URL), one fresh schema per store so tests cannot see each other's rows, plus
+ * PostgreSQL-specific checks: migrations idempotent and safe when several stores open at once, COLLATE "C"
+ * ordering, and conditional-write races between separate pools (as between gateways), which the
+ * in-process per-key ordering of one store would otherwise hide.
+ */
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import pg from 'pg';
+import { startPostgres, type TestPostgres } from '../../../test/helpers/postgres.js';
+import { newId } from '../../lib/ids.js';
+import { metadataStoreContract } from '../contract.js';
+import { compareKeys } from '../key-range.js';
+import type { MetadataStore, NewObject } from '../store.js';
+import { migrations, quoteIdent, runMigrations } from './migrations.js';
+import { openPostgresMetadataStore, type PostgresMetadataStore } from './postgres-store.js';
+
+let server: TestPostgres | undefined;
+let admin: pg.Pool | undefined;
+const schemas: string[] = [];
+
+before(async () => {
+  server = await startPostgres();
+  admin = new pg.Pool({ connectionString: server.url, max: 2 });
+});
+after(async () => {
+  // With an external server (GRANARY_TEST_PG_URL) nothing else would clean these up.
+  for (const s of schemas) await admin?.query(`DROP SCHEMA IF EXISTS ${quoteIdent(s)} CASCADE`).catch(() => {});
+  await admin?.end();
+  await server?.stop();
+});
+
+const freshSchema = () => {
+  const s = `t_${newId().slice(0, 16)}`;
+  schemas.push(s);
+  return s;
+};
+const url = () => {
+  assert.ok(server, 'PostgreSQL not started');
+  return server.url;
+};
+
+metadataStoreContract('postgres', () => openPostgresMetadataStore(url(), { schema: freshSchema(), poolSize: 10 }));
+
+/** A fixture: one tenancy, one bucket; returns the bucket id. */
+async function makeBucket(store: MetadataStore): Promise<{ tenancyId: string; bucketId: string }> {
+  const t = await store.createTenancy({ name: `t-${newId().slice(0, 8)}` });
+  const made = await store.createBucket({ tenancyId: t.id, name: 'b', ownerId: 'o', region: 'r' });
+  assert.ok(made.created);
+  return { tenancyId: t.id, bucketId: made.bucket.id };
+}
+
+function obj(bucketId: string, key: string, over: Partial<NewObject> = {}): NewObject {
+  return {
+    bucketId, key, size: 10, etag: `"${newId()}"`, contentType: 'x', headers: {}, inline: null,
+    parts: [{ blobId: newId(), size: 10 }], checksum: null, tagging: null, ownerId: 'o', storageClass: 'STANDARD', ...over,
+  };
+}
+
+describe('PostgresMetadataStore specifics', () => {
+  it('applies migrations once even when several stores open the same schema at once', async () => {
+    const schema = freshSchema();
+    const stores = await Promise.all(Array.from({ length: 4 }, () => openPostgresMetadataStore(url(), { schema, poolSize: 2 })));
+    await Promise.all(stores.map((s) => s.close()));
+    // Reopening applies nothing new.
+    await (await openPostgresMetadataStore(url(), { schema, poolSize: 1 })).close();
+    const c = await admin!.connect();
+    try {
+      const rows = (await c.query(`SELECT id, name FROM ${quoteIdent(schema)}.schema_migrations ORDER BY id`)).rows;
+      assert.deepEqual(rows, migrations.map((m) => ({ id: m.id, name: m.name })));
+      assert.deepEqual(await runMigrations(c, schema), []);
+    } finally {
+      c.release();
+    }
+  });
+
+  it('stores keys in COLLATE "C": UTF-8 byte order, not locale order', async () => {
+    const schema = freshSchema();
+    const store = await openPostgresMetadataStore(url(), { schema });
+    try {
+      const col = await admin!.query(
+        `SELECT collation_name FROM information_schema.columns WHERE table_schema = $1 AND table_name = 'objects' AND column_name = 'key'`,
+        [schema],
+      );
+      assert.equal(col.rows[0]?.collation_name, 'C');
+      const { bucketId } = await makeBucket(store);
+      const keys = ['a', 'B', 'ä', '😀', '\uFFFD', 'b', 'A', 'Ä', '\uFFFF', 'a\u0301', 'z', '~'];
+      for (const k of keys) assert.ok((await store.putObject(obj(bucketId, k))).ok);
+      const listed = (await store.scanObjects(bucketId, { prefix: '', start: '', limit: 100 })).map((o) => o.key);
+      assert.deepEqual(listed, [...keys].sort(compareKeys));
+      // Spot checks that would fail under a linguistic collation or UTF-16 order.
+      assert.ok(listed.indexOf('B') < listed.indexOf('a'));
+      assert.ok(listed.indexOf('z') < listed.indexOf('ä'));
+      assert.ok(listed.indexOf('\uFFFD') < listed.indexOf('😀'));
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('50 concurrent If-None-Match: * puts through 5 separate pools: exactly one wins', async () => {
+    const schema = freshSchema();
+    const stores: PostgresMetadataStore[] = [];
+    for (let i = 0; i < 5; i++) stores.push(await openPostgresMetadataStore(url(), { schema, poolSize: 10 }));
+    try {
+      const { tenancyId, bucketId } = await makeBucket(stores[0]!);
+      const results = await Promise.all(
+        Array.from({ length: 50 }, (_, i) => stores[i % 5]!.putObject(obj(bucketId, 'race'), { ifNoneMatch: '*' })),
+      );
+      const winners = results.filter((r) => r.ok);
+      assert.equal(winners.length, 1);
+      assert.ok(results.every((r) => r.ok || r.reason === 'precondition-failed'));
+      assert.equal((await stores[3]!.getObject(bucketId, 'race'))?.etag, winners[0]!.ok && winners[0]!.object.etag);
+      assert.deepEqual(await stores[1]!.getBucketUsage(bucketId), { bytes: 10, objects: 1 });
+      assert.deepEqual(await stores[2]!.getTenancyUsage(tenancyId), { bytes: 10, objects: 1 });
+      assert.deepEqual(await stores[4]!.takeBlobDeletions(Date.now() + 60_000, 100), []);
+
+      // Then 50 If-Match puts against the current ETag: still exactly one wins (compare-and-swap).
+      const current = (await stores[0]!.getObject(bucketId, 'race'))!.etag;
+      const cas = await Promise.all(
+        Array.from({ length: 50 }, (_, i) => stores[i % 5]!.putObject(obj(bucketId, 'race', { size: 7 }), { ifMatch: current })),
+      );
+      assert.equal(cas.filter((r) => r.ok).length, 1);
+      assert.deepEqual(await stores[0]!.getBucketUsage(bucketId), { bytes: 7, objects: 1 });
+      // Exactly the one replaced blob is queued.
+      assert.equal((await stores[0]!.takeBlobDeletions(Date.now() + 60_000, 100)).length, 1);
+    } finally {
+      await Promise.all(stores.map((s) => s.close()));
+    }
+  });
+
+  it('keeps usage exact with concurrent puts and deletes from several pools', async () => {
+    const schema = freshSchema();
+    const stores = await Promise.all(Array.from({ length: 3 }, () => openPostgresMetadataStore(url(), { schema, poolSize: 8 })));
+    try {
+      const { tenancyId, bucketId } = await makeBucket(stores[0]!);
+      // Every key written by all three pools; then every other key deleted by all three.
+      await Promise.all(Array.from({ length: 60 }, (_, i) => stores[i % 3]!.putObject(obj(bucketId, `k${i % 20}`, { size: i + 1 }))));
+      await Promise.all(Array.from({ length: 30 }, (_, i) => stores[i % 3]!.deleteObject(bucketId, `k${(i % 10) * 2}`)));
+      const left = await stores[0]!.scanObjects(bucketId, { prefix: '', start: '', limit: 100 });
+      assert.equal(left.length, 10);
+      const bytes = left.reduce((n, o) => n + o.size, 0);
+      assert.deepEqual(await stores[1]!.getBucketUsage(bucketId), { bytes, objects: 10 });
+      assert.deepEqual(await stores[2]!.getTenancyUsage(tenancyId), { bytes, objects: 10 });
+    } finally {
+      await Promise.all(stores.map((s) => s.close()));
+    }
+  });
+
+  it('rejects writes after close and flushes coalesced touches at close', async () => {
+    const schema = freshSchema();
+    let store = await openPostgresMetadataStore(url(), { schema });
+    const t = await store.createTenancy({ name: 't' });
+    const u = await store.createUser({ username: 'u', passwordHash: 'h' });
+    await store.createAccessKey({ accessKeyId: 'AK', userId: u.id, tenancyId: t.id, name: 'k', secretEncrypted: 's', expiresAt: null, restriction: null });
+    await store.touchAccessKey('AK', 12345);
+    await store.close();
+    await assert.rejects(store.deleteObject('b', 'k'));
+    store = await openPostgresMetadataStore(url(), { schema });
+    try {
+      assert.equal((await store.getAccessKey('AK'))?.lastUsedAt, 12345);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('refuses an invalid schema name', async () => {
+    await assert.rejects(openPostgresMetadataStore(url(), { schema: 'x; DROP TABLE y' }), /invalid PostgreSQL schema/);
+  });
+});
