@@ -14,7 +14,9 @@ const parser = new XMLParser({
   removeNSPrefix: true,
   parseTagValue: false,
   trimValues: false,
-  processEntities: true,
+  // Entities are decoded by `text()` in one pass (see decodeEntities): the parser's own decoding leaves
+  // numeric references alone, and Go clients (rclone, minio-go) write quotes in ETags as &#34;.
+  processEntities: false,
   htmlEntities: false,
   isArray: () => false,
 });
@@ -46,11 +48,24 @@ export function children(node: XmlObject, name: string): XmlElement[] {
   return Array.isArray(v) ? v : [v];
 }
 
+const NAMED: Record<string, string> = { lt: '<', gt: '>', amp: '&', quot: '"', apos: "'" };
+
+/** Decodes XML's five named entities and numeric character references, in one pass (no double decoding). */
+export function decodeEntities(raw: string): string {
+  if (!raw.includes('&')) return raw;
+  return raw.replace(/&(#[xX][0-9a-fA-F]{1,6}|#[0-9]{1,7}|lt|gt|amp|quot|apos);/g, (m, ref: string) => {
+    if (ref[0] !== '#') return NAMED[ref] ?? m;
+    const cp = ref[1] === 'x' || ref[1] === 'X' ? parseInt(ref.slice(2), 16) : parseInt(ref.slice(1), 10);
+    if (cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) throw new S3Error('MalformedXML');
+    return String.fromCodePoint(cp);
+  });
+}
+
 /** The text of a child element, or undefined when absent. A non-text child is MalformedXML. */
 export function text(node: XmlObject, name: string): string | undefined {
   const v = node[name];
   if (v === undefined) return undefined;
-  if (typeof v === 'string') return v;
+  if (typeof v === 'string') return decodeEntities(v);
   if (typeof v === 'object' && !Array.isArray(v) && Object.keys(v).length === 0) return '';
   throw new S3Error('MalformedXML');
 }

@@ -131,17 +131,6 @@ export async function UploadPartCopy(ctx: S3Context): Promise<HttpResponse> {
   return xmlResponse('CopyPartResult', result);
 }
 
-/**
- * Go's encoding/xml (rclone, minio-go, mc, aws-sdk-go) writes the ETag's quotes as `&#34;`, a numeric
- * character reference the XML reader leaves undecoded: decode them here so the ETag compares.
- */
-function decodeCharRefs(s: string): string {
-  return s.replace(/&#(?:x([0-9a-fA-F]{1,6})|([0-9]{1,7}));/g, (m, hex: string | undefined, dec: string | undefined) => {
-    const cp = hex !== undefined ? parseInt(hex, 16) : Number(dec);
-    return cp <= 0x10ffff ? String.fromCodePoint(cp) : m;
-  });
-}
-
 export async function CompleteMultipartUpload(ctx: S3Context): Promise<HttpResponse> {
   const bucket = bucketOf(ctx);
   const key = keyOf(ctx);
@@ -155,7 +144,7 @@ export async function CompleteMultipartUpload(ctx: S3Context): Promise<HttpRespo
     if (n === undefined || etag === undefined || !/^\d+$/.test(n.trim())) throw new S3Error('MalformedXML');
     const checksumName = upload.checksumAlgorithm ? 'Checksum' + upload.checksumAlgorithm : undefined;
     const checksum = checksumName ? text(p, checksumName) : undefined;
-    return { partNumber: Number(n.trim()), etag: decodeCharRefs(etag), ...(checksum ? { checksum: checksum.trim() } : {}) };
+    return { partNumber: Number(n.trim()), etag, ...(checksum ? { checksum: checksum.trim() } : {}) };
   });
   const o = await ctx.services.multipart.complete(upload, requested, condition);
   const result: XmlNode = [

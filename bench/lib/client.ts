@@ -1,0 +1,136 @@
+/**
+ * The load client: node:http with a keep-alive Agent and the minimal signer. The same client drives Granary
+ * and the baseline server (the baseline ignores the signature, but the client pays for it in both runs).
+ */
+import http from 'node:http';
+import { createHash } from 'node:crypto';
+import { awsEncode, Signer } from './sigv4.js';
+
+export interface RequestOptions {
+  method: 'GET' | 'PUT' | 'POST' | 'DELETE' | 'HEAD';
+  /** bucket/key, unencoded, without the leading slash */
+  path: string;
+  query?: Array<[string, string]>;
+  headers?: Record<string, string>;
+  /** one buffer (sent with end()) or a list of chunks written one by one with backpressure */
+  body?: Buffer | Buffer[];
+  /** what to do with the response body: discard (count only), collect, or sha256 */
+  sink?: 'discard' | 'collect' | 'sha256';
+}
+
+export interface Response {
+  status: number;
+  headers: http.IncomingHttpHeaders;
+  bytes: number;
+  body?: Buffer;
+  sha256?: string;
+}
+
+export class HttpError extends Error {
+  constructor(
+    readonly status: number,
+    readonly what: string,
+    readonly responseBody: string,
+  ) {
+    super(`${what}: HTTP ${status} ${responseBody.slice(0, 300)}`);
+  }
+}
+
+export class Client {
+  readonly agent: http.Agent;
+  private readonly hostname: string;
+  private readonly port: number;
+  private readonly hostHeader: string;
+
+  constructor(
+    baseUrl: string,
+    private readonly signer: Signer,
+    maxSockets = 64,
+  ) {
+    const u = new URL(baseUrl);
+    this.hostname = u.hostname;
+    this.port = Number(u.port);
+    this.hostHeader = u.host;
+    this.agent = new http.Agent({ keepAlive: true, maxSockets, maxFreeSockets: maxSockets, scheduling: 'lifo' });
+  }
+
+  close(): void {
+    this.agent.destroy();
+  }
+
+  request(o: RequestOptions): Promise<Response> {
+    const encPath = '/' + awsEncode(o.path, true);
+    const query = o.query ?? [];
+    const qs = query.length ? '?' + query.map(([k, v]) => (v === '' ? awsEncode(k, false) : `${awsEncode(k, false)}=${awsEncode(v, false)}`)).join('&') : '';
+    const headers: Record<string, string | number> = { ...o.headers, ...this.signer.sign(o.method, this.hostHeader, encPath, query) };
+    let len = 0;
+    if (o.body !== undefined) {
+      len = Buffer.isBuffer(o.body) ? o.body.length : o.body.reduce((n, b) => n + b.length, 0);
+      headers['content-length'] = len;
+    } else if (o.method === 'PUT' || o.method === 'POST') {
+      headers['content-length'] = 0;
+    }
+    return new Promise<Response>((resolve, reject) => {
+      const req = http.request(
+        { agent: this.agent, hostname: this.hostname, port: this.port, method: o.method, path: encPath + qs, headers },
+        (res) => {
+          const sink = o.sink ?? 'discard';
+          let bytes = 0;
+          const chunks: Buffer[] = [];
+          const hash = sink === 'sha256' ? createHash('sha256') : undefined;
+          const status = res.statusCode ?? 0;
+          const keep = sink === 'collect' || status >= 300;
+          res.on('data', (c: Buffer) => {
+            bytes += c.length;
+            if (keep) chunks.push(c);
+            if (hash) hash.update(c);
+          });
+          res.on('end', () =>
+            resolve({
+              status,
+              headers: res.headers,
+              bytes,
+              body: keep ? Buffer.concat(chunks) : undefined,
+              sha256: hash?.digest('hex'),
+            }),
+          );
+          res.on('error', reject);
+        },
+      );
+      req.on('error', reject);
+      if (o.body === undefined) req.end();
+      else if (Buffer.isBuffer(o.body)) req.end(o.body);
+      else writeChunks(req, o.body).then(
+        () => req.end(),
+        (err: unknown) => req.destroy(err as Error),
+      );
+    });
+  }
+
+  /** request() that throws HttpError unless the status is one of `ok` */
+  async expect(o: RequestOptions, ok: number[], what: string): Promise<Response> {
+    const r = await this.request(o);
+    if (!ok.includes(r.status)) throw new HttpError(r.status, `${what} ${o.method} /${o.path}`, r.body?.toString('utf8') ?? '');
+    return r;
+  }
+}
+
+async function writeChunks(req: http.ClientRequest, chunks: Buffer[]): Promise<void> {
+  for (const c of chunks) {
+    if (req.destroyed) return;
+    if (!req.write(c)) {
+      await new Promise<void>((resolve, reject) => {
+        const onDrain = (): void => {
+          req.off('error', onError);
+          resolve();
+        };
+        const onError = (e: Error): void => {
+          req.off('drain', onDrain);
+          reject(e);
+        };
+        req.once('drain', onDrain);
+        req.once('error', onError);
+      });
+    }
+  }
+}

@@ -1,0 +1,474 @@
+/**
+ * `npm run bench`: Granary against a plain Node.js baseline server (bench/baseline-server.ts), one run, same
+ * client, same disk. Prints a table (figure, baseline, ratio, target, PASS/BELOW) and writes
+ * bench/results/latest.json. Exits 0 when figures are merely below target; non-zero when something broke
+ * (an HTTP error, wrong bytes, a server that would not start).
+ *
+ * Environment:
+ *   GRANARY_BENCH_SERVER    command that starts Granary (default `node dist/src/main.js`); `serve --data … --listen …`
+ *                           is appended. E.g. `node --cpu-prof --cpu-prof-dir=/tmp/prof dist/src/main.js`.
+ *   GRANARY_BENCH_BASELINE  command that starts the baseline (default `node dist/bench/baseline-server.js`, or the
+ *                           .ts file through tsx when run.ts itself runs under tsx)
+ *   GRANARY_BENCH_ONLY      comma list of workloads to run: large,small,list,multipart (default all)
+ *   GRANARY_BENCH_SECONDS   scale factor for the timed phases (default 1: 10 s / 5 s phases)
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
+import { cpus, loadavg, tmpdir } from 'node:os';
+import { basename, dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Client, HttpError } from './lib/client.js';
+import { Signer } from './lib/sigv4.js';
+import { cpuSeconds, systemBusySeconds, killAll, resetPeakRss, sampleRss, splitCommand, startServer, statusKiB, stopServer, type Server } from './lib/procs.js';
+
+const MiB = 1024 * 1024;
+const here = dirname(fileURLToPath(import.meta.url));
+// dist/bench/run.js → project root is two levels up; bench/run.ts under tsx → one level up.
+const fromDist = basename(dirname(here)) === 'dist';
+const root = fromDist ? resolve(here, '../..') : resolve(here, '..');
+const resultsDir = join(root, 'bench', 'results');
+
+const SCALE = Number(process.env.GRANARY_BENCH_SECONDS ?? '1') || 1;
+const ONLY = new Set((process.env.GRANARY_BENCH_ONLY ?? 'large,small,list,multipart').split(',').map((s) => s.trim()));
+const CREDS = { accessKeyId: 'benchAccessKey01', secretKey: 'bench-secret-key-0123456789', region: 'us-east-1' };
+const BUCKET = 'bench';
+
+class DataError extends Error {}
+
+function now(): bigint {
+  return process.hrtime.bigint();
+}
+function secsSince(t0: bigint): number {
+  return Number(now() - t0) / 1e9;
+}
+const sha256 = (b: Buffer): string => createHash('sha256').update(b).digest('hex');
+const md5 = (b: Buffer): Buffer => createHash('md5').update(b).digest();
+
+// ---- test data: one random buffer, objects are windows into it ---------------------------------------------
+const POOL = randomBytes(72 * MiB);
+const poolChunks = (offset: number, size: number): Buffer[] => {
+  const out: Buffer[] = [];
+  for (let o = 0; o < size; o += MiB) out.push(POOL.subarray(offset + o, offset + Math.min(o + MiB, size)));
+  return out;
+};
+const LARGE_N = 8;
+const LARGE_SIZE = 64 * MiB;
+const largeBody = (i: number): Buffer[] => poolChunks(i * MiB, LARGE_SIZE);
+const largeWhole = (i: number): Buffer => POOL.subarray(i * MiB, i * MiB + LARGE_SIZE);
+const SMALL = 4096;
+const smallBody = (i: number): Buffer => {
+  const off = (i * SMALL + (i >> 7)) % (POOL.length - SMALL);
+  return POOL.subarray(off, off + SMALL);
+};
+const RANGED_SIZE = 256 * MiB;
+// chunk j of the 256 MiB object is pool MiB (j % 71)
+const rangedChunk = (j: number): Buffer => POOL.subarray((j % 71) * MiB, (j % 71) * MiB + MiB);
+const PART_SIZE = 16 * MiB;
+const PARTS = 64;
+const partBody = (n: number): Buffer => POOL.subarray(((n * 7) % 56) * MiB, ((n * 7) % 56) * MiB + PART_SIZE);
+
+// ---- measurement helpers ------------------------------------------------------------------------------------
+interface Phase {
+  seconds: number;
+  ops: number;
+  bytes: number;
+  serverCpuPct: number;
+  clientCpuPct: number;
+  /** CPU used by everything else on the machine meanwhile (other sessions, kernel work for the disk) */
+  otherCpuPct: number;
+}
+
+function cpuStart(server: Server): () => { seconds: number; serverCpuPct: number; clientCpuPct: number; otherCpuPct: number } {
+  const c0 = cpuSeconds(server.pid);
+  const s0 = systemBusySeconds();
+  const u0 = process.cpuUsage();
+  const t0 = now();
+  return () => {
+    const seconds = secsSince(t0);
+    const u = process.cpuUsage(u0);
+    const srv = cpuSeconds(server.pid) - c0;
+    const cli = (u.user + u.system) / 1e6;
+    const all = systemBusySeconds() - s0;
+    return { seconds, serverCpuPct: (srv / seconds) * 100, clientCpuPct: (cli / seconds) * 100, otherCpuPct: Math.max(0, ((all - srv - cli) / seconds) * 100) };
+  };
+}
+
+/** Runs `op(i)` with `concurrency` workers until `maxOps` or `maxSeconds`; measures server and client CPU. */
+async function closedLoop(server: Server, concurrency: number, maxOps: number, maxSeconds: number, op: (i: number) => Promise<number>): Promise<Phase> {
+  let next = 0;
+  let bytes = 0;
+  const cpu = cpuStart(server);
+  const t0 = now();
+  const deadline = t0 + BigInt(Math.round(maxSeconds * 1e9));
+  const worker = async (): Promise<void> => {
+    while (next < maxOps && now() < deadline) {
+      const n = await op(next++); // not `bytes += await …`: that reads `bytes` before the await and loses updates
+      bytes += n;
+    }
+  };
+  await Promise.all(Array.from({ length: concurrency }, worker));
+  return { ops: next, bytes, ...cpu() };
+}
+
+interface Measures {
+  [key: string]: Phase | number | string | boolean | undefined;
+}
+
+// ---- workloads ----------------------------------------------------------------------------------------------
+async function large(cl: Client, server: Server, s3: boolean, m: Measures, md5s: Buffer[]): Promise<void> {
+  const put = await closedLoop(server, 1, LARGE_N, 1e9, async (i) => {
+    const r = await cl.expect({ method: 'PUT', path: `${BUCKET}/large/${i}`, body: largeBody(i) }, [200], 'large PUT');
+    if (s3) {
+      const etag = String(r.headers.etag ?? '');
+      if (etag !== `"${md5s[i]!.toString('hex')}"`) throw new DataError(`64 MiB PUT #${i}: ETag ${etag} is not the MD5 ${md5s[i]!.toString('hex')}`);
+    }
+    return LARGE_SIZE;
+  });
+  m.largePut = put;
+  m.largePutMiBs = put.bytes / MiB / put.seconds;
+  const get = await closedLoop(server, 1, LARGE_N, 1e9, async (i) => {
+    const r = await cl.expect({ method: 'GET', path: `${BUCKET}/large/${i}` }, [200], 'large GET');
+    if (r.bytes !== LARGE_SIZE) throw new DataError(`64 MiB GET #${i}: ${r.bytes} bytes`);
+    return r.bytes;
+  });
+  m.largeGet = get;
+  m.largeGetMiBs = get.bytes / MiB / get.seconds;
+  for (const i of [0, LARGE_N - 1]) {
+    const r = await cl.expect({ method: 'GET', path: `${BUCKET}/large/${i}`, sink: 'sha256' }, [200], 'large GET verify');
+    if (r.sha256 !== sha256(largeWhole(i))) throw new DataError(`64 MiB GET #${i}: bytes differ from what was PUT`);
+  }
+}
+
+async function small(cl: Client, server: Server, m: Measures): Promise<void> {
+  const put = await closedLoop(server, 32, 20_000, 10 * SCALE, async (i) => {
+    await cl.expect({ method: 'PUT', path: `${BUCKET}/small/${String(i).padStart(6, '0')}`, body: smallBody(i) }, [200], 'small PUT');
+    return SMALL;
+  });
+  m.smallPut = put;
+  m.smallPutOps = put.ops / put.seconds;
+  const n = put.ops;
+  const get = await closedLoop(server, 32, 1e9, 10 * SCALE, async () => {
+    const i = Math.floor(Math.random() * n);
+    const r = await cl.expect({ method: 'GET', path: `${BUCKET}/small/${String(i).padStart(6, '0')}` }, [200], 'small GET');
+    if (r.bytes !== SMALL) throw new DataError(`4 KiB GET #${i}: ${r.bytes} bytes`);
+    return SMALL;
+  });
+  m.smallGet = get;
+  m.smallGetOps = get.ops / get.seconds;
+  for (const i of [0, n - 1]) {
+    const r = await cl.expect({ method: 'GET', path: `${BUCKET}/small/${String(i).padStart(6, '0')}`, sink: 'sha256' }, [200], 'small GET verify');
+    if (r.sha256 !== sha256(smallBody(i))) throw new DataError(`4 KiB GET #${i}: bytes differ from what was PUT`);
+  }
+}
+
+async function list(cl: Client, server: Server, m: Measures): Promise<void> {
+  const N = 10_000;
+  const body = POOL.subarray(0, 16);
+  await closedLoop(server, 32, N, 1e9, async (i) => {
+    await cl.expect({ method: 'PUT', path: `${BUCKET}/list/${String(i).padStart(5, '0')}`, body }, [200], 'list setup PUT');
+    return 0;
+  });
+  const listAll = async (check: boolean): Promise<number> => {
+    let token: string | undefined;
+    let keys = 0;
+    let last = '';
+    for (;;) {
+      const query: Array<[string, string]> = [['list-type', '2'], ['prefix', 'list/'], ['max-keys', '1000']];
+      if (token) query.push(['continuation-token', token]);
+      const r = await cl.expect({ method: 'GET', path: BUCKET, query, sink: 'collect' }, [200], 'ListObjectsV2');
+      const xml = r.body!.toString('utf8');
+      const count = Number(/<KeyCount>(\d+)<\/KeyCount>/.exec(xml)?.[1] ?? NaN);
+      if (!Number.isFinite(count)) throw new DataError('ListObjectsV2: no KeyCount');
+      if (check) {
+        for (const km of xml.matchAll(/<Key>([^<]*)<\/Key>/g)) {
+          if (km[1]! <= last) throw new DataError(`ListObjectsV2: ${km[1]} after ${last}`);
+          last = km[1]!;
+        }
+      }
+      keys += count;
+      const t = /<NextContinuationToken>([^<]*)<\/NextContinuationToken>/.exec(xml)?.[1];
+      if (!/<IsTruncated>true<\/IsTruncated>/.test(xml)) break;
+      if (!t) throw new DataError('ListObjectsV2: truncated without NextContinuationToken');
+      token = t.replace(/&amp;/g, '&').replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&quot;/g, '"').replace(/&apos;/g, "'");
+    }
+    return keys;
+  };
+  const first = await listAll(true);
+  if (first !== N) throw new DataError(`ListObjectsV2 listed ${first} keys, expected ${N}`);
+  const ph = await closedLoop(server, 1, 1e9, 5 * SCALE, async () => {
+    return listAll(false);
+  });
+  // closedLoop counts "bytes" as the returned number: here, keys
+  m.list = ph;
+  m.listKeysPerSec = ph.bytes / ph.seconds;
+}
+
+async function multipart(cl: Client, server: Server, m: Measures, partMd5s: () => Buffer[]): Promise<void> {
+  const key = `${BUCKET}/multipart/1GiB`;
+  const create = await cl.request({ method: 'POST', path: key, query: [['uploads', '']], sink: 'collect' });
+  const uploadId = create.status === 200 ? /<UploadId>([^<]+)<\/UploadId>/.exec(create.body?.toString('utf8') ?? '')?.[1] : undefined;
+  if (!uploadId) {
+    m.multipart = 'skipped: multipart not implemented';
+    return;
+  }
+  await cl.request({ method: 'DELETE', path: key, query: [['uploadId', uploadId]] }); // detection upload
+  const md5s = partMd5s();
+
+  const resetOk = resetPeakRss(server.pid);
+  const rss = sampleRss(server.pid, 50);
+  const etags: string[] = new Array(PARTS);
+  const cpu = cpuStart(server);
+  const r0 = await cl.expect({ method: 'POST', path: key, query: [['uploads', '']], sink: 'collect' }, [200], 'CreateMultipartUpload');
+  const id = /<UploadId>([^<]+)<\/UploadId>/.exec(r0.body!.toString('utf8'))![1]!;
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < PARTS) {
+      const n = next++;
+      const r = await cl.expect(
+        { method: 'PUT', path: key, query: [['partNumber', String(n + 1)], ['uploadId', id]], body: poolChunks(((n * 7) % 56) * MiB, PART_SIZE) },
+        [200],
+        'UploadPart',
+      );
+      etags[n] = String(r.headers.etag ?? '');
+      if (etags[n] !== `"${md5s[n]!.toString('hex')}"`) throw new DataError(`UploadPart ${n + 1}: ETag ${etags[n]} is not the part's MD5`);
+    }
+  };
+  await Promise.all([worker(), worker(), worker(), worker()]);
+  const xml =
+    '<CompleteMultipartUpload>' + etags.map((e, n) => `<Part><PartNumber>${n + 1}</PartNumber><ETag>${e}</ETag></Part>`).join('') + '</CompleteMultipartUpload>';
+  const done = await cl.expect({ method: 'POST', path: key, query: [['uploadId', id]], body: Buffer.from(xml), sink: 'collect' }, [200], 'CompleteMultipartUpload');
+  const phase = cpu();
+  const seconds = phase.seconds;
+  const sampled = rss.stop();
+  const hwm = statusKiB(server.pid, 'VmHWM');
+  const doneXml = done.body!.toString('utf8');
+  if (/<Error>/.test(doneXml)) throw new HttpError(200, 'CompleteMultipartUpload', doneXml);
+  const want = `"${md5(Buffer.concat(md5s)).toString('hex')}-${PARTS}"`;
+  const got = /<ETag>([^<]+)<\/ETag>/.exec(doneXml)?.[1]?.replace(/&quot;/g, '"');
+  if (got !== want) throw new DataError(`CompleteMultipartUpload ETag ${got}, expected ${want}`);
+  m.multipart = { ops: PARTS, bytes: PARTS * PART_SIZE, ...phase };
+  m.multipartMiBs = (PARTS * PART_SIZE) / MiB / seconds;
+  m.multipartPeakRssMiB = (resetOk && Number.isFinite(hwm) ? Math.max(hwm, sampled) : sampled) / 1024;
+  m.multipartRssMethod = resetOk ? 'VmHWM after clear_refs=5, and VmRSS every 50 ms' : 'VmRSS every 50 ms';
+  // a ranged read across a part boundary, byte-compared
+  const off = PART_SIZE - 1000;
+  const rr = await cl.expect({ method: 'GET', path: key, headers: { range: `bytes=${off}-${off + 1999}` }, sink: 'collect' }, [206], 'multipart ranged GET');
+  const expect = Buffer.concat([partBody(0).subarray(PART_SIZE - 1000), partBody(1).subarray(0, 1000)]);
+  if (!rr.body!.equals(expect)) throw new DataError('ranged GET across a part boundary of the multipart object returned wrong bytes');
+  await cl.request({ method: 'DELETE', path: key });
+}
+
+async function ranged(cl: Client, server: Server, m: Measures): Promise<void> {
+  const key = `${BUCKET}/ranged/256MiB`;
+  const chunks = Array.from({ length: RANGED_SIZE / MiB }, (_, j) => rangedChunk(j));
+  await cl.expect({ method: 'PUT', path: key, body: chunks }, [200], 'ranged setup PUT');
+  const ph = await closedLoop(server, 16, 1e9, 10 * SCALE, async () => {
+    const j = Math.floor(Math.random() * (RANGED_SIZE / MiB));
+    const r = await cl.expect({ method: 'GET', path: key, headers: { range: `bytes=${j * MiB}-${j * MiB + MiB - 1}` } }, [206], 'ranged GET');
+    if (r.bytes !== MiB) throw new DataError(`ranged GET: ${r.bytes} bytes`);
+    return r.bytes;
+  });
+  m.ranged = ph;
+  m.rangedMiBs = ph.bytes / MiB / ph.seconds;
+  for (const j of [0, 200]) {
+    const r = await cl.expect({ method: 'GET', path: key, headers: { range: `bytes=${j * MiB}-${j * MiB + MiB - 1}` }, sink: 'sha256' }, [206], 'ranged GET verify');
+    if (r.sha256 !== sha256(rangedChunk(j))) throw new DataError(`ranged GET of MiB ${j}: wrong bytes`);
+  }
+}
+
+// ---- one target (Granary or baseline) -----------------------------------------------------------------------
+async function runTarget(server: Server, s3: boolean, largeMd5s: Buffer[], partMd5s: () => Buffer[]): Promise<Measures> {
+  const m: Measures = {};
+  const cl = new Client(server.url, new Signer(CREDS), 64);
+  try {
+    if (s3) await cl.expect({ method: 'PUT', path: BUCKET }, [200], 'CreateBucket');
+    if (ONLY.has('large')) {
+      log(`${server.name}: 64 MiB PUT/GET`);
+      await large(cl, server, s3, m, largeMd5s);
+    }
+    if (ONLY.has('small')) {
+      log(`${server.name}: 4 KiB PUT/GET at concurrency 32`);
+      await small(cl, server, m);
+    }
+    if (s3 && ONLY.has('list')) {
+      log(`${server.name}: ListObjectsV2 over 10,000 keys`);
+      await list(cl, server, m);
+    }
+    if (ONLY.has('multipart')) {
+      if (s3) {
+        log(`${server.name}: 1 GiB multipart upload`);
+        await multipart(cl, server, m, partMd5s);
+      }
+      if (!s3 || typeof m.multipart !== 'string') {
+        log(`${server.name}: ranged 1 MiB GETs at concurrency 16`);
+        await ranged(cl, server, m);
+      }
+    }
+  } finally {
+    cl.close();
+  }
+  return m;
+}
+
+function log(s: string): void {
+  process.stderr.write(`[bench] ${s}\n`);
+}
+
+// ---- report -------------------------------------------------------------------------------------------------
+interface Row {
+  figure: string;
+  unit: string;
+  granary: number | null;
+  baseline: number | null;
+  ratio: number | null;
+  target: string;
+  result: 'PASS' | 'BELOW' | 'n/a';
+  note?: string;
+}
+
+function rows(g: Measures, b: Measures): Row[] {
+  const num = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
+  const out: Row[] = [];
+  const add = (figure: string, unit: string, gv: unknown, bv: unknown, kind: 'ratio' | 'min' | 'max', t: number, ratioBase?: unknown): void => {
+    const G = num(gv);
+    const B = num(bv);
+    const base = ratioBase === undefined ? B : num(ratioBase);
+    const ratio = G !== null && base !== null && base > 0 ? G / base : null;
+    let result: Row['result'] = 'n/a';
+    if (kind === 'ratio' && ratio !== null) result = ratio >= t ? 'PASS' : 'BELOW';
+    if (kind === 'min' && G !== null) result = G >= t ? 'PASS' : 'BELOW';
+    if (kind === 'max' && G !== null) result = G < t ? 'PASS' : 'BELOW';
+    const target = kind === 'ratio' ? `ratio >= ${t}` : kind === 'min' ? `>= ${t.toLocaleString('en-US')}` : `< ${t}`;
+    if (G === null && B === null) return;
+    out.push({ figure, unit, granary: G, baseline: B, ratio, target, result });
+  };
+  add('64 MiB PUT, sequential', 'MiB/s', g.largePutMiBs, b.largePutMiBs, 'ratio', 0.85);
+  add('64 MiB GET, sequential', 'MiB/s', g.largeGetMiBs, b.largeGetMiBs, 'ratio', 0.7);
+  add('4 KiB PUT, c=32', 'ops/s', g.smallPutOps, b.smallPutOps, 'min', 2000);
+  add('4 KiB GET, c=32', 'ops/s', g.smallGetOps, b.smallGetOps, 'min', 10000);
+  add('ListObjectsV2, 10k keys', 'keys/s', g.listKeysPerSec, undefined, 'min', 100000);
+  if (typeof g.multipart === 'string') {
+    out.push({ figure: '1 GiB multipart, 16 MiB x c=4', unit: '', granary: null, baseline: null, ratio: null, target: '', result: 'n/a', note: g.multipart });
+  } else {
+    const r = num(g.multipartMiBs);
+    if (r !== null) {
+      const base = num(b.largePutMiBs);
+      out.push({
+        figure: '1 GiB multipart, 16 MiB x c=4',
+        unit: 'MiB/s',
+        granary: r,
+        baseline: base,
+        ratio: base ? r / base : null,
+        target: 'ratio >= 0.85',
+        result: base ? (r / base >= 0.85 ? 'PASS' : 'BELOW') : 'n/a',
+        note: base ? 'baseline = 64 MiB single PUT' : 'n/a (no baseline 64 MiB PUT this run)',
+      });
+    }
+    add('  peak server RSS during it', 'MiB', g.multipartPeakRssMiB, undefined, 'max', 256);
+    add('ranged 1 MiB GET, c=16', 'MiB/s', g.rangedMiBs, b.rangedMiBs, 'min', 1200);
+  }
+  return out;
+}
+
+function fmt(v: number | null, digits = 0): string {
+  if (v === null) return '-';
+  return v.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
+}
+
+function printTable(rs: Row[]): void {
+  const head = ['figure', 'unit', 'Granary', 'baseline', 'ratio', 'target', 'result'];
+  const body = rs.map((r) => [r.figure, r.unit, fmt(r.granary, r.unit === 'MiB' ? 1 : 0), fmt(r.baseline), r.ratio === null ? '-' : r.ratio.toFixed(2), r.target, r.note && r.result === 'n/a' ? r.note : r.result]);
+  const w = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i]!.length)));
+  const line = (cells: string[]): string => cells.map((c, i) => (i >= 2 && i <= 4 ? c.padStart(w[i]!) : c.padEnd(w[i]!))).join('  ');
+  console.log(line(head));
+  console.log(w.map((n) => '-'.repeat(n)).join('  '));
+  for (const b of body) console.log(line(b));
+}
+
+function printCpu(g: Measures, b: Measures): void {
+  const phases: Array<[string, string]> = [
+    ['largePut', '64 MiB PUT'],
+    ['largeGet', '64 MiB GET'],
+    ['smallPut', '4 KiB PUT'],
+    ['smallGet', '4 KiB GET'],
+    ['list', 'ListObjectsV2'],
+    ['multipart', '1 GiB multipart'],
+    ['ranged', 'ranged GET'],
+  ];
+  console.log(`\nCPU during each phase (% of one core; ${cpus().length} cores = ${cpus().length * 100}%): server / client / other processes`);
+  console.log(`  ${''.padEnd(16)} ${'Granary'.padEnd(20)}  |  baseline`);
+  for (const [k, label] of phases) {
+    const gp = g[k];
+    const bp = b[k];
+    if (typeof gp !== 'object' && typeof bp !== 'object') continue;
+    const pc = (v: number): string => `${v.toFixed(0).padStart(3)}%`;
+    const f = (p: unknown): string => (typeof p === 'object' && p ? `${pc((p as Phase).serverCpuPct)} / ${pc((p as Phase).clientCpuPct)} / ${pc((p as Phase).otherCpuPct)}` : '-'.padEnd(20));
+    console.log(`  ${label.padEnd(16)} ${f(gp)}  |  ${f(bp)}`);
+  }
+}
+
+// ---- main ---------------------------------------------------------------------------------------------------
+async function main(): Promise<number> {
+  const work = await mkdtemp(join(tmpdir(), 'granary-bench-'));
+  let current: Server | undefined;
+  const onSignal = (sig: NodeJS.Signals): void => {
+    log(`${sig}: stopping servers`);
+    killAll();
+    rm(work, { recursive: true, force: true }).finally(() => process.exit(130));
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  try {
+    log(`data under ${work}; preparing test data`);
+    const largeMd5s = Array.from({ length: LARGE_N }, (_, i) => md5(largeWhole(i)));
+    let partCache: Buffer[] | undefined;
+    const partMd5s = (): Buffer[] => (partCache ??= Array.from({ length: PARTS }, (_, n) => md5(partBody(n))));
+
+    const baseCmd = splitCommand(process.env.GRANARY_BENCH_BASELINE ?? (fromDist ? `${process.execPath} dist/bench/baseline-server.js` : `${process.execPath} --import tsx bench/baseline-server.ts`));
+    await mkdir(join(work, 'baseline'));
+    current = await startServer('baseline', [...baseCmd, '--data', join(work, 'baseline')], process.env, /Baseline endpoint: (http:\/\/\S+)/, root);
+    log(`baseline at ${current.url} (pid ${current.pid})`);
+    const b = await runTarget(current, false, largeMd5s, partMd5s);
+    await stopServer(current);
+    await rm(join(work, 'baseline'), { recursive: true, force: true });
+
+    const srvCmd = splitCommand(process.env.GRANARY_BENCH_SERVER ?? `${process.execPath} dist/src/main.js`);
+    const env: NodeJS.ProcessEnv = {
+      ...process.env,
+      GRANARY_ACCESS_KEY: CREDS.accessKeyId,
+      GRANARY_SECRET_KEY: CREDS.secretKey,
+      GRANARY_ADMIN_PASSWORD: 'bench-admin-password',
+      GRANARY_LOG_LEVEL: 'warn',
+    };
+    delete env.GRANARY_DATA;
+    delete env.GRANARY_LISTEN;
+    delete env.GRANARY_CONFIG;
+    current = await startServer('granary', [...srvCmd, 'serve', '--data', join(work, 'granary'), '--listen', '127.0.0.1:0'], env, /Granary S3 endpoint: (http:\/\/\S+)/, root);
+    log(`granary at ${current.url} (pid ${current.pid})`);
+    const g = await runTarget(current, true, largeMd5s, partMd5s);
+    await stopServer(current);
+    current = undefined;
+
+    const rs = rows(g, b);
+    console.log('');
+    printTable(rs);
+    printCpu(g, b);
+    console.log(`load average at the end: ${loadavg().map((x) => x.toFixed(2)).join(' ')} (high "other" CPU above means the figures are contaminated by other work on this machine)`);
+    await mkdir(resultsDir, { recursive: true });
+    const json = { date: new Date().toISOString(), node: process.version, host: { cpus: cpus().length, loadavgAtEnd: loadavg() }, rows: rs, granary: g, baseline: b };
+    await writeFile(join(resultsDir, 'latest.json'), JSON.stringify(json, null, 2) + '\n');
+    console.log(`\nresults: ${join(resultsDir, 'latest.json')}`);
+    return 0;
+  } catch (err) {
+    const e = err as Error;
+    process.stderr.write(`\nbench FAILED: ${e instanceof DataError ? 'wrong data: ' : ''}${e.stack ?? String(e)}\n`);
+    if (current) process.stderr.write(`--- ${current.name} stderr (tail) ---\n${current.stderrTail()}\n`);
+    return 1;
+  } finally {
+    if (current) await stopServer(current, 5000).catch(() => {});
+    killAll();
+    await rm(work, { recursive: true, force: true }).catch(() => {});
+  }
+}
+
+process.exitCode = await main();
