@@ -14,9 +14,14 @@ export interface HttpServerDeps {
   log: Logger;
 }
 
+/** How long nothing must be in flight before shutdown cuts the remaining (idle) connections. */
+const SETTLE_MS = 250;
+
 export class GranaryHttpServer {
   readonly server: Server;
   readonly #sockets = new Set<Socket>();
+  /** The response being written on each socket, if any. */
+  readonly #responding = new WeakMap<Socket, ServerResponse>();
   #inFlight = 0;
   #closing = false;
 
@@ -28,6 +33,15 @@ export class GranaryHttpServer {
       s.on('close', () => this.#sockets.delete(s));
     });
     this.server.on('clientError', (err, socket) => {
+      // Bytes after a request whose body was shorter than they claimed parse as garbage: if that request's
+      // response is still being written, let it finish (the client gets the real S3 error), then close.
+      // Only when that request was received whole: an early EOF mid-body must still tear the socket down
+      // so the unfinished upload fails and is discarded.
+      const inProgress = this.#responding.get(socket as Socket);
+      if (inProgress && inProgress.req.complete && socket.writable) {
+        inProgress.once('close', () => socket.end());
+        return;
+      }
       if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nconnection: close\r\ncontent-length: 0\r\n\r\n');
       else socket.destroy();
     });
@@ -36,8 +50,10 @@ export class GranaryHttpServer {
   private onRequest(req: IncomingMessage, res: ServerResponse): void {
     const requestId = newRequestId();
     this.#inFlight++;
+    this.#responding.set(req.socket, res);
     res.on('close', () => {
       this.#inFlight--;
+      if (this.#responding.get(req.socket) === res) this.#responding.delete(req.socket);
     });
     if (this.#closing) res.setHeader('connection', 'close');
     const path = req.url ?? '/';
@@ -74,15 +90,21 @@ export class GranaryHttpServer {
     });
   }
 
-  /** Stops accepting, waits up to `graceMs` for in-flight requests, then destroys remaining sockets. */
+  /**
+   * Stops accepting, lets in-flight requests finish for up to `graceMs`, then destroys what is left.
+   * Connections are not closed as soon as they look idle: a request may already be in a socket's buffer
+   * without having been parsed yet. Instead every response now says `connection: close`, and sockets are
+   * cut once nothing has been in flight for a short settle period (or at the deadline).
+   */
   async close(graceMs = 10_000): Promise<void> {
     this.#closing = true;
     const closed = new Promise<void>((r) => this.server.close(() => r()));
-    this.server.closeIdleConnections();
     const deadline = Date.now() + graceMs;
-    while (this.#inFlight > 0 && Date.now() < deadline) {
-      await new Promise((r) => setTimeout(r, 50));
-      this.server.closeIdleConnections();
+    let quietSince = Date.now();
+    while (Date.now() < deadline) {
+      if (this.#inFlight > 0) quietSince = Date.now();
+      else if (Date.now() - quietSince >= SETTLE_MS) break;
+      await new Promise((r) => setTimeout(r, 25));
     }
     for (const s of this.#sockets) s.destroy();
     await closed;

@@ -18,6 +18,7 @@ import { OPERATIONS } from './operations/index.js';
 import { route } from './router.js';
 import { parseCopySource } from './copy-source.js';
 import { authenticateSigV4 } from './sigv4/authenticate.js';
+import { authenticateSigV2, isSigV2 } from './sigv2/authenticate.js';
 import { errorDocument } from './xml/error.js';
 
 export interface S3HandlerDeps extends S3Services {
@@ -69,10 +70,14 @@ export class S3Handler {
     setResource(r.bucket === undefined ? '/' : `/${r.bucket}${r.key !== undefined ? '/' + r.key : ''}`);
 
     let resolved: ResolvedKey | undefined;
-    const auth = await authenticateSigV4({ method, rawPath, rawQuery, headers: req.headers }, async (id) => {
+    const signed = { method, rawPath, rawQuery, headers: req.headers };
+    const lookupSecret = async (id: string): Promise<string | undefined> => {
       resolved = await this.deps.accessKeys.resolve(id);
       return resolved?.secret;
-    });
+    };
+    const auth = isSigV2(signed)
+      ? await authenticateSigV2(signed, lookupSecret, r.hostLabel)
+      : await authenticateSigV4(signed, lookupSecret);
     const principal: Principal =
       auth.kind === 'signed' && resolved ? { kind: 'user', user: resolved.user, key: resolved.key } : { kind: 'anonymous' };
 

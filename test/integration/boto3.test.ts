@@ -39,10 +39,9 @@ for (const mode of ['when_required', 'default'] as const) {
   });
 }
 
-// compat gap: botocore's generate_presigned_url with the CLIENTS.md client (no signature_version) makes a
-// SigV2 query-auth URL (AWSAccessKeyId/Signature/Expires). Granary answers 501 NotImplemented to it.
-// Marked todo until it is decided whether SigV2 presigned URLs are supported.
-test('boto3 default generate_presigned_url (SigV2 query auth) works', { todo: 'SigV2 presigned URLs not supported' }, () => {
+// botocore's generate_presigned_url with the CLIENTS.md client (no signature_version) makes a SigV2
+// query-auth URL (AWSAccessKeyId/Signature/Expires): Granary must accept it.
+test('boto3 default generate_presigned_url (SigV2 query auth) works', () => {
   const s = summaries['when_required'];
   assert.ok(s, 'the boto3 flow ran');
   assert.equal(s.default_presign, 'ok');

@@ -118,8 +118,8 @@ for (const v of DOC_VECTORS) {
     assert.equal(result.accessKeyId, AK);
     assert.equal(result.presigned, false);
     assert.equal(result.requestTime, DOC_NOW);
-    assert.equal(result.signing.scope, '20130524/us-east-1/s3/aws4_request');
-    assert.equal(result.signing.datetime, '20130524T000000Z');
+    assert.equal(result.signing!.scope, '20130524/us-east-1/s3/aws4_request');
+    assert.equal(result.signing!.datetime, '20130524T000000Z');
   });
 }
 

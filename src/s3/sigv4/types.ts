@@ -41,7 +41,8 @@ export type AuthResult =
       kind: 'signed';
       accessKeyId: string;
       payload: PayloadMode;
-      signing: SigningContext;
+      /** Present for Signature Version 4 (chunk signatures chain from it); undefined for Version 2. */
+      signing: SigningContext | undefined;
       /** The signed request time, epoch milliseconds. */
       requestTime: number;
       /** True when authenticated by query parameters (a presigned URL). */
