@@ -6,8 +6,18 @@ need=()
 command -v s3cmd >/dev/null || need+=(s3cmd)
 command -v rclone >/dev/null || need+=(rclone)
 [ -x /usr/bin/aws ] || need+=(awscli)
+# OpenLDAP for the LDAP directory tests (they start their own slapd; ldapmodify changes its entries).
+[ -x /usr/sbin/slapd ] || need+=(slapd)
+command -v ldapmodify >/dev/null || need+=(ldap-utils)
 if [ ${#need[@]} -gt 0 ]; then
   export DEBIAN_FRONTEND=noninteractive
+  # Installing slapd would start a system slapd on port 389, which the tests neither need nor use:
+  # deny service starts during the install (unless the machine already has a policy), then undo that.
+  if [[ " ${need[*]} " == *" slapd "* && ! -e /usr/sbin/policy-rc.d ]]; then
+    printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d
+    chmod +x /usr/sbin/policy-rc.d
+    trap 'rm -f /usr/sbin/policy-rc.d' EXIT
+  fi
   apt-get update -qq
   apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
 fi

@@ -1,15 +1,19 @@
 #!/usr/bin/env node
 /**
- * `granary <command>`: `serve` runs the S3 server on the configured data directory.
+ * `granary <command>`: `serve` runs the S3 server on the configured data directory; `admin` is the CLI of
+ * the admin API (src/cli/).
  */
 import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig } from './config/config.js';
 import { startApp } from './app.js';
+import { runAdmin } from './cli/admin.js';
 
 const USAGE = `Usage: granary serve [--data DIR] [--listen HOST:PORT] [--config FILE]
+       granary admin <noun> <verb> [arguments] [options]   (granary admin --help)
 
 Commands:
   serve     Start the S3 server (embedded SQLite metadata, blobs on local disk).
+  admin     Administer tenancies, users, members, groups, keys, join requests and policies (admin API client).
 
 Options:
   --data DIR          data directory (env GRANARY_DATA, default ./data)
@@ -76,6 +80,9 @@ async function main(): Promise<void> {
   switch (command) {
     case 'serve':
       await serve(rest);
+      return;
+    case 'admin':
+      process.exitCode = await runAdmin(rest);
       return;
     case undefined:
     case '-h':

@@ -12,8 +12,14 @@ export interface GranaryConfig {
   listen: { host: string; port: number };
   /** Region reported by GetBucketLocation and accepted as LocationConstraint. */
   region: string;
-  /** Domains for virtual-hosted-style requests (`<bucket>.<domain>`). */
+  /** Host domain of the internal (plain HTTP) endpoint: `<tenancy>.<internalDomain>`. */
+  internalDomain: string;
+  /** Host domain of the external (HTTPS) endpoint: `<tenancy>.<externalDomain>`. */
+  externalDomain: string;
+  /** Every domain requests may name (internal, external, then extra ones), for host → tenancy/bucket. */
   domains: string[];
+  /** Port the internal endpoint URL names (defaults to the listen port); the external one is 443 unless set. */
+  publicPorts: { internal: number | undefined; external: number | undefined };
   /** Objects up to this size are kept inline in the metadata database (one durable write, no file). */
   inlineMaxBytes: number;
   /** How often the blob sweeper runs, and how old an unreferenced blob must be before it is reclaimed. */
@@ -23,6 +29,16 @@ export interface GranaryConfig {
   queuedDeleteDelayMs: number;
   /** Log level: 'debug' | 'info' | 'warn' | 'error'. */
   logLevel: 'debug' | 'info' | 'warn' | 'error';
+  /** Longest lifetime of a user's access key, in days (its expiry is required and at most this far ahead). */
+  maxKeyLifetimeDays: number;
+  /** Soft quota thresholds in percent, reported by the admin API and portal (default 80 and 95). */
+  quotaThresholds: { warning: number; critical: number };
+  /**
+   * Optional LDAP directory for signing in (config file key `ldap`, or GRANARY_LDAP_URL,
+   * GRANARY_LDAP_USER_BASE, GRANARY_LDAP_GROUP_BASE, GRANARY_LDAP_BIND_DN, GRANARY_LDAP_BIND_PASSWORD).
+   * Unset = the built-in directory.
+   */
+  ldap: Record<string, string | number> | undefined;
 }
 
 export class ConfigError extends Error {
@@ -36,12 +52,18 @@ export const DEFAULTS: GranaryConfig = {
   dataDir: './data',
   listen: { host: '127.0.0.1', port: 9000 },
   region: 'us-east-1',
+  internalDomain: 's3.localhost',
+  externalDomain: 's3-ext.localhost',
   domains: ['s3.localhost', 's3-ext.localhost'],
+  publicPorts: { internal: undefined, external: undefined },
   inlineMaxBytes: 64 * 1024,
   sweepIntervalMs: 30_000,
   orphanGraceMs: 60 * 60 * 1000,
   queuedDeleteDelayMs: 60_000,
   logLevel: 'info',
+  maxKeyLifetimeDays: 365,
+  ldap: undefined,
+  quotaThresholds: { warning: 80, critical: 95 },
 };
 
 export function parseListen(value: string): { host: string; port: number } {
@@ -67,7 +89,8 @@ export interface ConfigSources {
 export function loadConfig(sources: ConfigSources = {}): GranaryConfig {
   const env = sources.env ?? process.env;
   const flags = sources.flags ?? {};
-  const cfg: GranaryConfig = { ...DEFAULTS, listen: { ...DEFAULTS.listen }, domains: [...DEFAULTS.domains] };
+  const cfg: GranaryConfig = { ...DEFAULTS, listen: { ...DEFAULTS.listen }, domains: [], publicPorts: { ...DEFAULTS.publicPorts }, quotaThresholds: { ...DEFAULTS.quotaThresholds } };
+  let extraDomains: string[] = [];
 
   const file = flags.config ?? env.GRANARY_CONFIG;
   if (file) {
@@ -79,38 +102,69 @@ export function loadConfig(sources: ConfigSources = {}): GranaryConfig {
     }
     if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new ConfigError(`config file ${file} must hold a JSON object`);
     const f = raw as Record<string, unknown>;
-    const known = new Set(['data', 'listen', 'region', 'domains', 'inlineMaxBytes', 'sweepIntervalMs', 'orphanGraceMs', 'queuedDeleteDelayMs', 'logLevel']);
+    const known = new Set(['data', 'listen', 'region', 'domains', 'internalDomain', 'externalDomain', 'internalPort', 'externalPort', 'inlineMaxBytes', 'sweepIntervalMs', 'orphanGraceMs', 'queuedDeleteDelayMs', 'logLevel', 'maxKeyLifetimeDays', 'quotaWarningPercent', 'quotaCriticalPercent', 'ldap']);
     for (const k of Object.keys(f)) if (!known.has(k)) throw new ConfigError(`config file ${file}: unknown setting "${k}"`);
     if (f.data !== undefined) cfg.dataDir = String(f.data);
     if (f.listen !== undefined) cfg.listen = parseListen(String(f.listen));
     if (f.region !== undefined) cfg.region = String(f.region);
     if (f.domains !== undefined) {
       if (!Array.isArray(f.domains)) throw new ConfigError('domains must be a list of host names');
-      cfg.domains = f.domains.map(String);
+      extraDomains = f.domains.map(String);
     }
+    if (f.internalDomain !== undefined) cfg.internalDomain = String(f.internalDomain);
+    if (f.externalDomain !== undefined) cfg.externalDomain = String(f.externalDomain);
+    if (f.internalPort !== undefined) cfg.publicPorts.internal = parseIntSetting('internalPort', f.internalPort, 1);
+    if (f.externalPort !== undefined) cfg.publicPorts.external = parseIntSetting('externalPort', f.externalPort, 1);
     if (f.inlineMaxBytes !== undefined) cfg.inlineMaxBytes = parseIntSetting('inlineMaxBytes', f.inlineMaxBytes, 0);
     if (f.sweepIntervalMs !== undefined) cfg.sweepIntervalMs = parseIntSetting('sweepIntervalMs', f.sweepIntervalMs, 100);
     if (f.orphanGraceMs !== undefined) cfg.orphanGraceMs = parseIntSetting('orphanGraceMs', f.orphanGraceMs, 0);
     if (f.queuedDeleteDelayMs !== undefined) cfg.queuedDeleteDelayMs = parseIntSetting('queuedDeleteDelayMs', f.queuedDeleteDelayMs, 0);
     if (f.logLevel !== undefined) cfg.logLevel = parseLogLevel(String(f.logLevel));
+    if (f.ldap !== undefined) {
+      if (typeof f.ldap !== 'object' || f.ldap === null || Array.isArray(f.ldap)) throw new ConfigError('ldap must be an object (url, userBase, groupBase, …)');
+      cfg.ldap = f.ldap as Record<string, string | number>;
+    }
+    if (f.maxKeyLifetimeDays !== undefined) cfg.maxKeyLifetimeDays = parseIntSetting('maxKeyLifetimeDays', f.maxKeyLifetimeDays, 1);
+    if (f.quotaWarningPercent !== undefined) cfg.quotaThresholds.warning = parseIntSetting('quotaWarningPercent', f.quotaWarningPercent, 1);
+    if (f.quotaCriticalPercent !== undefined) cfg.quotaThresholds.critical = parseIntSetting('quotaCriticalPercent', f.quotaCriticalPercent, 1);
   }
 
   if (env.GRANARY_DATA) cfg.dataDir = env.GRANARY_DATA;
   if (env.GRANARY_LISTEN) cfg.listen = parseListen(env.GRANARY_LISTEN);
   if (env.GRANARY_REGION) cfg.region = env.GRANARY_REGION;
-  if (env.GRANARY_DOMAINS) cfg.domains = env.GRANARY_DOMAINS.split(',').map((s) => s.trim()).filter(Boolean);
+  if (env.GRANARY_INTERNAL_DOMAIN) cfg.internalDomain = env.GRANARY_INTERNAL_DOMAIN;
+  if (env.GRANARY_EXTERNAL_DOMAIN) cfg.externalDomain = env.GRANARY_EXTERNAL_DOMAIN;
+  if (env.GRANARY_DOMAINS) extraDomains = env.GRANARY_DOMAINS.split(',').map((s) => s.trim()).filter(Boolean);
   if (env.GRANARY_INLINE_MAX_BYTES) cfg.inlineMaxBytes = parseIntSetting('GRANARY_INLINE_MAX_BYTES', env.GRANARY_INLINE_MAX_BYTES, 0);
   if (env.GRANARY_SWEEP_INTERVAL_MS) cfg.sweepIntervalMs = parseIntSetting('GRANARY_SWEEP_INTERVAL_MS', env.GRANARY_SWEEP_INTERVAL_MS, 100);
   if (env.GRANARY_ORPHAN_GRACE_MS) cfg.orphanGraceMs = parseIntSetting('GRANARY_ORPHAN_GRACE_MS', env.GRANARY_ORPHAN_GRACE_MS, 0);
   if (env.GRANARY_QUEUED_DELETE_DELAY_MS) cfg.queuedDeleteDelayMs = parseIntSetting('GRANARY_QUEUED_DELETE_DELAY_MS', env.GRANARY_QUEUED_DELETE_DELAY_MS, 0);
   if (env.GRANARY_LOG_LEVEL) cfg.logLevel = parseLogLevel(env.GRANARY_LOG_LEVEL);
+  if (env.GRANARY_LDAP_URL) {
+    cfg.ldap = {
+      ...cfg.ldap,
+      url: env.GRANARY_LDAP_URL,
+      ...(env.GRANARY_LDAP_USER_BASE ? { userBase: env.GRANARY_LDAP_USER_BASE } : {}),
+      ...(env.GRANARY_LDAP_GROUP_BASE ? { groupBase: env.GRANARY_LDAP_GROUP_BASE } : {}),
+      ...(env.GRANARY_LDAP_BIND_DN ? { bindDn: env.GRANARY_LDAP_BIND_DN } : {}),
+      ...(env.GRANARY_LDAP_BIND_PASSWORD ? { bindPassword: env.GRANARY_LDAP_BIND_PASSWORD } : {}),
+    };
+  }
+  if (cfg.ldap && (typeof cfg.ldap.url !== 'string' || typeof cfg.ldap.userBase !== 'string' || typeof cfg.ldap.groupBase !== 'string')) {
+    throw new ConfigError('ldap needs at least url, userBase and groupBase');
+  }
+  if (env.GRANARY_MAX_KEY_LIFETIME_DAYS) cfg.maxKeyLifetimeDays = parseIntSetting('GRANARY_MAX_KEY_LIFETIME_DAYS', env.GRANARY_MAX_KEY_LIFETIME_DAYS, 1);
 
   if (flags.data) cfg.dataDir = flags.data;
   if (flags.listen) cfg.listen = parseListen(flags.listen);
 
   cfg.dataDir = resolve(cfg.dataDir);
+  const q = cfg.quotaThresholds;
+  if (!(q.warning < q.critical && q.critical < 100)) throw new ConfigError(`quota thresholds must satisfy warning < critical < 100, got ${q.warning} and ${q.critical}`);
   if (!/^[a-z0-9-]+$/.test(cfg.region)) throw new ConfigError(`region "${cfg.region}" is not a valid region name`);
-  cfg.domains = cfg.domains.map((d) => d.toLowerCase());
+  cfg.internalDomain = cfg.internalDomain.toLowerCase();
+  cfg.externalDomain = cfg.externalDomain.toLowerCase();
+  cfg.domains = [...new Set([cfg.internalDomain, cfg.externalDomain, ...extraDomains.map((d) => d.toLowerCase())])];
   return cfg;
 }
 

@@ -16,7 +16,9 @@ import type {
   ObjectRecord,
   UploadPartRecord,
   WriteCondition,
+  WriteQuota,
 } from '../metadata/store.js';
+import type { QuotaGuard } from './quota.js';
 import { newId } from '../lib/ids.js';
 import { md5ContentCheck, writeVerifiedBlob, type Digester } from './objects.js';
 import { combineFullObjectCrc, compositeChecksum } from './checksums.js';
@@ -48,6 +50,7 @@ export class Multipart {
   constructor(
     private readonly metadata: MetadataStore,
     private readonly blobs: BlobStore,
+    private readonly quota: QuotaGuard,
   ) {}
 
   create(u: Omit<NewMultipartUpload, 'uploadId'>): Promise<MultipartUploadRecord> {
@@ -69,6 +72,8 @@ export class Multipart {
     contentMd5?: string;
     digesters?: Digester[];
     checksum?: () => string | null;
+    bucket: BucketRecord;
+    quota?: WriteQuota;
   }): Promise<UploadPartRecord> {
     if (input.size !== undefined && input.size > MAX_PART_SIZE) {
       throw new S3Error('EntityTooLarge', { details: { ProposedSize: input.size, MaxSizeAllowed: MAX_PART_SIZE } });
@@ -84,12 +89,13 @@ export class Multipart {
       etag: `"${blob.md5Hex}"`,
       checksum: input.checksum ? input.checksum() : null,
     };
-    const r = await this.metadata.putUploadPart(part).catch(async (e: unknown) => {
+    const r = await this.metadata.putUploadPart(part, input.quota).catch(async (e: unknown) => {
       await this.blobs.delete(blob.blobId).catch(() => undefined);
       throw e;
     });
     if (!r.ok) {
       await this.blobs.delete(blob.blobId).catch(() => undefined);
+      if (r.reason === 'quota-exceeded') throw await this.quota.errorFor(r, input.bucket);
       throw new S3Error('NoSuchUpload', { details: { UploadId: input.upload.uploadId } });
     }
     return { ...part, lastModified: Date.now() };
@@ -107,7 +113,7 @@ export class Multipart {
     }
   }
 
-  async complete(upload: MultipartUploadRecord, requested: CompletedPartRequest[], condition?: WriteCondition): Promise<ObjectRecord> {
+  async complete(bucket: BucketRecord, upload: MultipartUploadRecord, requested: CompletedPartRequest[], condition?: WriteCondition, quota?: WriteQuota): Promise<ObjectRecord> {
     if (requested.length === 0) {
       throw new S3Error('MalformedXML', { message: 'The XML you provided was not well-formed or did not validate against our published schema' });
     }
@@ -149,12 +155,15 @@ export class Multipart {
         tagging: upload.tagging,
         ownerId: upload.ownerId,
         storageClass: upload.storageClass,
+        acl: upload.acl,
       },
       condition,
+      quota,
     );
     if (!result.ok) {
       if (result.reason === 'no-such-upload') throw new S3Error('NoSuchUpload', { details: { UploadId: upload.uploadId } });
       if (result.reason === 'no-such-bucket') throw new S3Error('NoSuchBucket');
+      if (result.reason === 'quota-exceeded') throw await this.quota.errorFor(result, bucket);
       throw new S3Error('PreconditionFailed', { details: { Condition: condition?.ifMatch ? 'If-Match' : 'If-None-Match' } });
     }
     return result.object;

@@ -19,7 +19,9 @@ import type {
   ObjectPart,
   ObjectRecord,
   WriteCondition,
+  WriteQuota,
 } from '../metadata/store.js';
+import type { QuotaGuard } from './quota.js';
 
 /** AWS's single-PUT limit. */
 export const MAX_PUT_SIZE = 5 * 1024 ** 3;
@@ -50,6 +52,9 @@ export interface PutObjectInput {
   condition?: WriteCondition;
   tagging?: string | null;
   storageClass?: string;
+  acl?: string | null;
+  /** Quota enforcement for this write (reservation taken before the body was read). */
+  quota?: WriteQuota;
 }
 
 export interface ByteRange {
@@ -110,6 +115,7 @@ export class Objects {
     private readonly metadata: MetadataStore,
     private readonly blobs: BlobStore,
     private readonly inlineMaxBytes: number,
+    private readonly quota: QuotaGuard,
   ) {}
 
   async get(bucket: BucketRecord, key: string): Promise<ObjectRecord> {
@@ -167,8 +173,10 @@ export class Objects {
           tagging: input.tagging ?? null,
           ownerId: input.ownerId,
           storageClass: input.storageClass ?? 'STANDARD',
+          acl: input.acl ?? null,
         },
         input.condition,
+        input.quota,
       )
       .catch(async (e: unknown) => {
         await this.discardParts(parts);
@@ -177,6 +185,7 @@ export class Objects {
     if (!result.ok) {
       await this.discardParts(parts);
       if (result.reason === 'no-such-bucket') throw new S3Error('NoSuchBucket', { details: { BucketName: input.bucket.name } });
+      if (result.reason === 'quota-exceeded') throw await this.quota.errorFor(result, input.bucket);
       throw new S3Error('PreconditionFailed', { details: { Condition: input.condition?.ifMatch ? 'If-Match' : 'If-None-Match' } });
     }
     return result.object;

@@ -8,10 +8,13 @@ import type { Socket } from 'node:net';
 import { newRequestId } from '../lib/ids.js';
 import type { Logger } from '../lib/log.js';
 import type { S3Handler } from '../s3/handler.js';
+import { AdminHandler } from '../admin/handler.js';
 
 export interface HttpServerDeps {
   s3: S3Handler;
   log: Logger;
+  /** The JSON admin API under /_admin/api/v1 (absent: those paths answer 404). */
+  admin?: AdminHandler;
 }
 
 /** How long nothing must be in flight before shutdown cuts the remaining (idle) connections. */
@@ -27,6 +30,12 @@ export class GranaryHttpServer {
 
   constructor(private readonly deps: HttpServerDeps) {
     this.server = createServer({ keepAliveTimeout: 65_000, requestTimeout: 0, headersTimeout: 60_000 }, (req, res) => this.onRequest(req, res));
+    // `Expect: 100-continue`: answer "100 Continue" only when an operation starts reading the body, so a
+    // refused upload (no such bucket, access denied, quota) is refused before the client sends a byte.
+    this.server.on('checkContinue', (req: IncomingMessage, res: ServerResponse) => {
+      (req as IncomingMessage & { awaitingContinue?: boolean }).awaitingContinue = true;
+      this.onRequest(req, res);
+    });
     this.server.on('connection', (s: Socket) => {
       this.#sockets.add(s);
       s.setNoDelay(true);
@@ -58,7 +67,7 @@ export class GranaryHttpServer {
     if (this.#closing) res.setHeader('connection', 'close');
     const path = req.url ?? '/';
     if (path.startsWith('/_admin/')) {
-      this.admin(req, res, path);
+      this.admin(req, res, path, requestId);
       return;
     }
     this.deps.s3.handle(req, res, requestId).catch((err: unknown) => {
@@ -67,10 +76,17 @@ export class GranaryHttpServer {
     });
   }
 
-  private admin(req: IncomingMessage, res: ServerResponse, path: string): void {
+  private admin(req: IncomingMessage, res: ServerResponse, path: string, requestId: string): void {
     if (path === '/_admin/health' || path.startsWith('/_admin/health?')) {
       res.writeHead(200, { 'content-type': 'application/json' });
       res.end(JSON.stringify({ status: this.#closing ? 'stopping' : 'ok' }));
+      return;
+    }
+    if (this.deps.admin && AdminHandler.owns(path)) {
+      this.deps.admin.handle(req, res, requestId).catch((err: unknown) => {
+        this.deps.log.error('unhandled admin request failure', { requestId, err });
+        res.destroy();
+      });
       return;
     }
     req.resume();

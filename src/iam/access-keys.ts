@@ -59,6 +59,12 @@ export class AccessKeys {
     return { record, secret };
   }
 
+  /** True when the key exists but its expiry has passed (so the client hears ExpiredToken, not "unknown"). */
+  async isExpired(accessKeyId: string, now = Date.now()): Promise<boolean> {
+    const key = await this.metadata.getAccessKey(accessKeyId);
+    return key !== undefined && key.expiresAt !== null && key.expiresAt <= now;
+  }
+
   /** The live key with its user and plain secret, or undefined if unknown or expired. */
   async resolve(accessKeyId: string, now = Date.now()): Promise<ResolvedKey | undefined> {
     const key = await this.metadata.getAccessKey(accessKeyId);

@@ -1,24 +1,124 @@
 /**
- * The one decision point for "may this principal do this action on this resource?".
+ * The one decision point: may this principal perform this action on this bucket/key?
  *
- * Until tenancy roles and bucket policies land (issue 4), the rule is: anonymous requests are denied;
- * an access key acts within the tenancy it was created for, on every bucket of that tenancy.
+ * Order (explicit deny first, a key restriction can only narrow):
+ *   1. the bucket policy's explicit Deny → denied;
+ *   2. an allow from: site administrator; MANAGER/DEPUTY of the bucket's tenancy; the bucket's owner;
+ *      any member when the tenancy's default access is 'members'; a bucket policy Allow; an ACL grant
+ *      (bucket ACL, or the object's ACL for object reads);
+ *   3. the access key's restriction (read-only, bucket/prefix scopes) → may still deny;
+ *   4. otherwise denied (implicit).
+ * Service-level actions (ListAllMyBuckets, CreateBucket) need membership of the addressed tenancy.
+ * The decision names what decided, so the portal can explain it.
  */
+import type { BucketRecord, MembershipRecord, TenancyRecord } from '../metadata/store.js';
 import type { Principal } from './principal.js';
-import type { BucketRecord } from '../metadata/store.js';
+import { evaluate } from './policy/evaluate.js';
+import type { Policy, PolicyRequest } from './policy/types.js';
+import { aclGrants, type Acl, type AclPermission } from './acl.js';
+import { parseKeyRestriction, restrictionAllows } from './key-restriction.js';
 
 export interface AccessRequest {
   principal: Principal;
+  /** The user's groups: stored and directory groups plus `<tenancy>-members` of each membership. */
+  groups: string[];
+  /** The principal's membership of `tenancy`, if any. */
+  membership: MembershipRecord | undefined;
+  /** The tenancy the request addresses (the bucket's tenancy for bucket/object actions). */
+  tenancy: TenancyRecord;
   action: string;
-  tenancyId: string;
   bucket: BucketRecord | undefined;
   key: string | undefined;
+  /** The bucket's parsed policy, if it has one. */
+  policy: Policy | undefined;
+  bucketAcl: Acl;
+  /** The object's ACL, loaded only when an object-level ACL could decide (object reads). */
+  objectAcl?: () => Promise<Acl | undefined>;
+  /** Condition keys (normalised names) for policy conditions. */
+  context: PolicyRequest['context'];
 }
 
-export type Decision = { allowed: true } | { allowed: false; reason: string };
+export type Decision =
+  | { allowed: true; by: string }
+  | { allowed: false; reason: string; statement?: { sid?: string; index: number } };
 
-export function authorize(req: AccessRequest): Decision {
-  if (req.principal.kind === 'anonymous') return { allowed: false, reason: 'anonymous access is not allowed' };
-  if (req.principal.key.tenancyId !== req.tenancyId) return { allowed: false, reason: 'the access key belongs to another tenancy' };
-  return { allowed: true };
+const SERVICE_ACTIONS = new Set(['s3:ListAllMyBuckets', 's3:CreateBucket']);
+
+/** ACL permission that grants an action, on the bucket or on the object. */
+const BUCKET_ACL_PERMISSION: Record<string, AclPermission> = {
+  's3:ListBucket': 'READ',
+  's3:ListBucketMultipartUploads': 'READ',
+  's3:PutObject': 'WRITE',
+  's3:DeleteObject': 'WRITE',
+  's3:AbortMultipartUpload': 'WRITE',
+  's3:GetBucketAcl': 'READ_ACP',
+  's3:PutBucketAcl': 'WRITE_ACP',
+};
+const OBJECT_ACL_PERMISSION: Record<string, AclPermission> = {
+  's3:GetObject': 'READ',
+  's3:GetObjectAttributes': 'READ',
+  's3:GetObjectTagging': 'READ',
+  's3:GetObjectAcl': 'READ_ACP',
+  's3:PutObjectAcl': 'WRITE_ACP',
+};
+
+export function resourceArn(bucket: string | undefined, key: string | undefined): string {
+  if (bucket === undefined) return 'arn:aws:s3:::*';
+  return key === undefined ? `arn:aws:s3:::${bucket}` : `arn:aws:s3:::${bucket}/${key}`;
+}
+
+export async function authorize(req: AccessRequest): Promise<Decision> {
+  const user = req.principal.kind === 'user' ? req.principal.user : undefined;
+  const key = req.principal.kind === 'user' ? req.principal.key : undefined;
+
+  // 1. Explicit deny in the bucket policy wins over everything, site administrators included.
+  let policyAllow = false;
+  if (req.policy && req.bucket) {
+    const d = evaluate([req.policy], {
+      principal: user ? { kind: 'user', username: user.username, groups: req.groups } : { kind: 'anonymous' },
+      action: req.action,
+      resource: resourceArn(req.bucket.name, req.key),
+      context: req.context,
+    });
+    if (d.effect === 'Deny') {
+      return { allowed: false, reason: 'explicitly denied by the bucket policy', statement: d.statement && { sid: d.statement.sid, index: d.statement.index } };
+    }
+    policyAllow = d.effect === 'Allow';
+  }
+
+  // 2. Any allow.
+  let by: string | undefined;
+  const role = req.membership?.role;
+  if (user?.isSiteAdmin) by = 'site administrator';
+  else if (SERVICE_ACTIONS.has(req.action) && req.bucket === undefined) {
+    if (req.membership) by = `member of ${req.tenancy.name}`;
+  } else if (req.bucket) {
+    if (role === 'MANAGER' || role === 'DEPUTY') by = `${role} of ${req.tenancy.name}`;
+    else if (user && req.bucket.ownerId === user.id && req.membership) by = 'bucket owner';
+    else if (req.membership && req.tenancy.defaultAccess === 'members') by = `member of ${req.tenancy.name} (members default access)`;
+    else if (policyAllow) by = 'bucket policy';
+    else {
+      const who = { userId: user?.id, authenticated: user !== undefined };
+      const bucketPerm = BUCKET_ACL_PERMISSION[req.action];
+      if (bucketPerm && aclGrants(req.bucketAcl, bucketPerm, who)) by = 'bucket ACL';
+      const objectPerm = OBJECT_ACL_PERMISSION[req.action];
+      if (!by && objectPerm && req.key !== undefined && req.objectAcl) {
+        const acl = await req.objectAcl();
+        if (acl && aclGrants(acl, objectPerm, who)) by = 'object ACL';
+      }
+    }
+  }
+  if (!by) {
+    return { allowed: false, reason: user ? `${user.username} has no grant for ${req.action}` : 'anonymous access is not granted' };
+  }
+
+  // 3. A key restriction narrows what its owner could do.
+  if (key?.restriction) {
+    const r = parseKeyRestriction(key.restriction);
+    const prefix = req.context['s3:prefix'];
+    if (!restrictionAllows(r, req.action, req.bucket?.name, req.key, typeof prefix === 'string' ? prefix : undefined)) {
+      return { allowed: false, reason: 'outside the access key\'s restriction' };
+    }
+  }
+  return { allowed: true, by };
 }

@@ -11,7 +11,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { newId } from '../lib/ids.js';
 import { compareKeys } from './key-range.js';
-import type { BucketRecord, MetadataStore, NewObject, ObjectPart, TenancyRecord, UserRecord } from './store.js';
+import type { BucketRecord, MetadataStore, NewObject, ObjectPart, PutObjectResult, TenancyRecord, UserRecord } from './store.js';
 
 interface Fixture {
   store: MetadataStore;
@@ -21,6 +21,7 @@ interface Fixture {
 }
 
 const quotedEtag = () => `"${newId()}"`;
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** A minimal single-blob object; override what the test cares about. */
 function obj(bucketId: string, key: string, over: Partial<NewObject> = {}): NewObject {
@@ -207,7 +208,7 @@ export function metadataStoreContract(name: string, open: () => Promise<Metadata
           assert.ok(res.ok);
           assert.equal(res.replaced, undefined);
           const { lastModified, ...rest } = o;
-          const expected = { ...rest, lastModified: 1_700_000_000_123 };
+          const expected = { ...rest, lastModified: 1_700_000_000_123, acl: null };
           assert.deepEqual(res.object, expected);
           assert.deepEqual(await store.getObject(bucket.id, 'dir/file.txt'), expected);
           assert.equal(await store.getObject(bucket.id, 'dir/file.TXT'), undefined);
@@ -573,6 +574,553 @@ export function metadataStoreContract(name: string, open: () => Promise<Metadata
           await store.ackBlobDeletions(all.slice(0, 3));
           assert.deepEqual(await store.takeBlobDeletions(Date.now() + 1000, 100), all.slice(3));
           await store.ackBlobDeletions([]);
+        }));
+    });
+
+    describe('tenancy settings, users and memberships', () => {
+      it('new tenancies and buckets carry their defaults; createTenancy takes defaultAccess', () =>
+        withStore(async ({ store, tenancy, bucket }) => {
+          assert.deepEqual(tenancy, {
+            id: tenancy.id, name: tenancy.name, createdAt: tenancy.createdAt,
+            defaultAccess: 'owner', quotaBytes: null, quotaObjects: null, quotaAction: 'read-delete',
+          });
+          assert.deepEqual(await store.getTenancyById(tenancy.id), tenancy);
+          assert.deepEqual({ policy: bucket.policy, acl: bucket.acl, quotaBytes: bucket.quotaBytes, quotaObjects: bucket.quotaObjects },
+            { policy: null, acl: null, quotaBytes: null, quotaObjects: null });
+          assert.deepEqual(await store.getBucketById(bucket.id), bucket);
+          const open = await store.createTenancy({ name: 'open-' + newId().slice(0, 6), defaultAccess: 'members' });
+          assert.equal(open.defaultAccess, 'members');
+          assert.deepEqual(await store.getTenancyByName(open.name), open);
+          assert.deepEqual((await store.listTenancies()).find((t) => t.id === open.id), open);
+        }));
+
+      it('updateTenancy changes only the given fields; null clears a quota', () =>
+        withStore(async ({ store, tenancy }) => {
+          const a = await store.updateTenancy(tenancy.id, { quotaBytes: 1000, quotaObjects: 10 });
+          assert.deepEqual(a, { ...tenancy, quotaBytes: 1000, quotaObjects: 10 });
+          const b = await store.updateTenancy(tenancy.id, { quotaAction: 'lockout', defaultAccess: 'members' });
+          assert.deepEqual(b, { ...tenancy, quotaBytes: 1000, quotaObjects: 10, quotaAction: 'lockout', defaultAccess: 'members' });
+          const c = await store.updateTenancy(tenancy.id, { quotaBytes: null });
+          assert.deepEqual(c, { ...tenancy, quotaBytes: null, quotaObjects: 10, quotaAction: 'lockout', defaultAccess: 'members' });
+          assert.deepEqual(await store.updateTenancy(tenancy.id, {}), c);
+          assert.deepEqual(await store.getTenancyById(tenancy.id), c);
+          assert.equal(await store.updateTenancy('nope', { quotaBytes: 1 }), undefined);
+        }));
+
+      it('deleteTenancy refuses a tenancy with buckets; otherwise removes memberships, keys and requests', () =>
+        withStore(async ({ store, tenancy, user, bucket }) => {
+          assert.equal(await store.deleteTenancy(tenancy.id), false);
+          assert.equal(await store.deleteTenancy('nope'), false);
+          await store.addMember(tenancy.id, user.id, 'MANAGER');
+          const key = await store.createAccessKey({ accessKeyId: 'GRKD' + newId().slice(0, 12), userId: user.id, tenancyId: tenancy.id, name: 'k', secretEncrypted: 'e', expiresAt: null, restriction: null });
+          const other = await store.createUser({ username: 'req-' + newId().slice(0, 6), passwordHash: 'h' });
+          const req = await store.createJoinRequest({ tenancyId: tenancy.id, userId: other.id, message: 'hi' });
+          await store.appendAudit({ actorId: user.id, tenancyId: tenancy.id, action: 'tenancy.create', target: tenancy.name, details: {} });
+          assert.equal(await store.deleteBucket(bucket.id), 'deleted');
+          assert.equal(await store.deleteTenancy(tenancy.id), true);
+          assert.equal(await store.getTenancyById(tenancy.id), undefined);
+          assert.equal(await store.getMembership(tenancy.id, user.id), undefined);
+          assert.deepEqual(await store.listMembershipsOfUser(user.id), []);
+          assert.equal(await store.getAccessKey(key.accessKeyId), undefined);
+          assert.equal(await store.getJoinRequest(req.id), undefined);
+          assert.deepEqual(await store.listJoinRequestsOfUser(other.id), []);
+          // Users survive; the audit trail outlives the tenancy.
+          assert.ok(await store.getUserById(user.id));
+          assert.equal((await store.listAudit(tenancy.id, 10)).length, 1);
+          assert.equal(await store.deleteTenancy(tenancy.id), false);
+        }));
+
+      it('lists users by name and updates only the given fields', () =>
+        withStore(async ({ store, user }) => {
+          const b = await store.createUser({ username: 'bbb', passwordHash: 'h1' });
+          const a = await store.createUser({ username: 'aaa', passwordHash: 'h2', email: 'a@x' });
+          const names = (await store.listUsers()).map((u) => u.username);
+          assert.deepEqual(names, [...names].sort(compareKeys));
+          assert.deepEqual(new Set(names), new Set([user.username, 'aaa', 'bbb']));
+          const u1 = await store.updateUser(a.id, { displayName: 'Ann' });
+          assert.deepEqual(u1, { ...a, displayName: 'Ann' });
+          const u2 = await store.updateUser(a.id, { passwordHash: 'h3', isSiteAdmin: true, email: '' });
+          assert.deepEqual(u2, { ...a, displayName: 'Ann', passwordHash: 'h3', isSiteAdmin: true, email: '' });
+          assert.deepEqual(await store.getUserById(a.id), u2);
+          assert.deepEqual(await store.updateUser(b.id, { isSiteAdmin: false }), b);
+          assert.equal(await store.updateUser('nope', { displayName: 'x' }), undefined);
+        }));
+
+      it('lists members and memberships; a role change keeps createdAt', () =>
+        withStore(async ({ store, tenancy, user }) => {
+          const t2 = await store.createTenancy({ name: 'second-' + newId().slice(0, 6) });
+          const v = await store.createUser({ username: 'v-' + newId().slice(0, 6), passwordHash: 'h' });
+          const m1 = await store.addMember(tenancy.id, user.id, 'USER');
+          await sleep(3);
+          const m2 = await store.addMember(tenancy.id, v.id, 'DEPUTY');
+          const m3 = await store.addMember(t2.id, user.id, 'MANAGER');
+          assert.deepEqual(await store.listMembers(tenancy.id), [m1, m2]);
+          assert.deepEqual(await store.listMembers(t2.id), [m3]);
+          assert.deepEqual(await store.listMembers('nope'), []);
+          const mine = await store.listMembershipsOfUser(user.id);
+          assert.equal(mine.length, 2);
+          assert.deepEqual(new Set(mine.map((m) => JSON.stringify(m))), new Set([m1, m3].map((m) => JSON.stringify(m))));
+          assert.deepEqual(await store.listMembershipsOfUser(v.id), [m2]);
+          await sleep(3);
+          const changed = await store.addMember(tenancy.id, user.id, 'MANAGER');
+          assert.deepEqual(changed, { ...m1, role: 'MANAGER' });
+          assert.deepEqual((await store.listMembers(tenancy.id))[0], changed);
+        }));
+
+      it('removeMember removes the membership and that tenancy’s keys of the user, nothing else', () =>
+        withStore(async ({ store, tenancy, user }) => {
+          const t2 = await store.createTenancy({ name: 'second-' + newId().slice(0, 6) });
+          const v = await store.createUser({ username: 'v-' + newId().slice(0, 6), passwordHash: 'h' });
+          await store.addMember(tenancy.id, user.id, 'USER');
+          await store.addMember(t2.id, user.id, 'USER');
+          await store.addMember(tenancy.id, v.id, 'USER');
+          const mk = (userId: string, tenancyId: string) => store.createAccessKey({ accessKeyId: 'GRK' + newId().slice(0, 13), userId, tenancyId, name: 'k', secretEncrypted: 'e', expiresAt: null, restriction: null });
+          const gone = await mk(user.id, tenancy.id);
+          const gone2 = await mk(user.id, tenancy.id);
+          const kept = await mk(user.id, t2.id);
+          const theirs = await mk(v.id, tenancy.id);
+          await store.touchAccessKey(gone.accessKeyId, 5);
+          assert.equal(await store.removeMember(tenancy.id, user.id), true);
+          assert.equal(await store.getMembership(tenancy.id, user.id), undefined);
+          assert.equal(await store.getAccessKey(gone.accessKeyId), undefined);
+          assert.equal(await store.getAccessKey(gone2.accessKeyId), undefined);
+          assert.deepEqual((await store.listAccessKeys(user.id)).map((k) => k.accessKeyId), [kept.accessKeyId]);
+          assert.ok(await store.getAccessKey(theirs.accessKeyId));
+          assert.ok(await store.getMembership(t2.id, user.id));
+          assert.ok(await store.getMembership(tenancy.id, v.id));
+          assert.equal(await store.removeMember(tenancy.id, user.id), false);
+        }));
+    });
+
+    describe('groups', () => {
+      it('creates, finds, lists, deletes; names are unique', () =>
+        withStore(async ({ store }) => {
+          const g = await store.createGroup('staff');
+          assert.deepEqual(g, { id: g.id, name: 'staff', source: 'local', createdAt: g.createdAt });
+          assert.equal(typeof g.createdAt, 'number');
+          const l = await store.createGroup('alpha', 'ldap');
+          assert.equal(l.source, 'ldap');
+          assert.deepEqual(await store.getGroupByName('staff'), g);
+          assert.equal(await store.getGroupByName('nope'), undefined);
+          assert.deepEqual(await store.listGroups(), [l, g]);
+          await assert.rejects(store.createGroup('staff'));
+          await assert.rejects(store.createGroup('staff', 'ldap'));
+          assert.equal(await store.deleteGroup(l.id), true);
+          assert.equal(await store.deleteGroup(l.id), false);
+          assert.deepEqual(await store.listGroups(), [g]);
+        }));
+
+      it('adds and removes members; lists both ways', () =>
+        withStore(async ({ store, user }) => {
+          const v = await store.createUser({ username: 'a-first', passwordHash: 'h' });
+          const g = await store.createGroup('staff');
+          const h = await store.createGroup('admins');
+          await store.addGroupMember(g.id, user.id);
+          await store.addGroupMember(g.id, user.id); // idempotent
+          await store.addGroupMember(g.id, v.id);
+          await store.addGroupMember(h.id, user.id);
+          assert.deepEqual((await store.listGroupMembers(g.id)).map((u) => u.username), ['a-first', user.username].sort(compareKeys));
+          assert.deepEqual(await store.listGroupMembers(h.id), [user]);
+          assert.deepEqual(await store.listGroupsOfUser(user.id), ['admins', 'staff']);
+          assert.deepEqual(await store.listGroupsOfUser(v.id), ['staff']);
+          assert.deepEqual(await store.listGroupsOfUser('nobody'), []);
+          assert.equal(await store.removeGroupMember(g.id, user.id), true);
+          assert.equal(await store.removeGroupMember(g.id, user.id), false);
+          assert.deepEqual(await store.listGroupsOfUser(user.id), ['admins']);
+          // Deleting a group removes its memberships.
+          await store.deleteGroup(h.id);
+          assert.deepEqual(await store.listGroupsOfUser(user.id), []);
+        }));
+
+      it('setDirectoryGroups replaces only the user’s ldap group memberships, creating groups as needed', () =>
+        withStore(async ({ store, user }) => {
+          const v = await store.createUser({ username: 'v-' + newId().slice(0, 6), passwordHash: 'h' });
+          const local = await store.createGroup('local-team');
+          await store.addGroupMember(local.id, user.id);
+          await store.setDirectoryGroups(user.id, ['physics', 'chemistry', 'physics']);
+          assert.deepEqual(await store.listGroupsOfUser(user.id), ['chemistry', 'local-team', 'physics']);
+          assert.equal((await store.getGroupByName('physics'))?.source, 'ldap');
+          await store.setDirectoryGroups(v.id, ['physics']);
+          await store.setDirectoryGroups(user.id, ['biology', 'physics']);
+          assert.deepEqual(await store.listGroupsOfUser(user.id), ['biology', 'local-team', 'physics']);
+          // The dropped group stays (other users may be in it); other users are untouched.
+          assert.ok(await store.getGroupByName('chemistry'));
+          assert.deepEqual(await store.listGroupsOfUser(v.id), ['physics']);
+          await store.setDirectoryGroups(user.id, []);
+          assert.deepEqual(await store.listGroupsOfUser(user.id), ['local-team']);
+          // A directory group named like a local group does not touch the local group's membership.
+          await store.setDirectoryGroups(v.id, ['local-team']);
+          assert.deepEqual((await store.listGroupMembers(local.id)).map((u) => u.id), [user.id]);
+          assert.equal((await store.getGroupByName('local-team'))?.source, 'local');
+          await store.setDirectoryGroups(user.id, []);
+          assert.deepEqual(await store.listGroupsOfUser(user.id), ['local-team']);
+        }));
+    });
+
+    describe('join requests', () => {
+      it('are created pending, listed newest first, decided once; approval adds the member with the role', () =>
+        withStore(async ({ store, tenancy, user }) => {
+          const [a, b, c] = await Promise.all(['a', 'b', 'c'].map((n) => store.createUser({ username: `${n}-${newId().slice(0, 6)}`, passwordHash: 'h' })));
+          const ra = await store.createJoinRequest({ tenancyId: tenancy.id, userId: a!.id, message: 'please' });
+          assert.deepEqual(ra, { id: ra.id, tenancyId: tenancy.id, userId: a!.id, message: 'please', status: 'pending', createdAt: ra.createdAt, decidedAt: null, decidedBy: null, role: null });
+          assert.deepEqual(await store.getJoinRequest(ra.id), ra);
+          assert.equal(await store.getJoinRequest('nope'), undefined);
+          const rb = await store.createJoinRequest({ tenancyId: tenancy.id, userId: b!.id, message: '' });
+          const rc = await store.createJoinRequest({ tenancyId: tenancy.id, userId: c!.id, message: 'me too' });
+          const t2 = await store.createTenancy({ name: 'second-' + newId().slice(0, 6) });
+          const ra2 = await store.createJoinRequest({ tenancyId: t2.id, userId: a!.id, message: 'and here' });
+          assert.deepEqual((await store.listJoinRequests(tenancy.id)).map((r) => r.id), [rc.id, rb.id, ra.id]);
+          assert.deepEqual((await store.listJoinRequestsOfUser(a!.id)).map((r) => r.id), [ra2.id, ra.id]);
+
+          const approved = await store.decideJoinRequest(ra.id, { approve: true, role: 'DEPUTY', decidedBy: user.id });
+          assert.ok(approved);
+          assert.equal(approved.status, 'approved');
+          assert.equal(approved.role, 'DEPUTY');
+          assert.equal(approved.decidedBy, user.id);
+          assert.equal(typeof approved.decidedAt, 'number');
+          assert.deepEqual(await store.getJoinRequest(ra.id), approved);
+          assert.equal((await store.getMembership(tenancy.id, a!.id))?.role, 'DEPUTY');
+          // Decided once only.
+          assert.equal(await store.decideJoinRequest(ra.id, { approve: false, role: 'USER', decidedBy: user.id }), undefined);
+          assert.equal(await store.decideJoinRequest('nope', { approve: true, role: 'USER', decidedBy: user.id }), undefined);
+          assert.equal((await store.getMembership(tenancy.id, a!.id))?.role, 'DEPUTY');
+
+          const rejected = await store.decideJoinRequest(rb.id, { approve: false, role: 'USER', decidedBy: user.id });
+          assert.equal(rejected?.status, 'rejected');
+          assert.equal(rejected?.role, null);
+          assert.equal(await store.getMembership(tenancy.id, b!.id), undefined);
+          assert.equal(await store.decideJoinRequest(rb.id, { approve: true, role: 'USER', decidedBy: user.id }), undefined);
+          assert.equal(await store.getMembership(tenancy.id, b!.id), undefined);
+
+          assert.deepEqual((await store.listJoinRequests(tenancy.id, 'pending')).map((r) => r.id), [rc.id]);
+          assert.deepEqual((await store.listJoinRequests(tenancy.id, 'approved')).map((r) => r.id), [ra.id]);
+          assert.deepEqual((await store.listJoinRequests(tenancy.id, 'rejected')).map((r) => r.id), [rb.id]);
+          assert.equal((await store.listJoinRequestsOfUser(b!.id))[0]?.status, 'rejected');
+          assert.deepEqual(await store.listJoinRequests('nope'), []);
+        }));
+    });
+
+    describe('audit trail', () => {
+      it('appends and lists newest first, per tenancy or site-wide, with a limit', () =>
+        withStore(async ({ store, tenancy, user }) => {
+          const t2 = await store.createTenancy({ name: 'second-' + newId().slice(0, 6) });
+          const before = Date.now();
+          const made = [];
+          for (let i = 0; i < 6; i++) {
+            made.push(await store.appendAudit({
+              actorId: i === 5 ? null : user.id, tenancyId: i === 4 ? null : i % 2 ? t2.id : tenancy.id,
+              action: 'member.add', target: `u${i}`, details: { i, nested: { role: 'USER', list: [1, 'two'] } },
+            }));
+          }
+          const first = made[0]!;
+          assert.deepEqual(first, { id: first.id, at: first.at, actorId: user.id, tenancyId: tenancy.id, action: 'member.add', target: 'u0', details: { i: 0, nested: { role: 'USER', list: [1, 'two'] } } });
+          assert.ok(first.at >= before - 5 && first.at <= Date.now() + 5);
+          assert.deepEqual(await store.listAudit(undefined, 100), [...made].reverse());
+          assert.deepEqual(await store.listAudit(undefined, 2), [made[5], made[4]]);
+          assert.deepEqual((await store.listAudit(tenancy.id, 100)).map((a) => a.target), ['u2', 'u0']);
+          assert.deepEqual((await store.listAudit(t2.id, 100)).map((a) => a.target), ['u5', 'u3', 'u1']);
+          assert.deepEqual(await store.listAudit(tenancy.id, 0), []);
+          assert.equal((await store.listAudit(undefined, 100))[0]!.actorId, null);
+        }));
+    });
+
+    describe('bucket and object settings', () => {
+      it('sets and clears bucket policy, ACL and quota', () =>
+        withStore(async ({ store, tenancy, bucket }) => {
+          const policy = '{"Version":"2012-10-17","Statement":[]}';
+          assert.equal(await store.setBucketPolicy(bucket.id, policy), true);
+          assert.equal(await store.setBucketAcl(bucket.id, '{"grants":[]}'), true);
+          assert.equal(await store.setBucketQuota(bucket.id, { bytes: 100, objects: null }), true);
+          const expected = { ...bucket, policy, acl: '{"grants":[]}', quotaBytes: 100, quotaObjects: null };
+          assert.deepEqual(await store.getBucketById(bucket.id), expected);
+          assert.deepEqual(await store.getBucket(tenancy.id, bucket.name), expected);
+          assert.deepEqual(await store.listBuckets(tenancy.id), [expected]);
+          assert.equal(await store.setBucketPolicy(bucket.id, null), true);
+          assert.equal(await store.setBucketAcl(bucket.id, null), true);
+          assert.equal(await store.setBucketQuota(bucket.id, { bytes: null, objects: 7 }), true);
+          assert.deepEqual(await store.getBucketById(bucket.id), { ...bucket, quotaObjects: 7 });
+          assert.equal(await store.setBucketPolicy('nope', policy), false);
+          assert.equal(await store.setBucketAcl('nope', null), false);
+          assert.equal(await store.setBucketQuota('nope', { bytes: 1, objects: 1 }), false);
+        }));
+
+      it('stores object and upload ACLs; setObjectAcl replaces only the ACL', () =>
+        withStore(async ({ store, bucket }) => {
+          const put = await store.putObject(obj(bucket.id, 'k', { acl: '{"canned":"public-read"}' }));
+          assert.ok(put.ok);
+          assert.equal(put.object.acl, '{"canned":"public-read"}');
+          assert.equal((await store.getObject(bucket.id, 'k'))?.acl, '{"canned":"public-read"}');
+          assert.equal((await store.scanObjects(bucket.id, { prefix: '', start: '', limit: 10 }))[0]?.acl, '{"canned":"public-read"}');
+          assert.equal(await store.setObjectAcl(bucket.id, 'k', null), true);
+          const got = await store.getObject(bucket.id, 'k');
+          assert.deepEqual(got, { ...put.object, acl: null });
+          assert.equal(await store.setObjectAcl(bucket.id, 'k', '{"x":1}'), true);
+          assert.equal((await store.getObject(bucket.id, 'k'))?.acl, '{"x":1}');
+          assert.equal(await store.setObjectAcl(bucket.id, 'missing', null), false);
+          assert.equal((await store.takeBlobDeletions(Date.now() + 1, 100)).length, 0, 'no blob released');
+          // A new version without an ACL is private again.
+          await store.putObject(obj(bucket.id, 'k'));
+          assert.equal((await store.getObject(bucket.id, 'k'))?.acl, null);
+
+          const plain = await store.createUpload(upload(bucket.id, 'mp'));
+          assert.equal(plain.acl, null);
+          assert.deepEqual(await store.getUpload(plain.uploadId), plain);
+          const withAcl = await store.createUpload({ ...upload(bucket.id, 'mp2'), acl: '{"canned":"private"}' });
+          assert.equal(withAcl.acl, '{"canned":"private"}');
+          assert.deepEqual(await store.getUpload(withAcl.uploadId), withAcl);
+          assert.equal((await store.scanUploads(bucket.id, { prefix: 'mp2', keyMarker: '', uploadIdMarker: '', limit: 10 }))[0]?.acl, '{"canned":"private"}');
+        }));
+    });
+
+    describe('quota', () => {
+      const big = (bucketId: string, key: string, size: number) => obj(bucketId, key, { size, parts: [{ blobId: newId(), size }] });
+      const enforce = { enforce: true };
+
+      it('reserves without limits; refuses past a tenancy quota; release frees the room and is idempotent', () =>
+        withStore(async ({ store, tenancy, bucket }) => {
+          const r0 = await store.reserveQuota({ tenancyId: tenancy.id, bucketId: bucket.id, bytes: 1e12, objects: 1, ttlMs: 60_000 });
+          assert.ok(r0.ok);
+          assert.deepEqual(r0.reservation, { id: r0.reservation.id, tenancyId: tenancy.id, bucketId: bucket.id, bytes: 1e12, objects: 1 });
+          await store.releaseQuota(r0.reservation.id);
+          await store.updateTenancy(tenancy.id, { quotaBytes: 100 });
+          await store.putObject(big(bucket.id, 'a', 30));
+          const r1 = await store.reserveQuota({ tenancyId: tenancy.id, bucketId: bucket.id, bytes: 50, objects: 1, ttlMs: 60_000 });
+          assert.ok(r1.ok);
+          // used counts the live reservations: 30 stored + 50 reserved.
+          assert.deepEqual(await store.reserveQuota({ tenancyId: tenancy.id, bucketId: bucket.id, bytes: 21, objects: 1, ttlMs: 60_000 }),
+            { ok: false, reason: 'quota-exceeded', scope: 'tenancy', kind: 'bytes', limit: 100, used: 80 });
+          const r2 = await store.reserveQuota({ tenancyId: tenancy.id, bucketId: bucket.id, bytes: 20, objects: 1, ttlMs: 60_000 });
+          assert.ok(r2.ok, 'exactly up to the quota');
+          assert.equal((await store.reserveQuota({ tenancyId: tenancy.id, bucketId: bucket.id, bytes: 1, objects: 0, ttlMs: 60_000 })).ok, false);
+          // Reserving nothing of a full kind is not refused.
+          assert.ok((await store.reserveQuota({ tenancyId: tenancy.id, bucketId: bucket.id, bytes: 0, objects: 1, ttlMs: 60_000 })).ok);
+          await store.releaseQuota(r1.reservation.id);
+          await store.releaseQuota(r1.reservation.id);
+          await store.releaseQuota('never-existed');
+          assert.ok((await store.reserveQuota({ tenancyId: tenancy.id, bucketId: bucket.id, bytes: 50, objects: 1, ttlMs: 60_000 })).ok);
+          // Reservations are not usage.
+          await assertUsage(store, { tenancyId: tenancy.id, bucketId: bucket.id }, 30, 1);
+        }));
+
+      it('checks object-count quotas and bucket quotas inside the tenancy quota', () =>
+        withStore(async ({ store, tenancy, bucket }) => {
+          const other = await store.createBucket({ tenancyId: tenancy.id, name: 'other', ownerId: 'o', region: 'r' });
+          assert.ok(other.created);
+          await store.updateTenancy(tenancy.id, { quotaBytes: 100, quotaObjects: 3 });
+          await store.setBucketQuota(bucket.id, { bytes: 40, objects: null });
+          const res = (bucketId: string, bytes: number, objects = 1) => store.reserveQuota({ tenancyId: tenancy.id, bucketId, bytes, objects, ttlMs: 60_000 });
+          assert.deepEqual(await res(bucket.id, 41), { ok: false, reason: 'quota-exceeded', scope: 'bucket', kind: 'bytes', limit: 40, used: 0 });
+          assert.deepEqual(await store.putObject(big(bucket.id, 'x', 41), undefined, enforce),
+            { ok: false, reason: 'quota-exceeded', scope: 'bucket', kind: 'bytes', limit: 40, used: 0 });
+          assert.ok((await store.putObject(big(bucket.id, 'x', 40), undefined, enforce)).ok);
+          // The other bucket has no quota of its own but shares the tenancy's.
+          assert.deepEqual(await store.putObject(big(other.bucket.id, 'y', 61), undefined, enforce),
+            { ok: false, reason: 'quota-exceeded', scope: 'tenancy', kind: 'bytes', limit: 100, used: 40 });
+          assert.ok((await store.putObject(big(other.bucket.id, 'y', 30), undefined, enforce)).ok);
+          assert.ok((await store.putObject(big(other.bucket.id, 'z', 0), undefined, enforce)).ok);
+          assert.deepEqual(await res(other.bucket.id, 0), { ok: false, reason: 'quota-exceeded', scope: 'tenancy', kind: 'objects', limit: 3, used: 3 });
+          assert.deepEqual(await store.putObject(big(other.bucket.id, 'w', 0), undefined, enforce),
+            { ok: false, reason: 'quota-exceeded', scope: 'tenancy', kind: 'objects', limit: 3, used: 3 });
+          // Overwriting a key adds no object.
+          assert.ok((await store.putObject(big(other.bucket.id, 'z', 5), undefined, enforce)).ok);
+          assert.deepEqual(await store.getTenancyUsage(tenancy.id), { bytes: 75, objects: 3 });
+          // Without enforce (e.g. an administrator's restore) the store does not check.
+          assert.ok((await store.putObject(big(bucket.id, 'admin', 500))).ok);
+          assert.deepEqual(await store.getTenancyUsage(tenancy.id), { bytes: 575, objects: 4 });
+        }));
+
+      it('50 concurrent reservations never exceed a small quota', () =>
+        withStore(async ({ store, tenancy, bucket }) => {
+          await store.updateTenancy(tenancy.id, { quotaBytes: 95 });
+          const results = await Promise.all(Array.from({ length: 50 }, () =>
+            store.reserveQuota({ tenancyId: tenancy.id, bucketId: bucket.id, bytes: 10, objects: 1, ttlMs: 60_000 })));
+          const granted = results.filter((r) => r.ok);
+          assert.equal(granted.length, 9);
+          assert.ok(results.every((r) => r.ok || (r.reason === 'quota-exceeded' && r.scope === 'tenancy' && r.kind === 'bytes' && r.limit === 95)));
+        }));
+
+      it('50 concurrent reserve-then-put writers: usage never passes the quota and equals what is stored', () =>
+        withStore(async ({ store, tenancy, bucket }) => {
+          await store.updateTenancy(tenancy.id, { quotaBytes: 1000 });
+          const outcomes = await Promise.all(Array.from({ length: 50 }, async (_, i): Promise<PutObjectResult | 'refused'> => {
+            const r = await store.reserveQuota({ tenancyId: tenancy.id, bucketId: bucket.id, bytes: 100, objects: 1, ttlMs: 60_000 });
+            if (!r.ok) return 'refused';
+            await sleep(i % 5);
+            return store.putObject(big(bucket.id, `k${i}`, 100), undefined, { enforce: true, reservationId: r.reservation.id });
+          }));
+          const stored = outcomes.filter((o) => o !== 'refused' && o.ok).length;
+          assert.equal(stored, 10);
+          assert.ok(outcomes.every((o) => o === 'refused' || o.ok), 'a reserved write is never refused');
+          await assertUsage(store, { tenancyId: tenancy.id, bucketId: bucket.id }, 1000, 10);
+          assert.equal((await store.scanObjects(bucket.id, { prefix: '', start: '', limit: 100 })).length, 10);
+          // Every reservation was released by its write: the room is really gone only through the objects.
+          await store.deleteObject(bucket.id, 'k0');
+          assert.ok((await store.reserveQuota({ tenancyId: tenancy.id, bucketId: bucket.id, bytes: 100, objects: 1, ttlMs: 60_000 })).ok);
+        }));
+
+      it('expired reservations stop counting', () =>
+        withStore(async ({ store, tenancy, bucket }) => {
+          await store.updateTenancy(tenancy.id, { quotaBytes: 100 });
+          assert.ok((await store.reserveQuota({ tenancyId: tenancy.id, bucketId: bucket.id, bytes: 100, objects: 1, ttlMs: 1 })).ok);
+          const long = await store.reserveQuota({ tenancyId: tenancy.id, bucketId: bucket.id, bytes: 0, objects: 1, ttlMs: 60_000 });
+          assert.ok(long.ok);
+          await sleep(20);
+          const again = await store.reserveQuota({ tenancyId: tenancy.id, bucketId: bucket.id, bytes: 100, objects: 1, ttlMs: 60_000 });
+          assert.ok(again.ok);
+          // ...in the writes' check too.
+          await store.releaseQuota(again.reservation.id);
+          assert.ok((await store.reserveQuota({ tenancyId: tenancy.id, bucketId: bucket.id, bytes: 100, objects: 1, ttlMs: 1 })).ok);
+          await sleep(20);
+          assert.ok((await store.putObject(big(bucket.id, 'k', 100), undefined, enforce)).ok);
+        }));
+
+      it('a write uses its own reservation’s room and releases it whatever the outcome', () =>
+        withStore(async ({ store, tenancy, bucket }) => {
+          await store.updateTenancy(tenancy.id, { quotaBytes: 100 });
+          const reserve = async (bytes: number) => {
+            const r = await store.reserveQuota({ tenancyId: tenancy.id, bucketId: bucket.id, bytes, objects: 1, ttlMs: 60_000 });
+            assert.ok(r.ok);
+            return r.reservation.id;
+          };
+          // Own reservation of 100 does not block its own write of 100.
+          assert.ok((await store.putObject(big(bucket.id, 'a', 100), undefined, { enforce: true, reservationId: await reserve(100) })).ok);
+          await store.deleteObject(bucket.id, 'a');
+          // Released on a failed precondition...
+          await store.putObject(big(bucket.id, 'b', 10));
+          assert.deepEqual(await store.putObject(big(bucket.id, 'b', 10), { ifNoneMatch: '*' }, { enforce: true, reservationId: await reserve(90) }),
+            { ok: false, reason: 'precondition-failed' });
+          // ...on a refusal (the write is bigger than it reserved, and another writer holds the rest)...
+          const held = await reserve(50);
+          assert.deepEqual(await store.putObject(big(bucket.id, 'c', 60), undefined, { enforce: true, reservationId: await reserve(40) }),
+            { ok: false, reason: 'quota-exceeded', scope: 'tenancy', kind: 'bytes', limit: 100, used: 60 });
+          await store.releaseQuota(held);
+          // ...and on success.
+          assert.ok((await store.putObject(big(bucket.id, 'c', 45), undefined, { enforce: true, reservationId: await reserve(45) })).ok);
+          assert.ok((await store.reserveQuota({ tenancyId: tenancy.id, bucketId: bucket.id, bytes: 45, objects: 1, ttlMs: 60_000 })).ok);
+          await assertUsage(store, { tenancyId: tenancy.id, bucketId: bucket.id }, 55, 2);
+        }));
+
+      it('a refused write fails alone: the rest of its batch commits', () =>
+        withStore(async ({ store, tenancy, bucket }) => {
+          await store.updateTenancy(tenancy.id, { quotaBytes: 100 });
+          const results = await Promise.all([
+            store.putObject(big(bucket.id, 'a', 60), undefined, enforce),
+            store.putObject(big(bucket.id, 'b', 60), undefined, enforce),
+            store.putObject(big(bucket.id, 'c', 40), undefined, enforce),
+            store.putObject(big(bucket.id, 'd', 1), undefined, enforce),
+          ]);
+          // Writes to different keys have no promised order (PostgreSQL runs them concurrently), so assert
+          // what must hold whatever the order: refusals fail alone and the quota is never passed.
+          const sizes = [60, 60, 40, 1];
+          const keys = ['a', 'b', 'c', 'd'];
+          let stored = 0;
+          let count = 0;
+          for (const [i, r] of results.entries()) {
+            if (r.ok) {
+              stored += sizes[i]!;
+              count++;
+            } else {
+              assert.equal(r.reason, 'quota-exceeded');
+              if (r.reason === 'quota-exceeded') {
+                assert.equal(r.scope, 'tenancy');
+                assert.equal(r.kind, 'bytes');
+                assert.equal(r.limit, 100);
+                assert.ok(r.used + sizes[i]! > 100, `refused ${keys[i]} would have fit`);
+              }
+              assert.equal(await store.getObject(bucket.id, keys[i]!), undefined);
+            }
+          }
+          assert.ok(results.some((r) => !r.ok), 'something was refused');
+          assert.ok(stored <= 100);
+          await assertUsage(store, { tenancyId: tenancy.id, bucketId: bucket.id }, stored, count);
+          assert.equal((await queued(store)).size, 0);
+        }));
+
+      it('a full tenancy still accepts deletes, shrinking overwrites and aborts', () =>
+        withStore(async ({ store, tenancy, bucket }) => {
+          const f = { tenancyId: tenancy.id, bucketId: bucket.id };
+          await store.putObject(big(bucket.id, 'a', 70));
+          await store.putObject(big(bucket.id, 'b', 50));
+          const up = await store.createUpload(upload(bucket.id, 'mp'));
+          await store.putUploadPart({ uploadId: up.uploadId, partNumber: 1, blobId: newId(), size: 30, etag: '"1"', checksum: null });
+          await store.updateTenancy(tenancy.id, { quotaBytes: 100, quotaObjects: 2 }); // now over: 150 bytes
+          await assertUsage(store, f, 150, 2);
+          assert.equal((await store.putObject(big(bucket.id, 'new', 0), undefined, enforce)).ok, false);
+          assert.equal((await store.putObject(big(bucket.id, 'a', 71), undefined, enforce)).ok, false);
+          assert.ok((await store.putObject(big(bucket.id, 'a', 60), undefined, enforce)).ok, 'shrinking overwrite');
+          assert.ok((await store.putObject(big(bucket.id, 'a', 60), undefined, enforce)).ok, 'same-size overwrite');
+          assert.ok((await store.putUploadPart({ uploadId: up.uploadId, partNumber: 1, blobId: newId(), size: 20, etag: '"1b"', checksum: null }, enforce)).ok, 'shrinking part');
+          assert.equal((await store.putUploadPart({ uploadId: up.uploadId, partNumber: 2, blobId: newId(), size: 1, etag: '"2"', checksum: null }, enforce)).ok, false);
+          await assertUsage(store, f, 130, 2);
+          const del = await Promise.all([store.deleteObject(bucket.id, 'b'), store.abortUpload(up.uploadId)]);
+          assert.ok(del[0].ok && del[1]);
+          await assertUsage(store, f, 60, 1);
+          assert.ok((await store.putObject(big(bucket.id, 'c', 40), undefined, enforce)).ok, 'room again after deleting');
+          await assertUsage(store, f, 100, 2);
+        }));
+
+      it('counts multipart parts; completion never grows bytes but adds an object for a new key', () =>
+        withStore(async ({ store, tenancy, bucket }) => {
+          const f = { tenancyId: tenancy.id, bucketId: bucket.id };
+          await store.updateTenancy(tenancy.id, { quotaBytes: 100, quotaObjects: 1 });
+          const up = await store.createUpload(upload(bucket.id, 'mp'));
+          const [p1, p2] = [newId(), newId()];
+          assert.ok((await store.putUploadPart({ uploadId: up.uploadId, partNumber: 1, blobId: p1, size: 60, etag: '"1"', checksum: null }, enforce)).ok);
+          assert.deepEqual(await store.putUploadPart({ uploadId: up.uploadId, partNumber: 2, blobId: newId(), size: 41, etag: '"2"', checksum: null }, enforce),
+            { ok: false, reason: 'quota-exceeded', scope: 'tenancy', kind: 'bytes', limit: 100, used: 60 });
+          assert.ok((await store.putUploadPart({ uploadId: up.uploadId, partNumber: 2, blobId: p2, size: 40, etag: '"2"', checksum: null }, enforce)).ok);
+          await assertUsage(store, f, 100, 0);
+          // The object count is full (another object), so completing a new key is refused and keeps the upload.
+          await store.putObject(big(bucket.id, 'other', 0));
+          const o = obj(bucket.id, 'mp', { size: 60, parts: [{ blobId: p1, size: 60, etag: '"1"' }] });
+          assert.deepEqual(await store.completeUpload(up.uploadId, o, undefined, enforce),
+            { ok: false, reason: 'quota-exceeded', scope: 'tenancy', kind: 'objects', limit: 1, used: 1 });
+          assert.ok(await store.getUpload(up.uploadId));
+          await store.deleteObject(bucket.id, 'other');
+          // Completing with part 2 unused frees its 40 bytes.
+          assert.ok((await store.completeUpload(up.uploadId, o, undefined, enforce)).ok);
+          await assertUsage(store, f, 60, 1);
+          // Completing onto an existing key adds no object, even at the object quota.
+          const up2 = await store.createUpload(upload(bucket.id, 'mp'));
+          const q = newId();
+          assert.ok((await store.putUploadPart({ uploadId: up2.uploadId, partNumber: 1, blobId: q, size: 40, etag: '"q"', checksum: null }, enforce)).ok);
+          assert.ok((await store.completeUpload(up2.uploadId, obj(bucket.id, 'mp', { size: 40, parts: [{ blobId: q, size: 40, etag: '"q"' }] }), undefined, enforce)).ok);
+          await assertUsage(store, f, 40, 1);
+        }));
+
+      it('recountUsage matches the counters after a mixed workload', () =>
+        withStore(async ({ store, tenancy, bucket }) => {
+          const other = await store.createBucket({ tenancyId: tenancy.id, name: 'other', ownerId: 'o', region: 'r' });
+          assert.ok(other.created);
+          const empty = await store.createBucket({ tenancyId: tenancy.id, name: 'empty', ownerId: 'o', region: 'r' });
+          assert.ok(empty.created);
+          await Promise.all(Array.from({ length: 40 }, (_, i) => store.putObject(big(i % 3 ? bucket.id : other.bucket.id, `k${i % 25}`, i + 1))));
+          await Promise.all(Array.from({ length: 10 }, (_, i) => store.deleteObject(bucket.id, `k${i * 2}`)));
+          const up = await store.createUpload(upload(bucket.id, 'mp'));
+          const p = newId();
+          await store.putUploadPart({ uploadId: up.uploadId, partNumber: 1, blobId: p, size: 7, etag: '"a"', checksum: null });
+          await store.putUploadPart({ uploadId: up.uploadId, partNumber: 2, blobId: newId(), size: 9, etag: '"b"', checksum: null });
+          const up2 = await store.createUpload(upload(other.bucket.id, 'open'));
+          await store.putUploadPart({ uploadId: up2.uploadId, partNumber: 1, blobId: newId(), size: 11, etag: '"c"', checksum: null });
+          await store.completeUpload(up.uploadId, obj(bucket.id, 'mp', { size: 7, parts: [{ blobId: p, size: 7, etag: '"a"' }] }));
+
+          const rec = await store.recountUsage(tenancy.id, false);
+          const usage = await store.getTenancyUsage(tenancy.id);
+          assert.deepEqual(rec.recorded, usage);
+          assert.deepEqual(rec.counted, usage);
+          assert.deepEqual(new Set(rec.buckets.map((b) => b.bucketId)), new Set([bucket.id, other.bucket.id, empty.bucket.id]));
+          for (const b of rec.buckets) {
+            const u = await store.getBucketUsage(b.bucketId);
+            assert.deepEqual(b.recorded, u);
+            assert.deepEqual(b.counted, u);
+          }
+          assert.deepEqual(rec.buckets.find((b) => b.bucketId === empty.bucket.id)?.counted, { bytes: 0, objects: 0 });
+          // Counted by hand: objects' sizes plus open parts.
+          const objs = [...await store.scanObjects(bucket.id, { prefix: '', start: '', limit: 1000 }), ...await store.scanObjects(other.bucket.id, { prefix: '', start: '', limit: 1000 })];
+          assert.deepEqual(rec.counted, { bytes: objs.reduce((n, o) => n + o.size, 0) + 11, objects: objs.length });
+          // fix=true with no drift changes nothing.
+          assert.deepEqual(await store.recountUsage(tenancy.id, true), rec);
+          assert.deepEqual(await store.getTenancyUsage(tenancy.id), usage);
         }));
     });
 

@@ -11,14 +11,80 @@
 
 export type Role = 'USER' | 'DEPUTY' | 'MANAGER';
 
+/** What a full tenancy (usage ≥ quota) still allows. */
+export type QuotaAction = 'read-delete' | 'read-only' | 'notify' | 'lockout';
+/** Who reaches a bucket without a policy: its owner (and MANAGER/DEPUTY), or every member. */
+export type DefaultAccess = 'owner' | 'members';
+
 export interface TenancyRecord {
   id: string;
   name: string;
   createdAt: number;
+  defaultAccess: DefaultAccess;
+  /** Quota in bytes / objects; null = unlimited. */
+  quotaBytes: number | null;
+  quotaObjects: number | null;
+  quotaAction: QuotaAction;
 }
 export interface NewTenancy {
   name: string;
+  defaultAccess?: DefaultAccess;
 }
+/** Fields of a tenancy that administration may change (undefined = keep). */
+export interface TenancyUpdate {
+  defaultAccess?: DefaultAccess;
+  quotaBytes?: number | null;
+  quotaObjects?: number | null;
+  quotaAction?: QuotaAction;
+}
+
+export interface GroupRecord {
+  id: string;
+  name: string;
+  /** 'local' groups are managed in Granary; 'ldap' groups mirror the directory (replaced at each sign-in). */
+  source: 'local' | 'ldap';
+  createdAt: number;
+}
+
+export type JoinRequestStatus = 'pending' | 'approved' | 'rejected';
+export interface JoinRequestRecord {
+  id: string;
+  tenancyId: string;
+  userId: string;
+  message: string;
+  status: JoinRequestStatus;
+  createdAt: number;
+  decidedAt: number | null;
+  decidedBy: string | null;
+  /** Role given on approval. */
+  role: Role | null;
+}
+
+export interface AuditRecord {
+  id: string;
+  at: number;
+  /** User who acted (null for the system). */
+  actorId: string | null;
+  tenancyId: string | null;
+  /** e.g. 'member.add', 'key.create', 'policy.put', 'quota.set'. */
+  action: string;
+  /** What was acted on, e.g. a username, bucket or key id (never a secret). */
+  target: string;
+  details: Record<string, unknown>;
+}
+export type NewAuditRecord = Omit<AuditRecord, 'id' | 'at'>;
+
+/** Room taken for an upload before its body is read, so parallel writers cannot overshoot a quota. */
+export interface QuotaReservation {
+  id: string;
+  tenancyId: string;
+  bucketId: string;
+  bytes: number;
+  objects: number;
+}
+export type ReserveResult =
+  | { ok: true; reservation: QuotaReservation }
+  | { ok: false; reason: 'quota-exceeded'; scope: 'tenancy' | 'bucket'; kind: 'bytes' | 'objects'; limit: number; used: number };
 
 export interface UserRecord {
   id: string;
@@ -69,6 +135,13 @@ export interface BucketRecord {
   ownerId: string;
   region: string;
   createdAt: number;
+  /** Bucket policy as stored (the JSON text the client sent), or null. */
+  policy: string | null;
+  /** Bucket ACL as JSON (see iam/acl.ts), or null for the canned private ACL. */
+  acl: string | null;
+  /** Bucket quota (inside the tenancy's); null = none. */
+  quotaBytes: number | null;
+  quotaObjects: number | null;
 }
 export interface NewBucket {
   tenancyId: string;
@@ -111,13 +184,26 @@ export interface ObjectRecord {
   tagging: string | null;
   ownerId: string;
   storageClass: string;
+  /** Object ACL as JSON (see iam/acl.ts), or null for the canned private ACL. */
+  acl: string | null;
 }
 export interface ObjectChecksum {
   algorithm: 'CRC32' | 'CRC32C' | 'CRC64NVME' | 'SHA1' | 'SHA256';
   value: string;
   type: 'FULL_OBJECT' | 'COMPOSITE';
 }
-export type NewObject = Omit<ObjectRecord, 'lastModified'> & { lastModified?: number };
+export type NewObject = Omit<ObjectRecord, 'lastModified' | 'acl'> & { lastModified?: number; acl?: string | null };
+
+/**
+ * Quota enforcement for one write, inside its transaction: when `enforce`, the write fails with
+ * 'quota-exceeded' if usage after it (plus other live reservations) would pass the tenancy's or the bucket's
+ * quota; `reservationId` (if any) is released in the same transaction, its room counting for this write.
+ * Writes that shrink usage are never refused.
+ */
+export interface WriteQuota {
+  enforce: boolean;
+  reservationId?: string;
+}
 
 /** Preconditions for a conditional write or delete, checked inside the same transaction. */
 export interface WriteCondition {
@@ -129,7 +215,11 @@ export interface WriteCondition {
 
 export type PutObjectResult =
   | { ok: true; object: ObjectRecord; replaced: ObjectRecord | undefined }
-  | { ok: false; reason: 'precondition-failed' | 'no-such-bucket' };
+  | { ok: false; reason: 'precondition-failed' | 'no-such-bucket' }
+  | QuotaExceeded;
+
+/** A write would take usage past a quota (after counting other writers' reservations). */
+export type QuotaExceeded = { ok: false; reason: 'quota-exceeded'; scope: 'tenancy' | 'bucket'; kind: 'bytes' | 'objects'; limit: number; used: number };
 
 export type DeleteObjectResult =
   | { ok: true; deleted: ObjectRecord | undefined }
@@ -161,11 +251,12 @@ export interface MultipartUploadRecord {
   headers: Record<string, string>;
   tagging: string | null;
   storageClass: string;
+  acl: string | null;
   /** Checksum algorithm and type requested at CreateMultipartUpload, if any. */
   checksumAlgorithm: ObjectChecksum['algorithm'] | null;
   checksumType: ObjectChecksum['type'] | null;
 }
-export type NewMultipartUpload = Omit<MultipartUploadRecord, 'initiatedAt'>;
+export type NewMultipartUpload = Omit<MultipartUploadRecord, 'initiatedAt' | 'acl'> & { acl?: string | null };
 
 export interface UploadPartRecord {
   uploadId: string;
@@ -208,8 +299,52 @@ export interface MetadataStore {
   getUserById(id: string): Promise<UserRecord | undefined>;
   getUserByName(username: string): Promise<UserRecord | undefined>;
 
+  updateTenancy(id: string, update: TenancyUpdate): Promise<TenancyRecord | undefined>;
+  /** Deletes a tenancy that has no buckets (false otherwise), with its memberships, keys and requests. */
+  deleteTenancy(id: string): Promise<boolean>;
+
+  listUsers(): Promise<UserRecord[]>;
+  updateUser(id: string, update: { displayName?: string; email?: string; passwordHash?: string; isSiteAdmin?: boolean }): Promise<UserRecord | undefined>;
+
+  /** Adds the member, or changes the role of an existing member (keeping createdAt). */
   addMember(tenancyId: string, userId: string, role: Role): Promise<MembershipRecord>;
   getMembership(tenancyId: string, userId: string): Promise<MembershipRecord | undefined>;
+  /** Members of a tenancy ordered by createdAt. */
+  listMembers(tenancyId: string): Promise<MembershipRecord[]>;
+  /** Tenancies a user belongs to. */
+  listMembershipsOfUser(userId: string): Promise<MembershipRecord[]>;
+  /** Removes the member and deletes the access keys they hold for that tenancy. */
+  removeMember(tenancyId: string, userId: string): Promise<boolean>;
+
+  // ----- groups (site-wide; `<tenancy>-members` groups are derived from memberships, not stored)
+  createGroup(name: string, source?: 'local' | 'ldap'): Promise<GroupRecord>;
+  getGroupByName(name: string): Promise<GroupRecord | undefined>;
+  listGroups(): Promise<GroupRecord[]>;
+  deleteGroup(id: string): Promise<boolean>;
+  addGroupMember(groupId: string, userId: string): Promise<void>;
+  removeGroupMember(groupId: string, userId: string): Promise<boolean>;
+  listGroupMembers(groupId: string): Promise<UserRecord[]>;
+  /** Names of the stored groups the user belongs to, sorted. */
+  listGroupsOfUser(userId: string): Promise<string[]>;
+  /** Replaces the user's memberships of 'ldap' groups with exactly these names (creating groups as needed). */
+  setDirectoryGroups(userId: string, names: string[]): Promise<void>;
+
+  // ----- join requests
+  createJoinRequest(r: { tenancyId: string; userId: string; message: string }): Promise<JoinRequestRecord>;
+  getJoinRequest(id: string): Promise<JoinRequestRecord | undefined>;
+  /** Requests of a tenancy (all, or only with this status), newest first. */
+  listJoinRequests(tenancyId: string, status?: JoinRequestStatus): Promise<JoinRequestRecord[]>;
+  listJoinRequestsOfUser(userId: string): Promise<JoinRequestRecord[]>;
+  /**
+   * Decides a pending request; on approval adds the membership with `role` in the same transaction.
+   * Returns undefined when the request does not exist or was already decided.
+   */
+  decideJoinRequest(id: string, decision: { approve: boolean; role: Role; decidedBy: string }): Promise<JoinRequestRecord | undefined>;
+
+  // ----- audit trail
+  appendAudit(a: NewAuditRecord): Promise<AuditRecord>;
+  /** Newest first; tenancyId undefined = site-wide (every record). */
+  listAudit(tenancyId: string | undefined, limit: number): Promise<AuditRecord[]>;
 
   // ----- access keys
   createAccessKey(k: NewAccessKey): Promise<AccessKeyRecord>;
@@ -228,6 +363,10 @@ export interface MetadataStore {
   listBuckets(tenancyId: string): Promise<BucketRecord[]>;
   /** Deletes only when it holds no objects and no multipart uploads. */
   deleteBucket(bucketId: string): Promise<DeleteBucketResult>;
+  /** Sets (or with null removes) the bucket policy / ACL / quota. False when the bucket is gone. */
+  setBucketPolicy(bucketId: string, policy: string | null): Promise<boolean>;
+  setBucketAcl(bucketId: string, acl: string | null): Promise<boolean>;
+  setBucketQuota(bucketId: string, quota: { bytes: number | null; objects: number | null }): Promise<boolean>;
 
   // ----- objects
   getObject(bucketId: string, key: string): Promise<ObjectRecord | undefined>;
@@ -237,7 +376,7 @@ export interface MetadataStore {
    * Implementations may group several concurrent calls into one transaction/sync (group commit),
    * but each call resolves only once its write is durable.
    */
-  putObject(o: NewObject, condition?: WriteCondition): Promise<PutObjectResult>;
+  putObject(o: NewObject, condition?: WriteCondition, quota?: WriteQuota): Promise<PutObjectResult>;
   /** Deletes (if present) in one transaction with usage update and blob deletion queueing. */
   deleteObject(bucketId: string, key: string, condition?: WriteCondition): Promise<DeleteObjectResult>;
   /**
@@ -245,6 +384,8 @@ export interface MetadataStore {
    * Last-Modified stay. False when there is no object at the key.
    */
   setObjectTagging(bucketId: string, key: string, tagging: string | null): Promise<boolean>;
+  /** Replaces only the ACL of an existing object. False when there is no object at the key. */
+  setObjectAcl(bucketId: string, key: string, acl: string | null): Promise<boolean>;
   /** Keys ≥/> start with the prefix, ordered by UTF-8 bytes; `inline` is left null in results. */
   scanObjects(bucketId: string, scan: ObjectScan): Promise<ObjectRecord[]>;
 
@@ -254,7 +395,7 @@ export interface MetadataStore {
   /** Ordered by (key, initiatedAt, uploadId). */
   scanUploads(bucketId: string, scan: UploadScan): Promise<MultipartUploadRecord[]>;
   /** Adds or replaces a part (the replaced part's blob is queued for deletion); usage counts part bytes. */
-  putUploadPart(p: NewUploadPart): Promise<{ ok: true; replaced: UploadPartRecord | undefined } | { ok: false; reason: 'no-such-upload' }>;
+  putUploadPart(p: NewUploadPart, quota?: WriteQuota): Promise<{ ok: true; replaced: UploadPartRecord | undefined } | { ok: false; reason: 'no-such-upload' } | QuotaExceeded>;
   /** Parts with partNumber > after, ordered, at most limit. */
   listUploadParts(uploadId: string, after: number, limit: number): Promise<UploadPartRecord[]>;
   /**
@@ -265,6 +406,7 @@ export interface MetadataStore {
     uploadId: string,
     o: NewObject,
     condition?: WriteCondition,
+    quota?: WriteQuota,
   ): Promise<PutObjectResult | { ok: false; reason: 'no-such-upload' }>;
   /** Removes the upload and queues all its part blobs for deletion. */
   abortUpload(uploadId: string): Promise<boolean>;
@@ -272,6 +414,22 @@ export interface MetadataStore {
   // ----- usage
   getTenancyUsage(tenancyId: string): Promise<UsageRecord>;
   getBucketUsage(bucketId: string): Promise<UsageRecord>;
+  /**
+   * Usage recounted from the object and upload-part rows (the repair command): returns what the rows say
+   * and what the counters said, and when `fix` is true overwrites the counters with the recount.
+   */
+  recountUsage(tenancyId: string, fix: boolean): Promise<{ counted: UsageRecord; recorded: UsageRecord; buckets: Array<{ bucketId: string; counted: UsageRecord; recorded: UsageRecord }> }>;
+
+  // ----- quota (DESIGN §3: the check is part of the usage update; parallel writers reserve first)
+  /**
+   * Reserves room for a write of `bytes` (and `objects`) in the bucket and its tenancy, checked against
+   * their quotas counting usage plus every live reservation. Reservations expire after `ttlMs` (a gateway
+   * that died holding one does not block the quota forever).
+   */
+  reserveQuota(r: { tenancyId: string; bucketId: string; bytes: number; objects: number; ttlMs: number }): Promise<ReserveResult>;
+  /** Releases a reservation (write failed or was refused). Idempotent. */
+  releaseQuota(reservationId: string): Promise<void>;
+
 
   // ----- blob garbage collection (the sweeper)
   /** Blob ids queued for deletion at or before `queuedBefore`, at most `limit`. */

@@ -6,7 +6,7 @@
  * - a signed payload hash is verified as the bytes pass;
  * - the declared size is x-amz-decoded-content-length for aws-chunked, else Content-Length.
  */
-import type { IncomingMessage } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Transform } from 'node:stream';
 import { S3Error } from '../errors/s3-error.js';
 import type { AuthResult } from './sigv4/types.js';
@@ -40,7 +40,11 @@ function parseLength(v: string | undefined, name: string): number | undefined {
   return Number(v.trim());
 }
 
-export function requestBody(req: IncomingMessage, auth: AuthResult): RequestBody {
+/**
+ * `res` is the response of the same request: when the client asked `Expect: 100-continue`, the interim
+ * "100 Continue" is sent the first time the body is read, never before.
+ */
+export function requestBody(req: IncomingMessage, auth: AuthResult, res?: ServerResponse): RequestBody {
   const contentLength = parseLength(header(req, 'content-length'), 'Content-Length');
   const chunked = header(req, 'transfer-encoding') !== undefined;
   const payload = auth.kind === 'signed' ? auth.payload : undefined;
@@ -55,6 +59,11 @@ export function requestBody(req: IncomingMessage, auth: AuthResult): RequestBody
   const stream = (): AsyncIterable<Buffer> => {
     if (used) throw new Error('request body read twice');
     used = true;
+    const pending = req as IncomingMessage & { awaitingContinue?: boolean };
+    if (pending.awaitingContinue && res && !res.headersSent) {
+      pending.awaitingContinue = false;
+      res.writeContinue();
+    }
     if (streaming && auth.kind === 'signed') {
       const trailerNames = (header(req, 'x-amz-trailer') ?? '')
         .split(',')

@@ -4,8 +4,11 @@ import type { GranaryConfig } from '../config/config.js';
 import type { Buckets } from '../core/buckets.js';
 import type { Objects } from '../core/objects.js';
 import type { Multipart } from '../core/multipart.js';
+import type { QuotaGuard } from '../core/quota.js';
+import type { BucketPolicies } from '../iam/bucket-policies.js';
+import type { AccessContext } from './access.js';
 import type { Principal } from '../iam/principal.js';
-import type { BucketRecord, MetadataStore, TenancyRecord } from '../metadata/store.js';
+import type { BucketRecord, MetadataStore, TenancyRecord, WriteQuota } from '../metadata/store.js';
 import type { RequestBody } from './body.js';
 import type { EndpointName } from './endpoints.js';
 import type { Logger } from '../lib/log.js';
@@ -16,6 +19,8 @@ export interface S3Services {
   buckets: Buckets;
   objects: Objects;
   multipart: Multipart;
+  quota: QuotaGuard;
+  policies: BucketPolicies;
   log: Logger;
 }
 
@@ -35,6 +40,10 @@ export interface S3Context {
   /** For CopyObject/UploadPartCopy: the source, resolved and authorised (s3:GetObject) by the pipeline. */
   copySource: { bucket: BucketRecord; key: string } | undefined;
   body: RequestBody;
+  /** Room reserved for this write's declared size (PutObject/UploadPart), to hand to the store write. */
+  quota: WriteQuota | undefined;
+  /** Authorization for further checks an operation needs (e.g. ListBuckets filtering). */
+  access: AccessContext;
   services: S3Services;
 }
 

@@ -10,7 +10,7 @@ function r(method: string, target: string, headers: Record<string, string> = {},
   const q = target.indexOf('?');
   const rawPath = q < 0 ? target : target.slice(0, q);
   const query = new URLSearchParams(q < 0 ? '' : target.slice(q + 1));
-  return route({ method, host, rawPath, query, headers }, DOMAINS);
+  return route({ method, rawPath, query, headers, virtualBucket: hostLabelOf(host, DOMAINS) });
 }
 
 describe('router', () => {

@@ -8,8 +8,8 @@ import type { EndpointName } from './endpoints.js';
 
 export interface RouteInput {
   method: string;
-  /** Host header value (may include a port). */
-  host: string | undefined;
+  /** The bucket named by the Host header (virtual-hosted style), resolved by the caller. */
+  virtualBucket?: string;
   /** Raw request-target path, percent-encoded, without the query. */
   rawPath: string;
   query: URLSearchParams;
@@ -18,8 +18,6 @@ export interface RouteInput {
 
 export interface Route {
   endpoint: EndpointName;
-  /** The labels of the host before a configured domain (bucket, later `bucket.tenancy` or `tenancy`). */
-  hostLabel: string | undefined;
   /** Bucket as named in the request (from host or path); undefined for service operations. */
   bucket: string | undefined;
   /** Object key, decoded, exactly as the client named it; undefined for bucket/service operations. */
@@ -181,8 +179,8 @@ function pickEndpoint(method: string, bucket: string | undefined, key: string | 
   }
 }
 
-export function route(input: RouteInput, domains: readonly string[]): Route {
-  const hostLabel = hostLabelOf(input.host, domains);
+export function route(input: RouteInput): Route {
+  const hostLabel = input.virtualBucket;
   const path = input.rawPath.startsWith('/') ? input.rawPath.slice(1) : input.rawPath;
   let bucket: string | undefined;
   let key: string | undefined;
@@ -202,5 +200,5 @@ export function route(input: RouteInput, domains: readonly string[]): Route {
   if (key !== undefined && Buffer.byteLength(key, 'utf8') > 1024) {
     throw new S3Error('KeyTooLongError', { details: { Size: Buffer.byteLength(key, 'utf8'), MaxSizeAllowed: 1024 } });
   }
-  return { endpoint: pickEndpoint(input.method, bucket, key, input.query, input.headers), hostLabel, bucket, key };
+  return { endpoint: pickEndpoint(input.method, bucket, key, input.query, input.headers), bucket, key };
 }

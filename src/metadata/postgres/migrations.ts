@@ -11,6 +11,9 @@
  * - headers and parts are JSONB (queryable by operators); checksum is TEXT JSON (opaque, small).
  * - Usage counters are columns on `tenancies` and `buckets`, updated in the write's transaction.
  * - `object_blobs` indexes which objects reference which blobs (same role as in SQLite).
+ * - 002: quotas live beside the counters they limit (tenancies, buckets); `quota_reservations` hold the room
+ *   of in-flight uploads. `audit_log.details` is JSONB; audit and join requests order by a BIGSERIAL
+ *   (insertion order), not by millisecond timestamps that can tie.
  */
 import type pg from 'pg';
 
@@ -140,6 +143,82 @@ CREATE TABLE blob_deletions (
   queued_at BIGINT NOT NULL
 );
 CREATE INDEX blob_deletions_by_time ON blob_deletions (queued_at, blob_id);
+`,
+  },
+  {
+    id: 2,
+    name: '002_tenancy_quota_acl',
+    sql: `
+ALTER TABLE tenancies
+  ADD COLUMN default_access TEXT NOT NULL DEFAULT 'owner' CHECK (default_access IN ('owner', 'members')),
+  ADD COLUMN quota_bytes    BIGINT,
+  ADD COLUMN quota_objects  BIGINT,
+  ADD COLUMN quota_action   TEXT NOT NULL DEFAULT 'read-delete'
+    CHECK (quota_action IN ('read-delete', 'read-only', 'notify', 'lockout'));
+
+ALTER TABLE buckets
+  ADD COLUMN policy        TEXT,
+  ADD COLUMN acl           TEXT,
+  ADD COLUMN quota_bytes   BIGINT,
+  ADD COLUMN quota_objects BIGINT;
+
+ALTER TABLE objects ADD COLUMN acl TEXT;
+ALTER TABLE multipart_uploads ADD COLUMN acl TEXT;
+
+CREATE TABLE groups (
+  id         TEXT PRIMARY KEY,
+  name       TEXT COLLATE "C" NOT NULL UNIQUE,
+  source     TEXT NOT NULL CHECK (source IN ('local', 'ldap')),
+  created_at BIGINT NOT NULL
+);
+
+CREATE TABLE group_members (
+  group_id TEXT NOT NULL REFERENCES groups(id) ON DELETE CASCADE,
+  user_id  TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+  PRIMARY KEY (group_id, user_id)
+);
+CREATE INDEX group_members_by_user ON group_members (user_id);
+
+CREATE TABLE join_requests (
+  id          TEXT PRIMARY KEY,
+  tenancy_id  TEXT NOT NULL REFERENCES tenancies(id) ON DELETE CASCADE,
+  user_id     TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+  message     TEXT NOT NULL,
+  status      TEXT NOT NULL CHECK (status IN ('pending', 'approved', 'rejected')),
+  created_at  BIGINT NOT NULL,
+  decided_at  BIGINT,
+  decided_by  TEXT,
+  role        TEXT CHECK (role IN ('USER', 'DEPUTY', 'MANAGER')),
+  -- insertion order: "newest first" must not depend on two requests falling in different milliseconds
+  seq         BIGSERIAL NOT NULL
+);
+CREATE INDEX join_requests_by_tenancy ON join_requests (tenancy_id, seq);
+CREATE INDEX join_requests_by_user ON join_requests (user_id, seq);
+
+-- No foreign keys: the trail outlives the tenancies and users it mentions.
+CREATE TABLE audit_log (
+  seq        BIGSERIAL PRIMARY KEY,
+  id         TEXT NOT NULL UNIQUE,
+  at         BIGINT NOT NULL,
+  actor_id   TEXT,
+  tenancy_id TEXT,
+  action     TEXT NOT NULL,
+  target     TEXT NOT NULL,
+  details    JSONB NOT NULL
+);
+CREATE INDEX audit_log_by_tenancy ON audit_log (tenancy_id, seq);
+
+-- Room taken by in-flight writes; expires_at is PostgreSQL's clock (ms), the same for every gateway.
+CREATE TABLE quota_reservations (
+  id         TEXT PRIMARY KEY,
+  tenancy_id TEXT NOT NULL REFERENCES tenancies(id) ON DELETE CASCADE,
+  bucket_id  TEXT NOT NULL REFERENCES buckets(id) ON DELETE CASCADE,
+  bytes      BIGINT NOT NULL,
+  objects    BIGINT NOT NULL,
+  expires_at BIGINT NOT NULL
+);
+CREATE INDEX quota_reservations_by_tenancy ON quota_reservations (tenancy_id, expires_at);
+CREATE INDEX quota_reservations_by_bucket ON quota_reservations (bucket_id, expires_at);
 `,
   },
 ];

@@ -147,6 +147,134 @@ describe('PostgresMetadataStore specifics', () => {
     }
   });
 
+  it('50 concurrent reserve+put cycles through 3 separate pools never push usage past a small tenancy quota', async () => {
+    const schema = freshSchema();
+    const stores = await Promise.all(Array.from({ length: 3 }, () => openPostgresMetadataStore(url(), { schema, poolSize: 6 })));
+    try {
+      const { tenancyId, bucketId } = await makeBucket(stores[0]!);
+      const other = await stores[0]!.createBucket({ tenancyId, name: 'b2', ownerId: 'o', region: 'r' });
+      assert.ok(other.created);
+      const buckets = [bucketId, other.bucket.id];
+      const QUOTA = 1000;
+      await stores[0]!.updateTenancy(tenancyId, { quotaBytes: QUOTA, quotaObjects: 40 });
+      let peak = 0;
+      let sampling = true;
+      const sampler = (async () => {
+        while (sampling) {
+          peak = Math.max(peak, (await stores[2]!.getTenancyUsage(tenancyId)).bytes);
+          await new Promise((r) => setTimeout(r, 2));
+        }
+      })();
+      // Sizes 37..86: together about 3x the quota. Every 5th cycle skips the reservation and relies on the
+      // check inside the write's own transaction; every 7th declares too little and writes more.
+      const results = await Promise.all(
+        Array.from({ length: 50 }, async (_, i) => {
+          const store = stores[i % 3]!;
+          const size = 37 + i;
+          const b = buckets[i % 2]!;
+          let reservationId: string | undefined;
+          if (i % 5 !== 0) {
+            const r = await store.reserveQuota({ tenancyId, bucketId: b, bytes: i % 7 === 0 ? 10 : size, objects: 1, ttlMs: 60_000 });
+            if (!r.ok) {
+              assert.equal(r.scope, 'tenancy');
+              return 'reserve-refused';
+            }
+            reservationId = r.reservation.id;
+          }
+          const put = await store.putObject(obj(b, `k${i}`, { size, parts: [{ blobId: newId(), size }] }), undefined, {
+            enforce: true,
+            ...(reservationId !== undefined ? { reservationId } : {}),
+          });
+          if (put.ok) return 'stored';
+          assert.equal(put.reason, 'quota-exceeded');
+          return 'put-refused';
+        }),
+      );
+      sampling = false;
+      await sampler;
+      const stored = results.filter((r) => r === 'stored').length;
+      assert.ok(stored > 0 && stored < 50, `stored ${stored}`);
+      const objects = (await Promise.all(buckets.map((b) => stores[1]!.scanObjects(b, { prefix: '', start: '', limit: 100 })))).flat();
+      assert.equal(objects.length, stored);
+      const bytes = objects.reduce((n, o) => n + o.size, 0);
+      const usage = await stores[0]!.getTenancyUsage(tenancyId);
+      assert.deepEqual(usage, { bytes, objects: stored });
+      assert.ok(usage.bytes <= QUOTA, `usage ${usage.bytes} > quota ${QUOTA}`);
+      assert.ok(peak <= QUOTA, `peak ${peak} > quota ${QUOTA}`);
+      // Refused writes left nothing behind: no rows, no blob references, no reservations; counters match rows.
+      const recount = await stores[1]!.recountUsage(tenancyId, false);
+      assert.deepEqual(recount.counted, recount.recorded);
+      const left = await admin!.query(`SELECT count(*)::int AS n FROM ${quoteIdent(schema)}.quota_reservations`);
+      assert.equal(left.rows[0].n, 0);
+      const refs = await admin!.query(`SELECT count(*)::int AS n FROM ${quoteIdent(schema)}.object_blobs`);
+      assert.equal(refs.rows[0].n, stored);
+    } finally {
+      await Promise.all(stores.map((s) => s.close()));
+    }
+  });
+
+  it('concurrent enforced puts without reservations, bucket quota inside tenancy quota: exact fill', async () => {
+    const schema = freshSchema();
+    const stores = await Promise.all(Array.from({ length: 3 }, () => openPostgresMetadataStore(url(), { schema, poolSize: 6 })));
+    try {
+      const { tenancyId, bucketId } = await makeBucket(stores[0]!);
+      await stores[0]!.updateTenancy(tenancyId, { quotaBytes: 1000 });
+      assert.ok(await stores[1]!.setBucketQuota(bucketId, { bytes: null, objects: 7 }));
+      // A live reservation held by someone else takes 200 bytes of the tenancy's room.
+      const held = await stores[2]!.reserveQuota({ tenancyId, bucketId, bytes: 200, objects: 0, ttlMs: 60_000 });
+      assert.ok(held.ok);
+      const put = (i: number) => stores[i % 3]!.putObject(obj(bucketId, `k${i}`, { size: 100 }), undefined, { enforce: true });
+      const first = await Promise.all(Array.from({ length: 30 }, (_, i) => put(i)));
+      // 7 objects fit the bucket's object quota (700 bytes + 200 reserved <= 1000); the rest are refused.
+      assert.equal(first.filter((r) => r.ok).length, 7);
+      const refused = first.find((r): r is Extract<typeof r, { reason: 'quota-exceeded' }> => !r.ok && r.reason === 'quota-exceeded');
+      assert.deepEqual(refused && { scope: refused.scope, kind: refused.kind, limit: refused.limit, used: refused.used },
+        { scope: 'bucket', kind: 'objects', limit: 7, used: 7 });
+      assert.ok(await stores[0]!.setBucketQuota(bucketId, { bytes: null, objects: null }));
+      const second = await Promise.all(Array.from({ length: 10 }, (_, i) => put(100 + i)));
+      // Now the tenancy's bytes bind: 700 used + 200 reserved leaves room for one more 100-byte object.
+      assert.equal(second.filter((r) => r.ok).length, 1);
+      await stores[2]!.releaseQuota(held.reservation.id);
+      const third = await Promise.all(Array.from({ length: 10 }, (_, i) => put(200 + i)));
+      assert.equal(third.filter((r) => r.ok).length, 2);
+      assert.deepEqual(await stores[0]!.getTenancyUsage(tenancyId), { bytes: 1000, objects: 10 });
+      // Shrinking and deleting are never refused, even when full.
+      const [x, y] = await stores[0]!.scanObjects(bucketId, { prefix: '', start: '', limit: 2 });
+      assert.ok((await stores[1]!.putObject(obj(bucketId, x!.key, { size: 50 }), undefined, { enforce: true })).ok);
+      assert.equal((await stores[2]!.deleteObject(bucketId, y!.key)).ok, true);
+      assert.deepEqual(await stores[0]!.getTenancyUsage(tenancyId), { bytes: 850, objects: 9 });
+    } finally {
+      await Promise.all(stores.map((s) => s.close()));
+    }
+  });
+
+  it('a refused write rolls back entirely and releases its reservation; reservations expire on PostgreSQL\'s clock', async () => {
+    const schema = freshSchema();
+    const store = await openPostgresMetadataStore(url(), { schema });
+    try {
+      const { tenancyId, bucketId } = await makeBucket(store);
+      await store.updateTenancy(tenancyId, { quotaBytes: 100 });
+      const r = await store.reserveQuota({ tenancyId, bucketId, bytes: 50, objects: 1, ttlMs: 60_000 });
+      assert.ok(r.ok);
+      const blobId = newId();
+      const put = await store.putObject(obj(bucketId, 'big', { size: 150, parts: [{ blobId, size: 150 }] }), undefined, {
+        enforce: true,
+        reservationId: r.reservation.id,
+      });
+      assert.deepEqual(put, { ok: false, reason: 'quota-exceeded', scope: 'tenancy', kind: 'bytes', limit: 100, used: 0 });
+      assert.equal(await store.getObject(bucketId, 'big'), undefined);
+      assert.equal(await store.isBlobKnown(blobId), false);
+      assert.deepEqual(await store.getTenancyUsage(tenancyId), { bytes: 0, objects: 0 });
+      // Its reservation is gone: the whole quota is free again.
+      assert.ok((await store.reserveQuota({ tenancyId, bucketId, bytes: 100, objects: 0, ttlMs: 1 })).ok);
+      await new Promise((res) => setTimeout(res, 20));
+      // ...and that short one has expired.
+      assert.ok((await store.reserveQuota({ tenancyId, bucketId, bytes: 100, objects: 0, ttlMs: 60_000 })).ok);
+    } finally {
+      await store.close();
+    }
+  });
+
   it('rejects writes after close and flushes coalesced touches at close', async () => {
     const schema = freshSchema();
     let store = await openPostgresMetadataStore(url(), { schema });

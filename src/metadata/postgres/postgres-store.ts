@@ -15,6 +15,15 @@
  * Locks are always taken in the order upload → bucket (key share) → object → bucket → tenancy, so
  * writers do not deadlock each other; 40001/40P01 are retried anyway (a few times, with jitter).
  *
+ * Quotas (exact across gateways, DESIGN §3): reserveQuota locks the bucket row, then the tenancy row
+ * (FOR NO KEY UPDATE: the lock the counter UPDATE takes anyway, which does not conflict with writers'
+ * KEY SHARE), sums the live reservations and inserts its own, so reservations of one tenancy are decided
+ * one at a time across all gateways. A write with `quota.enforce` whose delta grows usage takes the same two
+ * locks at its usage step (after its object row, as above), checks used + others' live reservations +
+ * delta against each quota, and on refusal rolls back to a savepoint; its own reservation is released in
+ * the same transaction whatever the outcome. Reservation expiry uses PostgreSQL's clock, not the
+ * gateways' (their clocks may differ).
+ *
  * Ordering within this process: PostgreSQL has its own group commit, so there is no batching here,
  * but the contract requires that writes issued together to one key apply in issue order (SQLite gets
  * that from its in-order batch). Writes are therefore chained per object key and per upload id
@@ -29,14 +38,19 @@ import { prefixSuccessor } from '../key-range.js';
 import { runMigrations } from './migrations.js';
 import type {
   AccessKeyRecord,
+  AuditRecord,
   BucketRecord,
   CreateBucketResult,
   DeleteBucketResult,
   DeleteObjectResult,
+  GroupRecord,
+  JoinRequestRecord,
+  JoinRequestStatus,
   MembershipRecord,
   MetadataStore,
   MultipartUploadRecord,
   NewAccessKey,
+  NewAuditRecord,
   NewBucket,
   NewMultipartUpload,
   NewObject,
@@ -47,13 +61,17 @@ import type {
   ObjectRecord,
   ObjectScan,
   PutObjectResult,
+  QuotaExceeded,
+  ReserveResult,
   Role,
   TenancyRecord,
+  TenancyUpdate,
   UploadPartRecord,
   UploadScan,
   UsageRecord,
   UserRecord,
   WriteCondition,
+  WriteQuota,
 } from '../store.js';
 
 export interface PostgresStoreOptions {
@@ -74,7 +92,7 @@ const RETRYABLE = new Set(['40001', '40P01']);
 const INT8_OID = 20;
 
 type Row = Record<string, any>;
-type PartResult = { ok: true; replaced: UploadPartRecord | undefined } | { ok: false; reason: 'no-such-upload' };
+type PartResult = { ok: true; replaced: UploadPartRecord | undefined } | { ok: false; reason: 'no-such-upload' } | QuotaExceeded;
 type CompleteResult = PutObjectResult | { ok: false; reason: 'no-such-upload' };
 
 /**
@@ -150,6 +168,13 @@ function isRetryable(e: unknown): boolean {
   return typeof e === 'object' && e !== null && RETRYABLE.has((e as { code?: string }).code ?? '');
 }
 
+/** Thrown inside a write transaction to roll it back when the write would pass a quota. */
+class QuotaRefusal extends Error {
+  constructor(readonly result: QuotaExceeded) {
+    super(`quota exceeded: ${result.scope} ${result.kind}`);
+  }
+}
+
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 function toObject(r: Row): ObjectRecord {
@@ -167,9 +192,39 @@ function toObject(r: Row): ObjectRecord {
     tagging: r.tagging,
     ownerId: r.owner_id,
     storageClass: r.storage_class,
+    acl: r.acl ?? null,
   };
 }
-const toTenancy = (r: Row): TenancyRecord => ({ id: r.id, name: r.name, createdAt: r.created_at });
+const toTenancy = (r: Row): TenancyRecord => ({
+  id: r.id,
+  name: r.name,
+  createdAt: r.created_at,
+  defaultAccess: r.default_access,
+  quotaBytes: r.quota_bytes,
+  quotaObjects: r.quota_objects,
+  quotaAction: r.quota_action,
+});
+const toGroup = (r: Row): GroupRecord => ({ id: r.id, name: r.name, source: r.source, createdAt: r.created_at });
+const toJoinRequest = (r: Row): JoinRequestRecord => ({
+  id: r.id,
+  tenancyId: r.tenancy_id,
+  userId: r.user_id,
+  message: r.message,
+  status: r.status,
+  createdAt: r.created_at,
+  decidedAt: r.decided_at,
+  decidedBy: r.decided_by,
+  role: r.role,
+});
+const toAudit = (r: Row): AuditRecord => ({
+  id: r.id,
+  at: r.at,
+  actorId: r.actor_id,
+  tenancyId: r.tenancy_id,
+  action: r.action,
+  target: r.target,
+  details: r.details,
+});
 const toUser = (r: Row): UserRecord => ({
   id: r.id,
   username: r.username,
@@ -198,6 +253,10 @@ const toBucket = (r: Row): BucketRecord => ({
   ownerId: r.owner_id,
   region: r.region,
   createdAt: r.created_at,
+  policy: r.policy,
+  acl: r.acl,
+  quotaBytes: r.quota_bytes,
+  quotaObjects: r.quota_objects,
 });
 const toUpload = (r: Row): MultipartUploadRecord => ({
   uploadId: r.upload_id,
@@ -209,6 +268,7 @@ const toUpload = (r: Row): MultipartUploadRecord => ({
   headers: r.headers,
   tagging: r.tagging,
   storageClass: r.storage_class,
+  acl: r.acl ?? null,
   checksumAlgorithm: r.checksum_algorithm,
   checksumType: r.checksum_type,
 });
@@ -223,18 +283,18 @@ const toPart = (r: Row): UploadPartRecord => ({
 });
 
 const OBJECT_COLUMNS = `bucket_id, key, size, etag, last_modified, content_type, headers, inline, parts, checksum,
-  tagging, owner_id, storage_class`;
+  tagging, owner_id, storage_class, acl`;
 /** Listing never returns inline bytes (they can be large in aggregate and listing does not need them). */
 const OBJECT_LIST_COLUMNS = `bucket_id, key, size, etag, last_modified, content_type, headers, NULL::bytea AS inline,
-  parts, checksum, tagging, owner_id, storage_class`;
+  parts, checksum, tagging, owner_id, storage_class, acl`;
 
 const SQL = {
   bucketForWrite: 'SELECT tenancy_id FROM buckets WHERE id = $1 FOR KEY SHARE',
   objectForUpdate: `SELECT ${OBJECT_COLUMNS} FROM objects WHERE bucket_id = $1 AND key = $2 FOR UPDATE`,
-  insertObject: `INSERT INTO objects (${OBJECT_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
+  insertObject: `INSERT INTO objects (${OBJECT_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
     ON CONFLICT (bucket_id, key) DO NOTHING`,
   updateObject: `UPDATE objects SET size = $3, etag = $4, last_modified = $5, content_type = $6, headers = $7, inline = $8,
-    parts = $9, checksum = $10, tagging = $11, owner_id = $12, storage_class = $13 WHERE bucket_id = $1 AND key = $2`,
+    parts = $9, checksum = $10, tagging = $11, owner_id = $12, storage_class = $13, acl = $14 WHERE bucket_id = $1 AND key = $2`,
   deleteObject: 'DELETE FROM objects WHERE bucket_id = $1 AND key = $2',
   unreferenceObject: 'DELETE FROM object_blobs WHERE bucket_id = $1 AND key = $2',
   referenceBlobs: `INSERT INTO object_blobs (blob_id, bucket_id, key) SELECT b, $2::text, $3::text FROM unnest($1::text[]) AS b
@@ -260,7 +320,53 @@ const SQL = {
       etag = excluded.etag, checksum = excluded.checksum, last_modified = excluded.last_modified`,
   partsOf: 'SELECT * FROM upload_parts WHERE upload_id = $1 ORDER BY part_number',
   deleteUpload: 'DELETE FROM multipart_uploads WHERE upload_id = $1', // parts go by ON DELETE CASCADE
+  // Counter rows for a quota decision. NO KEY UPDATE (what the counter UPDATE takes anyway) rather than
+  // UPDATE: it does not conflict with the KEY SHARE that writers and foreign-key checks hold on the bucket,
+  // so two writers of one bucket queue here instead of deadlocking on a lock upgrade.
+  lockBucketCounters: 'SELECT tenancy_id, used_bytes, used_objects, quota_bytes, quota_objects FROM buckets WHERE id = $1 FOR NO KEY UPDATE',
+  lockTenancyCounters: 'SELECT used_bytes, used_objects, quota_bytes, quota_objects FROM tenancies WHERE id = $1 FOR NO KEY UPDATE',
+  // Live reservations other than the write's own ($3), on PostgreSQL's clock (the same for every gateway).
+  reservedInTenancy: `SELECT COALESCE(SUM(bytes), 0)::bigint AS bytes, COALESCE(SUM(objects), 0)::bigint AS objects
+    FROM quota_reservations WHERE tenancy_id = $1 AND expires_at >= $2::bigint AND id <> $3`,
+  reservedInBucket: `SELECT COALESCE(SUM(bytes), 0)::bigint AS bytes, COALESCE(SUM(objects), 0)::bigint AS objects
+    FROM quota_reservations WHERE bucket_id = $1 AND expires_at >= $2::bigint AND id <> $3`,
+  dbNow: 'SELECT (extract(epoch FROM clock_timestamp()) * 1000)::bigint AS now',
+  releaseReservation: 'DELETE FROM quota_reservations WHERE id = $1',
 };
+
+const SQL_MEMBERS = {
+  upsert: `INSERT INTO memberships (tenancy_id, user_id, role, created_at) VALUES ($1, $2, $3, $4)
+    ON CONFLICT (tenancy_id, user_id) DO UPDATE SET role = excluded.role RETURNING *`,
+};
+const TENANCY_COLUMNS = 'id, name, created_at, default_access, quota_bytes, quota_objects, quota_action';
+const JOIN_REQUEST_COLUMNS = 'id, tenancy_id, user_id, message, status, created_at, decided_at, decided_by, role';
+
+interface Counters {
+  usedBytes: number;
+  usedObjects: number;
+  quotaBytes: number | null;
+  quotaObjects: number | null;
+  /** Live reservations of other writers. */
+  reservedBytes: number;
+  reservedObjects: number;
+}
+
+/**
+ * The quota decision for adding (bytes, objects): each positive delta must fit, used + reserved + delta
+ * <= quota; a delta <= 0 never refuses. Bucket quota is checked before the tenancy's, bytes before objects.
+ */
+function overQuota(bucket: Counters, tenancy: Counters, bytes: number, objects: number): QuotaExceeded | undefined {
+  const scopes: Array<['bucket' | 'tenancy', Counters]> = [['bucket', bucket], ['tenancy', tenancy]];
+  for (const [scope, c] of scopes) {
+    if (bytes > 0 && c.quotaBytes !== null && c.usedBytes + c.reservedBytes + bytes > c.quotaBytes) {
+      return { ok: false, reason: 'quota-exceeded', scope, kind: 'bytes', limit: c.quotaBytes, used: c.usedBytes + c.reservedBytes };
+    }
+    if (objects > 0 && c.quotaObjects !== null && c.usedObjects + c.reservedObjects + objects > c.quotaObjects) {
+      return { ok: false, reason: 'quota-exceeded', scope, kind: 'objects', limit: c.quotaObjects, used: c.usedObjects + c.reservedObjects };
+    }
+  }
+  return undefined;
+}
 
 export class PostgresMetadataStore implements MetadataStore {
   private closed = false;
@@ -338,6 +444,29 @@ export class PostgresMetadataStore implements MetadataStore {
     return result;
   }
 
+  /**
+   * A write that may be refused for quota (`fn` throws QuotaRefusal from applyUsage): the refusal rolls back
+   * to a savepoint taken before the write and becomes the result. Whatever the outcome (written, refused,
+   * precondition failed, no such bucket/upload), the write's reservation is released in its transaction:
+   * on success atomically with the usage it turned into.
+   */
+  private quotaWrite<T>(laneNames: string[], quota: WriteQuota | undefined, fn: (c: pg.PoolClient) => Promise<T>): Promise<T | QuotaExceeded> {
+    if (!quota) return this.write(laneNames, fn);
+    return this.write(laneNames, async (c) => {
+      if (quota.enforce) await c.query('SAVEPOINT quota_write');
+      let result: T | QuotaExceeded;
+      try {
+        result = await fn(c);
+      } catch (e) {
+        if (!(e instanceof QuotaRefusal)) throw e;
+        await c.query('ROLLBACK TO SAVEPOINT quota_write');
+        result = e.result;
+      }
+      if (quota.reservationId !== undefined) await c.query(SQL.releaseReservation, [quota.reservationId]);
+      return result;
+    });
+  }
+
   private static objectLane(bucketId: string, key: string): string {
     return `o:${bucketId}\u0000${key}`; // NUL cannot occur in a PostgreSQL text value, so no ambiguity
   }
@@ -357,20 +486,62 @@ export class PostgresMetadataStore implements MetadataStore {
   // ----- tenancies, users, membership
 
   async createTenancy(t: NewTenancy): Promise<TenancyRecord> {
-    const rec: TenancyRecord = { id: newId(), name: t.name, createdAt: Date.now() };
-    await this.query('INSERT INTO tenancies (id, name, created_at) VALUES ($1, $2, $3)', [rec.id, rec.name, rec.createdAt]);
+    const rec: TenancyRecord = {
+      id: newId(),
+      name: t.name,
+      createdAt: Date.now(),
+      defaultAccess: t.defaultAccess ?? 'owner',
+      quotaBytes: null,
+      quotaObjects: null,
+      quotaAction: 'read-delete',
+    };
+    await this.query('INSERT INTO tenancies (id, name, created_at, default_access) VALUES ($1, $2, $3, $4)', [
+      rec.id, rec.name, rec.createdAt, rec.defaultAccess,
+    ]);
     return rec;
   }
   async getTenancyById(id: string): Promise<TenancyRecord | undefined> {
-    const r = (await this.query('SELECT id, name, created_at FROM tenancies WHERE id = $1', [id])).rows[0];
+    const r = (await this.query(`SELECT ${TENANCY_COLUMNS} FROM tenancies WHERE id = $1`, [id])).rows[0];
     return r && toTenancy(r);
   }
   async getTenancyByName(name: string): Promise<TenancyRecord | undefined> {
-    const r = (await this.query('SELECT id, name, created_at FROM tenancies WHERE name = $1', [name])).rows[0];
+    const r = (await this.query(`SELECT ${TENANCY_COLUMNS} FROM tenancies WHERE name = $1`, [name])).rows[0];
     return r && toTenancy(r);
   }
   async listTenancies(): Promise<TenancyRecord[]> {
-    return (await this.query('SELECT id, name, created_at FROM tenancies ORDER BY name')).rows.map(toTenancy);
+    return (await this.query(`SELECT ${TENANCY_COLUMNS} FROM tenancies ORDER BY name`)).rows.map(toTenancy);
+  }
+  async updateTenancy(id: string, update: TenancyUpdate): Promise<TenancyRecord | undefined> {
+    const sets: string[] = [];
+    const params: unknown[] = [id];
+    const set = (column: string, value: unknown) => {
+      params.push(value);
+      sets.push(`${column} = $${params.length}`);
+    };
+    if (update.defaultAccess !== undefined) set('default_access', update.defaultAccess);
+    if (update.quotaBytes !== undefined) set('quota_bytes', update.quotaBytes);
+    if (update.quotaObjects !== undefined) set('quota_objects', update.quotaObjects);
+    if (update.quotaAction !== undefined) set('quota_action', update.quotaAction);
+    const r =
+      sets.length === 0
+        ? await this.query(`SELECT ${TENANCY_COLUMNS} FROM tenancies WHERE id = $1`, params)
+        : await this.query(`UPDATE tenancies SET ${sets.join(', ')} WHERE id = $1 RETURNING ${TENANCY_COLUMNS}`, params);
+    return r.rows[0] && toTenancy(r.rows[0]);
+  }
+  /**
+   * The tenancy row is locked FOR UPDATE, which waits for (and then excludes) a createBucket in flight:
+   * its foreign-key check holds KEY SHARE on the row. Memberships, keys and join requests cascade.
+   */
+  async deleteTenancy(id: string): Promise<boolean> {
+    if (this.closed) throw new Error('metadata store is closed');
+    return this.tx(async (c) => {
+      if ((await c.query('SELECT 1 FROM tenancies WHERE id = $1 FOR UPDATE', [id])).rowCount === 0) return false;
+      if ((await c.query('SELECT 1 FROM buckets WHERE tenancy_id = $1 LIMIT 1', [id])).rowCount !== 0) return false;
+      const keys = (await c.query('SELECT access_key_id FROM access_keys WHERE tenancy_id = $1', [id])).rows;
+      await c.query('DELETE FROM tenancies WHERE id = $1', [id]);
+      for (const k of keys) this.pendingTouches.delete(k.access_key_id as string);
+      return true;
+    });
   }
 
   async createUser(u: NewUser): Promise<UserRecord> {
@@ -399,18 +570,190 @@ export class PostgresMetadataStore implements MetadataStore {
     return r && toUser(r);
   }
 
+  async listUsers(): Promise<UserRecord[]> {
+    return (await this.query('SELECT * FROM users ORDER BY username')).rows.map(toUser);
+  }
+  async updateUser(
+    id: string,
+    update: { displayName?: string; email?: string; passwordHash?: string; isSiteAdmin?: boolean },
+  ): Promise<UserRecord | undefined> {
+    const sets: string[] = [];
+    const params: unknown[] = [id];
+    const set = (column: string, value: unknown) => {
+      params.push(value);
+      sets.push(`${column} = $${params.length}`);
+    };
+    if (update.displayName !== undefined) set('display_name', update.displayName);
+    if (update.email !== undefined) set('email', update.email);
+    if (update.passwordHash !== undefined) set('password_hash', update.passwordHash);
+    if (update.isSiteAdmin !== undefined) set('is_site_admin', update.isSiteAdmin);
+    const r =
+      sets.length === 0
+        ? await this.query('SELECT * FROM users WHERE id = $1', params)
+        : await this.query(`UPDATE users SET ${sets.join(', ')} WHERE id = $1 RETURNING *`, params);
+    return r.rows[0] && toUser(r.rows[0]);
+  }
+
   /** Adds the member, or changes the role of an existing one (keeping its createdAt). */
   async addMember(tenancyId: string, userId: string, role: Role): Promise<MembershipRecord> {
-    const r = await this.query(
-      `INSERT INTO memberships (tenancy_id, user_id, role, created_at) VALUES ($1, $2, $3, $4)
-       ON CONFLICT (tenancy_id, user_id) DO UPDATE SET role = excluded.role RETURNING *`,
-      [tenancyId, userId, role, Date.now()],
-    );
+    const r = await this.query(SQL_MEMBERS.upsert, [tenancyId, userId, role, Date.now()]);
     return toMembership(r.rows[0]!);
   }
   async getMembership(tenancyId: string, userId: string): Promise<MembershipRecord | undefined> {
     const r = (await this.query('SELECT * FROM memberships WHERE tenancy_id = $1 AND user_id = $2', [tenancyId, userId])).rows[0];
     return r && toMembership(r);
+  }
+  async listMembers(tenancyId: string): Promise<MembershipRecord[]> {
+    const r = await this.query('SELECT * FROM memberships WHERE tenancy_id = $1 ORDER BY created_at, user_id', [tenancyId]);
+    return r.rows.map(toMembership);
+  }
+  async listMembershipsOfUser(userId: string): Promise<MembershipRecord[]> {
+    const r = await this.query('SELECT * FROM memberships WHERE user_id = $1 ORDER BY created_at, tenancy_id', [userId]);
+    return r.rows.map(toMembership);
+  }
+  async removeMember(tenancyId: string, userId: string): Promise<boolean> {
+    if (this.closed) throw new Error('metadata store is closed');
+    return this.tx(async (c) => {
+      const removed = await c.query('DELETE FROM memberships WHERE tenancy_id = $1 AND user_id = $2', [tenancyId, userId]);
+      const keys = await c.query('DELETE FROM access_keys WHERE tenancy_id = $1 AND user_id = $2 RETURNING access_key_id', [tenancyId, userId]);
+      for (const k of keys.rows) this.pendingTouches.delete(k.access_key_id as string);
+      return (removed.rowCount ?? 0) > 0;
+    });
+  }
+
+  // ----- groups
+
+  async createGroup(name: string, source: 'local' | 'ldap' = 'local'): Promise<GroupRecord> {
+    const rec: GroupRecord = { id: newId(), name, source, createdAt: Date.now() };
+    await this.query('INSERT INTO groups (id, name, source, created_at) VALUES ($1, $2, $3, $4)', [rec.id, rec.name, rec.source, rec.createdAt]);
+    return rec;
+  }
+  async getGroupByName(name: string): Promise<GroupRecord | undefined> {
+    const r = (await this.query('SELECT * FROM groups WHERE name = $1', [name])).rows[0];
+    return r && toGroup(r);
+  }
+  async listGroups(): Promise<GroupRecord[]> {
+    return (await this.query('SELECT * FROM groups ORDER BY name')).rows.map(toGroup);
+  }
+  async deleteGroup(id: string): Promise<boolean> {
+    return ((await this.query('DELETE FROM groups WHERE id = $1', [id])).rowCount ?? 0) > 0; // members cascade
+  }
+  async addGroupMember(groupId: string, userId: string): Promise<void> {
+    await this.query('INSERT INTO group_members (group_id, user_id) VALUES ($1, $2) ON CONFLICT DO NOTHING', [groupId, userId]);
+  }
+  async removeGroupMember(groupId: string, userId: string): Promise<boolean> {
+    return ((await this.query('DELETE FROM group_members WHERE group_id = $1 AND user_id = $2', [groupId, userId])).rowCount ?? 0) > 0;
+  }
+  async listGroupMembers(groupId: string): Promise<UserRecord[]> {
+    const r = await this.query(
+      'SELECT u.* FROM group_members m JOIN users u ON u.id = m.user_id WHERE m.group_id = $1 ORDER BY u.username',
+      [groupId],
+    );
+    return r.rows.map(toUser);
+  }
+  async listGroupsOfUser(userId: string): Promise<string[]> {
+    const r = await this.query('SELECT g.name FROM group_members m JOIN groups g ON g.id = m.group_id WHERE m.user_id = $1 ORDER BY g.name', [userId]);
+    return r.rows.map((row) => row.name as string);
+  }
+  /**
+   * Missing groups are created as 'ldap' (ON CONFLICT DO NOTHING decides creation races between gateways);
+   * the user then belongs to exactly the named groups among the 'ldap' ones.
+   */
+  async setDirectoryGroups(userId: string, names: string[]): Promise<void> {
+    if (this.closed) throw new Error('metadata store is closed');
+    const unique = [...new Set(names)].sort(); // one insertion order for every caller: no deadlock between them
+    await this.tx(async (c) => {
+      const now = Date.now();
+      if (unique.length > 0) {
+        await c.query(
+          `INSERT INTO groups (id, name, source, created_at)
+           SELECT id, n, 'ldap', $3::bigint FROM unnest($1::text[], $2::text[]) AS t(n, id)
+           ON CONFLICT (name) DO NOTHING`,
+          [unique, unique.map(() => newId()), now],
+        );
+      }
+      await c.query(
+        `DELETE FROM group_members m USING groups g
+         WHERE m.group_id = g.id AND m.user_id = $1 AND g.source = 'ldap' AND NOT (g.name = ANY($2::text[]))`,
+        [userId, unique],
+      );
+      if (unique.length > 0) {
+        await c.query(
+          `INSERT INTO group_members (group_id, user_id)
+           SELECT g.id, $1 FROM groups g WHERE g.name = ANY($2::text[]) AND g.source = 'ldap'
+           ON CONFLICT DO NOTHING`,
+          [userId, unique],
+        );
+      }
+    });
+  }
+
+  // ----- join requests
+
+  async createJoinRequest(r: { tenancyId: string; userId: string; message: string }): Promise<JoinRequestRecord> {
+    const row = await this.query(
+      `INSERT INTO join_requests (id, tenancy_id, user_id, message, status, created_at)
+       VALUES ($1, $2, $3, $4, 'pending', $5) RETURNING ${JOIN_REQUEST_COLUMNS}`,
+      [newId(), r.tenancyId, r.userId, r.message, Date.now()],
+    );
+    return toJoinRequest(row.rows[0]!);
+  }
+  async getJoinRequest(id: string): Promise<JoinRequestRecord | undefined> {
+    const r = (await this.query(`SELECT ${JOIN_REQUEST_COLUMNS} FROM join_requests WHERE id = $1`, [id])).rows[0];
+    return r && toJoinRequest(r);
+  }
+  async listJoinRequests(tenancyId: string, status?: JoinRequestStatus): Promise<JoinRequestRecord[]> {
+    const r =
+      status === undefined
+        ? await this.query(`SELECT ${JOIN_REQUEST_COLUMNS} FROM join_requests WHERE tenancy_id = $1 ORDER BY seq DESC`, [tenancyId])
+        : await this.query(
+            `SELECT ${JOIN_REQUEST_COLUMNS} FROM join_requests WHERE tenancy_id = $1 AND status = $2 ORDER BY seq DESC`,
+            [tenancyId, status],
+          );
+    return r.rows.map(toJoinRequest);
+  }
+  async listJoinRequestsOfUser(userId: string): Promise<JoinRequestRecord[]> {
+    const r = await this.query(`SELECT ${JOIN_REQUEST_COLUMNS} FROM join_requests WHERE user_id = $1 ORDER BY seq DESC`, [userId]);
+    return r.rows.map(toJoinRequest);
+  }
+  /** The request row is locked and must still be pending, so two deciders (two gateways) cannot both decide. */
+  async decideJoinRequest(
+    id: string,
+    decision: { approve: boolean; role: Role; decidedBy: string },
+  ): Promise<JoinRequestRecord | undefined> {
+    if (this.closed) throw new Error('metadata store is closed');
+    return this.tx(async (c) => {
+      const now = Date.now();
+      const row = (
+        await c.query(
+          `UPDATE join_requests SET status = $2, decided_at = $3, decided_by = $4, role = $5
+           WHERE id = $1 AND status = 'pending' RETURNING ${JOIN_REQUEST_COLUMNS}`,
+          [id, decision.approve ? 'approved' : 'rejected', now, decision.decidedBy, decision.approve ? decision.role : null],
+        )
+      ).rows[0];
+      if (!row) return undefined;
+      if (decision.approve) await c.query(SQL_MEMBERS.upsert, [row.tenancy_id, row.user_id, decision.role, now]);
+      return toJoinRequest(row);
+    });
+  }
+
+  // ----- audit trail
+
+  async appendAudit(a: NewAuditRecord): Promise<AuditRecord> {
+    const rec: AuditRecord = { id: newId(), at: Date.now(), actorId: a.actorId, tenancyId: a.tenancyId, action: a.action, target: a.target, details: a.details };
+    await this.query(
+      'INSERT INTO audit_log (id, at, actor_id, tenancy_id, action, target, details) VALUES ($1, $2, $3, $4, $5, $6, $7)',
+      [rec.id, rec.at, rec.actorId, rec.tenancyId, rec.action, rec.target, JSON.stringify(rec.details ?? {})],
+    );
+    return rec;
+  }
+  async listAudit(tenancyId: string | undefined, limit: number): Promise<AuditRecord[]> {
+    const n = Math.max(0, Math.floor(limit));
+    const r =
+      tenancyId === undefined
+        ? await this.query('SELECT * FROM audit_log ORDER BY seq DESC LIMIT $1', [n])
+        : await this.query('SELECT * FROM audit_log WHERE tenancy_id = $1 ORDER BY seq DESC LIMIT $2', [tenancyId, n]);
+    return r.rows.map(toAudit);
   }
 
   // ----- access keys
@@ -488,7 +831,18 @@ export class PostgresMetadataStore implements MetadataStore {
   async createBucket(b: NewBucket): Promise<CreateBucketResult> {
     // Insert-or-read can lose to a concurrent delete between the two statements: try again then.
     for (let attempt = 0; ; attempt++) {
-      const rec: BucketRecord = { id: newId(), tenancyId: b.tenancyId, name: b.name, ownerId: b.ownerId, region: b.region, createdAt: Date.now() };
+      const rec: BucketRecord = {
+        id: newId(),
+        tenancyId: b.tenancyId,
+        name: b.name,
+        ownerId: b.ownerId,
+        region: b.region,
+        createdAt: Date.now(),
+        policy: null,
+        acl: null,
+        quotaBytes: null,
+        quotaObjects: null,
+      };
       const ins = await this.query(
         `INSERT INTO buckets (id, tenancy_id, name, owner_id, region, created_at) VALUES ($1, $2, $3, $4, $5, $6)
          ON CONFLICT (tenancy_id, name) DO NOTHING`,
@@ -530,6 +884,17 @@ export class PostgresMetadataStore implements MetadataStore {
     });
   }
 
+  async setBucketPolicy(bucketId: string, policy: string | null): Promise<boolean> {
+    return ((await this.query('UPDATE buckets SET policy = $2 WHERE id = $1', [bucketId, policy])).rowCount ?? 0) > 0;
+  }
+  async setBucketAcl(bucketId: string, acl: string | null): Promise<boolean> {
+    return ((await this.query('UPDATE buckets SET acl = $2 WHERE id = $1', [bucketId, acl])).rowCount ?? 0) > 0;
+  }
+  async setBucketQuota(bucketId: string, quota: { bytes: number | null; objects: number | null }): Promise<boolean> {
+    const r = await this.query('UPDATE buckets SET quota_bytes = $2, quota_objects = $3 WHERE id = $1', [bucketId, quota.bytes, quota.objects]);
+    return (r.rowCount ?? 0) > 0;
+  }
+
   // ----- objects
 
   async getObject(bucketId: string, key: string): Promise<ObjectRecord | undefined> {
@@ -537,16 +902,23 @@ export class PostgresMetadataStore implements MetadataStore {
     return r && toObject(r);
   }
 
-  putObject(o: NewObject, condition?: WriteCondition): Promise<PutObjectResult> {
+  putObject(o: NewObject, condition?: WriteCondition, quota?: WriteQuota): Promise<PutObjectResult> {
     const now = Date.now();
-    return this.write([PostgresMetadataStore.objectLane(o.bucketId, o.key)], async (c) => {
+    return this.quotaWrite([PostgresMetadataStore.objectLane(o.bucketId, o.key)], quota, async (c): Promise<PutObjectResult> => {
       const bucket = (await c.query(SQL.bucketForWrite, [o.bucketId])).rows[0];
       if (!bucket) return { ok: false, reason: 'no-such-bucket' };
       const stored = await this.storeObject(c, o, condition, now);
       if (!stored.ok) return stored;
       await this.releaseBlobs(c, stored.oldBlobs, now);
-      await this.addUsage(c, o.bucketId, o.size - (stored.replaced?.size ?? 0), stored.replaced ? 0 : 1);
+      await this.applyUsage(c, o.bucketId, o.size - (stored.replaced?.size ?? 0), stored.replaced ? 0 : 1, quota);
       return { ok: true, object: stored.object, replaced: stored.replaced };
+    });
+  }
+
+  async setObjectAcl(bucketId: string, key: string, acl: string | null): Promise<boolean> {
+    return this.write([PostgresMetadataStore.objectLane(bucketId, key)], async (c) => {
+      const r = await c.query('UPDATE objects SET acl = $1 WHERE bucket_id = $2 AND key = $3', [acl, bucketId, key]);
+      return (r.rowCount ?? 0) > 0;
     });
   }
 
@@ -591,12 +963,12 @@ export class PostgresMetadataStore implements MetadataStore {
   // ----- multipart uploads
 
   async createUpload(u: NewMultipartUpload): Promise<MultipartUploadRecord> {
-    const rec: MultipartUploadRecord = { ...u, initiatedAt: Date.now() };
+    const rec: MultipartUploadRecord = { ...u, acl: u.acl ?? null, initiatedAt: Date.now() };
     await this.query(
       `INSERT INTO multipart_uploads (upload_id, bucket_id, key, initiated_at, owner_id, content_type, headers, tagging,
-         storage_class, checksum_algorithm, checksum_type) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
+         storage_class, checksum_algorithm, checksum_type, acl) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
       [rec.uploadId, rec.bucketId, rec.key, rec.initiatedAt, rec.ownerId, rec.contentType, JSON.stringify(rec.headers),
-        rec.tagging, rec.storageClass, rec.checksumAlgorithm, rec.checksumType],
+        rec.tagging, rec.storageClass, rec.checksumAlgorithm, rec.checksumType, rec.acl ?? null],
     );
     return {
       uploadId: rec.uploadId,
@@ -608,6 +980,7 @@ export class PostgresMetadataStore implements MetadataStore {
       headers: rec.headers,
       tagging: rec.tagging,
       storageClass: rec.storageClass,
+      acl: rec.acl ?? null,
       checksumAlgorithm: rec.checksumAlgorithm,
       checksumType: rec.checksumType,
     };
@@ -661,8 +1034,8 @@ export class PostgresMetadataStore implements MetadataStore {
     return out.map(toUpload);
   }
 
-  putUploadPart(p: NewUploadPart): Promise<PartResult> {
-    return this.write([PostgresMetadataStore.uploadLane(p.uploadId)], async (c): Promise<PartResult> => {
+  putUploadPart(p: NewUploadPart, quota?: WriteQuota): Promise<PartResult> {
+    return this.quotaWrite([PostgresMetadataStore.uploadLane(p.uploadId)], quota, async (c): Promise<PartResult> => {
       const now = Date.now();
       const up = (await c.query(SQL.uploadForPart, [p.uploadId])).rows[0];
       if (!up) return { ok: false, reason: 'no-such-upload' };
@@ -671,7 +1044,7 @@ export class PostgresMetadataStore implements MetadataStore {
       const old = oldRow && toPart(oldRow);
       await c.query(SQL.upsertPart, [p.uploadId, p.partNumber, p.blobId, p.size, p.etag, p.checksum, now]);
       if (old && old.blobId !== p.blobId) await this.releaseBlobs(c, [old.blobId], now);
-      await this.addUsage(c, up.bucket_id, p.size - (old?.size ?? 0), 0);
+      await this.applyUsage(c, up.bucket_id, p.size - (old?.size ?? 0), 0, quota);
       return { ok: true, replaced: old };
     });
   }
@@ -683,10 +1056,10 @@ export class PostgresMetadataStore implements MetadataStore {
     return r.rows.map(toPart);
   }
 
-  completeUpload(uploadId: string, o: NewObject, condition?: WriteCondition): Promise<CompleteResult> {
+  completeUpload(uploadId: string, o: NewObject, condition?: WriteCondition, quota?: WriteQuota): Promise<CompleteResult> {
     const now = Date.now();
     const lanes = [PostgresMetadataStore.uploadLane(uploadId), PostgresMetadataStore.objectLane(o.bucketId, o.key)];
-    return this.write(lanes, async (c): Promise<CompleteResult> => {
+    return this.quotaWrite(lanes, quota, async (c): Promise<CompleteResult> => {
       const up = (await c.query(SQL.uploadForUpdate, [uploadId])).rows[0];
       if (!up) return { ok: false, reason: 'no-such-upload' };
       if (up.bucket_id !== o.bucketId || up.key !== o.key) {
@@ -702,7 +1075,7 @@ export class PostgresMetadataStore implements MetadataStore {
       // Part blobs now referenced by the object survive the release; unused parts are queued.
       await this.releaseBlobs(c, [...stored.oldBlobs, ...parts.map((p) => p.blobId)], now);
       const partBytes = parts.reduce((n, p) => n + p.size, 0);
-      await this.addUsage(c, o.bucketId, o.size - partBytes - (stored.replaced?.size ?? 0), stored.replaced ? 0 : 1);
+      await this.applyUsage(c, o.bucketId, o.size - partBytes - (stored.replaced?.size ?? 0), stored.replaced ? 0 : 1, quota);
       return { ok: true, object: stored.object, replaced: stored.replaced };
     });
   }
@@ -729,6 +1102,81 @@ export class PostgresMetadataStore implements MetadataStore {
   async getBucketUsage(bucketId: string): Promise<UsageRecord> {
     const r = (await this.query('SELECT used_bytes, used_objects FROM buckets WHERE id = $1', [bucketId])).rows[0];
     return { bytes: r?.used_bytes ?? 0, objects: r?.used_objects ?? 0 };
+  }
+  /**
+   * Counts in one REPEATABLE READ snapshot. With `fix`, the tenancy's bucket rows and then the tenancy row are
+   * locked first (the writers' order): a writer in flight either committed before (counted, and its counter
+   * update seen) or waits for us and then adds its delta on top of the recount.
+   */
+  async recountUsage(tenancyId: string, fix: boolean): Promise<{
+    counted: UsageRecord;
+    recorded: UsageRecord;
+    buckets: Array<{ bucketId: string; counted: UsageRecord; recorded: UsageRecord }>;
+  }> {
+    if (this.closed) throw new Error('metadata store is closed');
+    return this.tx(async (c) => {
+      if (fix) {
+        await c.query('SELECT 1 FROM buckets WHERE tenancy_id = $1 ORDER BY id FOR NO KEY UPDATE', [tenancyId]);
+        await c.query('SELECT 1 FROM tenancies WHERE id = $1 FOR NO KEY UPDATE', [tenancyId]);
+      } else {
+        await c.query('SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY');
+      }
+      const rows = (
+        await c.query(
+          `SELECT b.id, b.used_bytes, b.used_objects,
+             (SELECT COALESCE(SUM(o.size), 0) FROM objects o WHERE o.bucket_id = b.id)::bigint
+               + (SELECT COALESCE(SUM(p.size), 0) FROM multipart_uploads u JOIN upload_parts p ON p.upload_id = u.upload_id
+                  WHERE u.bucket_id = b.id)::bigint AS counted_bytes,
+             (SELECT COUNT(*) FROM objects o WHERE o.bucket_id = b.id) AS counted_objects
+           FROM buckets b WHERE b.tenancy_id = $1 ORDER BY b.name`,
+          [tenancyId],
+        )
+      ).rows;
+      const t = (await c.query('SELECT used_bytes, used_objects FROM tenancies WHERE id = $1', [tenancyId])).rows[0];
+      const buckets = rows.map((r) => ({
+        bucketId: r.id as string,
+        counted: { bytes: r.counted_bytes as number, objects: r.counted_objects as number },
+        recorded: { bytes: r.used_bytes as number, objects: r.used_objects as number },
+      }));
+      const counted = buckets.reduce((u, b) => ({ bytes: u.bytes + b.counted.bytes, objects: u.objects + b.counted.objects }), { bytes: 0, objects: 0 });
+      const recorded = { bytes: (t?.used_bytes as number | undefined) ?? 0, objects: (t?.used_objects as number | undefined) ?? 0 };
+      if (fix && t) {
+        for (const b of buckets) {
+          await c.query('UPDATE buckets SET used_bytes = $2, used_objects = $3 WHERE id = $1', [b.bucketId, b.counted.bytes, b.counted.objects]);
+        }
+        await c.query('UPDATE tenancies SET used_bytes = $2, used_objects = $3 WHERE id = $1', [tenancyId, counted.bytes, counted.objects]);
+      }
+      return { counted, recorded, buckets };
+    });
+  }
+
+  // ----- quota
+
+  /**
+   * Bucket row then tenancy row are locked (the writers' order), so reservations of one tenancy are decided
+   * one at a time across every gateway; the sums below are read after the locks (READ COMMITTED: a fresh
+   * snapshot per statement), so they include every reservation and usage update committed before.
+   * Expired reservations of the tenancy are cleared on the way.
+   */
+  async reserveQuota(r: { tenancyId: string; bucketId: string; bytes: number; objects: number; ttlMs: number }): Promise<ReserveResult> {
+    if (this.closed) throw new Error('metadata store is closed');
+    return this.tx(async (c): Promise<ReserveResult> => {
+      const counters = await this.lockCounters(c, r.bucketId, undefined, r.bytes, r.objects);
+      if (!counters || counters.tenancyId !== r.tenancyId) throw new Error(`reserveQuota: no bucket ${r.bucketId} in tenancy ${r.tenancyId}`);
+      const now = await counters.now();
+      await c.query('DELETE FROM quota_reservations WHERE tenancy_id = $1 AND expires_at < $2', [r.tenancyId, now]);
+      const refused = overQuota(counters.bucket, counters.tenancy, r.bytes, r.objects);
+      if (refused) return refused;
+      const reservation = { id: newId(), tenancyId: r.tenancyId, bucketId: r.bucketId, bytes: r.bytes, objects: r.objects };
+      await c.query(
+        'INSERT INTO quota_reservations (id, tenancy_id, bucket_id, bytes, objects, expires_at) VALUES ($1, $2, $3, $4, $5, $6)',
+        [reservation.id, reservation.tenancyId, reservation.bucketId, reservation.bytes, reservation.objects, now + Math.max(0, r.ttlMs)],
+      );
+      return { ok: true, reservation };
+    });
+  }
+  async releaseQuota(reservationId: string): Promise<void> {
+    await this.query(SQL.releaseReservation, [reservationId]);
   }
 
   // ----- blob garbage collection
@@ -781,10 +1229,11 @@ export class PostgresMetadataStore implements MetadataStore {
       tagging: o.tagging,
       ownerId: o.ownerId,
       storageClass: o.storageClass,
+      acl: o.acl ?? null,
     };
     const params = [object.bucketId, object.key, object.size, object.etag, object.lastModified, object.contentType,
       JSON.stringify(object.headers), object.inline, JSON.stringify(object.parts),
-      object.checksum === null ? null : JSON.stringify(object.checksum), object.tagging, object.ownerId, object.storageClass];
+      object.checksum === null ? null : JSON.stringify(object.checksum), object.tagging, object.ownerId, object.storageClass, object.acl];
     for (;;) {
       const oldRow = (await c.query(SQL.objectForUpdate, [o.bucketId, o.key])).rows[0];
       const old = oldRow && toObject(oldRow);
@@ -807,6 +1256,59 @@ export class PostgresMetadataStore implements MetadataStore {
   private async releaseBlobs(c: pg.PoolClient, blobIds: string[], now: number): Promise<void> {
     const ids = [...new Set(blobIds)];
     if (ids.length > 0) await c.query(SQL.releaseBlobs, [ids, now]);
+  }
+
+  /**
+   * The usage update of a write, with its quota check (DESIGN §3: the check is part of the update). When
+   * enforcing and a delta is positive, the counter rows are locked (bucket, then tenancy: the order every
+   * writer uses), other writers' live reservations are added, and a write that would pass a quota throws
+   * QuotaRefusal (rolling back everything it did; see quotaWrite, which also releases the write's own
+   * reservation in this transaction).
+   */
+  private async applyUsage(c: pg.PoolClient, bucketId: string, bytes: number, objects: number, quota: WriteQuota | undefined): Promise<void> {
+    if (quota?.enforce && (bytes > 0 || objects > 0)) {
+      const counters = await this.lockCounters(c, bucketId, quota.reservationId, bytes, objects);
+      const refused = counters && overQuota(counters.bucket, counters.tenancy, bytes, objects);
+      if (refused) throw new QuotaRefusal(refused);
+    }
+    await this.addUsage(c, bucketId, bytes, objects);
+  }
+
+  /**
+   * Locks the bucket's and then its tenancy's counter rows (NO KEY UPDATE) and reads usage, quotas and the
+   * live reservations of others (not `ownReservation`) for the kinds that are growing under a quota.
+   * Undefined when the bucket is gone.
+   */
+  private async lockCounters(
+    c: pg.PoolClient,
+    bucketId: string,
+    ownReservation: string | undefined,
+    bytes: number,
+    objects: number,
+  ): Promise<{ tenancyId: string; now: () => Promise<number>; bucket: Counters; tenancy: Counters } | undefined> {
+    const b = (await c.query(SQL.lockBucketCounters, [bucketId])).rows[0];
+    if (!b) return undefined;
+    const t = (await c.query(SQL.lockTenancyCounters, [b.tenancy_id])).rows[0];
+    if (!t) return undefined;
+    // PostgreSQL's clock, read only when a reservation sum (or the caller) needs it.
+    let now: number | undefined;
+    const dbNow = async () => (now ??= (await c.query(SQL.dbNow)).rows[0]!.now as number);
+    const own = ownReservation ?? '';
+    const counters = async (row: Row, sql: string, id: string): Promise<Counters> => {
+      const limited = (bytes > 0 && row.quota_bytes !== null) || (objects > 0 && row.quota_objects !== null);
+      const res = limited ? (await c.query(sql, [id, await dbNow(), own])).rows[0]! : { bytes: 0, objects: 0 };
+      return {
+        usedBytes: row.used_bytes,
+        usedObjects: row.used_objects,
+        quotaBytes: row.quota_bytes,
+        quotaObjects: row.quota_objects,
+        reservedBytes: res.bytes,
+        reservedObjects: res.objects,
+      };
+    };
+    const bucket = await counters(b, SQL.reservedInBucket, bucketId);
+    const tenancy = await counters(t, SQL.reservedInTenancy, b.tenancy_id);
+    return { tenancyId: b.tenancy_id, now: dbNow, bucket, tenancy };
   }
 
   private async addUsage(c: pg.PoolClient, bucketId: string, bytes: number, objects: number): Promise<void> {

@@ -9,6 +9,9 @@
  * - `object_blobs` indexes which objects reference which blobs, so isBlobKnown and "is this blob still
  *   referenced?" are index lookups, not scans of objects.parts JSON. Its key is (blob_id, bucket_id, key)
  *   rather than blob_id alone so that two objects may share an immutable blob (e.g. a server-side copy).
+ * - 002: quota columns are NULL for "unlimited"; quota_reservations holds in-flight writers' room (see
+ *   SqliteMetadataStore.reserveQuota); join_requests and audit_log order "newest first" by an
+ *   AUTOINCREMENT sequence, not by the millisecond clock.
  */
 export interface Migration {
   id: number;
@@ -134,6 +137,83 @@ CREATE TABLE blob_deletions (
   queued_at INTEGER NOT NULL
 ) WITHOUT ROWID;
 CREATE INDEX blob_deletions_by_time ON blob_deletions (queued_at);
+`,
+  },
+  {
+    id: 2,
+    name: '002_tenancy_quota_acl',
+    // Tenancy settings and quotas, bucket policy/ACL/quota, object and upload ACLs, groups, join requests,
+    // the audit trail and quota reservations. ADD COLUMN with a constant default fills existing rows.
+    sql: `
+ALTER TABLE tenancies ADD COLUMN default_access TEXT NOT NULL DEFAULT 'owner'
+  CHECK (default_access IN ('owner', 'members'));
+ALTER TABLE tenancies ADD COLUMN quota_bytes INTEGER;
+ALTER TABLE tenancies ADD COLUMN quota_objects INTEGER;
+ALTER TABLE tenancies ADD COLUMN quota_action TEXT NOT NULL DEFAULT 'read-delete'
+  CHECK (quota_action IN ('read-delete', 'read-only', 'notify', 'lockout'));
+
+ALTER TABLE buckets ADD COLUMN policy TEXT;
+ALTER TABLE buckets ADD COLUMN acl TEXT;
+ALTER TABLE buckets ADD COLUMN quota_bytes INTEGER;
+ALTER TABLE buckets ADD COLUMN quota_objects INTEGER;
+
+ALTER TABLE objects ADD COLUMN acl TEXT;
+ALTER TABLE multipart_uploads ADD COLUMN acl TEXT;
+
+CREATE TABLE groups (
+  id         TEXT PRIMARY KEY,
+  name       TEXT NOT NULL UNIQUE COLLATE BINARY,
+  source     TEXT NOT NULL CHECK (source IN ('local', 'ldap')),
+  created_at INTEGER NOT NULL
+);
+
+CREATE TABLE group_members (
+  group_id TEXT NOT NULL REFERENCES groups(id) ON DELETE CASCADE,
+  user_id  TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+  PRIMARY KEY (group_id, user_id)
+) WITHOUT ROWID;
+CREATE INDEX group_members_by_user ON group_members (user_id);
+
+-- A rowid table: the rowid is the insertion order, so "newest first" does not depend on the clock.
+CREATE TABLE join_requests (
+  id         TEXT NOT NULL UNIQUE,
+  seq        INTEGER PRIMARY KEY AUTOINCREMENT,
+  tenancy_id TEXT NOT NULL REFERENCES tenancies(id) ON DELETE CASCADE,
+  user_id    TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+  message    TEXT NOT NULL,
+  status     TEXT NOT NULL CHECK (status IN ('pending', 'approved', 'rejected')),
+  created_at INTEGER NOT NULL,
+  decided_at INTEGER,
+  decided_by TEXT,
+  role       TEXT CHECK (role IN ('USER', 'DEPUTY', 'MANAGER'))
+);
+CREATE INDEX join_requests_by_tenancy ON join_requests (tenancy_id, seq);
+CREATE INDEX join_requests_by_user ON join_requests (user_id, seq);
+
+-- No foreign keys: the trail outlives the tenancies and users it mentions.
+CREATE TABLE audit_log (
+  seq        INTEGER PRIMARY KEY AUTOINCREMENT,
+  id         TEXT NOT NULL UNIQUE,
+  at         INTEGER NOT NULL,
+  actor_id   TEXT,
+  tenancy_id TEXT,
+  action     TEXT NOT NULL,
+  target     TEXT NOT NULL,
+  details    TEXT NOT NULL CHECK (json_valid(details))
+);
+CREATE INDEX audit_log_by_tenancy ON audit_log (tenancy_id, seq);
+
+-- Room taken by in-flight writes (epoch ms expiry); counted against quotas until released or expired.
+CREATE TABLE quota_reservations (
+  id         TEXT PRIMARY KEY,
+  tenancy_id TEXT NOT NULL REFERENCES tenancies(id) ON DELETE CASCADE,
+  bucket_id  TEXT NOT NULL REFERENCES buckets(id) ON DELETE CASCADE,
+  bytes      INTEGER NOT NULL,
+  objects    INTEGER NOT NULL,
+  expires_at INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX quota_reservations_by_tenancy ON quota_reservations (tenancy_id, expires_at);
+CREATE INDEX quota_reservations_by_bucket ON quota_reservations (bucket_id, expires_at);
 `,
   },
 ];

@@ -80,6 +80,99 @@ describe('SqliteMetadataStore specifics', () => {
     }
   });
 
+  it('migration 002 upgrades a database made by 001 with the new fields’ defaults', async () => {
+    const path = tempPath();
+    const db = new Database(path);
+    db.exec('CREATE TABLE schema_migrations (id INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)');
+    db.exec(migrations[0]!.sql);
+    db.prepare('INSERT INTO schema_migrations VALUES (1, ?, 0)').run(migrations[0]!.name);
+    db.prepare(`INSERT INTO tenancies (id, name, created_at, used_bytes, used_objects) VALUES ('t1', 'old', 1, 3, 1)`).run();
+    db.prepare(`INSERT INTO buckets (id, tenancy_id, name, owner_id, region, created_at, used_bytes, used_objects)
+      VALUES ('b1', 't1', 'data', 'u', 'r', 2, 3, 1)`).run();
+    db.prepare(`INSERT INTO objects (bucket_id, key, size, etag, last_modified, content_type, headers, inline, parts,
+      checksum, tagging, owner_id, storage_class) VALUES ('b1', 'k', 3, '"e"', 3, 'x', '{}', NULL, '[]', NULL, NULL, 'u', 'STANDARD')`).run();
+    db.prepare(`INSERT INTO multipart_uploads (upload_id, bucket_id, key, initiated_at, owner_id, content_type, headers,
+      tagging, storage_class, checksum_algorithm, checksum_type) VALUES ('up', 'b1', 'm', 4, 'u', 'x', '{}', NULL, 'STANDARD', NULL, NULL)`).run();
+    db.close();
+    const store = await openSqliteMetadataStore(path);
+    try {
+      assert.deepEqual(await store.getTenancyById('t1'), {
+        id: 't1', name: 'old', createdAt: 1, defaultAccess: 'owner', quotaBytes: null, quotaObjects: null, quotaAction: 'read-delete',
+      });
+      assert.deepEqual(await store.getBucketById('b1'), {
+        id: 'b1', tenancyId: 't1', name: 'data', ownerId: 'u', region: 'r', createdAt: 2, policy: null, acl: null, quotaBytes: null, quotaObjects: null,
+      });
+      assert.equal((await store.getObject('b1', 'k'))?.acl, null);
+      assert.equal((await store.getUpload('up'))?.acl, null);
+      assert.deepEqual(await store.getTenancyUsage('t1'), { bytes: 3, objects: 1 });
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('recountUsage(fix) repairs counters corrupted behind the store’s back', async () => {
+    const store = await openSqliteMetadataStore(':memory:');
+    const db = (store as unknown as { db: Database.Database }).db;
+    try {
+      const t = await store.createTenancy({ name: 't' });
+      const made = await store.createBucket({ tenancyId: t.id, name: 'b', ownerId: 'u', region: 'r' });
+      const made2 = await store.createBucket({ tenancyId: t.id, name: 'c', ownerId: 'u', region: 'r' });
+      assert.ok(made.created && made2.created);
+      const b = made.bucket.id;
+      const c = made2.bucket.id;
+      const put = (bucketId: string, key: string, size: number) => store.putObject({
+        bucketId, key, size, etag: '"e"', contentType: 'x', headers: {}, inline: null, parts: [{ blobId: newId(), size }],
+        checksum: null, tagging: null, ownerId: 'u', storageClass: 'STANDARD',
+      });
+      await Promise.all([put(b, 'a', 10), put(b, 'b', 20), put(c, 'a', 5)]);
+      await store.createUpload({ uploadId: 'up', bucketId: c, key: 'm', ownerId: 'u', contentType: 'x', headers: {}, tagging: null, storageClass: 'STANDARD', checksumAlgorithm: null, checksumType: null });
+      await store.putUploadPart({ uploadId: 'up', partNumber: 1, blobId: newId(), size: 4, etag: '"p"', checksum: null });
+      db.prepare('UPDATE buckets SET used_bytes = 999, used_objects = 0 WHERE id = ?').run(b);
+      db.prepare('UPDATE tenancies SET used_bytes = used_bytes + 1 WHERE id = ?').run(t.id);
+
+      const report = await store.recountUsage(t.id, false);
+      assert.deepEqual(report.counted, { bytes: 39, objects: 3 });
+      assert.deepEqual(report.recorded, { bytes: 40, objects: 3 });
+      assert.deepEqual(report.buckets, [
+        { bucketId: b, counted: { bytes: 30, objects: 2 }, recorded: { bytes: 999, objects: 0 } },
+        { bucketId: c, counted: { bytes: 9, objects: 1 }, recorded: { bytes: 9, objects: 1 } },
+      ]);
+      assert.deepEqual(await store.getBucketUsage(b), { bytes: 999, objects: 0 }, 'fix=false changes nothing');
+
+      assert.deepEqual(await store.recountUsage(t.id, true), report, 'reports what it found');
+      assert.deepEqual(await store.getBucketUsage(b), { bytes: 30, objects: 2 });
+      assert.deepEqual(await store.getTenancyUsage(t.id), { bytes: 39, objects: 3 });
+      const after = await store.recountUsage(t.id, false);
+      assert.deepEqual(after.recorded, after.counted);
+      assert.ok(after.buckets.every((x) => x.recorded.bytes === x.counted.bytes && x.recorded.objects === x.counted.objects));
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('deletes expired reservations when reserving; bucket deletion takes its reservations along', async () => {
+    const store = await openSqliteMetadataStore(':memory:');
+    const db = (store as unknown as { db: Database.Database }).db;
+    const count = () => (db.prepare('SELECT count(*) AS n FROM quota_reservations').get() as { n: number }).n;
+    try {
+      const t = await store.createTenancy({ name: 't' });
+      const made = await store.createBucket({ tenancyId: t.id, name: 'b', ownerId: 'u', region: 'r' });
+      assert.ok(made.created);
+      const r = { tenancyId: t.id, bucketId: made.bucket.id, bytes: 1, objects: 1 };
+      await store.reserveQuota({ ...r, ttlMs: 1 });
+      await store.reserveQuota({ ...r, ttlMs: 1 });
+      assert.equal(count(), 2);
+      await new Promise((resolve) => setTimeout(resolve, 10));
+      await store.reserveQuota({ ...r, ttlMs: 60_000 });
+      assert.equal(count(), 1);
+      await assert.rejects(store.reserveQuota({ ...r, bucketId: 'nope', ttlMs: 1 }));
+      assert.equal(await store.deleteBucket(made.bucket.id), 'deleted');
+      assert.equal(count(), 0);
+    } finally {
+      await store.close();
+    }
+  });
+
   it('rejects writes after close', async () => {
     const store = await openSqliteMetadataStore(':memory:');
     await store.close();

@@ -16,6 +16,13 @@
  * upload aborted, part unused at completion) the blob is queued in blob_deletions in the same transaction
  * unless something (object_blobs / upload_parts) still references it — which is what keeps a completed
  * multipart object's part blobs alive.
+ *
+ * Quota (DESIGN §3 "Quota is exact"): reserveQuota/releaseQuota also go through the group-commit queue,
+ * so a reservation is checked against usage + live reservations and inserted with no other writer in
+ * between (the batch is one BEGIN IMMEDIATE transaction, ops in order). A write with `quota.enforce`
+ * first deletes its own reservation, then checks its usage delta (bucket and tenancy, bytes and objects;
+ * only kinds that grow) against the counters as updated by the ops before it plus the other live
+ * reservations; a refused op returns 'quota-exceeded' and the rest of the batch commits.
  */
 import Database from 'better-sqlite3';
 import { newId } from '../../lib/ids.js';
@@ -23,6 +30,16 @@ import { prefixSuccessor } from '../key-range.js';
 import { migrations } from './migrations.js';
 import type {
   AccessKeyRecord,
+  AuditRecord,
+  GroupRecord,
+  JoinRequestRecord,
+  JoinRequestStatus,
+  NewAuditRecord,
+  QuotaExceeded,
+  QuotaReservation,
+  ReserveResult,
+  TenancyUpdate,
+  WriteQuota,
   BucketRecord,
   CreateBucketResult,
   DeleteBucketResult,
@@ -58,6 +75,11 @@ const TOUCH_FLUSH_MS = 5_000;
 
 type Row = Record<string, any>;
 type Stmt = Database.Statement<unknown[], Row>;
+
+type PutPartResult =
+  | { ok: true; replaced: UploadPartRecord | undefined }
+  | { ok: false; reason: 'no-such-upload' }
+  | QuotaExceeded;
 
 interface QueuedOp {
   run: () => unknown;
@@ -149,9 +171,39 @@ function toObject(r: Row): ObjectRecord {
     tagging: r.tagging,
     ownerId: r.owner_id,
     storageClass: r.storage_class,
+    acl: r.acl ?? null,
   };
 }
-const toTenancy = (r: Row): TenancyRecord => ({ id: r.id, name: r.name, createdAt: r.created_at });
+const toTenancy = (r: Row): TenancyRecord => ({
+  id: r.id,
+  name: r.name,
+  createdAt: r.created_at,
+  defaultAccess: r.default_access,
+  quotaBytes: r.quota_bytes,
+  quotaObjects: r.quota_objects,
+  quotaAction: r.quota_action,
+});
+const toGroup = (r: Row): GroupRecord => ({ id: r.id, name: r.name, source: r.source, createdAt: r.created_at });
+const toJoinRequest = (r: Row): JoinRequestRecord => ({
+  id: r.id,
+  tenancyId: r.tenancy_id,
+  userId: r.user_id,
+  message: r.message,
+  status: r.status,
+  createdAt: r.created_at,
+  decidedAt: r.decided_at,
+  decidedBy: r.decided_by,
+  role: r.role,
+});
+const toAudit = (r: Row): AuditRecord => ({
+  id: r.id,
+  at: r.at,
+  actorId: r.actor_id,
+  tenancyId: r.tenancy_id,
+  action: r.action,
+  target: r.target,
+  details: JSON.parse(r.details),
+});
 const toUser = (r: Row): UserRecord => ({
   id: r.id,
   username: r.username,
@@ -185,6 +237,10 @@ const toBucket = (r: Row): BucketRecord => ({
   ownerId: r.owner_id,
   region: r.region,
   createdAt: r.created_at,
+  policy: r.policy,
+  acl: r.acl,
+  quotaBytes: r.quota_bytes,
+  quotaObjects: r.quota_objects,
 });
 const toUpload = (r: Row): MultipartUploadRecord => ({
   uploadId: r.upload_id,
@@ -196,6 +252,7 @@ const toUpload = (r: Row): MultipartUploadRecord => ({
   headers: JSON.parse(r.headers),
   tagging: r.tagging,
   storageClass: r.storage_class,
+  acl: r.acl,
   checksumAlgorithm: r.checksum_algorithm,
   checksumType: r.checksum_type,
 });
@@ -210,7 +267,7 @@ const toPart = (r: Row): UploadPartRecord => ({
 });
 
 const OBJECT_LIST_COLUMNS = `bucket_id, key, size, etag, last_modified, content_type, headers, NULL AS inline,
-  parts, checksum, tagging, owner_id, storage_class`;
+  parts, checksum, tagging, owner_id, storage_class, acl`;
 
 export class SqliteMetadataStore implements MetadataStore {
   private readonly s: Record<string, Stmt>;
@@ -233,12 +290,18 @@ export class SqliteMetadataStore implements MetadataStore {
 
       getSetting: p('SELECT value FROM settings WHERE name = ?'),
       setTagging: p('UPDATE objects SET tagging = ? WHERE bucket_id = ? AND key = ?'),
+      setObjectAcl: p('UPDATE objects SET acl = ? WHERE bucket_id = ? AND key = ?'),
       setSetting: p('INSERT INTO settings (name, value) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET value = excluded.value'),
 
-      insTenancy: p('INSERT INTO tenancies (id, name, created_at) VALUES (?, ?, ?)'),
-      tenancyById: p('SELECT id, name, created_at FROM tenancies WHERE id = ?'),
-      tenancyByName: p('SELECT id, name, created_at FROM tenancies WHERE name = ?'),
-      tenancies: p('SELECT id, name, created_at FROM tenancies ORDER BY name'),
+      insTenancy: p('INSERT INTO tenancies (id, name, created_at, default_access) VALUES (?, ?, ?, ?) RETURNING *'),
+      tenancyById: p('SELECT * FROM tenancies WHERE id = ?'),
+      tenancyByName: p('SELECT * FROM tenancies WHERE name = ?'),
+      tenancies: p('SELECT * FROM tenancies ORDER BY name'),
+      updTenancy: p('UPDATE tenancies SET default_access = ?, quota_bytes = ?, quota_objects = ?, quota_action = ? WHERE id = ?'),
+      tenancyHasBucket: p('SELECT 1 FROM buckets WHERE tenancy_id = ? LIMIT 1'),
+      keysOfTenancy: p('SELECT access_key_id FROM access_keys WHERE tenancy_id = ?'),
+      delTenancy: p('DELETE FROM tenancies WHERE id = ?'),
+      setTenancyUsage: p('UPDATE tenancies SET used_bytes = ?, used_objects = ? WHERE id = ?'),
       tenancyUsage: p('SELECT used_bytes, used_objects FROM tenancies WHERE id = ?'),
       addTenancyUsage: p('UPDATE tenancies SET used_bytes = used_bytes + ?, used_objects = used_objects + ? WHERE id = ?'),
 
@@ -246,10 +309,42 @@ export class SqliteMetadataStore implements MetadataStore {
         VALUES (?, ?, ?, ?, ?, ?, ?)`),
       userById: p('SELECT * FROM users WHERE id = ?'),
       userByName: p('SELECT * FROM users WHERE username = ?'),
+      users: p('SELECT * FROM users ORDER BY username'),
+      updUser: p('UPDATE users SET display_name = ?, email = ?, password_hash = ?, is_site_admin = ? WHERE id = ?'),
 
       upsertMember: p(`INSERT INTO memberships (tenancy_id, user_id, role, created_at) VALUES (?, ?, ?, ?)
         ON CONFLICT (tenancy_id, user_id) DO UPDATE SET role = excluded.role RETURNING *`),
       membership: p('SELECT * FROM memberships WHERE tenancy_id = ? AND user_id = ?'),
+      members: p('SELECT * FROM memberships WHERE tenancy_id = ? ORDER BY created_at, user_id'),
+      membershipsOfUser: p('SELECT * FROM memberships WHERE user_id = ? ORDER BY created_at, tenancy_id'),
+      delMember: p('DELETE FROM memberships WHERE tenancy_id = ? AND user_id = ?'),
+      memberKeys: p('SELECT access_key_id FROM access_keys WHERE tenancy_id = ? AND user_id = ?'),
+      delMemberKeys: p('DELETE FROM access_keys WHERE tenancy_id = ? AND user_id = ?'),
+
+      insGroup: p('INSERT INTO groups (id, name, source, created_at) VALUES (?, ?, ?, ?)'),
+      groupByName: p('SELECT * FROM groups WHERE name = ?'),
+      groups: p('SELECT * FROM groups ORDER BY name'),
+      delGroup: p('DELETE FROM groups WHERE id = ?'),
+      addGroupMember: p('INSERT OR IGNORE INTO group_members (group_id, user_id) VALUES (?, ?)'),
+      delGroupMember: p('DELETE FROM group_members WHERE group_id = ? AND user_id = ?'),
+      groupMembers: p(`SELECT u.* FROM group_members m JOIN users u ON u.id = m.user_id WHERE m.group_id = ?
+        ORDER BY u.username`),
+      groupsOfUser: p(`SELECT g.id, g.name, g.source FROM group_members m JOIN groups g ON g.id = m.group_id
+        WHERE m.user_id = ? ORDER BY g.name`),
+
+      insJoinRequest: p(`INSERT INTO join_requests (id, tenancy_id, user_id, message, status, created_at)
+        VALUES (?, ?, ?, ?, 'pending', ?) RETURNING *`),
+      joinRequest: p('SELECT * FROM join_requests WHERE id = ?'),
+      joinRequests: p('SELECT * FROM join_requests WHERE tenancy_id = ? ORDER BY seq DESC'),
+      joinRequestsByStatus: p('SELECT * FROM join_requests WHERE tenancy_id = ? AND status = ? ORDER BY seq DESC'),
+      joinRequestsOfUser: p('SELECT * FROM join_requests WHERE user_id = ? ORDER BY seq DESC'),
+      decideJoinRequest: p(`UPDATE join_requests SET status = ?, decided_at = ?, decided_by = ?, role = ?
+        WHERE id = ? AND status = 'pending' RETURNING *`),
+
+      insAudit: p(`INSERT INTO audit_log (id, at, actor_id, tenancy_id, action, target, details)
+        VALUES (?, ?, ?, ?, ?, ?, ?)`),
+      audit: p('SELECT * FROM audit_log ORDER BY seq DESC LIMIT ?'),
+      auditOfTenancy: p('SELECT * FROM audit_log WHERE tenancy_id = ? ORDER BY seq DESC LIMIT ?'),
 
       insKey: p(`INSERT INTO access_keys (access_key_id, user_id, tenancy_id, name, secret_encrypted, created_at,
         expires_at, last_used_at, restriction) VALUES (?, ?, ?, ?, ?, ?, ?, NULL, ?)`),
@@ -264,6 +359,31 @@ export class SqliteMetadataStore implements MetadataStore {
       bucketById: p('SELECT * FROM buckets WHERE id = ?'),
       buckets: p('SELECT * FROM buckets WHERE tenancy_id = ? ORDER BY name'),
       bucketTenancy: p('SELECT tenancy_id FROM buckets WHERE id = ?'),
+      setBucketPolicy: p('UPDATE buckets SET policy = ? WHERE id = ?'),
+      setBucketAcl: p('UPDATE buckets SET acl = ? WHERE id = ?'),
+      setBucketQuota: p('UPDATE buckets SET quota_bytes = ?, quota_objects = ? WHERE id = ?'),
+      setBucketUsage: p('UPDATE buckets SET used_bytes = ?, used_objects = ? WHERE id = ?'),
+      // Everything a quota check needs, in one lookup.
+      quotaState: p(`SELECT b.tenancy_id, b.used_bytes AS b_used_bytes, b.used_objects AS b_used_objects,
+        b.quota_bytes AS b_quota_bytes, b.quota_objects AS b_quota_objects,
+        t.used_bytes AS t_used_bytes, t.used_objects AS t_used_objects,
+        t.quota_bytes AS t_quota_bytes, t.quota_objects AS t_quota_objects
+        FROM buckets b JOIN tenancies t ON t.id = b.tenancy_id WHERE b.id = ?`),
+      recount: p(`SELECT b.id, b.used_bytes, b.used_objects,
+        (SELECT coalesce(sum(o.size), 0) FROM objects o WHERE o.bucket_id = b.id) AS object_bytes,
+        (SELECT count(*) FROM objects o WHERE o.bucket_id = b.id) AS object_count,
+        (SELECT coalesce(sum(p.size), 0) FROM multipart_uploads u JOIN upload_parts p ON p.upload_id = u.upload_id
+          WHERE u.bucket_id = b.id) AS part_bytes
+        FROM buckets b WHERE b.tenancy_id = ? ORDER BY b.name`),
+
+      insReservation: p(`INSERT INTO quota_reservations (id, tenancy_id, bucket_id, bytes, objects, expires_at)
+        VALUES (?, ?, ?, ?, ?, ?)`),
+      delReservation: p('DELETE FROM quota_reservations WHERE id = ?'),
+      delExpiredReservations: p('DELETE FROM quota_reservations WHERE tenancy_id = ? AND expires_at < ?'),
+      bucketReserved: p(`SELECT coalesce(sum(bytes), 0) AS bytes, coalesce(sum(objects), 0) AS objects
+        FROM quota_reservations WHERE bucket_id = ? AND expires_at >= ?`),
+      tenancyReserved: p(`SELECT coalesce(sum(bytes), 0) AS bytes, coalesce(sum(objects), 0) AS objects
+        FROM quota_reservations WHERE tenancy_id = ? AND expires_at >= ?`),
       bucketUsage: p('SELECT used_bytes, used_objects FROM buckets WHERE id = ?'),
       addBucketUsage: p('UPDATE buckets SET used_bytes = used_bytes + ?, used_objects = used_objects + ? WHERE id = ?'),
       bucketHasObject: p('SELECT 1 FROM objects WHERE bucket_id = ? LIMIT 1'),
@@ -272,7 +392,7 @@ export class SqliteMetadataStore implements MetadataStore {
 
       object: p('SELECT * FROM objects WHERE bucket_id = ? AND key = ?'),
       putObject: p(`INSERT OR REPLACE INTO objects (bucket_id, key, size, etag, last_modified, content_type, headers,
-        inline, parts, checksum, tagging, owner_id, storage_class) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+        inline, parts, checksum, tagging, owner_id, storage_class, acl) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
       delObject: p('DELETE FROM objects WHERE bucket_id = ? AND key = ?'),
       // Four shapes of the range scan so each is a plain index range (no `? IS NULL OR …` that defeats it).
       scanGt: p(`SELECT ${OBJECT_LIST_COLUMNS} FROM objects WHERE bucket_id = ? AND key >= ? AND key > ?
@@ -294,7 +414,7 @@ export class SqliteMetadataStore implements MetadataStore {
       ackBlob: p('DELETE FROM blob_deletions WHERE blob_id = ?'),
 
       insUpload: p(`INSERT INTO multipart_uploads (upload_id, bucket_id, key, initiated_at, owner_id, content_type,
-        headers, tagging, storage_class, checksum_algorithm, checksum_type) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+        headers, tagging, storage_class, checksum_algorithm, checksum_type, acl) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
       upload: p('SELECT * FROM multipart_uploads WHERE upload_id = ?'),
       uploadBucketTenancy: p(`SELECT u.bucket_id, u.key, b.tenancy_id FROM multipart_uploads u
         JOIN buckets b ON b.id = u.bucket_id WHERE u.upload_id = ?`),
@@ -339,9 +459,7 @@ export class SqliteMetadataStore implements MetadataStore {
   // ----- tenancies, users, membership
 
   async createTenancy(t: NewTenancy): Promise<TenancyRecord> {
-    const rec: TenancyRecord = { id: newId(), name: t.name, createdAt: Date.now() };
-    this.s.insTenancy.run(rec.id, rec.name, rec.createdAt);
-    return rec;
+    return toTenancy(this.s.insTenancy.get(newId(), t.name, Date.now(), t.defaultAccess ?? 'owner')!);
   }
   async getTenancyById(id: string): Promise<TenancyRecord | undefined> {
     const r = this.s.tenancyById.get(id);
@@ -353,6 +471,35 @@ export class SqliteMetadataStore implements MetadataStore {
   }
   async listTenancies(): Promise<TenancyRecord[]> {
     return this.s.tenancies.all().map(toTenancy);
+  }
+  async updateTenancy(id: string, update: TenancyUpdate): Promise<TenancyRecord | undefined> {
+    return this.db
+      .transaction((): TenancyRecord | undefined => {
+        const r = this.s.tenancyById.get(id);
+        if (!r) return undefined;
+        const t = toTenancy(r);
+        const next: TenancyRecord = {
+          ...t,
+          defaultAccess: update.defaultAccess ?? t.defaultAccess,
+          quotaBytes: update.quotaBytes !== undefined ? update.quotaBytes : t.quotaBytes,
+          quotaObjects: update.quotaObjects !== undefined ? update.quotaObjects : t.quotaObjects,
+          quotaAction: update.quotaAction ?? t.quotaAction,
+        };
+        this.s.updTenancy.run(next.defaultAccess, next.quotaBytes, next.quotaObjects, next.quotaAction, id);
+        return next;
+      })
+      .immediate();
+  }
+  /** Memberships, keys, join requests and reservations go by ON DELETE CASCADE; the audit trail stays. */
+  async deleteTenancy(id: string): Promise<boolean> {
+    return this.db
+      .transaction((): boolean => {
+        if (!this.s.tenancyById.get(id) || this.s.tenancyHasBucket.get(id)) return false;
+        for (const k of this.s.keysOfTenancy.all(id)) this.pendingTouches.delete(k.access_key_id);
+        this.s.delTenancy.run(id);
+        return true;
+      })
+      .immediate();
   }
 
   async createUser(u: NewUser): Promise<UserRecord> {
@@ -376,6 +523,30 @@ export class SqliteMetadataStore implements MetadataStore {
     const r = this.s.userByName.get(username);
     return r && toUser(r);
   }
+  async listUsers(): Promise<UserRecord[]> {
+    return this.s.users.all().map(toUser);
+  }
+  async updateUser(
+    id: string,
+    update: { displayName?: string; email?: string; passwordHash?: string; isSiteAdmin?: boolean },
+  ): Promise<UserRecord | undefined> {
+    return this.db
+      .transaction((): UserRecord | undefined => {
+        const r = this.s.userById.get(id);
+        if (!r) return undefined;
+        const u = toUser(r);
+        const next: UserRecord = {
+          ...u,
+          displayName: update.displayName ?? u.displayName,
+          email: update.email ?? u.email,
+          passwordHash: update.passwordHash ?? u.passwordHash,
+          isSiteAdmin: update.isSiteAdmin ?? u.isSiteAdmin,
+        };
+        this.s.updUser.run(next.displayName, next.email, next.passwordHash, next.isSiteAdmin ? 1 : 0, id);
+        return next;
+      })
+      .immediate();
+  }
 
   /** Adds the member, or changes the role of an existing one (keeping its createdAt). */
   async addMember(tenancyId: string, userId: string, role: Role): Promise<MembershipRecord> {
@@ -384,6 +555,121 @@ export class SqliteMetadataStore implements MetadataStore {
   async getMembership(tenancyId: string, userId: string): Promise<MembershipRecord | undefined> {
     const r = this.s.membership.get(tenancyId, userId);
     return r && toMembership(r);
+  }
+  async listMembers(tenancyId: string): Promise<MembershipRecord[]> {
+    return this.s.members.all(tenancyId).map(toMembership);
+  }
+  async listMembershipsOfUser(userId: string): Promise<MembershipRecord[]> {
+    return this.s.membershipsOfUser.all(userId).map(toMembership);
+  }
+  async removeMember(tenancyId: string, userId: string): Promise<boolean> {
+    return this.db
+      .transaction((): boolean => {
+        for (const k of this.s.memberKeys.all(tenancyId, userId)) this.pendingTouches.delete(k.access_key_id);
+        this.s.delMemberKeys.run(tenancyId, userId);
+        return this.s.delMember.run(tenancyId, userId).changes > 0;
+      })
+      .immediate();
+  }
+
+  // ----- groups
+
+  async createGroup(name: string, source: 'local' | 'ldap' = 'local'): Promise<GroupRecord> {
+    const rec: GroupRecord = { id: newId(), name, source, createdAt: Date.now() };
+    this.s.insGroup.run(rec.id, rec.name, rec.source, rec.createdAt);
+    return rec;
+  }
+  async getGroupByName(name: string): Promise<GroupRecord | undefined> {
+    const r = this.s.groupByName.get(name);
+    return r && toGroup(r);
+  }
+  async listGroups(): Promise<GroupRecord[]> {
+    return this.s.groups.all().map(toGroup);
+  }
+  async deleteGroup(id: string): Promise<boolean> {
+    return this.s.delGroup.run(id).changes > 0;
+  }
+  async addGroupMember(groupId: string, userId: string): Promise<void> {
+    this.s.addGroupMember.run(groupId, userId);
+  }
+  async removeGroupMember(groupId: string, userId: string): Promise<boolean> {
+    return this.s.delGroupMember.run(groupId, userId).changes > 0;
+  }
+  async listGroupMembers(groupId: string): Promise<UserRecord[]> {
+    return this.s.groupMembers.all(groupId).map(toUser);
+  }
+  async listGroupsOfUser(userId: string): Promise<string[]> {
+    return this.s.groupsOfUser.all(userId).map((r) => r.name as string);
+  }
+  /**
+   * A name that is already a 'local' group is skipped: local groups are managed in Granary, and the
+   * directory must not be able to put users into them (nor take them out).
+   */
+  async setDirectoryGroups(userId: string, names: string[]): Promise<void> {
+    this.db
+      .transaction(() => {
+        const wanted = new Set<string>();
+        for (const name of new Set(names)) {
+          let g = this.s.groupByName.get(name);
+          if (!g) {
+            g = { id: newId(), name, source: 'ldap' };
+            this.s.insGroup.run(g.id, name, 'ldap', Date.now());
+          }
+          if (g.source !== 'ldap') continue;
+          wanted.add(g.id);
+          this.s.addGroupMember.run(g.id, userId);
+        }
+        for (const g of this.s.groupsOfUser.all(userId)) {
+          if (g.source === 'ldap' && !wanted.has(g.id)) this.s.delGroupMember.run(g.id, userId);
+        }
+      })
+      .immediate();
+  }
+
+  // ----- join requests
+
+  async createJoinRequest(r: { tenancyId: string; userId: string; message: string }): Promise<JoinRequestRecord> {
+    return toJoinRequest(this.s.insJoinRequest.get(newId(), r.tenancyId, r.userId, r.message, Date.now())!);
+  }
+  async getJoinRequest(id: string): Promise<JoinRequestRecord | undefined> {
+    const r = this.s.joinRequest.get(id);
+    return r && toJoinRequest(r);
+  }
+  async listJoinRequests(tenancyId: string, status?: JoinRequestStatus): Promise<JoinRequestRecord[]> {
+    const rows = status === undefined ? this.s.joinRequests.all(tenancyId) : this.s.joinRequestsByStatus.all(tenancyId, status);
+    return rows.map(toJoinRequest);
+  }
+  async listJoinRequestsOfUser(userId: string): Promise<JoinRequestRecord[]> {
+    return this.s.joinRequestsOfUser.all(userId).map(toJoinRequest);
+  }
+  async decideJoinRequest(
+    id: string,
+    decision: { approve: boolean; role: Role; decidedBy: string },
+  ): Promise<JoinRequestRecord | undefined> {
+    return this.db
+      .transaction((): JoinRequestRecord | undefined => {
+        const now = Date.now();
+        const r = this.s.decideJoinRequest.get(
+          decision.approve ? 'approved' : 'rejected', now, decision.decidedBy, decision.approve ? decision.role : null, id,
+        );
+        if (!r) return undefined;
+        if (decision.approve) this.s.upsertMember.get(r.tenancy_id, r.user_id, decision.role, now);
+        return toJoinRequest(r);
+      })
+      .immediate();
+  }
+
+  // ----- audit trail
+
+  async appendAudit(a: NewAuditRecord): Promise<AuditRecord> {
+    const rec: AuditRecord = { id: newId(), at: Date.now(), actorId: a.actorId, tenancyId: a.tenancyId, action: a.action, target: a.target, details: a.details };
+    this.s.insAudit.run(rec.id, rec.at, rec.actorId, rec.tenancyId, rec.action, rec.target, JSON.stringify(rec.details ?? {}));
+    return rec;
+  }
+  async listAudit(tenancyId: string | undefined, limit: number): Promise<AuditRecord[]> {
+    const n = Math.max(0, Math.floor(limit));
+    const rows = tenancyId === undefined ? this.s.audit.all(n) : this.s.auditOfTenancy.all(tenancyId, n);
+    return rows.map(toAudit);
   }
 
   // ----- access keys
@@ -451,7 +737,10 @@ export class SqliteMetadataStore implements MetadataStore {
   // ----- buckets
 
   async createBucket(b: NewBucket): Promise<CreateBucketResult> {
-    const rec: BucketRecord = { id: newId(), tenancyId: b.tenancyId, name: b.name, ownerId: b.ownerId, region: b.region, createdAt: Date.now() };
+    const rec: BucketRecord = {
+      id: newId(), tenancyId: b.tenancyId, name: b.name, ownerId: b.ownerId, region: b.region, createdAt: Date.now(),
+      policy: null, acl: null, quotaBytes: null, quotaObjects: null,
+    };
     const info = this.s.insBucket.run(rec.id, rec.tenancyId, rec.name, rec.ownerId, rec.region, rec.createdAt);
     if (info.changes > 0) return { created: true, bucket: rec };
     return { created: false, existing: toBucket(this.s.bucket.get(b.tenancyId, b.name)!) };
@@ -479,6 +768,16 @@ export class SqliteMetadataStore implements MetadataStore {
       .immediate();
   }
 
+  async setBucketPolicy(bucketId: string, policy: string | null): Promise<boolean> {
+    return this.s.setBucketPolicy.run(policy, bucketId).changes > 0;
+  }
+  async setBucketAcl(bucketId: string, acl: string | null): Promise<boolean> {
+    return this.s.setBucketAcl.run(acl, bucketId).changes > 0;
+  }
+  async setBucketQuota(bucketId: string, quota: { bytes: number | null; objects: number | null }): Promise<boolean> {
+    return this.s.setBucketQuota.run(quota.bytes, quota.objects, bucketId).changes > 0;
+  }
+
   // ----- objects
 
   async getObject(bucketId: string, key: string): Promise<ObjectRecord | undefined> {
@@ -486,13 +785,16 @@ export class SqliteMetadataStore implements MetadataStore {
     return r && toObject(r);
   }
 
-  putObject(o: NewObject, condition?: WriteCondition): Promise<PutObjectResult> {
+  putObject(o: NewObject, condition?: WriteCondition, quota?: WriteQuota): Promise<PutObjectResult> {
     const now = Date.now();
-    return this.enqueue(() => this.putObjectNow(o, condition, now));
+    return this.enqueue(() => this.putObjectNow(o, condition, quota, now));
   }
 
   async setObjectTagging(bucketId: string, key: string, tagging: string | null): Promise<boolean> {
     return this.s.setTagging.run(tagging, bucketId, key).changes > 0;
+  }
+  async setObjectAcl(bucketId: string, key: string, acl: string | null): Promise<boolean> {
+    return this.s.setObjectAcl.run(acl, bucketId, key).changes > 0;
   }
 
   deleteObject(bucketId: string, key: string, condition?: WriteCondition): Promise<DeleteObjectResult> {
@@ -523,11 +825,12 @@ export class SqliteMetadataStore implements MetadataStore {
       headers: u.headers,
       tagging: u.tagging,
       storageClass: u.storageClass,
+      acl: u.acl ?? null,
       checksumAlgorithm: u.checksumAlgorithm,
       checksumType: u.checksumType,
     };
     this.s.insUpload.run(rec.uploadId, rec.bucketId, rec.key, rec.initiatedAt, rec.ownerId, rec.contentType,
-      JSON.stringify(rec.headers), rec.tagging, rec.storageClass, rec.checksumAlgorithm, rec.checksumType);
+      JSON.stringify(rec.headers), rec.tagging, rec.storageClass, rec.checksumAlgorithm, rec.checksumType, rec.acl);
     return rec;
   }
   async getUpload(uploadId: string): Promise<MultipartUploadRecord | undefined> {
@@ -564,16 +867,16 @@ export class SqliteMetadataStore implements MetadataStore {
     return out.map(toUpload);
   }
 
-  putUploadPart(p: NewUploadPart): Promise<{ ok: true; replaced: UploadPartRecord | undefined } | { ok: false; reason: 'no-such-upload' }> {
+  putUploadPart(p: NewUploadPart, quota?: WriteQuota): Promise<PutPartResult> {
     const now = Date.now();
-    return this.enqueue(() => this.putUploadPartNow(p, now));
+    return this.enqueue(() => this.putUploadPartNow(p, quota, now));
   }
   async listUploadParts(uploadId: string, after: number, limit: number): Promise<UploadPartRecord[]> {
     return this.s.partsAfter.all(uploadId, after, Math.max(0, Math.floor(limit))).map(toPart);
   }
-  completeUpload(uploadId: string, o: NewObject, condition?: WriteCondition): Promise<PutObjectResult | { ok: false; reason: 'no-such-upload' }> {
+  completeUpload(uploadId: string, o: NewObject, condition?: WriteCondition, quota?: WriteQuota): Promise<PutObjectResult | { ok: false; reason: 'no-such-upload' }> {
     const now = Date.now();
-    return this.enqueue(() => this.completeUploadNow(uploadId, o, condition, now));
+    return this.enqueue(() => this.completeUploadNow(uploadId, o, condition, quota, now));
   }
   abortUpload(uploadId: string): Promise<boolean> {
     return this.enqueue(() => this.abortUploadNow(uploadId));
@@ -588,6 +891,71 @@ export class SqliteMetadataStore implements MetadataStore {
   async getBucketUsage(bucketId: string): Promise<UsageRecord> {
     const r = this.s.bucketUsage.get(bucketId);
     return { bytes: r?.used_bytes ?? 0, objects: r?.used_objects ?? 0 };
+  }
+
+  /**
+   * Bucket counted = its object rows (bytes, count) + the part rows of its uploads (bytes); tenancy
+   * counted = the sum over its buckets. Read (and fixed) in one IMMEDIATE transaction, so the recount and
+   * the counters describe the same instant: no write (group-committed or not) runs in between.
+   */
+  async recountUsage(tenancyId: string, fix: boolean): Promise<{
+    counted: UsageRecord;
+    recorded: UsageRecord;
+    buckets: Array<{ bucketId: string; counted: UsageRecord; recorded: UsageRecord }>;
+  }> {
+    return this.db
+      .transaction(() => {
+        const t = this.s.tenancyUsage.get(tenancyId);
+        const recorded: UsageRecord = { bytes: t?.used_bytes ?? 0, objects: t?.used_objects ?? 0 };
+        const counted: UsageRecord = { bytes: 0, objects: 0 };
+        const buckets = this.s.recount.all(tenancyId).map((r) => {
+          const b = {
+            bucketId: r.id as string,
+            counted: { bytes: r.object_bytes + r.part_bytes, objects: r.object_count } as UsageRecord,
+            recorded: { bytes: r.used_bytes, objects: r.used_objects } as UsageRecord,
+          };
+          counted.bytes += b.counted.bytes;
+          counted.objects += b.counted.objects;
+          if (fix && (b.counted.bytes !== b.recorded.bytes || b.counted.objects !== b.recorded.objects)) {
+            this.s.setBucketUsage.run(b.counted.bytes, b.counted.objects, b.bucketId);
+          }
+          return b;
+        });
+        if (fix && t && (counted.bytes !== recorded.bytes || counted.objects !== recorded.objects)) {
+          this.s.setTenancyUsage.run(counted.bytes, counted.objects, tenancyId);
+        }
+        return { counted, recorded, buckets };
+      })
+      .immediate();
+  }
+
+  // ----- quota
+
+  /**
+   * Runs through the group-commit queue like the object writes: each reservation is checked and inserted
+   * inside the batch's BEGIN IMMEDIATE transaction, after the ops queued before it, so N concurrent
+   * reservations are serialised (none can see a stale sum) yet cost one fsync together. Expired
+   * reservations of the tenancy are deleted on the way.
+   */
+  reserveQuota(r: { tenancyId: string; bucketId: string; bytes: number; objects: number; ttlMs: number }): Promise<ReserveResult> {
+    return this.enqueue((): ReserveResult => {
+      const now = Date.now();
+      const state = this.s.quotaState.get(r.bucketId);
+      if (!state) throw new Error(`reserveQuota: no bucket ${r.bucketId}`);
+      if (state.tenancy_id !== r.tenancyId) throw new Error(`reserveQuota: bucket ${r.bucketId} is not in tenancy ${r.tenancyId}`);
+      this.s.delExpiredReservations.run(r.tenancyId, now);
+      const exceeded = this.checkQuota(r.bucketId, state, r.bytes, r.objects, now);
+      if (exceeded) return exceeded;
+      const reservation: QuotaReservation = { id: newId(), tenancyId: r.tenancyId, bucketId: r.bucketId, bytes: r.bytes, objects: r.objects };
+      this.s.insReservation.run(reservation.id, reservation.tenancyId, reservation.bucketId, reservation.bytes,
+        reservation.objects, now + Math.max(0, r.ttlMs));
+      return { ok: true, reservation };
+    });
+  }
+  releaseQuota(reservationId: string): Promise<void> {
+    return this.enqueue(() => {
+      this.s.delReservation.run(reservationId);
+    });
   }
 
   // ----- blob garbage collection
@@ -678,6 +1046,43 @@ export class SqliteMetadataStore implements MetadataStore {
     this.s.addTenancyUsage.run(bytes, objects, tenancyId);
   }
 
+  /**
+   * The quota check (DESIGN §3), for a change of usage by (bytes, objects) in the bucket and its tenancy:
+   * every non-null quota of a kind that grows (delta > 0) must hold `used + live reservations + delta <=
+   * limit`; a kind that does not grow is never refused. Returns the first violation (bucket before tenancy,
+   * bytes before objects), whose `used` includes the live reservations. `state` is a quotaState row.
+   */
+  private checkQuota(bucketId: string, state: Row, bytes: number, objects: number, now: number): QuotaExceeded | undefined {
+    if (bytes <= 0 && objects <= 0) return undefined;
+    const scopes = [
+      { scope: 'bucket' as const, p: 'b_', reserved: () => this.s.bucketReserved.get(bucketId, now)! },
+      { scope: 'tenancy' as const, p: 't_', reserved: () => this.s.tenancyReserved.get(state.tenancy_id, now)! },
+    ];
+    for (const { scope, p, reserved } of scopes) {
+      let res: Row | undefined;
+      for (const [kind, delta] of [['bytes', bytes], ['objects', objects]] as const) {
+        const limit = state[`${p}quota_${kind}`] as number | null;
+        if (limit === null || delta <= 0) continue;
+        res ??= reserved();
+        const used = (state[`${p}used_${kind}`] as number) + (res[kind] as number);
+        if (used + delta > limit) return { ok: false, reason: 'quota-exceeded', scope, kind, limit, used };
+      }
+    }
+    return undefined;
+  }
+
+  /** A write's quota step, after its reservation (if any) was released: refuses it if `enforce` and over. */
+  private enforceQuota(quota: WriteQuota | undefined, bucketId: string, bytes: number, objects: number): QuotaExceeded | undefined {
+    if (!quota?.enforce || (bytes <= 0 && objects <= 0)) return undefined;
+    const state = this.s.quotaState.get(bucketId);
+    return state && this.checkQuota(bucketId, state, bytes, objects, Date.now());
+  }
+
+  /** Releases a write's reservation first thing: its room now counts as the write itself (or nothing). */
+  private releaseReservation(quota: WriteQuota | undefined): void {
+    if (quota?.reservationId !== undefined) this.s.delReservation.run(quota.reservationId);
+  }
+
   /** Queues the blob for deletion unless an object or an upload part still references it. */
   private releaseBlob(blobId: string, now: number): void {
     if (this.s.blobInObjects.get(blobId) || this.s.blobInParts.get(blobId)) return;
@@ -700,10 +1105,11 @@ export class SqliteMetadataStore implements MetadataStore {
       tagging: o.tagging,
       ownerId: o.ownerId,
       storageClass: o.storageClass,
+      acl: o.acl ?? null,
     };
     this.s.putObject.run(rec.bucketId, rec.key, rec.size, rec.etag, rec.lastModified, rec.contentType,
       JSON.stringify(rec.headers), rec.inline, partsJson(rec.parts),
-      rec.checksum === null ? null : JSON.stringify(rec.checksum), rec.tagging, rec.ownerId, rec.storageClass);
+      rec.checksum === null ? null : JSON.stringify(rec.checksum), rec.tagging, rec.ownerId, rec.storageClass, rec.acl);
     for (const blobId of blobIdsOf(rec.parts)) this.s.insObjectBlob.run(blobId, rec.bucketId, rec.key);
     return rec;
   }
@@ -715,12 +1121,15 @@ export class SqliteMetadataStore implements MetadataStore {
     return ids;
   }
 
-  private putObjectNow(o: NewObject, condition: WriteCondition | undefined, now: number): PutObjectResult {
+  private putObjectNow(o: NewObject, condition: WriteCondition | undefined, quota: WriteQuota | undefined, now: number): PutObjectResult {
+    this.releaseReservation(quota);
     const bucket = this.s.bucketTenancy.get(o.bucketId);
     if (!bucket) return { ok: false, reason: 'no-such-bucket' };
     const oldRow = this.s.object.get(o.bucketId, o.key);
     const old = oldRow && toObject(oldRow);
     if (!conditionHolds(old, condition)) return { ok: false, reason: 'precondition-failed' };
+    const exceeded = this.enforceQuota(quota, o.bucketId, o.size - (old?.size ?? 0), old ? 0 : 1);
+    if (exceeded) return exceeded;
     // Unreference first, then write: a blob kept by the new object must not be queued.
     const oldBlobs = old ? this.unreferenceObject(old) : [];
     const object = this.writeObject(o, now);
@@ -742,18 +1151,26 @@ export class SqliteMetadataStore implements MetadataStore {
     return { ok: true, deleted: old };
   }
 
-  private putUploadPartNow(p: NewUploadPart, now: number): { ok: true; replaced: UploadPartRecord | undefined } | { ok: false; reason: 'no-such-upload' } {
+  private putUploadPartNow(p: NewUploadPart, quota: WriteQuota | undefined, now: number): PutPartResult {
+    this.releaseReservation(quota);
     const up = this.s.uploadBucketTenancy.get(p.uploadId);
     if (!up) return { ok: false, reason: 'no-such-upload' };
     const oldRow = this.s.part.get(p.uploadId, p.partNumber);
     const old = oldRow && toPart(oldRow);
+    const exceeded = this.enforceQuota(quota, up.bucket_id, p.size - (old?.size ?? 0), 0);
+    if (exceeded) return exceeded;
     this.s.putPart.run(p.uploadId, p.partNumber, p.blobId, p.size, p.etag, p.checksum, now);
     if (old && old.blobId !== p.blobId) this.releaseBlob(old.blobId, now);
     this.addUsage(up.bucket_id, up.tenancy_id, p.size - (old?.size ?? 0), 0);
     return { ok: true, replaced: old };
   }
 
-  private completeUploadNow(uploadId: string, o: NewObject, condition: WriteCondition | undefined, now: number): PutObjectResult | { ok: false; reason: 'no-such-upload' } {
+  /**
+   * Usage changes by (object size − all the upload's part bytes − replaced object's size) bytes, which is
+   * normally ≤ 0 (the parts were counted as they arrived), and by +1 object for a new key.
+   */
+  private completeUploadNow(uploadId: string, o: NewObject, condition: WriteCondition | undefined, quota: WriteQuota | undefined, now: number): PutObjectResult | { ok: false; reason: 'no-such-upload' } {
+    this.releaseReservation(quota);
     const up = this.s.uploadBucketTenancy.get(uploadId);
     if (!up) return { ok: false, reason: 'no-such-upload' };
     if (up.bucket_id !== o.bucketId || up.key !== o.key) {
@@ -764,13 +1181,16 @@ export class SqliteMetadataStore implements MetadataStore {
     // A failed precondition leaves the upload in place (S3 lets the client retry or abort).
     if (!conditionHolds(old, condition)) return { ok: false, reason: 'precondition-failed' };
     const parts = this.s.parts.all(uploadId).map(toPart);
+    const partBytes = parts.reduce((n, p) => n + p.size, 0);
+    // A refused completion, like a failed precondition, leaves the upload in place.
+    const exceeded = this.enforceQuota(quota, o.bucketId, o.size - partBytes - (old?.size ?? 0), old ? 0 : 1);
+    if (exceeded) return exceeded;
     this.s.delParts.run(uploadId);
     this.s.delUpload.run(uploadId);
     const oldBlobs = old ? this.unreferenceObject(old) : [];
     const object = this.writeObject(o, now);
     // Part blobs now referenced by the object survive releaseBlob; unused parts are queued.
     for (const b of [...oldBlobs, ...parts.map((p) => p.blobId)]) this.releaseBlob(b, now);
-    const partBytes = parts.reduce((n, p) => n + p.size, 0);
     this.addUsage(o.bucketId, up.tenancy_id, o.size - partBytes - (old?.size ?? 0), old ? 0 : 1);
     return { ok: true, object, replaced: old };
   }

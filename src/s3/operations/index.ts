@@ -3,12 +3,13 @@ import type { HttpResponse } from '../../lib/http-response.js';
 import type { S3Context } from '../context.js';
 import type { EndpointName } from '../endpoints.js';
 import { ListBuckets } from './service/list-buckets.js';
-import { CreateBucket, DeleteBucket, GetBucketAcl, GetBucketLocation, GetBucketVersioning, HeadBucket } from './bucket/buckets.js';
+import { CreateBucket, DeleteBucket, GetBucketLocation, GetBucketVersioning, HeadBucket } from './bucket/buckets.js';
+import { GetBucketAcl, GetObjectAcl, PutBucketAcl, PutObjectAcl } from './acl/acl.js';
+import { DeleteBucketPolicy, GetBucketPolicy, GetBucketPolicyStatus, PutBucketPolicy } from './policy/bucket-policy.js';
 import { ListObjects, ListObjectsV2 } from './bucket/list-objects.js';
 import { GetObject, HeadObject } from './object/get-object.js';
 import { PutObject } from './object/put-object.js';
 import { DeleteObject, DeleteObjects } from './object/delete-object.js';
-import { GetObjectAcl } from './object/acl.js';
 import { CopyObject } from './object/copy-object.js';
 import { DeleteObjectTagging, GetObjectTagging, PutObjectTagging } from './object/tagging.js';
 import { GetObjectAttributes } from './object/get-object-attributes.js';
@@ -40,6 +41,12 @@ export const OPERATIONS: Partial<Record<EndpointName, Operation>> = {
   DeleteObject,
   DeleteObjects,
   GetObjectAcl,
+  PutObjectAcl,
+  PutBucketAcl,
+  GetBucketPolicy,
+  PutBucketPolicy,
+  DeleteBucketPolicy,
+  GetBucketPolicyStatus,
   CopyObject,
   GetObjectTagging,
   PutObjectTagging,

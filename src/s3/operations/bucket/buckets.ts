@@ -8,9 +8,9 @@
 import type { HttpResponse } from '../../../lib/http-response.js';
 import { S3Error } from '../../../errors/s3-error.js';
 import { bucketOf, userIdOf, type S3Context } from '../../context.js';
-import type { XmlNode } from '../../xml/write.js';
 import { parseXml, text } from '../../xml/read.js';
-import { emptyResponse, ownerNode, xmlResponse } from '../common.js';
+import { emptyResponse, xmlResponse } from '../common.js';
+import { aclFromHeaders } from '../acl/acl-headers.js';
 
 export async function CreateBucket(ctx: S3Context): Promise<HttpResponse> {
   const name = ctx.bucketName ?? '';
@@ -26,7 +26,9 @@ export async function CreateBucket(ctx: S3Context): Promise<HttpResponse> {
       }
     }
   }
-  await ctx.services.buckets.create(ctx.tenancy.id, name, userIdOf(ctx), ctx.services.config.region);
+  const bucket = await ctx.services.buckets.create(ctx.tenancy.id, name, userIdOf(ctx), ctx.services.config.region);
+  const acl = aclFromHeaders(ctx, bucket.ownerId);
+  if (acl !== null) await ctx.services.metadata.setBucketAcl(bucket.id, acl);
   return emptyResponse(200, { location: `/${name}` });
 }
 
@@ -51,28 +53,3 @@ export async function GetBucketVersioning(ctx: S3Context): Promise<HttpResponse>
   // Granary buckets are unversioned: AWS answers an empty VersioningConfiguration for those.
   return xmlResponse('VersioningConfiguration', []);
 }
-
-export async function GetBucketAcl(ctx: S3Context): Promise<HttpResponse> {
-  const b = bucketOf(ctx);
-  return xmlResponse('AccessControlPolicy', aclChildren(await ownerNode(ctx, b.ownerId)));
-}
-
-/** The canned "private" ACL: the owner has FULL_CONTROL (what every bucket and object has until ACLs land). */
-export function aclChildren(owner: XmlNode): XmlNode {
-  return [
-    ['Owner', owner],
-    [
-      'AccessControlList',
-      [
-        [
-          'Grant',
-          [
-            ['Grantee xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xsi:type="CanonicalUser"', owner],
-            ['Permission', 'FULL_CONTROL'],
-          ],
-        ],
-      ],
-    ],
-  ];
-}
-

@@ -16,6 +16,7 @@ import { emptyResponse, ownerNode, xmlResponse } from '../common.js';
 import { objectHeadersFrom, storageClassFrom } from '../object/headers.js';
 import { parseTagging } from '../object/tagging-header.js';
 import { writeCondition } from '../object/put-object.js';
+import { aclFromHeaders } from '../acl/acl-headers.js';
 import { requestChecksum } from '../object/checksum-request.js';
 import { checkCopySourceConditions } from '../object/copy-object.js';
 import { checksumDigester, checksumHeaderName, parseAlgorithm, type ChecksumAlgorithm } from '../../../core/checksums.js';
@@ -49,6 +50,7 @@ export async function CreateMultipartUpload(ctx: S3Context): Promise<HttpRespons
     storageClass: storageClassFrom(ctx.headers),
     checksumAlgorithm: alg,
     checksumType: alg ? (type ?? (alg === 'CRC64NVME' ? 'FULL_OBJECT' : 'COMPOSITE')) : null,
+    acl: aclFromHeaders(ctx, bucket.ownerId),
   });
   const headers: HttpResponse['headers'] = {};
   if (u.checksumAlgorithm) {
@@ -79,6 +81,8 @@ export async function UploadPart(ctx: S3Context): Promise<HttpResponse> {
   // The upload's algorithm is computed even when the part did not carry it, so completion can combine.
   const computed = sent ?? (upload.checksumAlgorithm ? requestChecksumFor(upload.checksumAlgorithm) : undefined);
   const part = await ctx.services.multipart.uploadPart({
+    bucket,
+    quota: ctx.quota,
     upload,
     partNumber,
     body: ctx.body.stream(),
@@ -115,14 +119,17 @@ export async function UploadPartCopy(ctx: S3Context): Promise<HttpResponse> {
   }
   const size = range ? range.end - range.start + 1 : src.size;
   const computed = upload.checksumAlgorithm ? requestChecksumFor(upload.checksumAlgorithm) : undefined;
+  const quota = await ctx.services.quota.reserve(ctx.tenancy, bucket, size, 0);
   const part = await ctx.services.multipart.uploadPart({
+    bucket,
+    quota,
     upload,
     partNumber,
     body: ctx.services.objects.read(src, range),
     size,
     digesters: computed ? [computed.digester] : [],
     checksum: computed ? () => computed.digester.value() : undefined,
-  });
+  }).finally(() => ctx.services.quota.release(quota));
   const result: XmlNode = [
     ['LastModified', isoTime(part.lastModified)],
     ['ETag', part.etag],
@@ -146,7 +153,8 @@ export async function CompleteMultipartUpload(ctx: S3Context): Promise<HttpRespo
     const checksum = checksumName ? text(p, checksumName) : undefined;
     return { partNumber: Number(n.trim()), etag, ...(checksum ? { checksum: checksum.trim() } : {}) };
   });
-  const o = await ctx.services.multipart.complete(upload, requested, condition);
+  const quota = await ctx.services.quota.reserve(ctx.tenancy, bucket, 0, 1);
+  const o = await ctx.services.multipart.complete(bucket, upload, requested, condition, quota).finally(() => ctx.services.quota.release(quota));
   const result: XmlNode = [
     ['Location', `/${bucket.name}/${encodeURIComponent(key).replace(/%2F/g, '/')}`],
     ['Bucket', bucket.name],

@@ -11,6 +11,7 @@ import { checkReadConditions } from './conditions.js';
 import { objectHeadersFrom, storageClassFrom } from './headers.js';
 import { parseTagging } from './tagging-header.js';
 import { writeCondition } from './put-object.js';
+import { aclFromHeaders } from '../acl/acl-headers.js';
 import { MAX_PUT_SIZE } from '../../../core/objects.js';
 import { checksumDigester, checksumHeaderName, parseAlgorithm } from '../../../core/checksums.js';
 import type { ObjectRecord } from '../../../metadata/store.js';
@@ -59,6 +60,7 @@ export async function CopyObject(ctx: S3Context): Promise<HttpResponse> {
   const algHeader = headerOf(ctx, 'x-amz-checksum-algorithm');
   const alg = algHeader !== undefined ? parseAlgorithm(algHeader) : src.checksum?.type === 'FULL_OBJECT' ? src.checksum.algorithm : undefined;
   const digester = alg ? checksumDigester(alg, () => undefined) : undefined;
+  const quota = await ctx.services.quota.reserve(ctx.tenancy, bucket, src.size, 1);
   const o = await ctx.services.objects.put({
     bucket,
     key,
@@ -72,7 +74,9 @@ export async function CopyObject(ctx: S3Context): Promise<HttpResponse> {
     condition: writeCondition(ctx),
     tagging: taggingDirective === 'REPLACE' ? parseTagging(headerOf(ctx, 'x-amz-tagging')) : src.tagging,
     storageClass,
-  });
+    acl: aclFromHeaders(ctx, bucket.ownerId),
+    quota,
+  }).finally(() => ctx.services.quota.release(quota));
   const result: Array<[string, string]> = [
     ['LastModified', isoTime(o.lastModified)],
     ['ETag', o.etag],

@@ -8,6 +8,7 @@ import { objectHeadersFrom, storageClassFrom } from './headers.js';
 import { requestChecksum } from './checksum-request.js';
 import { checksumHeaderName } from '../../../core/checksums.js';
 import { parseTagging } from './tagging-header.js';
+import { aclFromHeaders } from '../acl/acl-headers.js';
 
 /** If-None-Match / If-Match on writes (conditional writes, used as compare-and-swap by Zarr tools). */
 export function writeCondition(ctx: S3Context): WriteCondition | undefined {
@@ -38,6 +39,8 @@ export async function PutObject(ctx: S3Context): Promise<HttpResponse> {
     condition: writeCondition(ctx),
     tagging: parseTagging(headerOf(ctx, 'x-amz-tagging')),
     storageClass: storageClassFrom(ctx.headers),
+    acl: aclFromHeaders(ctx, bucket.ownerId),
+    quota: ctx.quota,
   });
   const headers: HttpResponse['headers'] = { etag: o.etag };
   if (o.checksum) {

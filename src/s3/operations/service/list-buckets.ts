@@ -8,7 +8,9 @@ import { userIdOf } from '../../context.js';
 export async function ListBuckets(ctx: S3Context): Promise<HttpResponse> {
   const buckets = await ctx.services.buckets.list(ctx.tenancy.id);
   const prefix = ctx.query.get('prefix') ?? '';
-  const shown = buckets.filter((b) => b.name.startsWith(prefix));
+  // A user sees the buckets they can list: their own, their tenancy role's, and those shared with them.
+  const shown = [];
+  for (const b of buckets) if (b.name.startsWith(prefix) && (await ctx.access.allowed('s3:ListBucket', b))) shown.push(b);
   const list: XmlNode = shown.map((b) => [
     'Bucket',
     [

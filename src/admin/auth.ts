@@ -1,0 +1,43 @@
+/**
+ * Admin API authentication, pluggable: an authenticator looks at the request and answers with a principal,
+ * "no credentials here" (try the next one), or "credentials present but wrong". HTTP Basic through the
+ * Directory (built-in or LDAP) today; a portal session cookie can be added as another authenticator.
+ */
+import type { IncomingMessage } from 'node:http';
+import type { Directory } from '../iam/directory/directory.js';
+import type { AdminPrincipal } from './context.js';
+
+export type AuthOutcome = { kind: 'none' } | { kind: 'invalid'; detail: string } | { kind: 'ok'; principal: AdminPrincipal };
+
+export interface AdminAuthenticator {
+  authenticate(req: IncomingMessage): Promise<AuthOutcome>;
+}
+
+/** `Authorization: Basic base64(username:password)`, checked by the directory. */
+export class BasicAuthenticator implements AdminAuthenticator {
+  constructor(private readonly directory: Directory) {}
+
+  async authenticate(req: IncomingMessage): Promise<AuthOutcome> {
+    const h = req.headers.authorization;
+    if (!h || !/^basic /i.test(h)) return { kind: 'none' };
+    const decoded = Buffer.from(h.slice(6).trim(), 'base64').toString('utf8');
+    const colon = decoded.indexOf(':');
+    if (colon <= 0) return { kind: 'invalid', detail: 'malformed Basic credentials' };
+    const user = await this.directory.authenticate(decoded.slice(0, colon), decoded.slice(colon + 1));
+    if (!user) return { kind: 'invalid', detail: 'wrong username or password' };
+    return { kind: 'ok', principal: { user, via: 'basic' } };
+  }
+}
+
+/** Tries each authenticator in turn; the first that recognises credentials decides. */
+export class AuthenticatorChain implements AdminAuthenticator {
+  constructor(private readonly chain: AdminAuthenticator[]) {}
+
+  async authenticate(req: IncomingMessage): Promise<AuthOutcome> {
+    for (const a of this.chain) {
+      const r = await a.authenticate(req);
+      if (r.kind !== 'none') return r;
+    }
+    return { kind: 'none' };
+  }
+}

@@ -1,0 +1,76 @@
+/**
+ * What an admin route works with: the principal (resolved once per request), the services, the path
+ * parameters, and — for tenancy routes — the tenancy and the caller's role there, already checked.
+ */
+import type { MetadataStore, TenancyRecord, UserRecord } from '../metadata/store.js';
+import type { BucketPolicies } from '../iam/bucket-policies.js';
+import type { Directory } from '../iam/directory/directory.js';
+import type { AuditTrail } from '../tenancy/audit.js';
+import type { Groups } from '../tenancy/groups.js';
+import type { JoinRequests } from '../tenancy/join-requests.js';
+import type { ActingRole, Membership } from '../tenancy/membership.js';
+import type { Tenancies } from '../tenancy/tenancies.js';
+import type { UserKeys } from '../tenancy/user-keys.js';
+import type { Users } from '../tenancy/users.js';
+import type { RouteDef } from './router.js';
+
+/** Who is calling the admin API, however they authenticated. */
+export interface AdminPrincipal {
+  user: UserRecord;
+  /** How: HTTP Basic through the directory today; a portal session later. */
+  via: 'basic' | 'session';
+}
+
+export interface AdminServices {
+  metadata: MetadataStore;
+  directory: Directory;
+  audit: AuditTrail;
+  tenancies: Tenancies;
+  membership: Membership;
+  joinRequests: JoinRequests;
+  users: Users;
+  groups: Groups;
+  userKeys: UserKeys;
+  bucketPolicies: BucketPolicies;
+}
+
+export interface AdminContext {
+  services: AdminServices;
+  /** Undefined only on public routes. */
+  principal: AdminPrincipal | undefined;
+  params: Record<string, string>;
+  query: URLSearchParams;
+  /** The parsed JSON body ({} when empty); a 400 problem when it is not JSON. */
+  body(): Promise<unknown>;
+  /** The raw body as UTF-8 text (for documents kept as sent, like bucket policies). */
+  text(): Promise<string>;
+  /** Set for routes with tenancy access: the tenancy of `{tenancy}`, and the caller's standing there. */
+  tenancy: TenancyRecord | undefined;
+  acting: ActingRole | undefined;
+}
+
+export interface AdminResult {
+  status: number;
+  /** JSON-serialised unless `raw` is given. */
+  body?: unknown;
+  raw?: { contentType: string; data: string | Buffer };
+  headers?: Record<string, string>;
+}
+
+export type AdminRouteHandler = (ctx: AdminContext) => Promise<AdminResult>;
+export type AdminRoute = RouteDef<AdminRouteHandler>;
+
+/** The principal of an authenticated route (the pipeline guarantees it). */
+export function me(ctx: AdminContext): AdminPrincipal {
+  if (!ctx.principal) throw new Error('route needs an authenticated principal');
+  return ctx.principal;
+}
+
+/** The tenancy of a tenancy route (the pipeline guarantees it). */
+export function tenancyOf(ctx: AdminContext): { tenancy: TenancyRecord; acting: ActingRole } {
+  if (!ctx.tenancy || !ctx.acting) throw new Error('route needs a tenancy');
+  return { tenancy: ctx.tenancy, acting: ctx.acting };
+}
+
+export const ok = (body: unknown, status = 200): AdminResult => ({ status, body });
+export const noContent = (): AdminResult => ({ status: 204 });

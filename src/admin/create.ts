@@ -1,0 +1,58 @@
+/**
+ * Builds the admin API (services + handler) from what app.ts constructed. Kept here so the composition
+ * root stays a short list of wiring.
+ */
+import type { GranaryConfig } from '../config/config.js';
+import type { AccessKeys } from '../iam/access-keys.js';
+import { BucketPolicies } from '../iam/bucket-policies.js';
+import type { Directory } from '../iam/directory/directory.js';
+import type { Logger } from '../lib/log.js';
+import type { MetadataStore } from '../metadata/store.js';
+import { AuditTrail } from '../tenancy/audit.js';
+import { Groups } from '../tenancy/groups.js';
+import { JoinRequests } from '../tenancy/join-requests.js';
+import { Membership } from '../tenancy/membership.js';
+import { Tenancies } from '../tenancy/tenancies.js';
+import { UserKeys } from '../tenancy/user-keys.js';
+import { Users } from '../tenancy/users.js';
+import { BasicAuthenticator } from './auth.js';
+import type { AdminServices } from './context.js';
+import { AdminHandler } from './handler.js';
+
+export interface AdminApiDeps {
+  config: GranaryConfig;
+  metadata: MetadataStore;
+  accessKeys: AccessKeys;
+  directory: Directory;
+  log: Logger;
+  /** The port the server listens on, once known (names the internal endpoint unless configured). */
+  listenPort: () => number | undefined;
+  bucketPolicies?: BucketPolicies;
+}
+
+export function createAdminApi(d: AdminApiDeps): { handler: AdminHandler; services: AdminServices } {
+  const audit = new AuditTrail(d.metadata);
+  const services: AdminServices = {
+    metadata: d.metadata,
+    directory: d.directory,
+    audit,
+    tenancies: new Tenancies(
+      d.metadata,
+      audit,
+      {
+        internalDomain: d.config.internalDomain,
+        externalDomain: d.config.externalDomain,
+        internalPort: () => d.config.publicPorts.internal ?? d.listenPort(),
+        externalPort: d.config.publicPorts.external,
+      },
+      d.config.quotaThresholds,
+    ),
+    membership: new Membership(d.metadata, audit),
+    joinRequests: new JoinRequests(d.metadata, audit),
+    users: new Users(d.metadata, d.directory, audit),
+    groups: new Groups(d.metadata, audit),
+    userKeys: new UserKeys(d.metadata, d.accessKeys, audit, d.config.maxKeyLifetimeDays),
+    bucketPolicies: d.bucketPolicies ?? new BucketPolicies(d.metadata),
+  };
+  return { handler: new AdminHandler({ services, authenticator: new BasicAuthenticator(d.directory), log: d.log }), services };
+}

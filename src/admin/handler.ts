@@ -1,0 +1,165 @@
+/**
+ * The admin API pipeline, once for every request under /_admin/api/v1:
+ *   route → authenticate (one AdminPrincipal) → resolve {tenancy} → authorize by the route's `access`
+ *   → handler → JSON, with every failure answered as application/problem+json (RFC 9457) here.
+ * Authorization is decided only here, from the route table, never inside a handler; services add the
+ * finer rules of their domain (e.g. a DEPUTY cannot make a MANAGER).
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { isS3Error } from '../errors/s3-error.js';
+import type { Logger } from '../lib/log.js';
+import type { Role, TenancyRecord } from '../metadata/store.js';
+import { DomainError } from '../tenancy/domain-error.js';
+import type { ActingRole } from '../tenancy/membership.js';
+import type { AdminAuthenticator } from './auth.js';
+import type { AdminContext, AdminPrincipal, AdminResult, AdminRoute, AdminServices } from './context.js';
+import type { Problem } from './contract.js';
+import { AdminProblem, problem } from './problems.js';
+import { AdminRouter } from './router.js';
+import { ADMIN_API_PREFIX, ADMIN_ROUTES } from './routes.js';
+
+const MAX_BODY = 1024 * 1024;
+const DOMAIN_STATUS: Record<DomainError['kind'], number> = { invalid: 400, forbidden: 403, 'not-found': 404, conflict: 409 };
+
+export interface AdminHandlerDeps {
+  services: AdminServices;
+  authenticator: AdminAuthenticator;
+  log: Logger;
+}
+
+export class AdminHandler {
+  readonly router = new AdminRouter(ADMIN_ROUTES);
+
+  constructor(private readonly deps: AdminHandlerDeps) {}
+
+  /** Whether this request-target belongs to the admin API. */
+  static owns(path: string): boolean {
+    return path === ADMIN_API_PREFIX || path.startsWith(ADMIN_API_PREFIX + '/') || path.startsWith(ADMIN_API_PREFIX + '?');
+  }
+
+  async handle(req: IncomingMessage, res: ServerResponse, requestId: string): Promise<void> {
+    let result: AdminResult;
+    try {
+      result = await this.run(req);
+    } catch (e) {
+      result = this.failure(e, requestId);
+    }
+    if (!req.complete) req.resume();
+    const headers: Record<string, string> = { 'cache-control': 'no-store', 'x-request-id': requestId, ...result.headers };
+    if (result.status === 204 || (result.body === undefined && !result.raw)) {
+      res.writeHead(result.status, headers);
+      res.end();
+      return;
+    }
+    const isProblem = typeof result.body === 'object' && result.body !== null && 'type' in result.body && 'status' in result.body && result.status >= 400;
+    const data = result.raw ? result.raw.data : JSON.stringify(result.body);
+    headers['content-type'] = result.raw ? result.raw.contentType : isProblem ? 'application/problem+json' : 'application/json';
+    headers['content-length'] = String(Buffer.byteLength(data));
+    res.writeHead(result.status, headers);
+    res.end(req.method === 'HEAD' ? undefined : data);
+  }
+
+  private async run(req: IncomingMessage): Promise<AdminResult> {
+    const url = new URL(req.url ?? '/', 'http://admin.invalid');
+    const path = url.pathname.slice(ADMIN_API_PREFIX.length) || '/';
+    const method = req.method === 'HEAD' ? 'GET' : (req.method ?? 'GET');
+    const m = this.router.match(method, path);
+    if (m.kind === 'not-found') throw new AdminProblem(404, `no admin API resource at ${url.pathname}`);
+    if (m.kind === 'method-not-allowed') throw new AdminProblem(405, `${method} is not allowed on ${url.pathname} (allowed: ${m.allowed.join(', ')})`, undefined, { allow: m.allowed.join(', ') });
+    const route = m.route;
+
+    let principal: AdminPrincipal | undefined;
+    if (route.access.kind !== 'public') {
+      const auth = await this.deps.authenticator.authenticate(req);
+      const challenge = { 'www-authenticate': 'Basic realm="granary", charset="UTF-8"' };
+      if (auth.kind === 'none') throw new AdminProblem(401, 'sign in: send HTTP Basic credentials (username and password)', undefined, challenge);
+      if (auth.kind === 'invalid') throw new AdminProblem(401, auth.detail, undefined, challenge);
+      principal = auth.principal;
+    }
+    const { tenancy, acting } = await this.authorize(route, principal, m.params);
+
+    let raw: Promise<Buffer> | undefined;
+    const readRaw = (): Promise<Buffer> => (raw ??= readBody(req));
+    const ctx: AdminContext = {
+      services: this.deps.services,
+      principal,
+      params: m.params,
+      query: url.searchParams,
+      tenancy,
+      acting,
+      text: async () => (await readRaw()).toString('utf8'),
+      body: async () => {
+        const text = (await readRaw()).toString('utf8');
+        if (text.trim() === '') return {};
+        try {
+          return JSON.parse(text) as unknown;
+        } catch (e) {
+          throw new AdminProblem(400, `the request body is not valid JSON: ${(e as Error).message}`);
+        }
+      },
+    };
+    return route.handle(ctx);
+  }
+
+  /** The one authorization decision of the admin API, from the route's `access`. */
+  private async authorize(route: AdminRoute, principal: AdminPrincipal | undefined, params: Record<string, string>): Promise<{ tenancy?: TenancyRecord; acting?: ActingRole }> {
+    const access = route.access;
+    if (access.kind === 'public' || !principal) return {};
+    const siteAdmin = principal.user.isSiteAdmin;
+    if (access.kind === 'site-admin' && !siteAdmin) throw new AdminProblem(403, 'this needs a site administrator');
+    if (access.kind === 'self' && !siteAdmin && params.user !== principal.user.username) throw new AdminProblem(403, 'you may change only your own account');
+
+    if (params.tenancy === undefined) return {};
+    const tenancy = await this.deps.services.metadata.getTenancyByName(params.tenancy);
+    if (!tenancy) throw new AdminProblem(404, `no tenancy named "${params.tenancy}"`);
+    if (siteAdmin) return { tenancy, acting: 'site-admin' };
+    const membership = await this.deps.services.metadata.getMembership(tenancy.id, principal.user.id);
+    if (!membership) throw new AdminProblem(403, `you are not a member of ${tenancy.name}`);
+    if (access.kind === 'tenancy' && !(access.roles as readonly Role[]).includes(membership.role)) {
+      throw new AdminProblem(403, `this needs the role ${access.roles.join(' or ')} in ${tenancy.name}; you are ${membership.role}`);
+    }
+    return { tenancy, acting: membership.role };
+  }
+
+  private failure(e: unknown, requestId: string): AdminResult {
+    let p: Problem;
+    let headers: Record<string, string> = {};
+    if (e instanceof AdminProblem) {
+      p = problem(e.status, e.message, e.slug);
+      headers = e.headers;
+    } else if (e instanceof DomainError) {
+      p = problem(DOMAIN_STATUS[e.kind], e.message);
+    } else if (isS3Error(e)) {
+      // compat: S3-side validation (bucket policies) reused here; its code becomes the problem type.
+      const status = e.code === 'MalformedPolicy' ? 400 : e.status;
+      p = problem(status, e.message, e.code.replace(/([a-z])([A-Z])/g, '$1-$2').toLowerCase());
+    } else {
+      this.deps.log.error('admin request failed', { requestId, err: e });
+      p = problem(500, `internal error (request id ${requestId})`);
+    }
+    return { status: p.status, body: p, headers };
+  }
+}
+
+function readBody(req: IncomingMessage): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const declared = Number(req.headers['content-length'] ?? 0);
+    if (declared > MAX_BODY) {
+      reject(new AdminProblem(413, `the request body must be at most ${MAX_BODY} bytes`));
+      return;
+    }
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (c: Buffer) => {
+      size += c.length;
+      if (size > MAX_BODY) {
+        req.destroy();
+        reject(new AdminProblem(413, `the request body must be at most ${MAX_BODY} bytes`));
+        return;
+      }
+      chunks.push(c);
+    });
+    req.on('end', () => resolve(Buffer.concat(chunks)));
+    req.on('error', reject);
+  });
+}

@@ -1,0 +1,50 @@
+/**
+ * Bucket policies of a tenancy's buckets, for its managers and deputies: the same validation and storage
+ * as the S3 PutBucketPolicy (iam/bucket-policies.ts), so a malformed policy is refused with the parser's
+ * message. The PUT body is the policy document itself (AWS JSON), stored as sent.
+ */
+import type { BucketRecord } from '../../metadata/store.js';
+import type { AdminContext, AdminRoute } from '../context.js';
+import { me, noContent, ok, tenancyOf } from '../context.js';
+import type * as C from '../contract.js';
+import { AdminProblem, badRequest } from '../problems.js';
+
+const STAFF = { kind: 'tenancy', roles: ['MANAGER', 'DEPUTY'] } as const;
+
+async function bucketOf(ctx: AdminContext): Promise<BucketRecord> {
+  const { tenancy } = tenancyOf(ctx);
+  const b = await ctx.services.metadata.getBucket(tenancy.id, ctx.params.bucket!);
+  if (!b) throw new AdminProblem(404, `no bucket "${ctx.params.bucket}" in ${tenancy.name}`);
+  return b;
+}
+
+export const policyRoutes: AdminRoute[] = [
+  {
+    method: 'GET', path: '/tenancies/{tenancy}/buckets/{bucket}/policy', access: STAFF, summary: "A bucket's policy",
+    handle: async (ctx) => {
+      const b = await bucketOf(ctx);
+      if (b.policy === null) throw new AdminProblem(404, `bucket "${b.name}" has no policy`, 'no-such-policy');
+      return ok({ tenancy: tenancyOf(ctx).tenancy.name, bucket: b.name, policy: JSON.parse(b.policy) as unknown } satisfies C.BucketPolicyResponse);
+    },
+  },
+  {
+    method: 'PUT', path: '/tenancies/{tenancy}/buckets/{bucket}/policy', access: STAFF, summary: "Set a bucket's policy (body: the policy document)",
+    handle: async (ctx) => {
+      const b = await bucketOf(ctx);
+      const text = await ctx.text();
+      if (text.trim() === '') throw badRequest('the request body must be the policy document');
+      await ctx.services.bucketPolicies.put(b, text);
+      await ctx.services.audit.record({ userId: me(ctx).user.id }, b.tenancyId, 'policy.put', b.name, { bytes: Buffer.byteLength(text) });
+      return ok({ tenancy: tenancyOf(ctx).tenancy.name, bucket: b.name, policy: JSON.parse(text) as unknown } satisfies C.BucketPolicyResponse);
+    },
+  },
+  {
+    method: 'DELETE', path: '/tenancies/{tenancy}/buckets/{bucket}/policy', access: STAFF, summary: "Delete a bucket's policy",
+    handle: async (ctx) => {
+      const b = await bucketOf(ctx);
+      await ctx.services.bucketPolicies.delete(b);
+      await ctx.services.audit.record({ userId: me(ctx).user.id }, b.tenancyId, 'policy.delete', b.name);
+      return noContent();
+    },
+  },
+];

@@ -1,0 +1,52 @@
+/**
+ * Bucket policies: validated once when stored (parsePolicy), kept as the client's JSON (GetBucketPolicy
+ * returns it as sent), and parsed forms cached by the stored text, so a changed policy is never served
+ * stale: the cache key is the policy itself, read with the bucket on every request.
+ */
+import { S3Error } from '../errors/s3-error.js';
+import type { BucketRecord, MetadataStore } from '../metadata/store.js';
+import { parsePolicy, PolicyError } from './policy/parse.js';
+import type { Policy } from './policy/types.js';
+
+export class BucketPolicies {
+  readonly #parsed = new Map<string, Policy>();
+
+  constructor(private readonly metadata: MetadataStore) {}
+
+  /** Validates a policy document for this bucket; MalformedPolicy with the parser's reason otherwise. */
+  validate(bucket: BucketRecord, json: string): Policy {
+    try {
+      return parsePolicy(json, bucket.name);
+    } catch (e) {
+      if (e instanceof PolicyError) throw new S3Error('MalformedPolicy', { message: e.message });
+      throw e;
+    }
+  }
+
+  async put(bucket: BucketRecord, json: string): Promise<void> {
+    this.validate(bucket, json);
+    if (!(await this.metadata.setBucketPolicy(bucket.id, json))) throw new S3Error('NoSuchBucket', { details: { BucketName: bucket.name } });
+  }
+
+  async delete(bucket: BucketRecord): Promise<void> {
+    await this.metadata.setBucketPolicy(bucket.id, null);
+  }
+
+  /** The parsed policy of a bucket as just read from the store (undefined when it has none). */
+  parsedOf(bucket: BucketRecord): Policy | undefined {
+    if (bucket.policy === null) return undefined;
+    const key = bucket.id + '\n' + bucket.policy;
+    let p = this.#parsed.get(key);
+    if (!p) {
+      // A stored policy was valid when stored; if the parser grew stricter since, fail closed (no grants).
+      try {
+        p = parsePolicy(bucket.policy, bucket.name);
+      } catch {
+        return undefined;
+      }
+      if (this.#parsed.size > 10_000) this.#parsed.clear();
+      this.#parsed.set(key, p);
+    }
+    return p;
+  }
+}
