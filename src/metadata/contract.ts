@@ -844,6 +844,19 @@ export function metadataStoreContract(name: string, open: () => Promise<Metadata
           assert.equal(await store.setBucketQuota('nope', { bytes: 1, objects: 1 }), false);
         }));
 
+      it('sets and clears the bucket CORS configuration', () =>
+        withStore(async ({ store, tenancy, bucket }) => {
+          assert.equal(bucket.cors, null);
+          const cors = '[{"allowedOrigins":["*"],"allowedMethods":["GET"]}]';
+          assert.equal(await store.setBucketCors(bucket.id, cors), true);
+          assert.deepEqual(await store.getBucketById(bucket.id), { ...bucket, cors });
+          assert.deepEqual(await store.getBucket(tenancy.id, bucket.name), { ...bucket, cors });
+          assert.deepEqual(await store.listBuckets(tenancy.id), [{ ...bucket, cors }]);
+          assert.equal(await store.setBucketCors(bucket.id, null), true);
+          assert.deepEqual(await store.getBucketById(bucket.id), bucket);
+          assert.equal(await store.setBucketCors('nope', cors), false);
+        }));
+
       it('stores object and upload ACLs; setObjectAcl replaces only the ACL', () =>
         withStore(async ({ store, bucket }) => {
           const put = await store.putObject(obj(bucket.id, 'k', { acl: '{"canned":"public-read"}' }));

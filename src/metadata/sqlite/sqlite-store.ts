@@ -174,6 +174,34 @@ function toObject(r: Row): ObjectRecord {
     acl: r.acl ?? null,
   };
 }
+/**
+ * A listed object: headers and parts are parsed only if someone reads them. A listing of 1,000 keys
+ * reads neither, and JSON.parse was half the cost of a listed row.
+ */
+function toListedObject(r: Row): ObjectRecord {
+  let headers: Record<string, string> | undefined;
+  let parts: ObjectPart[] | undefined;
+  return {
+    bucketId: r.bucket_id,
+    key: r.key,
+    size: r.size,
+    etag: r.etag,
+    lastModified: r.last_modified,
+    contentType: r.content_type,
+    get headers() {
+      return (headers ??= JSON.parse(r.headers) as Record<string, string>);
+    },
+    inline: null,
+    get parts() {
+      return (parts ??= JSON.parse(r.parts) as ObjectPart[]);
+    },
+    checksum: r.checksum === null ? null : (JSON.parse(r.checksum) as ObjectChecksum),
+    tagging: r.tagging,
+    ownerId: r.owner_id,
+    storageClass: r.storage_class,
+    acl: r.acl ?? null,
+  };
+}
 const toTenancy = (r: Row): TenancyRecord => ({
   id: r.id,
   name: r.name,
@@ -241,6 +269,7 @@ const toBucket = (r: Row): BucketRecord => ({
   acl: r.acl,
   quotaBytes: r.quota_bytes,
   quotaObjects: r.quota_objects,
+  cors: r.cors ?? null,
 });
 const toUpload = (r: Row): MultipartUploadRecord => ({
   uploadId: r.upload_id,
@@ -361,6 +390,7 @@ export class SqliteMetadataStore implements MetadataStore {
       bucketTenancy: p('SELECT tenancy_id FROM buckets WHERE id = ?'),
       setBucketPolicy: p('UPDATE buckets SET policy = ? WHERE id = ?'),
       setBucketAcl: p('UPDATE buckets SET acl = ? WHERE id = ?'),
+      setBucketCors: p('UPDATE buckets SET cors = ? WHERE id = ?'),
       setBucketQuota: p('UPDATE buckets SET quota_bytes = ?, quota_objects = ? WHERE id = ?'),
       setBucketUsage: p('UPDATE buckets SET used_bytes = ?, used_objects = ? WHERE id = ?'),
       // Everything a quota check needs, in one lookup.
@@ -739,7 +769,7 @@ export class SqliteMetadataStore implements MetadataStore {
   async createBucket(b: NewBucket): Promise<CreateBucketResult> {
     const rec: BucketRecord = {
       id: newId(), tenancyId: b.tenancyId, name: b.name, ownerId: b.ownerId, region: b.region, createdAt: Date.now(),
-      policy: null, acl: null, quotaBytes: null, quotaObjects: null,
+      policy: null, acl: null, quotaBytes: null, quotaObjects: null, cors: null,
     };
     const info = this.s.insBucket.run(rec.id, rec.tenancyId, rec.name, rec.ownerId, rec.region, rec.createdAt);
     if (info.changes > 0) return { created: true, bucket: rec };
@@ -773,6 +803,9 @@ export class SqliteMetadataStore implements MetadataStore {
   }
   async setBucketAcl(bucketId: string, acl: string | null): Promise<boolean> {
     return this.s.setBucketAcl.run(acl, bucketId).changes > 0;
+  }
+  async setBucketCors(bucketId: string, cors: string | null): Promise<boolean> {
+    return this.s.setBucketCors.run(cors, bucketId).changes > 0;
   }
   async setBucketQuota(bucketId: string, quota: { bytes: number | null; objects: number | null }): Promise<boolean> {
     return this.s.setBucketQuota.run(quota.bytes, quota.objects, bucketId).changes > 0;
@@ -809,7 +842,7 @@ export class SqliteMetadataStore implements MetadataStore {
       upper === undefined
         ? (scan.inclusive ? this.s.scanGe : this.s.scanGt).all(bucketId, scan.prefix, scan.start, limit)
         : (scan.inclusive ? this.s.scanGeLt : this.s.scanGtLt).all(bucketId, scan.prefix, scan.start, upper, limit);
-    return rows.map(toObject);
+    return rows.map(toListedObject);
   }
 
   // ----- multipart uploads
