@@ -1,7 +1,8 @@
 /**
  * Admin API authentication, pluggable: an authenticator looks at the request and answers with a principal,
  * "no credentials here" (try the next one), or "credentials present but wrong". HTTP Basic through the
- * Directory (built-in or LDAP) today; a portal session cookie can be added as another authenticator.
+ * Directory (built-in or LDAP), and the portal's session cookie (session.ts: SessionAuthenticator, with
+ * its CSRF and elevation checks); create.ts chains them, Basic first (the CLI).
  */
 import type { IncomingMessage } from 'node:http';
 import type { Directory } from '../iam/directory/directory.js';

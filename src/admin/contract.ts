@@ -220,3 +220,11 @@ export interface Me {
 export interface ListResponse<T> {
   items: T[];
 }
+
+/** PUT /tenancies/{t}/buckets/{b}/quota answer: a bucket quota inside its tenancy's. */
+export interface BucketQuotaResponse {
+  tenancy: string;
+  bucket: string;
+  quota: { bytes: number | null; objects: number | null };
+  usage: { bytes: number; objects: number };
+}

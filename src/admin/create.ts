@@ -15,7 +15,8 @@ import { Membership } from '../tenancy/membership.js';
 import { Tenancies } from '../tenancy/tenancies.js';
 import { UserKeys } from '../tenancy/user-keys.js';
 import { Users } from '../tenancy/users.js';
-import { BasicAuthenticator } from './auth.js';
+import { AuthenticatorChain, BasicAuthenticator } from './auth.js';
+import { SessionAuthenticator } from './session.js';
 import type { AdminServices } from './context.js';
 import { AdminHandler } from './handler.js';
 
@@ -54,5 +55,5 @@ export function createAdminApi(d: AdminApiDeps): { handler: AdminHandler; servic
     userKeys: new UserKeys(d.metadata, d.accessKeys, audit, d.config.maxKeyLifetimeDays),
     bucketPolicies: d.bucketPolicies ?? new BucketPolicies(d.metadata),
   };
-  return { handler: new AdminHandler({ services, authenticator: new BasicAuthenticator(d.directory), log: d.log }), services };
+  return { handler: new AdminHandler({ services, authenticator: new AuthenticatorChain([new BasicAuthenticator(d.directory), new SessionAuthenticator(d.metadata)]), log: d.log }), services };
 }

@@ -10,6 +10,7 @@ import { isS3Error } from '../errors/s3-error.js';
 import type { Logger } from '../lib/log.js';
 import type { Role, TenancyRecord } from '../metadata/store.js';
 import { DomainError } from '../tenancy/domain-error.js';
+import { isMetadataUnavailable } from '../metadata/unavailable.js';
 import type { ActingRole } from '../tenancy/membership.js';
 import type { AdminAuthenticator } from './auth.js';
 import type { AdminContext, AdminPrincipal, AdminResult, AdminRoute, AdminServices } from './context.js';
@@ -133,6 +134,10 @@ export class AdminHandler {
       // compat: S3-side validation (bucket policies) reused here; its code becomes the problem type.
       const status = e.code === 'MalformedPolicy' ? 400 : e.status;
       p = problem(status, e.message, e.code.replace(/([a-z])([A-Z])/g, '$1-$2').toLowerCase());
+    } else if (isMetadataUnavailable(e)) {
+      this.deps.log.warn('metadata store unavailable', { requestId, err: (e as Error).message });
+      p = problem(503, 'the metadata store is unreachable; please retry', 'service-unavailable');
+      headers = { 'retry-after': '1' };
     } else {
       this.deps.log.error('admin request failed', { requestId, err: e });
       p = problem(500, `internal error (request id ${requestId})`);

@@ -15,6 +15,7 @@ const TITLES: Record<number, [slug: string, title: string]> = {
   413: ['too-large', 'Request body too large'],
   415: ['unsupported-media-type', 'Unsupported media type'],
   500: ['internal-error', 'Internal error'],
+  503: ['service-unavailable', 'Service unavailable'],
 };
 
 export const PROBLEM_BASE = '/_admin/api/v1/problems/';

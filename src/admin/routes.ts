@@ -6,7 +6,8 @@ import { openApiRoutes } from './handlers/openapi.js';
 import { policyRoutes } from './handlers/policies.js';
 import { tenancyRoutes } from './handlers/tenancies.js';
 import { userRoutes } from './handlers/users.js';
+import { sessionRoutes } from './session-routes.js';
 
 export const ADMIN_API_PREFIX = '/_admin/api/v1';
 
-export const ADMIN_ROUTES: readonly AdminRoute[] = [...tenancyRoutes, ...memberRoutes, ...policyRoutes, ...userRoutes, ...meRoutes, ...openApiRoutes];
+export const ADMIN_ROUTES: readonly AdminRoute[] = [...tenancyRoutes, ...memberRoutes, ...policyRoutes, ...userRoutes, ...meRoutes, ...openApiRoutes, ...sessionRoutes];

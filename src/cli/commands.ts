@@ -142,6 +142,24 @@ export const COMMANDS: Record<string, Record<string, Command>> = {
         emit(c, r, () => `quota of ${r!.tenancy}: ${sizeText(r!.quota.bytes)}, ${r!.quota.objects ?? 'unlimited'} objects, when full: ${r!.quota.action}\n`);
       },
     },
+    'set-bucket-quota': {
+      args: 'NAME BUCKET SIZE', summary: 'Set a bucket quota inside the tenancy: SIZE like 10GiB or "unlimited"',
+      options: { objects: { type: 'string' } },
+      help: '  --objects N      object-count quota of the bucket (or "unlimited")',
+      run: async (c) => {
+        let bytes: number | null;
+        try {
+          bytes = parseSize(c.args[2]!);
+        } catch (e) {
+          throw new CliUsageError((e as Error).message);
+        }
+        const o = opt(c, 'objects');
+        if (o !== undefined && o !== 'unlimited' && !/^\d+$/.test(o)) throw new CliUsageError(`--objects "${o}" must be a whole number or "unlimited"`);
+        const body = { bytes, objects: o === undefined || o === 'unlimited' ? null : Number(o) };
+        const r = await c.client.request<C.BucketQuotaResponse>('PUT', `/tenancies/${seg(c.args[0]!)}/buckets/${seg(c.args[1]!)}/quota`, body);
+        emit(c, r, () => `quota of bucket ${r!.bucket} in ${r!.tenancy}: ${sizeText(r!.quota.bytes)}, ${r!.quota.objects ?? 'unlimited'} objects\n`);
+      },
+    },
     'set-access': {
       args: 'NAME owner|members', summary: "Set the tenancy's default access",
       run: async (c) => {

@@ -5,12 +5,16 @@
  */
 import type { MetadataStore } from '../metadata/store.js';
 
+export const MEMBERS_GROUP_SUFFIX = '-members';
+
 export function membersGroupName(tenancyName: string): string {
-  return `${tenancyName}-members`;
+  return tenancyName + MEMBERS_GROUP_SUFFIX;
 }
 
 export async function groupsOfUser(metadata: MetadataStore, userId: string): Promise<string[]> {
   const [stored, memberships] = await Promise.all([metadata.listGroupsOfUser(userId), metadata.listMembershipsOfUser(userId)]);
   const derived = await Promise.all(memberships.map(async (m) => (await metadata.getTenancyById(m.tenancyId))?.name));
-  return [...new Set([...stored, ...derived.filter((n): n is string => n !== undefined).map(membersGroupName)])].sort();
+  const names = new Set(stored);
+  for (const t of derived) if (t !== undefined) names.add(membersGroupName(t));
+  return [...names].sort();
 }

@@ -9,28 +9,14 @@ import type { Actor, AuditTrail } from './audit.js';
 import { conflict, forbidden, invalid, notFound } from './domain-error.js';
 
 export const ROLES: readonly Role[] = ['USER', 'DEPUTY', 'MANAGER'];
-export const MEMBERS_GROUP_SUFFIX = '-members';
 
 export function isRole(v: unknown): v is Role {
   return typeof v === 'string' && (ROLES as readonly string[]).includes(v);
 }
 
-/** The name of a tenancy's derived members group. */
-export function membersGroupName(tenancyName: string): string {
-  return tenancyName + MEMBERS_GROUP_SUFFIX;
-}
-
-/**
- * Every group a user is in: their stored groups (local and directory) plus `<tenancy>-members` for each
- * tenancy they belong to. Sorted, without duplicates. This is what policy principals `group/<name>` match.
- */
-export async function groupsOf(metadata: MetadataStore, userId: string): Promise<string[]> {
-  const [stored, memberships] = await Promise.all([metadata.listGroupsOfUser(userId), metadata.listMembershipsOfUser(userId)]);
-  const derived = await Promise.all(memberships.map(async (m) => (await metadata.getTenancyById(m.tenancyId))?.name));
-  const names = new Set(stored);
-  for (const t of derived) if (t !== undefined) names.add(membersGroupName(t));
-  return [...names].sort();
-}
+// The derived `<tenancy>-members` group and a user's groups are computed in one place, shared with the
+// S3 authorizer (policy principals `group/<name>` match these names).
+export { MEMBERS_GROUP_SUFFIX, membersGroupName, groupsOfUser as groupsOf } from '../iam/groups.js';
 
 /** How the acting person relates to the tenancy: their role there, or site administrator. */
 export type ActingRole = Role | 'site-admin';

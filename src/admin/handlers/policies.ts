@@ -8,6 +8,7 @@ import type { AdminContext, AdminRoute } from '../context.js';
 import { me, noContent, ok, tenancyOf } from '../context.js';
 import type * as C from '../contract.js';
 import { AdminProblem, badRequest } from '../problems.js';
+import { parseSize } from '../../tenancy/quota.js';
 
 const STAFF = { kind: 'tenancy', roles: ['MANAGER', 'DEPUTY'] } as const;
 
@@ -19,6 +20,25 @@ async function bucketOf(ctx: AdminContext): Promise<BucketRecord> {
 }
 
 export const policyRoutes: AdminRoute[] = [
+  {
+    method: 'PUT', path: '/tenancies/{tenancy}/buckets/{bucket}/quota', access: { kind: 'site-admin' }, summary: "Set a bucket's quota inside its tenancy's (bytes/objects; null = none)",
+    handle: async (ctx) => {
+      const b = await bucketOf(ctx);
+      const body = (await ctx.body()) as Record<string, unknown> | null;
+      if (body === null || typeof body !== 'object' || Array.isArray(body)) throw badRequest('the body must be a JSON object with "bytes" and/or "objects"');
+      const count = (k: 'bytes' | 'objects'): number | null => {
+        const v = body[k];
+        if (v === undefined || v === null) return null;
+        if (k === 'bytes' && typeof v === 'string') return parseSize(v);
+        if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 0) throw badRequest(`"${k}" must be a whole number ≥ 0, a size string, or null`);
+        return v;
+      };
+      const quota = { bytes: count('bytes'), objects: count('objects') };
+      await ctx.services.metadata.setBucketQuota(b.id, quota);
+      await ctx.services.audit.record({ userId: me(ctx).user.id }, b.tenancyId, 'bucket-quota.set', b.name, quota);
+      return ok({ tenancy: tenancyOf(ctx).tenancy.name, bucket: b.name, quota, usage: await ctx.services.metadata.getBucketUsage(b.id) } satisfies C.BucketQuotaResponse);
+    },
+  },
   {
     method: 'GET', path: '/tenancies/{tenancy}/buckets/{bucket}/policy', access: STAFF, summary: "A bucket's policy",
     handle: async (ctx) => {

@@ -1,0 +1,92 @@
+/**
+ * Session endpoints for the portal: sign in (POST /session), who am I and the CSRF token (GET /session),
+ * sign out (DELETE /session), re-enter the password for key management (POST /session/elevate).
+ * Sign-in and elevation are throttled per username and per client address (429 + Retry-After).
+ */
+import type { AdminContext, AdminResult, AdminRoute } from './context.js';
+import { me, ok } from './context.js';
+import { object, str } from './input.js';
+import { AdminProblem } from './problems.js';
+import type { SessionInfo } from './session-contract.js';
+import {
+  checkSameOrigin,
+  clearedSessionCookie,
+  clientAddress,
+  currentRequest,
+  loginThrottle,
+  sessionCookie,
+  sessionOf,
+  sessions,
+  type Session,
+} from './session.js';
+
+function info(s: Session | undefined, ctxUser?: { username: string }): SessionInfo {
+  if (!s) return { signedIn: ctxUser !== undefined, username: ctxUser?.username ?? null, csrfToken: null, elevatedUntil: null };
+  return {
+    signedIn: true,
+    username: s.username,
+    csrfToken: s.csrfToken,
+    elevatedUntil: sessions.isElevated(s) ? new Date(s.elevatedUntil).toISOString() : null,
+  };
+}
+
+/** Checks a password through the directory, throttled; throws 429 or 401. */
+async function checkPassword(ctx: AdminContext, username: string, password: string) {
+  const req = currentRequest();
+  const keys = [`user:${username.toLowerCase()}`, `ip:${clientAddress(req)}`];
+  const wait = loginThrottle.retryAfterMs(keys);
+  if (wait > 0) {
+    const secs = Math.ceil(wait / 1000);
+    throw new AdminProblem(429, `too many failed sign-ins; try again in ${secs} s`, 'too-many-requests', { 'retry-after': String(secs) });
+  }
+  const user = await ctx.services.directory.authenticate(username, password);
+  if (!user) {
+    loginThrottle.fail(keys);
+    throw new AdminProblem(401, 'wrong username or password');
+  }
+  loginThrottle.succeed(keys[0]!);
+  return user;
+}
+
+export const sessionRoutes: AdminRoute[] = [
+  {
+    method: 'POST', path: '/session', access: { kind: 'public' }, summary: 'Sign in (portal): sets the session cookie, returns the CSRF token',
+    handle: async (ctx): Promise<AdminResult> => {
+      const req = currentRequest();
+      checkSameOrigin(req); // login CSRF
+      const b = object(await ctx.body());
+      const user = await checkPassword(ctx, str(b, 'username'), str(b, 'password'));
+      const old = sessionOf(req);
+      if (old) sessions.delete(old); // no session fixation
+      const { id, session } = sessions.create(user.id, user.username);
+      return { status: 201, body: info(session), headers: { 'set-cookie': sessionCookie(id, req) } };
+    },
+  },
+  {
+    method: 'GET', path: '/session', access: { kind: 'public' }, summary: 'The current portal session and its CSRF token (signedIn false without one)',
+    handle: async () => ok(info(sessionOf(currentRequest()))),
+  },
+  {
+    method: 'DELETE', path: '/session', access: { kind: 'authenticated' }, summary: 'Sign out: the session ends on the server',
+    handle: async (): Promise<AdminResult> => {
+      const req = currentRequest();
+      const s = sessionOf(req);
+      if (s) sessions.delete(s);
+      return { status: 204, headers: { 'set-cookie': clearedSessionCookie(req) } };
+    },
+  },
+  {
+    method: 'POST', path: '/session/elevate', access: { kind: 'authenticated' }, summary: 'Re-enter the password: key management for 10 minutes',
+    handle: async (ctx) => {
+      const req = currentRequest();
+      const p = me(ctx);
+      const b = object(await ctx.body());
+      await checkPassword(ctx, p.user.username, str(b, 'password'));
+      const s = sessionOf(req);
+      if (!s) return ok(info(undefined, p.user)); // HTTP Basic: every request is already "elevated"
+      sessions.elevate(s);
+      await ctx.services.audit.record({ userId: p.user.id }, null, 'session.elevate', p.user.username);
+      return ok(info(s));
+    },
+  },
+];
