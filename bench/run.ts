@@ -9,7 +9,8 @@
  *                           is appended. E.g. `node --cpu-prof --cpu-prof-dir=/tmp/prof dist/src/main.js`.
  *   GRANARY_BENCH_BASELINE  command that starts the baseline (default `node dist/bench/baseline-server.js`, or the
  *                           .ts file through tsx when run.ts itself runs under tsx)
- *   GRANARY_BENCH_ONLY      comma list of workloads to run: large,small,list,multipart (default all)
+ *   GRANARY_BENCH_ONLY      comma list of workloads to run: large,small,list,multipart,scaleout (default all;
+ *                           scaleout = bench/scale-out.ts, skipped with a note without PostgreSQL or haproxy)
  *   GRANARY_BENCH_SECONDS   scale factor for the timed phases (default 1: 10 s / 5 s phases)
  */
 import { createHash, randomBytes } from 'node:crypto';
@@ -19,6 +20,7 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Client, HttpError } from './lib/client.js';
 import { Signer } from './lib/sigv4.js';
+import { runScaleOut, scaleOutUnavailable, type ScaleOutResult } from './scale-out.js';
 import { cpuSeconds, systemBusySeconds, killAll, resetPeakRss, sampleRss, splitCommand, startServer, statusKiB, stopServer, type Server } from './lib/procs.js';
 
 const MiB = 1024 * 1024;
@@ -29,7 +31,7 @@ const root = fromDist ? resolve(here, '../..') : resolve(here, '..');
 const resultsDir = join(root, 'bench', 'results');
 
 const SCALE = Number(process.env.GRANARY_BENCH_SECONDS ?? '1') || 1;
-const ONLY = new Set((process.env.GRANARY_BENCH_ONLY ?? 'large,small,list,multipart').split(',').map((s) => s.trim()));
+const ONLY = new Set((process.env.GRANARY_BENCH_ONLY ?? 'large,small,list,multipart,scaleout').split(',').map((s) => s.trim()));
 const CREDS = { accessKeyId: 'benchAccessKey01', secretKey: 'bench-secret-key-0123456789', region: 'us-east-1' };
 const BUCKET = 'bench';
 
@@ -449,13 +451,25 @@ async function main(): Promise<number> {
     await stopServer(current);
     current = undefined;
 
+    let scaleOut: ScaleOutResult | undefined;
+    const noScaleOut = ONLY.has('scaleout') ? scaleOutUnavailable() : 'not selected';
+    if (noScaleOut === undefined) {
+      scaleOut = await runScaleOut({ work, root, srvCmd, env, creds: CREDS, seconds: 5 * SCALE, log });
+    } else log(`scale-out figures skipped: ${noScaleOut}`);
+
     const rs = rows(g, b);
     console.log('');
     printTable(rs);
     printCpu(g, b);
     console.log(`load average at the end: ${loadavg().map((x) => x.toFixed(2)).join(' ')} (high "other" CPU above means the figures are contaminated by other work on this machine)`);
     await mkdir(resultsDir, { recursive: true });
-    const json = { date: new Date().toISOString(), node: process.version, host: { cpus: cpus().length, loadavgAtEnd: loadavg() }, rows: rs, granary: g, baseline: b };
+    if (scaleOut) {
+      const so = scaleOut;
+      console.log(`\nscale-out (4 KiB objects, concurrency 32):`);
+      console.log(`  PUT ops/s  SQLite ${so.sqlitePutOps.toFixed(0)}  PostgreSQL ${so.postgresPutOps.toFixed(0)}  ratio PG/SQLite ${so.postgresVsSqlite.toFixed(2)}`);
+      console.log(`  PUT+GET ops/s  one gateway ${so.oneGatewayOps.toFixed(0)}  two behind HAProxy ${so.twoGatewaysOps.toFixed(0)}  ratio ${so.twoVsOne.toFixed(2)}`);
+    }
+    const json = { date: new Date().toISOString(), node: process.version, host: { cpus: cpus().length, loadavgAtEnd: loadavg() }, rows: rs, granary: g, baseline: b, scaleOut };
     await writeFile(join(resultsDir, 'latest.json'), JSON.stringify(json, null, 2) + '\n');
     console.log(`\nresults: ${join(resultsDir, 'latest.json')}`);
     return 0;

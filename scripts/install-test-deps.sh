@@ -6,14 +6,26 @@ need=()
 command -v s3cmd >/dev/null || need+=(s3cmd)
 command -v rclone >/dev/null || need+=(rclone)
 [ -x /usr/bin/aws ] || need+=(awscli)
+# The compatibility suite (test/compat): s3fs-fuse, Debian's xarray/zarr/fsspec stack for /usr/bin/python3,
+# and the Go library the MinIO client is built on (GOPATH mode, no network).
+command -v s3fs >/dev/null || need+=(s3fs)
+for m in xarray:python3-xarray zarr:python3-zarr boto3:python3-boto3 fsspec:python3-fsspec aiohttp:python3-aiohttp netCDF4:python3-netcdf4; do
+  /usr/bin/python3 -c "import ${m%%:*}" 2>/dev/null || need+=("${m#*:}")
+done
+[ -x /usr/bin/go ] || need+=(golang-go)
+[ -d /usr/share/gocode/src/github.com/minio/minio-go/v7 ] || need+=(golang-github-minio-minio-go-v7-dev)
 # OpenLDAP for the LDAP directory tests (they start their own slapd; ldapmodify changes its entries).
 [ -x /usr/sbin/slapd ] || need+=(slapd)
 command -v ldapmodify >/dev/null || need+=(ldap-utils)
+# Debian's Chromium for the portal's end-to-end tests (test/e2e, playwright-core; never a downloaded browser).
+command -v chromium >/dev/null || need+=(chromium)
+# HAProxy in front of several gateways (test/integration/cluster.test.ts; run in the foreground, never as a service).
+[ -x /usr/sbin/haproxy ] || command -v haproxy >/dev/null || need+=(haproxy)
 if [ ${#need[@]} -gt 0 ]; then
   export DEBIAN_FRONTEND=noninteractive
-  # Installing slapd would start a system slapd on port 389, which the tests neither need nor use:
+  # Installing slapd or haproxy would start a system service (slapd on port 389), which the tests neither need nor use:
   # deny service starts during the install (unless the machine already has a policy), then undo that.
-  if [[ " ${need[*]} " == *" slapd "* && ! -e /usr/sbin/policy-rc.d ]]; then
+  if [[ ( " ${need[*]} " == *" slapd "* || " ${need[*]} " == *" haproxy "* ) && ! -e /usr/sbin/policy-rc.d ]]; then
     printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d
     chmod +x /usr/sbin/policy-rc.d
     trap 'rm -f /usr/sbin/policy-rc.d' EXIT

@@ -1,11 +1,15 @@
 /**
  * Composition root: the only place concrete stores are constructed and wired together.
  * Embedded mode: SQLite metadata in <data>/metadata.db and blobs under <data>/blobs.
+ * Scale-out mode (`--metadata postgres://…`): metadata in PostgreSQL shared by every gateway, blobs under
+ * <data>/blobs on a shared filesystem, the master key in <data>/master.key (or GRANARY_MASTER_KEY) —
+ * identical for all gateways, which a shared --data directory gives for free.
  */
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { GranaryConfig } from './config/config.js';
 import { openSqliteMetadataStore } from './metadata/sqlite/sqlite-store.js';
+import { openPostgresMetadataStore, type PostgresMetadataStore } from './metadata/postgres/postgres-store.js';
 import { FsBlobStore } from './blob/fs/fs-blob-store.js';
 import { Buckets } from './core/buckets.js';
 import { Objects } from './core/objects.js';
@@ -18,6 +22,7 @@ import { SecretBox, loadMasterKey } from './iam/secrets.js';
 import { bootstrap, type BootstrapResult } from './tenancy/bootstrap.js';
 import { S3Handler } from './s3/handler.js';
 import { GranaryHttpServer } from './http/server.js';
+import { TlsReloader, loadTlsPair } from './http/tls-reloader.js';
 import { createAdminApi } from './admin/create.js';
 import { LdapDirectory, type LdapDirectoryConfig } from './iam/directory/ldap.js';
 import { BuiltinDirectory } from './iam/directory/builtin.js';
@@ -32,17 +37,49 @@ export interface App {
   http: GranaryHttpServer;
   bootstrap: BootstrapResult;
   address: { host: string; port: number };
+  /** The external HTTPS listener's address, when configured. */
+  httpsAddress: { host: string; port: number } | undefined;
+  /** Re-reads the TLS certificate and key (SIGHUP); true when a new certificate is in use. */
+  reloadTls(reason: string): Promise<boolean>;
   stop(): Promise<void>;
 }
 
 export async function startApp(config: GranaryConfig, env: NodeJS.ProcessEnv = process.env, log: Logger = createLogger(config.logLevel)): Promise<App> {
   mkdirSync(config.dataDir, { recursive: true });
   const box = new SecretBox(loadMasterKey(join(config.dataDir, 'master.key'), env));
-  const metadata = await openSqliteMetadataStore(join(config.dataDir, 'metadata.db'));
+  let shared: PostgresMetadataStore | undefined;
+  if (config.metadata !== undefined) {
+    /*
+     * PostgreSQL: several gateways share this database. No authorization decision is cached across
+     * requests in a gateway, so a key deleted, a policy changed or a member removed on one gateway holds on
+     * every other from the next request (test/integration/cluster.test.ts proves it), no LISTEN/NOTIFY needed:
+     * - access keys, their users, memberships, groups, tenancies (quota, default access) and buckets (policy,
+     *   ACL, quota) are read from the store on every request (s3/handler.ts, s3/access.ts);
+     * - iam/access-keys.ts memoises decrypted secrets keyed by the sealed value, read with the key row on
+     *   each request: a hit never outlives the row;
+     * - iam/bucket-policies.ts memoises parsed policies keyed by bucket id + policy text, read with the
+     *   bucket on each request: a changed policy is a different key;
+     * - admin/views.ts NameResolver lives for one response; the default tenancy is re-read per request below.
+     * - Only `last used` times of keys are coalesced in memory (a few seconds, display only, no decision).
+     */
+    shared = await openPostgresMetadataStore(config.metadata);
+  }
+  const metadata: MetadataStore = shared ?? (await openSqliteMetadataStore(join(config.dataDir, 'metadata.db')));
   const blobs = await FsBlobStore.open(join(config.dataDir, 'blobs'));
   const accessKeys = new AccessKeys(metadata, box);
-  const boot = await bootstrap(metadata, accessKeys, env);
-  const defaultTenancy = boot.tenancy;
+  // Gateways starting together on a fresh database race to bootstrap; a loser retries and then finds it done.
+  let boot: BootstrapResult | undefined;
+  for (let attempt = 1; boot === undefined; attempt++) {
+    try {
+      boot = await bootstrap(metadata, accessKeys, env);
+    } catch (e) {
+      if (!shared || attempt >= 10) throw e;
+      await new Promise((r) => setTimeout(r, 100 * attempt));
+    }
+  }
+  const bootTenancy = boot.tenancy;
+  // Read per request (not kept from boot): its quota and default access may change on any gateway.
+  const defaultTenancy = async () => (await metadata.getTenancyById(bootTenancy.id)) ?? bootTenancy;
 
   const buckets = new Buckets(metadata);
   const quota = new QuotaGuard(metadata, { warning: config.quotaThresholds.warning / 100, critical: config.quotaThresholds.critical / 100 });
@@ -59,7 +96,7 @@ export async function startApp(config: GranaryConfig, env: NodeJS.ProcessEnv = p
     policies,
     log,
     accessKeys,
-    defaultTenancy: async () => defaultTenancy,
+    defaultTenancy,
   });
   // People sign in (admin API, portal) through the built-in directory, or LDAP when configured.
   const directory = config.ldap ? new LdapDirectory(metadata, config.ldap as unknown as LdapDirectoryConfig) : new BuiltinDirectory(metadata);
@@ -71,12 +108,26 @@ export async function startApp(config: GranaryConfig, env: NodeJS.ProcessEnv = p
     orphanGraceMs: config.orphanGraceMs,
     tmpGraceMs: config.orphanGraceMs,
     queuedDeleteDelayMs: config.queuedDeleteDelayMs,
+    // Several gateways: one sweeps at a time (session advisory lock; released by PostgreSQL if we die).
+    ...(shared ? { exclusive: <T>(fn: () => Promise<T>) => shared.withExclusiveLock('granary.blob-sweeper', fn) } : {}),
     log: (msg, fields) => log.info(msg, fields as Record<string, unknown> | undefined),
   });
   // A crash can leave temporary files; nothing can be writing them yet, so clear them before serving.
   await blobs.sweepTemporary(0);
   const address = await http.listen(config.listen.host, config.listen.port);
   listenPort = address.port;
+  let httpsAddress: App['httpsAddress'];
+  let tls: TlsReloader | undefined;
+  if (config.listenHttps && config.tlsCert && config.tlsKey) {
+    const files = { cert: config.tlsCert, key: config.tlsKey };
+    const pair = await loadTlsPair(files).catch((e: unknown) => {
+      throw new Error(`cannot load the TLS certificate ${files.cert} / key ${files.key}: ${(e as Error).message}`);
+    });
+    httpsAddress = await http.listenHttps(config.listenHttps.host, config.listenHttps.port, pair);
+    config.publicPorts.external ??= httpsAddress.port;
+    tls = new TlsReloader(http.httpsServer!, files, pair, log, config.tlsReloadIntervalMs);
+    await tls.start();
+  }
   sweeper.start();
 
   let stopping: Promise<void> | undefined;
@@ -88,11 +139,13 @@ export async function startApp(config: GranaryConfig, env: NodeJS.ProcessEnv = p
     http,
     bootstrap: boot,
     address,
+    httpsAddress,
+    reloadTls: (reason) => tls?.reload(reason) ?? Promise.resolve(false),
     stop: () =>
       (stopping ??= (async () => {
+        tls?.stop();
         await http.close();
         await sweeper.stop();
-        await directory.close();
         await directory.close();
         await metadata.close();
         await blobs.close();

@@ -7,17 +7,28 @@ import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig } from './config/config.js';
 import { startApp } from './app.js';
 import { runAdmin } from './cli/admin.js';
+import { runMigrate } from './cli/migrate.js';
+import { runCert } from './cli/cert.js';
 
-const USAGE = `Usage: granary serve [--data DIR] [--listen HOST:PORT] [--config FILE]
+const USAGE = `Usage: granary serve [--data DIR] [--listen HOST:PORT] [--metadata postgres://…] [--config FILE]
+       granary migrate --from DATA_DIR --to postgres://…
+       granary cert --out DIR [--hosts LIST]
        granary admin <noun> <verb> [arguments] [options]   (granary admin --help)
 
 Commands:
   serve     Start the S3 server (embedded SQLite metadata, blobs on local disk).
+  migrate   Copy an embedded installation's metadata (SQLite) into an empty PostgreSQL database.
+  cert      Make a local CA and a server certificate for testing HTTPS (granary cert --help).
   admin     Administer tenancies, users, members, groups, keys, join requests and policies (admin API client).
 
 Options:
   --data DIR          data directory (env GRANARY_DATA, default ./data)
   --listen HOST:PORT  listen address (env GRANARY_LISTEN, default 127.0.0.1:9000)
+  --metadata URL      postgres://user:pass@host:port/db: metadata in PostgreSQL, shared by several
+                      gateways (env GRANARY_METADATA; default: SQLite in DIR/metadata.db)
+  --listen-https HOST:PORT  external HTTPS listener (env GRANARY_LISTEN_HTTPS; needs the two below)
+  --tls-cert FILE     PEM certificate (chain) for HTTPS (env GRANARY_TLS_CERT; reloaded on change/SIGHUP)
+  --tls-key FILE      PEM private key for HTTPS (env GRANARY_TLS_KEY)
   --config FILE       JSON config file (env GRANARY_CONFIG)
   -h, --help          show this help
 `;
@@ -29,6 +40,10 @@ async function serve(argv: string[]): Promise<void> {
       data: { type: 'string' },
       listen: { type: 'string' },
       config: { type: 'string' },
+      metadata: { type: 'string' },
+      'listen-https': { type: 'string' },
+      'tls-cert': { type: 'string' },
+      'tls-key': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
     strict: true,
@@ -37,7 +52,7 @@ async function serve(argv: string[]): Promise<void> {
     process.stdout.write(USAGE);
     return;
   }
-  const config = loadConfig({ flags: { data: values.data, listen: values.listen, config: values.config } });
+  const config = loadConfig({ flags: { data: values.data, listen: values.listen, config: values.config, metadata: values.metadata, listenHttps: values['listen-https'], tlsCert: values['tls-cert'], tlsKey: values['tls-key'] } });
   const app = await startApp(config);
   const c = app.bootstrap.created;
   if (c) {
@@ -57,6 +72,12 @@ async function serve(argv: string[]): Promise<void> {
   const url = `http://${app.address.host.includes(':') ? `[${app.address.host}]` : app.address.host}:${app.address.port}`;
   app.log.info('granary listening', { url, data: config.dataDir });
   process.stdout.write(`Granary S3 endpoint: ${url}\n`);
+  if (app.httpsAddress) {
+    const h = app.httpsAddress.host;
+    const httpsUrl = `https://${h.includes(':') ? `[${h}]` : h}:${app.httpsAddress.port}`;
+    app.log.info('granary listening (HTTPS)', { url: httpsUrl });
+    process.stdout.write(`Granary S3 endpoint (HTTPS): ${httpsUrl}\n`);
+  }
 
   let signals = 0;
   const shutdown = (signal: string): void => {
@@ -73,6 +94,8 @@ async function serve(argv: string[]): Promise<void> {
   };
   process.on('SIGTERM', () => shutdown('SIGTERM'));
   process.on('SIGINT', () => shutdown('SIGINT'));
+  // SIGHUP: re-read the TLS certificate and key (renewed certificates, without a restart).
+  process.on('SIGHUP', () => void app.reloadTls('SIGHUP'));
 }
 
 async function main(): Promise<void> {
@@ -83,6 +106,12 @@ async function main(): Promise<void> {
       return;
     case 'admin':
       process.exitCode = await runAdmin(rest);
+      return;
+    case 'migrate':
+      process.exitCode = await runMigrate(rest);
+      return;
+    case 'cert':
+      process.exitCode = await runCert(rest);
       return;
     case undefined:
     case '-h':

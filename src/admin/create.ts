@@ -44,7 +44,7 @@ export function createAdminApi(d: AdminApiDeps): { handler: AdminHandler; servic
         internalDomain: d.config.internalDomain,
         externalDomain: d.config.externalDomain,
         internalPort: () => d.config.publicPorts.internal ?? d.listenPort(),
-        externalPort: d.config.publicPorts.external,
+        externalPort: () => d.config.publicPorts.external,
       },
       d.config.quotaThresholds,
     ),

@@ -7,7 +7,9 @@ import { policyRoutes } from './handlers/policies.js';
 import { tenancyRoutes } from './handlers/tenancies.js';
 import { userRoutes } from './handlers/users.js';
 import { sessionRoutes } from './session-routes.js';
+import { policyCheckRoutes } from './handlers/policy-check.js';
+import { portalObjectRoutes } from './handlers/portal-objects.js';
 
 export const ADMIN_API_PREFIX = '/_admin/api/v1';
 
-export const ADMIN_ROUTES: readonly AdminRoute[] = [...tenancyRoutes, ...memberRoutes, ...policyRoutes, ...userRoutes, ...meRoutes, ...openApiRoutes, ...sessionRoutes];
+export const ADMIN_ROUTES: readonly AdminRoute[] = [...tenancyRoutes, ...memberRoutes, ...policyRoutes, ...userRoutes, ...meRoutes, ...openApiRoutes, ...sessionRoutes, ...policyCheckRoutes, ...portalObjectRoutes];

@@ -19,3 +19,45 @@ export interface SessionInfo {
   /** Until when key management is unlocked (ISO 8601), or null. */
   elevatedUntil: string | null;
 }
+
+/** POST /tenancies/{t}/buckets/{b}/policy-check */
+export interface PolicyCheckRequest {
+  /** Username; omitted = anonymous. */
+  user?: string;
+  action: string;
+  key?: string;
+}
+export interface PolicyCheckResponse {
+  allowed: boolean;
+  /** What allowed it ("bucket policy", "bucket owner", …) or why not. */
+  decidedBy: string;
+  /** The bucket-policy statement that decided, if one did. */
+  statement: { index: number; sid: string | null; effect: 'Allow' | 'Deny'; document: unknown } | null;
+}
+
+/** A bucket as the portal lists it. */
+export interface PortalBucket {
+  name: string;
+  owner: string;
+  createdAt: string;
+  usage: { bytes: number; objects: number };
+  hasPolicy: boolean;
+  /** The bucket policy (or ACL) lets anyone read. */
+  public: boolean;
+}
+
+/** POST /tenancies/{t}/presign: a presigned S3 URL for the caller (the browser never holds a secret). */
+export interface PresignRequest {
+  method: 'GET' | 'PUT' | 'POST' | 'DELETE' | 'HEAD';
+  /** Omitted: the service (ListBuckets); bucket only: a bucket operation. */
+  bucket?: string;
+  key?: string;
+  /** Extra query parameters to sign (uploads, uploadId, partNumber, list-type, prefix, delimiter, …). */
+  query?: Record<string, string>;
+  /** Seconds, 1 … 604800 (7 days); default 900. */
+  expiresIn?: number;
+}
+export interface PresignResponse {
+  url: string;
+  expiresAt: string;
+}

@@ -101,12 +101,14 @@ export class SessionStore {
 }
 
 /**
- * Login throttling: after FREE_FAILURES failed sign-ins for one username or from one address, each further
- * attempt must wait 2^(n-FREE) seconds (capped at 15 minutes) after the last failure. A success clears the
+ * Login throttling: after FREE_FAILURES failed sign-ins for one username (FREE_FAILURES_PER_ADDRESS from one
+ * address: many people may share a NAT), each further attempt must wait 2^(n-free) seconds (capped at 15
+ * minutes) after the last failure. A success clears the
  * username's counter (not the address's: one good account must not unlock guessing at others).
  */
 export class LoginThrottle {
   static readonly FREE_FAILURES = 5;
+  static readonly FREE_FAILURES_PER_ADDRESS = 20;
   static readonly MAX_DELAY_MS = 15 * 60 * 1000;
   readonly #failures = new Map<string, { count: number; last: number }>();
 
@@ -117,8 +119,9 @@ export class LoginThrottle {
     let wait = 0;
     for (const k of keys) {
       const f = this.#failures.get(k);
-      if (!f || f.count < LoginThrottle.FREE_FAILURES) continue;
-      const delay = Math.min(LoginThrottle.MAX_DELAY_MS, 1000 * 2 ** (f.count - LoginThrottle.FREE_FAILURES));
+      const free = k.startsWith('ip:') ? LoginThrottle.FREE_FAILURES_PER_ADDRESS : LoginThrottle.FREE_FAILURES;
+      if (!f || f.count < free) continue;
+      const delay = Math.min(LoginThrottle.MAX_DELAY_MS, 1000 * 2 ** (f.count - free));
       wait = Math.max(wait, f.last + delay - this.now());
     }
     return Math.max(0, wait);
@@ -229,7 +232,8 @@ export class SessionAuthenticator implements AdminAuthenticator {
     const id = readCookie(req, SESSION_COOKIE);
     if (!id) return { kind: 'none' };
     const session = this.store.get(id);
-    if (!session) return { kind: 'invalid', detail: 'your session has ended; sign in again' };
+    // Thrown rather than returned as 'invalid': no Basic challenge, so a browser shows no password prompt.
+    if (!session) throw new AdminProblem(401, 'your session has ended; sign in again', 'session-ended');
     const method = req.method ?? 'GET';
     if (!SAFE_METHODS.has(method)) {
       checkSameOrigin(req);
@@ -244,7 +248,7 @@ export class SessionAuthenticator implements AdminAuthenticator {
     const user = await this.metadata.getUserById(session.userId);
     if (!user) {
       this.store.delete(session);
-      return { kind: 'invalid', detail: 'your account no longer exists' };
+      throw new AdminProblem(401, 'your account no longer exists', 'session-ended');
     }
     return { kind: 'ok', principal: { user, via: 'session' } };
   }

@@ -10,6 +10,16 @@ export interface GranaryConfig {
   dataDir: string;
   /** host:port of the S3 listener. */
   listen: { host: string; port: number };
+  /**
+   * host:port of the external HTTPS listener (flag `--listen-https`, env GRANARY_LISTEN_HTTPS, config key
+   * `listenHttps`); undefined = no HTTPS. Needs `tlsCert` and `tlsKey` (PEM files, GRANARY_TLS_CERT /
+   * GRANARY_TLS_KEY), which are reloaded without restart when they change and on SIGHUP.
+   */
+  listenHttps: { host: string; port: number } | undefined;
+  tlsCert: string | undefined;
+  tlsKey: string | undefined;
+  /** Fallback poll of the certificate files' mtimes, besides fs.watch (GRANARY_TLS_RELOAD_INTERVAL_MS). */
+  tlsReloadIntervalMs: number;
   /** Region reported by GetBucketLocation and accepted as LocationConstraint. */
   region: string;
   /** Host domain of the internal (plain HTTP) endpoint: `<tenancy>.<internalDomain>`. */
@@ -18,7 +28,10 @@ export interface GranaryConfig {
   externalDomain: string;
   /** Every domain requests may name (internal, external, then extra ones), for host → tenancy/bucket. */
   domains: string[];
-  /** Port the internal endpoint URL names (defaults to the listen port); the external one is 443 unless set. */
+  /**
+   * Port the internal endpoint URL names (defaults to the listen port); the external one defaults to the
+   * HTTPS listen port when HTTPS is configured (set once it listens, for port 0), else 443.
+   */
   publicPorts: { internal: number | undefined; external: number | undefined };
   /** Objects up to this size are kept inline in the metadata database (one durable write, no file). */
   inlineMaxBytes: number;
@@ -39,6 +52,11 @@ export interface GranaryConfig {
    * Unset = the built-in directory.
    */
   ldap: Record<string, string | number> | undefined;
+  /**
+   * Metadata store: undefined = embedded SQLite in `<data>/metadata.db`; a `postgres://` (or `postgresql://`)
+   * URL = PostgreSQL, shared by every gateway (flag `--metadata`, env GRANARY_METADATA, config key `metadata`).
+   */
+  metadata: string | undefined;
 }
 
 export class ConfigError extends Error {
@@ -51,6 +69,10 @@ export class ConfigError extends Error {
 export const DEFAULTS: GranaryConfig = {
   dataDir: './data',
   listen: { host: '127.0.0.1', port: 9000 },
+  listenHttps: undefined,
+  tlsCert: undefined,
+  tlsKey: undefined,
+  tlsReloadIntervalMs: 30_000,
   region: 'us-east-1',
   internalDomain: 's3.localhost',
   externalDomain: 's3-ext.localhost',
@@ -63,8 +85,12 @@ export const DEFAULTS: GranaryConfig = {
   logLevel: 'info',
   maxKeyLifetimeDays: 365,
   ldap: undefined,
+  metadata: undefined,
   quotaThresholds: { warning: 80, critical: 95 },
 };
+
+/** Smallest orphan grace allowed when several gateways may share one blob directory (PostgreSQL mode). */
+export const MIN_SHARED_ORPHAN_GRACE_MS = 10 * 60 * 1000;
 
 export function parseListen(value: string): { host: string; port: number } {
   const m = /^(?:\[([^\]]+)\]|([^:]*)):(\d{1,5})$/.exec(value.trim());
@@ -81,7 +107,7 @@ function parseIntSetting(name: string, value: unknown, min: number): number {
 }
 
 export interface ConfigSources {
-  flags?: { data?: string; listen?: string; config?: string };
+  flags?: { data?: string; listen?: string; config?: string; metadata?: string; listenHttps?: string; tlsCert?: string; tlsKey?: string };
   env?: NodeJS.ProcessEnv;
 }
 
@@ -102,10 +128,14 @@ export function loadConfig(sources: ConfigSources = {}): GranaryConfig {
     }
     if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new ConfigError(`config file ${file} must hold a JSON object`);
     const f = raw as Record<string, unknown>;
-    const known = new Set(['data', 'listen', 'region', 'domains', 'internalDomain', 'externalDomain', 'internalPort', 'externalPort', 'inlineMaxBytes', 'sweepIntervalMs', 'orphanGraceMs', 'queuedDeleteDelayMs', 'logLevel', 'maxKeyLifetimeDays', 'quotaWarningPercent', 'quotaCriticalPercent', 'ldap']);
+    const known = new Set(['data', 'listen', 'region', 'domains', 'internalDomain', 'externalDomain', 'internalPort', 'externalPort', 'inlineMaxBytes', 'sweepIntervalMs', 'orphanGraceMs', 'queuedDeleteDelayMs', 'logLevel', 'maxKeyLifetimeDays', 'quotaWarningPercent', 'quotaCriticalPercent', 'ldap', 'metadata', 'listenHttps', 'tlsCert', 'tlsKey', 'tlsReloadIntervalMs']);
     for (const k of Object.keys(f)) if (!known.has(k)) throw new ConfigError(`config file ${file}: unknown setting "${k}"`);
     if (f.data !== undefined) cfg.dataDir = String(f.data);
     if (f.listen !== undefined) cfg.listen = parseListen(String(f.listen));
+    if (f.listenHttps !== undefined) cfg.listenHttps = parseListen(String(f.listenHttps));
+    if (f.tlsCert !== undefined) cfg.tlsCert = String(f.tlsCert);
+    if (f.tlsKey !== undefined) cfg.tlsKey = String(f.tlsKey);
+    if (f.tlsReloadIntervalMs !== undefined) cfg.tlsReloadIntervalMs = parseIntSetting('tlsReloadIntervalMs', f.tlsReloadIntervalMs, 100);
     if (f.region !== undefined) cfg.region = String(f.region);
     if (f.domains !== undefined) {
       if (!Array.isArray(f.domains)) throw new ConfigError('domains must be a list of host names');
@@ -124,6 +154,7 @@ export function loadConfig(sources: ConfigSources = {}): GranaryConfig {
       if (typeof f.ldap !== 'object' || f.ldap === null || Array.isArray(f.ldap)) throw new ConfigError('ldap must be an object (url, userBase, groupBase, …)');
       cfg.ldap = f.ldap as Record<string, string | number>;
     }
+    if (f.metadata !== undefined) cfg.metadata = String(f.metadata);
     if (f.maxKeyLifetimeDays !== undefined) cfg.maxKeyLifetimeDays = parseIntSetting('maxKeyLifetimeDays', f.maxKeyLifetimeDays, 1);
     if (f.quotaWarningPercent !== undefined) cfg.quotaThresholds.warning = parseIntSetting('quotaWarningPercent', f.quotaWarningPercent, 1);
     if (f.quotaCriticalPercent !== undefined) cfg.quotaThresholds.critical = parseIntSetting('quotaCriticalPercent', f.quotaCriticalPercent, 1);
@@ -131,6 +162,10 @@ export function loadConfig(sources: ConfigSources = {}): GranaryConfig {
 
   if (env.GRANARY_DATA) cfg.dataDir = env.GRANARY_DATA;
   if (env.GRANARY_LISTEN) cfg.listen = parseListen(env.GRANARY_LISTEN);
+  if (env.GRANARY_LISTEN_HTTPS) cfg.listenHttps = parseListen(env.GRANARY_LISTEN_HTTPS);
+  if (env.GRANARY_TLS_CERT) cfg.tlsCert = env.GRANARY_TLS_CERT;
+  if (env.GRANARY_TLS_KEY) cfg.tlsKey = env.GRANARY_TLS_KEY;
+  if (env.GRANARY_TLS_RELOAD_INTERVAL_MS) cfg.tlsReloadIntervalMs = parseIntSetting('GRANARY_TLS_RELOAD_INTERVAL_MS', env.GRANARY_TLS_RELOAD_INTERVAL_MS, 100);
   if (env.GRANARY_REGION) cfg.region = env.GRANARY_REGION;
   if (env.GRANARY_INTERNAL_DOMAIN) cfg.internalDomain = env.GRANARY_INTERNAL_DOMAIN;
   if (env.GRANARY_EXTERNAL_DOMAIN) cfg.externalDomain = env.GRANARY_EXTERNAL_DOMAIN;
@@ -155,8 +190,35 @@ export function loadConfig(sources: ConfigSources = {}): GranaryConfig {
   }
   if (env.GRANARY_MAX_KEY_LIFETIME_DAYS) cfg.maxKeyLifetimeDays = parseIntSetting('GRANARY_MAX_KEY_LIFETIME_DAYS', env.GRANARY_MAX_KEY_LIFETIME_DAYS, 1);
 
+  if (env.GRANARY_METADATA) cfg.metadata = env.GRANARY_METADATA;
   if (flags.data) cfg.dataDir = flags.data;
+  if (flags.metadata) cfg.metadata = flags.metadata;
+  if (cfg.metadata !== undefined && !/^postgres(ql)?:\/\//.test(cfg.metadata)) {
+    throw new ConfigError('metadata must be a postgres:// URL (or unset for the embedded SQLite database)');
+  }
+  // With several gateways, a blob another gateway has just renamed into place is unreferenced until its
+  // metadata commit; the sweeper's in-flight floor only knows this process's writes, so the grace is the
+  // only protection: keep it far above any write's rename → commit time.
+  if (cfg.metadata !== undefined && cfg.orphanGraceMs < MIN_SHARED_ORPHAN_GRACE_MS) {
+    throw new ConfigError(`orphanGraceMs must be at least ${MIN_SHARED_ORPHAN_GRACE_MS} (10 minutes) with PostgreSQL metadata (several gateways share the blobs), got ${cfg.orphanGraceMs}`);
+  }
   if (flags.listen) cfg.listen = parseListen(flags.listen);
+  if (flags.listenHttps) cfg.listenHttps = parseListen(flags.listenHttps);
+  if (flags.tlsCert) cfg.tlsCert = flags.tlsCert;
+  if (flags.tlsKey) cfg.tlsKey = flags.tlsKey;
+  if (cfg.listenHttps) {
+    if (!cfg.tlsCert || !cfg.tlsKey) throw new ConfigError('an HTTPS listener needs tlsCert and tlsKey (PEM files; --tls-cert/--tls-key, GRANARY_TLS_CERT/GRANARY_TLS_KEY)');
+    cfg.tlsCert = resolve(cfg.tlsCert);
+    cfg.tlsKey = resolve(cfg.tlsKey);
+    for (const f of [cfg.tlsCert, cfg.tlsKey]) {
+      try {
+        readFileSync(f);
+      } catch (e) {
+        throw new ConfigError(`cannot read TLS file ${f}: ${(e as Error).message}`);
+      }
+    }
+    if (cfg.publicPorts.external === undefined && cfg.listenHttps.port !== 0) cfg.publicPorts.external = cfg.listenHttps.port;
+  }
 
   cfg.dataDir = resolve(cfg.dataDir);
   const q = cfg.quotaThresholds;

@@ -16,7 +16,7 @@ export interface QuotaStatus {
   percent: number;
   level: QuotaLevel;
 }
-export type WriteKind = 'read' | 'write' | 'delete';
+export type WriteKind = 'read' | 'write' | 'delete' | 'complete';
 
 export function formatBytes(n: number): string {
   const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB'];
@@ -74,6 +74,7 @@ export class QuotaGuard {
     const action = tenancy.quotaAction;
     if (action === 'notify' || kind === 'read' && action !== 'lockout') return;
     if (kind === 'delete' && action === 'read-delete') return;
+    if (kind === 'complete' && action !== 'lockout') return;
     const st = status ?? (await this.status(tenancy));
     if (st?.level === 'full') throw this.fullError('tenancy', tenancy.name, tenancy.quotaBytes, tenancy.quotaObjects);
     if (bucket && (bucket.quotaBytes !== null || bucket.quotaObjects !== null) && kind !== 'read') {

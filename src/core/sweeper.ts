@@ -11,7 +11,10 @@
  *  (c) temporary files older than tmpGraceMs (crashed or abandoned writes).
  *
  * Every step is idempotent and tolerates other sweepers (several gateways on one shared filesystem may
- * run one each): deleting a missing blob is fine and acking twice is harmless.
+ * run one each): deleting a missing blob is fine and acking twice is harmless. With several gateways the
+ * composition root also passes `exclusive` (a PostgreSQL advisory lock) so only one pass runs at a time
+ * site-wide, and enforces a large orphanGraceMs: the in-flight floor below protects only this process's
+ * own writes, not a blob another gateway renamed into place and is about to commit.
  */
 import type { BlobStore } from '../blob/store.js';
 import type { MetadataStore } from '../metadata/store.js';
@@ -31,6 +34,11 @@ export interface BlobSweeperOptions {
    * flight here. Default 60 s.
    */
   inFlightFloorMs: number;
+  /**
+   * Optional site-wide mutual exclusion: runs the pass inside it, or skips the pass (`ran: false`) when
+   * another process is sweeping right now.
+   */
+  exclusive?: <T>(fn: () => Promise<T>) => Promise<{ ran: true; value: T } | { ran: false }>;
   log?: (msg: string, fields?: object) => void;
 }
 
@@ -40,7 +48,7 @@ export interface SweepResult {
   deletedTemporary: number;
 }
 
-const DEFAULTS: Omit<BlobSweeperOptions, 'log'> = {
+const DEFAULTS: Omit<BlobSweeperOptions, 'log' | 'exclusive'> = {
   queuedDeleteDelayMs: 60_000,
   orphanGraceMs: 3_600_000,
   tmpGraceMs: 3_600_000,
@@ -52,8 +60,9 @@ const DEFAULTS: Omit<BlobSweeperOptions, 'log'> = {
 const BATCH = 500;
 
 export class BlobSweeper {
-  private readonly options: Omit<BlobSweeperOptions, 'log'>;
+  private readonly options: Omit<BlobSweeperOptions, 'log' | 'exclusive'>;
   private readonly log: (msg: string, fields?: object) => void;
+  private readonly exclusive: BlobSweeperOptions['exclusive'];
   private timer: NodeJS.Timeout | undefined;
   private running = false;
   /** Set while stop() waits, so a long orphan walk ends early instead of holding up shutdown. */
@@ -68,8 +77,9 @@ export class BlobSweeper {
     private readonly blobs: BlobStore,
     options: Partial<BlobSweeperOptions> = {},
   ) {
-    const { log, ...rest } = options;
+    const { log, exclusive, ...rest } = options;
     this.options = { ...DEFAULTS, ...stripUndefined(rest) };
+    this.exclusive = exclusive;
     this.log = log ?? ((msg, fields) => console.error(`sweeper: ${msg}`, fields ?? ''));
   }
 
@@ -118,6 +128,12 @@ export class BlobSweeper {
   }
 
   private async pass(now: number): Promise<SweepResult> {
+    if (!this.exclusive) return this.passUnlocked(now);
+    const r = await this.exclusive(() => this.passUnlocked(now));
+    return r.ran ? r.value : { deletedQueued: 0, deletedOrphans: 0, deletedTemporary: 0 };
+  }
+
+  private async passUnlocked(now: number): Promise<SweepResult> {
     const result: SweepResult = { deletedQueued: 0, deletedOrphans: 0, deletedTemporary: 0 };
     const errors: unknown[] = [];
     const step = async (name: string, fn: () => Promise<void>): Promise<void> => {

@@ -1,27 +1,37 @@
 /**
- * The HTTP listener and dispatch: `/_admin/…` for health (and later the admin API and portal), everything
+ * The listeners (internal HTTP, optional external HTTPS: same dispatch, same data) and dispatch: `/_admin/…` for health (and later the admin API and portal), everything
  * else to the S3 pipeline. Tracks open connections so shutdown can stop accepting, let in-flight requests
  * finish for a grace period, then cut what is left.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
 import type { Socket } from 'node:net';
+import type { TlsPair } from './tls-reloader.js';
 import { newRequestId } from '../lib/ids.js';
 import type { Logger } from '../lib/log.js';
 import type { S3Handler } from '../s3/handler.js';
 import { AdminHandler } from '../admin/handler.js';
+import { withRequest } from '../admin/session.js';
+import { PortalStatic } from './portal-static.js';
 
 export interface HttpServerDeps {
   s3: S3Handler;
   log: Logger;
   /** The JSON admin API under /_admin/api/v1 (absent: those paths answer 404). */
   admin?: AdminHandler;
+  /** The portal SPA at /_admin/portal/ (absent: served from dist/web when built). */
+  portal?: PortalStatic;
 }
+
+const SERVER_OPTIONS = { keepAliveTimeout: 65_000, requestTimeout: 0, headersTimeout: 60_000 };
 
 /** How long nothing must be in flight before shutdown cuts the remaining (idle) connections. */
 const SETTLE_MS = 250;
 
 export class GranaryHttpServer {
   readonly server: Server;
+  /** The external HTTPS listener, once `listenHttps` ran. */
+  httpsServer: HttpsServer | undefined;
   readonly #sockets = new Set<Socket>();
   /** The response being written on each socket, if any. */
   readonly #responding = new WeakMap<Socket, ServerResponse>();
@@ -29,19 +39,24 @@ export class GranaryHttpServer {
   #closing = false;
 
   constructor(private readonly deps: HttpServerDeps) {
-    this.server = createServer({ keepAliveTimeout: 65_000, requestTimeout: 0, headersTimeout: 60_000 }, (req, res) => this.onRequest(req, res));
+    this.server = createServer(SERVER_OPTIONS, (req, res) => this.onRequest(req, res));
+    this.attach(this.server);
+  }
+
+  /** The same connection handling on every listener. */
+  private attach(server: Server | HttpsServer): void {
     // `Expect: 100-continue`: answer "100 Continue" only when an operation starts reading the body, so a
     // refused upload (no such bucket, access denied, quota) is refused before the client sends a byte.
-    this.server.on('checkContinue', (req: IncomingMessage, res: ServerResponse) => {
+    server.on('checkContinue', (req: IncomingMessage, res: ServerResponse) => {
       (req as IncomingMessage & { awaitingContinue?: boolean }).awaitingContinue = true;
       this.onRequest(req, res);
     });
-    this.server.on('connection', (s: Socket) => {
+    server.on('connection', (s: Socket) => {
       this.#sockets.add(s);
       s.setNoDelay(true);
       s.on('close', () => this.#sockets.delete(s));
     });
-    this.server.on('clientError', (err, socket) => {
+    server.on('clientError', (err, socket) => {
       // Bytes after a request whose body was shorter than they claimed parse as garbage: if that request's
       // response is still being written, let it finish (the client gets the real S3 error), then close.
       // Only when that request was received whole: an early EOF mid-body must still tear the socket down
@@ -82,8 +97,14 @@ export class GranaryHttpServer {
       res.end(JSON.stringify({ status: this.#closing ? 'stopping' : 'ok' }));
       return;
     }
+    if (PortalStatic.owns(path)) {
+      (this.deps.portal ??= new PortalStatic()).serve(req, res);
+      return;
+    }
     if (this.deps.admin && AdminHandler.owns(path)) {
-      this.deps.admin.handle(req, res, requestId).catch((err: unknown) => {
+      const admin = this.deps.admin;
+      // Session routes read the cookie, address and scheme of the request being served (admin/session.ts).
+      withRequest(req, () => admin.handle(req, res, requestId)).catch((err: unknown) => {
         this.deps.log.error('unhandled admin request failure', { requestId, err });
         res.destroy();
       });
@@ -95,15 +116,16 @@ export class GranaryHttpServer {
   }
 
   listen(host: string, port: number): Promise<{ host: string; port: number }> {
-    return new Promise((resolve, reject) => {
-      this.server.once('error', reject);
-      this.server.listen(port, host, () => {
-        this.server.off('error', reject);
-        const a = this.server.address();
-        if (a && typeof a === 'object') resolve({ host: a.address, port: a.port });
-        else resolve({ host, port });
-      });
-    });
+    return listenOn(this.server, host, port);
+  }
+
+  /** Starts the external HTTPS listener with a certificate (replace it later with `setSecureContext`). */
+  listenHttps(host: string, port: number, tls: TlsPair): Promise<{ host: string; port: number }> {
+    if (this.httpsServer) throw new Error('the HTTPS listener is already started');
+    const server = createHttpsServer({ ...SERVER_OPTIONS, cert: tls.cert, key: tls.key }, (req, res) => this.onRequest(req, res));
+    this.httpsServer = server;
+    this.attach(server);
+    return listenOn(server, host, port);
   }
 
   /**
@@ -114,7 +136,9 @@ export class GranaryHttpServer {
    */
   async close(graceMs = 10_000): Promise<void> {
     this.#closing = true;
-    const closed = new Promise<void>((r) => this.server.close(() => r()));
+    const closed = Promise.all(
+      [this.server, this.httpsServer].map((s) => (s && s.listening ? new Promise<void>((r) => s.close(() => r())) : undefined)),
+    );
     const deadline = Date.now() + graceMs;
     let quietSince = Date.now();
     while (Date.now() < deadline) {
@@ -125,4 +149,16 @@ export class GranaryHttpServer {
     for (const s of this.#sockets) s.destroy();
     await closed;
   }
+}
+
+function listenOn(server: Server | HttpsServer, host: string, port: number): Promise<{ host: string; port: number }> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      const a = server.address();
+      if (a && typeof a === 'object') resolve({ host: a.address, port: a.port });
+      else resolve({ host, port });
+    });
+  });
 }

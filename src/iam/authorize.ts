@@ -43,6 +43,11 @@ export type Decision =
   | { allowed: false; reason: string; statement?: { sid?: string; index: number } };
 
 const SERVICE_ACTIONS = new Set(['s3:ListAllMyBuckets', 's3:CreateBucket']);
+/** Administration of a bucket stays with its owner, MANAGER and DEPUTY under 'members' default access. */
+const BUCKET_ADMIN_ACTIONS = new Set([
+  's3:PutBucketPolicy', 's3:DeleteBucketPolicy', 's3:PutBucketAcl', 's3:DeleteBucket', 's3:PutBucketCORS',
+  's3:PutLifecycleConfiguration', 's3:PutBucketVersioning', 's3:PutBucketTagging',
+]);
 
 /** ACL permission that grants an action, on the bucket or on the object. */
 const BUCKET_ACL_PERMISSION: Record<string, AclPermission> = {
@@ -95,7 +100,9 @@ export async function authorize(req: AccessRequest): Promise<Decision> {
   } else if (req.bucket) {
     if (role === 'MANAGER' || role === 'DEPUTY') by = `${role} of ${req.tenancy.name}`;
     else if (user && req.bucket.ownerId === user.id && req.membership) by = 'bucket owner';
-    else if (req.membership && req.tenancy.defaultAccess === 'members') by = `member of ${req.tenancy.name} (members default access)`;
+    else if (req.membership && req.tenancy.defaultAccess === 'members' && !BUCKET_ADMIN_ACTIONS.has(req.action)) {
+      by = `member of ${req.tenancy.name} (members default access)`;
+    }
     else if (policyAllow) by = 'bucket policy';
     else {
       const who = { userId: user?.id, authenticated: user !== undefined };

@@ -142,6 +142,8 @@ export interface BucketRecord {
   /** Bucket quota (inside the tenancy's); null = none. */
   quotaBytes: number | null;
   quotaObjects: number | null;
+  /** Bucket CORS configuration as stored (the normalised JSON of s3/cors), or null for none. */
+  cors: string | null;
 }
 export interface NewBucket {
   tenancyId: string;
@@ -367,6 +369,8 @@ export interface MetadataStore {
   setBucketPolicy(bucketId: string, policy: string | null): Promise<boolean>;
   setBucketAcl(bucketId: string, acl: string | null): Promise<boolean>;
   setBucketQuota(bucketId: string, quota: { bytes: number | null; objects: number | null }): Promise<boolean>;
+  /** Sets (or with null removes) the bucket CORS configuration. False when the bucket is gone. */
+  setBucketCors(bucketId: string, cors: string | null): Promise<boolean>;
 
   // ----- objects
   getObject(bucketId: string, key: string): Promise<ObjectRecord | undefined>;

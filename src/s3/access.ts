@@ -41,8 +41,12 @@ export class AccessContext {
     };
   }
 
+  /**
+   * The principal's membership of the addressed tenancy, as far as this key carries it: a key created for
+   * another tenancy does not bring the user's role here (policies and ACLs naming the user still apply).
+   */
   private membership(): Promise<MembershipRecord | undefined> {
-    if (this.principal.kind !== 'user') return Promise.resolve(undefined);
+    if (this.principal.kind !== 'user' || this.principal.key.tenancyId !== this.tenancy.id) return Promise.resolve(undefined);
     return (this.#membership ??= this.services.metadata.getMembership(this.tenancy.id, this.principal.user.id));
   }
 
@@ -54,8 +58,13 @@ export class AccessContext {
   /** The decision for an action on a bucket (or key); undefined bucket = a service-level action. */
   async decide(action: string, bucket: BucketRecord | undefined, key: string | undefined): Promise<Decision> {
     const policy = bucket ? this.services.policies.parsedOf(bucket) : undefined;
+    // A stored policy that no longer parses (a stricter parser since) fails closed: its Deny statements
+    // must not silently disappear. Site administrators can still reach the bucket to fix it.
+    if (bucket?.policy && !policy && !(this.principal.kind === 'user' && this.principal.user.isSiteAdmin)) {
+      return { allowed: false, reason: 'the bucket policy can no longer be read; a site administrator must replace it' };
+    }
     const context = { ...this.#context };
-    if (policy && key !== undefined && bucket && bucket.policy?.includes('ExistingObjectTag')) {
+    if (policy && key !== undefined && bucket && bucket.policy?.toLowerCase().includes('existingobjecttag')) {
       const o = await this.services.metadata.getObject(bucket.id, key);
       for (const [k, v] of new URLSearchParams(o?.tagging ?? '')) context[`s3:existingobjecttag/${k}`] = v;
     }

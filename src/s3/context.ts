@@ -12,6 +12,7 @@ import type { BucketRecord, MetadataStore, TenancyRecord, WriteQuota } from '../
 import type { RequestBody } from './body.js';
 import type { EndpointName } from './endpoints.js';
 import type { Logger } from '../lib/log.js';
+import type { PostForm } from './post-object.js';
 
 export interface S3Services {
   config: GranaryConfig;
@@ -42,6 +43,8 @@ export interface S3Context {
   body: RequestBody;
   /** Room reserved for this write's declared size (PutObject/UploadPart), to hand to the store write. */
   quota: WriteQuota | undefined;
+  /** PostObject: the form fields and the file stream, read and authenticated by the pipeline. */
+  post?: PostForm;
   /** Authorization for further checks an operation needs (e.g. ListBuckets filtering). */
   access: AccessContext;
   services: S3Services;

@@ -8,13 +8,15 @@ import { S3Error, isS3Error } from '../errors/s3-error.js';
 import type { HttpResponse } from '../lib/http-response.js';
 import type { AccessKeys, ResolvedKey } from '../iam/access-keys.js';
 import type { Principal } from '../iam/principal.js';
-import type { TenancyRecord } from '../metadata/store.js';
+import type { BucketRecord, TenancyRecord } from '../metadata/store.js';
 import { send } from '../http/send.js';
-import { requestBody } from './body.js';
+import { requestBody, type RequestBody } from './body.js';
 import type { S3Context, S3Services } from './context.js';
 import { ENDPOINTS } from './endpoints.js';
 import { OPERATIONS } from './operations/index.js';
-import { hostLabelOf, route } from './router.js';
+import { hostLabelOf, locate, route } from './router.js';
+import { actualRequestHeaders, preflight } from './cors.js';
+import { postSignatureOf, readPostForm, verifyPostSignature, type PostForm } from './post-object.js';
 import { AccessContext } from './access.js';
 import type { WriteKind } from '../core/quota.js';
 import type { EndpointName } from './endpoints.js';
@@ -23,6 +25,7 @@ import { parseCopySource } from './copy-source.js';
 import { authenticateSigV4 } from './sigv4/authenticate.js';
 import { authenticateSigV2, isSigV2 } from './sigv2/authenticate.js';
 import { errorDocument } from './xml/error.js';
+import { isMetadataUnavailable } from '../metadata/unavailable.js';
 
 /** How each operation counts for a full tenancy's quota action (unlisted: a read). */
 const QUOTA_KIND: Partial<Record<EndpointName, WriteKind>> = {
@@ -31,7 +34,9 @@ const QUOTA_KIND: Partial<Record<EndpointName, WriteKind>> = {
   CreateMultipartUpload: 'write',
   UploadPart: 'write',
   UploadPartCopy: 'write',
-  CompleteMultipartUpload: 'write',
+  // Completing adds no bytes (the parts are counted already): only the object count, checked exactly
+  // by the store at commit, so an upload that filled the quota can still be completed.
+  CompleteMultipartUpload: 'complete',
   PostObject: 'write',
   DeleteObject: 'delete',
   DeleteObjects: 'delete',
@@ -67,10 +72,12 @@ export class S3Handler {
     const isHead = method === 'HEAD';
     const { rawPath, rawQuery } = splitTarget(req.url ?? '/');
     let resource = rawPath;
+    let post: PostForm | undefined;
     try {
-      const response = await this.run(req, res, method, rawPath, rawQuery, requestId, (r) => (resource = r));
+      const response = await this.run(req, res, method, rawPath, rawQuery, requestId, (r) => (resource = r), (p) => (post = p));
       await send(res, response, isHead);
     } catch (e) {
+      await post?.discard();
       await this.sendError(req, res, e, resource, requestId, isHead);
     }
   }
@@ -83,6 +90,7 @@ export class S3Handler {
     rawQuery: string,
     requestId: string,
     setResource: (r: string) => void,
+    setPost: (p: PostForm) => void,
   ): Promise<HttpResponse> {
     const { metadata, config } = this.deps;
     const query = new URLSearchParams(rawQuery);
@@ -97,18 +105,11 @@ export class S3Handler {
       hostTenancy = await metadata.getTenancyByName(dot < 0 ? hostLabel : hostLabel.slice(dot + 1));
       virtualBucket = hostTenancy ? (dot < 0 ? undefined : hostLabel.slice(0, dot)) : hostLabel;
     }
+    // A CORS preflight is no S3 operation and carries no credentials: answered from the bucket's rules.
+    if (method === 'OPTIONS') return this.preflight(req, rawPath, virtualBucket, hostTenancy, setResource);
     const r = route({ method, rawPath, query, headers: req.headers, virtualBucket });
     setResource(r.bucket === undefined ? '/' : `/${r.bucket}${r.key !== undefined ? '/' + r.key : ''}`);
-
-    // `tenancy:bucket` in a path names the tenancy as Ceph RGW writes it.
-    let bucketName = r.bucket;
-    let pathTenancy: TenancyRecord | undefined;
-    if (bucketName?.includes(':')) {
-      const [t, b] = [bucketName.slice(0, bucketName.indexOf(':')), bucketName.slice(bucketName.indexOf(':') + 1)];
-      pathTenancy = await metadata.getTenancyByName(t);
-      if (!pathTenancy) throw new S3Error('NoSuchBucket', { details: { BucketName: bucketName } });
-      bucketName = b;
-    }
+    const { pathTenancy, bucketName } = await this.splitTenancy(r.bucket);
 
     let resolved: ResolvedKey | undefined;
     const signed = { method, rawPath, rawQuery, headers: req.headers };
@@ -122,8 +123,29 @@ export class S3Handler {
     const auth = isSigV2(signed)
       ? await authenticateSigV2(signed, lookupSecret, virtualBucket)
       : await authenticateSigV4(signed, lookupSecret);
-    const principal: Principal =
+    let principal: Principal =
       auth.kind === 'signed' && resolved ? { kind: 'user', user: resolved.user, key: resolved.key } : { kind: 'anonymous' };
+    // PostObject (browser form): the principal and the key come from the form's fields, before the file.
+    let key = r.key;
+    let post: PostForm | undefined;
+    let postBody: RequestBody | undefined;
+    if (r.endpoint === 'PostObject') {
+      postBody = requestBody(req, auth, res);
+      post = await readPostForm(req.headers, postBody.stream());
+      setPost(post);
+      post.baseUrl = `${(req.socket as { encrypted?: boolean }).encrypted ? 'https' : 'http'}://${req.headers.host ?? 'localhost'}`;
+      key = post.key;
+      setResource(`/${r.bucket}/${key}`);
+      const sig = postSignatureOf(post.fields);
+      if (sig.kind !== 'anonymous') {
+        resolved = undefined;
+        const secret = await lookupSecret(sig.accessKeyId);
+        if (secret === undefined || !resolved) throw new S3Error('InvalidAccessKeyId', { details: { AWSAccessKeyId: sig.accessKeyId } });
+        verifyPostSignature(sig, secret);
+        const k: ResolvedKey = resolved;
+        principal = { kind: 'user', user: k.user, key: k.key };
+      }
+    }
     if (principal.kind === 'user') void metadata.touchAccessKey(principal.key.accessKeyId, Date.now()).catch(() => undefined);
 
     const tenancy =
@@ -133,9 +155,14 @@ export class S3Handler {
       spec.scope === 'service' || r.endpoint === 'CreateBucket' || bucketName === undefined
         ? undefined
         : await this.deps.buckets.get(tenancy.id, bucketName);
+    if (bucket?.cors && req.headers.origin !== undefined) {
+      for (const [name, value] of Object.entries(actualRequestHeaders(bucket, method, req.headers))) res.setHeader(name, value);
+    }
 
     const access = new AccessContext(this.deps, req, principal, tenancy, query);
-    await access.require(spec.action, bucket, r.key);
+    // DeleteObjects names its keys in the body: it is authorized key by key (s3:DeleteObject on each
+    // object ARN) by the operation, as AWS does, so a Deny on a prefix cannot be bypassed with it.
+    if (r.endpoint !== 'DeleteObjects') await access.require(spec.action, bucket, key);
 
     const status = await this.deps.quota.status(tenancy);
     if (status) {
@@ -165,11 +192,15 @@ export class S3Handler {
     const op = OPERATIONS[r.endpoint];
     if (!op) throw new S3Error('NotImplemented', { message: `${r.endpoint} is not implemented by Granary yet` });
 
-    const body = requestBody(req, auth, res);
-    // A write of declared size reserves its room before a byte of the body is read.
+    const body = postBody ?? requestBody(req, auth, res);
+    // A write of declared size reserves its room before a byte of the body is read (for a form upload,
+    // the whole form's length: an upper bound of the file's).
     let quota: WriteQuota | undefined;
-    if (bucket && (r.endpoint === 'PutObject' || r.endpoint === 'UploadPart')) {
-      quota = await this.deps.quota.reserve(tenancy, bucket, body.size ?? 0, r.endpoint === 'PutObject' ? 1 : 0);
+    if (bucket && (r.endpoint === 'PutObject' || r.endpoint === 'UploadPart' || r.endpoint === 'PostObject')) {
+      // An overwrite needs room only for what it adds (the store re-checks exactly at commit).
+      const replaced = r.endpoint === 'UploadPart' || key === undefined ? undefined : await this.deps.metadata.getObject(bucket.id, key);
+      const bytes = Math.max(0, (body.size ?? 0) - (replaced?.size ?? 0));
+      quota = await this.deps.quota.reserve(tenancy, bucket, bytes, r.endpoint === 'UploadPart' || replaced ? 0 : 1);
     }
     const ctx: S3Context = {
       requestId,
@@ -181,18 +212,48 @@ export class S3Handler {
       tenancy,
       bucketName,
       bucket,
-      key: r.key,
+      key,
       copySource,
       body,
       quota,
       access,
       services: this.deps,
+      ...(post ? { post } : {}),
     };
     try {
       return await op(ctx);
     } finally {
       await this.deps.quota.release(quota);
     }
+  }
+
+  /** `tenancy:bucket` in a path names the tenancy as Ceph RGW writes it. */
+  private async splitTenancy(name: string | undefined): Promise<{ pathTenancy: TenancyRecord | undefined; bucketName: string | undefined }> {
+    if (!name?.includes(':')) return { pathTenancy: undefined, bucketName: name };
+    const pathTenancy = await this.deps.metadata.getTenancyByName(name.slice(0, name.indexOf(':')));
+    if (!pathTenancy) throw new S3Error('NoSuchBucket', { details: { BucketName: name } });
+    return { pathTenancy, bucketName: name.slice(name.indexOf(':') + 1) };
+  }
+
+  /**
+   * `OPTIONS` (CORS preflight): unauthenticated, so the bucket's tenancy comes from the host or a
+   * `tenancy:bucket` path, else the default tenancy.
+   */
+  private async preflight(
+    req: IncomingMessage,
+    rawPath: string,
+    virtualBucket: string | undefined,
+    hostTenancy: TenancyRecord | undefined,
+    setResource: (r: string) => void,
+  ): Promise<HttpResponse> {
+    req.resume();
+    const loc = locate({ rawPath, virtualBucket });
+    setResource(loc.bucket === undefined ? '/' : `/${loc.bucket}${loc.key !== undefined ? '/' + loc.key : ''}`);
+    const { pathTenancy, bucketName } = await this.splitTenancy(loc.bucket);
+    if (bucketName === undefined) throw new S3Error('AccessForbidden', { message: 'CORSResponse: Bucket not found' });
+    const tenancy = pathTenancy ?? hostTenancy ?? (await this.deps.defaultTenancy());
+    const bucket: BucketRecord = await this.deps.buckets.get(tenancy.id, bucketName);
+    return preflight(bucket, req.headers);
   }
 
   private async tenancyOf(id: string): Promise<TenancyRecord> {
@@ -205,6 +266,10 @@ export class S3Handler {
     let err: S3Error;
     if (isS3Error(e)) {
       err = e;
+    } else if (isMetadataUnavailable(e)) {
+      // The metadata database is unreachable (scale-out mode): a retryable 503, not an internal error.
+      this.deps.log.warn('metadata store unavailable', { requestId, method: req.method, url: resource, err: (e as Error).message });
+      err = new S3Error('ServiceUnavailable', { message: 'The metadata store is unreachable; please retry.' });
     } else {
       this.deps.log.error('request failed', { requestId, method: req.method, url: resource, err: e });
       err = new S3Error('InternalError');

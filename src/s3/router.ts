@@ -180,6 +180,12 @@ function pickEndpoint(method: string, bucket: string | undefined, key: string | 
 }
 
 export function route(input: RouteInput): Route {
+  const { bucket, key } = locate(input);
+  return { endpoint: pickEndpoint(input.method, bucket, key, input.query, input.headers), bucket, key };
+}
+
+/** The bucket and key a request names, whatever its method (also for `OPTIONS` preflights, no S3 operation). */
+export function locate(input: Pick<RouteInput, 'rawPath' | 'virtualBucket'>): { bucket: string | undefined; key: string | undefined } {
   const hostLabel = input.virtualBucket;
   const path = input.rawPath.startsWith('/') ? input.rawPath.slice(1) : input.rawPath;
   let bucket: string | undefined;
@@ -200,5 +206,5 @@ export function route(input: RouteInput): Route {
   if (key !== undefined && Buffer.byteLength(key, 'utf8') > 1024) {
     throw new S3Error('KeyTooLongError', { details: { Size: Buffer.byteLength(key, 'utf8'), MaxSizeAllowed: 1024 } });
   }
-  return { endpoint: pickEndpoint(input.method, bucket, key, input.query, input.headers), bucket, key };
+  return { bucket, key };
 }

@@ -7,7 +7,8 @@ export interface EndpointSettings {
   externalDomain: string;
   /** Port the internal URL names; a function because the listen port is known only once listening. */
   internalPort: () => number | undefined;
-  externalPort: number | undefined;
+  /** Likewise for the HTTPS listener (port 0 in tests is resolved only once listening). */
+  externalPort: () => number | undefined;
 }
 
 export interface TenancyEndpoints {
@@ -19,6 +20,6 @@ export function tenancyEndpoints(tenancy: string, s: EndpointSettings): TenancyE
   const port = (p: number | undefined, dflt: number): string => (p === undefined || p === dflt ? '' : `:${p}`);
   return {
     internal: `http://${tenancy}.${s.internalDomain}${port(s.internalPort(), 80)}`,
-    external: `https://${tenancy}.${s.externalDomain}${port(s.externalPort, 443)}`,
+    external: `https://${tenancy}.${s.externalDomain}${port(s.externalPort(), 443)}`,
   };
 }

@@ -25,6 +25,10 @@ export interface TestPostgres {
   url: string;
   /** Stops the server (if this helper started it) and removes its directory. */
   stop(): Promise<void>;
+  /** Stops the server but keeps its data directory (`pg_ctl stop -m fast`): an outage. */
+  stopServer(): Promise<void>;
+  /** Starts it again on the same port and data directory after stopServer(). */
+  startServer(): Promise<void>;
 }
 
 const SUPERUSER = 'postgres';
@@ -78,7 +82,12 @@ function asPostgresUser(isRoot: boolean, file: string, args: string[]): [string,
 
 export async function startPostgres(): Promise<TestPostgres> {
   const external = process.env.GRANARY_TEST_PG_URL;
-  if (external) return { url: external, stop: async () => {} };
+  if (external) {
+    const unsupported = async () => {
+      throw new Error('stopServer/startServer need a PostgreSQL started by this helper (GRANARY_TEST_PG_URL is set)');
+    };
+    return { url: external, stop: async () => {}, stopServer: unsupported, startServer: unsupported };
+  }
 
   const bin = findBinDir();
   const isRoot = process.getuid?.() === 0;
@@ -123,6 +132,16 @@ export async function startPostgres(): Promise<TestPostgres> {
       try {
         await run('pg_ctl', ['start', '-D', dataDir, '-l', logFile, '-w', '-t', '30', '-o', opts]);
         started = true;
+        const stopServer = async () => {
+          if (!started) return;
+          await run('pg_ctl', ['stop', '-D', dataDir, '-m', 'fast', '-w']);
+          started = false;
+        };
+        const startServer = async () => {
+          if (started) return;
+          await run('pg_ctl', ['start', '-D', dataDir, '-l', logFile, '-w', '-t', '30', '-o', opts]);
+          started = true;
+        };
         const url = `postgres://${SUPERUSER}@127.0.0.1:${port}/${DATABASE}`;
         // Created over SQL rather than with `createdb`, which not every install puts beside initdb.
         const admin = new pg.Client({ connectionString: `postgres://${SUPERUSER}@127.0.0.1:${port}/postgres` });
@@ -132,7 +151,7 @@ export async function startPostgres(): Promise<TestPostgres> {
         } finally {
           await admin.end();
         }
-        return { url, stop };
+        return { url, stop, stopServer, startServer };
       } catch (e) {
         lastError = e; // most likely the port was taken between freePort() and bind: try another
       }

@@ -16,6 +16,8 @@ export interface TestServer {
   /** 127.0.0.1:PORT */
   endpoint: string;
   port: number;
+  /** https://127.0.0.1:PORT when the server was started with an HTTPS listener (`--listen-https`). */
+  httpsUrl?: string;
   dataDir: string;
   accessKey: string;
   secretKey: string;
@@ -34,9 +36,12 @@ export interface StartOptions {
   dataDir?: string;
   env?: Record<string, string>;
   port?: number;
+  /** Extra `granary serve` arguments (e.g. `['--metadata', url]`). */
+  args?: string[];
 }
 
 let counter = 0;
+const HTTPS_LINE = /Granary S3 endpoint \(HTTPS\): https:\/\/127\.0\.0\.1:(\d+)/;
 
 export async function startServer(opts: StartOptions = {}): Promise<TestServer> {
   const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'granary-test-'));
@@ -45,7 +50,7 @@ export async function startServer(opts: StartOptions = {}): Promise<TestServer> 
   const secretKey = `test-secret-${process.pid}-${counter}-abcdefghijklmnop`;
   const proc = spawn(
     process.execPath,
-    ['--import', 'tsx', join(REPO_ROOT, 'src/main.ts'), 'serve', '--data', dataDir, '--listen', `127.0.0.1:${opts.port ?? 0}`],
+    ['--import', 'tsx', join(REPO_ROOT, 'src/main.ts'), 'serve', '--data', dataDir, '--listen', `127.0.0.1:${opts.port ?? 0}`, ...(opts.args ?? [])],
     {
       cwd: REPO_ROOT,
       env: {
@@ -63,11 +68,13 @@ export async function startServer(opts: StartOptions = {}): Promise<TestServer> 
   proc.stdout!.on('data', (d: Buffer) => (out += d.toString()));
   proc.stderr!.on('data', (d: Buffer) => (out += d.toString()));
   const exited = new Promise<number | null>((r) => proc.once('exit', (code) => r(code)));
+  const wantsHttps = (opts.args ?? []).includes('--listen-https') || opts.env?.GRANARY_LISTEN_HTTPS !== undefined;
 
   const port = await new Promise<number>((resolvePort, reject) => {
     const timer = setTimeout(() => reject(new Error(`server did not start:\n${out}`)), 30_000);
     const check = (): void => {
       const m = /Granary S3 endpoint: http:\/\/127\.0\.0\.1:(\d+)/.exec(out);
+      if (m && wantsHttps && !HTTPS_LINE.test(out)) return;
       if (m) {
         clearTimeout(timer);
         resolvePort(Number(m[1]));
@@ -80,7 +87,9 @@ export async function startServer(opts: StartOptions = {}): Promise<TestServer> 
     });
   });
 
+  const httpsPort = HTTPS_LINE.exec(out)?.[1];
   return {
+    ...(httpsPort ? { httpsUrl: `https://127.0.0.1:${httpsPort}` } : {}),
     url: `http://127.0.0.1:${port}`,
     endpoint: `127.0.0.1:${port}`,
     port,

@@ -82,6 +82,11 @@ export interface PostgresStoreOptions {
    * Created if missing. Tests use a fresh one per store to stay isolated on one server.
    */
   schema?: string;
+  /**
+   * How long to wait for a connection (a new one, or a free slot in the pool) before failing, in ms
+   * (default 10000). Keeps requests failing fast, instead of hanging, while PostgreSQL is unreachable.
+   */
+  connectionTimeoutMs?: number;
 }
 
 /** How long touchAccessKey updates are coalesced in memory before being written. */
@@ -119,6 +124,12 @@ export async function openPostgresMetadataStore(url: string, options: PostgresSt
   const pool = new pg.Pool({
     connectionString: url,
     max: options.poolSize ?? 10,
+    // pg-pool applies this both to opening a connection and to waiting for a free one: long enough that a
+    // burst queued behind a busy pool is served, short enough that an unreachable server fails requests
+    // (a refused connection fails at once anyway).
+    connectionTimeoutMillis: options.connectionTimeoutMs ?? 10_000,
+    // Detect a dead server/peer on idle pooled connections instead of waiting for the kernel's defaults.
+    keepAlive: true,
     types,
     // search_path as a startup option: applies to every pooled connection from its first query.
     ...(schema !== undefined ? { options: `-c search_path=${schema}` } : {}),
@@ -257,6 +268,7 @@ const toBucket = (r: Row): BucketRecord => ({
   acl: r.acl,
   quotaBytes: r.quota_bytes,
   quotaObjects: r.quota_objects,
+  cors: r.cors ?? null,
 });
 const toUpload = (r: Row): MultipartUploadRecord => ({
   uploadId: r.upload_id,
@@ -387,6 +399,32 @@ export class PostgresMetadataStore implements MetadataStore {
     await Promise.allSettled([...this.inFlight]);
     await this.flushTouches();
     await this.pool.end();
+  }
+
+  /**
+   * Runs `fn` while holding the session-level advisory lock `name` (pg_try_advisory_lock) on a dedicated
+   * pooled connection, across all gateways sharing this database; returns `{ ran: false }` at once when
+   * another session holds it. If this process dies (or its connection drops) PostgreSQL releases the lock.
+   */
+  async withExclusiveLock<T>(name: string, fn: () => Promise<T>): Promise<{ ran: true; value: T } | { ran: false }> {
+    if (this.closed) throw new Error('metadata store is closed');
+    const c = await this.pool.connect();
+    let broken = false;
+    try {
+      const got = (await c.query<{ ok: boolean }>('SELECT pg_try_advisory_lock(hashtext($1)) AS ok', [name])).rows[0]?.ok === true;
+      if (!got) return { ran: false };
+      try {
+        return { ran: true, value: await fn() };
+      } finally {
+        await c.query('SELECT pg_advisory_unlock(hashtext($1))', [name]).catch(() => (broken = true));
+      }
+    } catch (e) {
+      broken = true;
+      throw e;
+    } finally {
+      // A connection whose unlock failed may still hold the lock: destroy it, which releases the lock.
+      c.release(broken);
+    }
   }
 
   // ----- plumbing
@@ -842,6 +880,7 @@ export class PostgresMetadataStore implements MetadataStore {
         acl: null,
         quotaBytes: null,
         quotaObjects: null,
+        cors: null,
       };
       const ins = await this.query(
         `INSERT INTO buckets (id, tenancy_id, name, owner_id, region, created_at) VALUES ($1, $2, $3, $4, $5, $6)
@@ -889,6 +928,9 @@ export class PostgresMetadataStore implements MetadataStore {
   }
   async setBucketAcl(bucketId: string, acl: string | null): Promise<boolean> {
     return ((await this.query('UPDATE buckets SET acl = $2 WHERE id = $1', [bucketId, acl])).rowCount ?? 0) > 0;
+  }
+  async setBucketCors(bucketId: string, cors: string | null): Promise<boolean> {
+    return ((await this.query('UPDATE buckets SET cors = $2 WHERE id = $1', [bucketId, cors])).rowCount ?? 0) > 0;
   }
   async setBucketQuota(bucketId: string, quota: { bytes: number | null; objects: number | null }): Promise<boolean> {
     const r = await this.query('UPDATE buckets SET quota_bytes = $2, quota_objects = $3 WHERE id = $1', [bucketId, quota.bytes, quota.objects]);

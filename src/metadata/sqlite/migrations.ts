@@ -216,4 +216,10 @@ CREATE INDEX quota_reservations_by_tenancy ON quota_reservations (tenancy_id, ex
 CREATE INDEX quota_reservations_by_bucket ON quota_reservations (bucket_id, expires_at);
 `,
   },
+  {
+    id: 3,
+    name: '003_bucket_cors',
+    // The bucket's CORS rules (normalised JSON, see s3/cors.ts); NULL = no CORS configuration.
+    sql: `ALTER TABLE buckets ADD COLUMN cors TEXT;`,
+  },
 ];

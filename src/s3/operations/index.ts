@@ -13,6 +13,8 @@ import { DeleteObject, DeleteObjects } from './object/delete-object.js';
 import { CopyObject } from './object/copy-object.js';
 import { DeleteObjectTagging, GetObjectTagging, PutObjectTagging } from './object/tagging.js';
 import { GetObjectAttributes } from './object/get-object-attributes.js';
+import { DeleteBucketCors, GetBucketCors, PutBucketCors } from './bucket/cors.js';
+import { PostObject } from './object/post-object.js';
 import {
   AbortMultipartUpload,
   CompleteMultipartUpload,
@@ -59,4 +61,8 @@ export const OPERATIONS: Partial<Record<EndpointName, Operation>> = {
   AbortMultipartUpload,
   ListParts,
   ListMultipartUploads,
+  GetBucketCors,
+  PutBucketCors,
+  DeleteBucketCors,
+  PostObject,
 };

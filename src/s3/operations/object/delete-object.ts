@@ -37,6 +37,7 @@ export async function DeleteObjects(ctx: S3Context): Promise<HttpResponse> {
     keys.map(async (key): Promise<XmlNode[number] | undefined> => {
       try {
         if (key === '' || Buffer.byteLength(key) > 1024) throw new S3Error(key === '' ? 'InvalidArgument' : 'KeyTooLongError');
+        await ctx.access.require('s3:DeleteObject', bucket, key);
         await ctx.services.objects.delete(bucket, key);
         return quiet ? undefined : ['Deleted', [['Key', key]]];
       } catch (e) {

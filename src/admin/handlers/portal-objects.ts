@@ -1,0 +1,178 @@
+/**
+ * What the portal needs for buckets and objects without ever holding a secret in the browser:
+ * - GET  /tenancies/{t}/buckets: the buckets the caller may manage (their own; all for MANAGER/DEPUTY and
+ *   site administrators) with usage and whether they are public;
+ * - GET  /directory/tenancies?q=: tenancy names containing q (at least 2 characters, 20 at most), so a
+ *   user can find the tenancy to ask to join (names are public anyway: they are host names);
+ * - POST /tenancies/{t}/presign: a presigned S3 URL (SigV4 query authentication) for one S3 request —
+ *   list, upload (multipart: create, parts, complete), download, delete, share link. The URL is signed
+ *   with the caller's own "portal" access key for the tenancy, so S3 authorizes it exactly as the user
+ *   (bucket policies, ACLs, quota): the portal gains no power the user lacks.
+ *
+ * The portal key is created on first use (a normal key, visible in the user's key list and audit trail as
+ * "portal (browser uploads and share links)", 7 days or the site's longest lifetime if shorter) and its
+ * secret is kept in this process's memory only; after a restart, or once it would expire before the
+ * asked-for link, another is made. Deleting it revokes every link signed with it.
+ */
+import { createHash, createHmac } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
+import { parseStoredAcl, ALL_USERS } from '../../iam/acl.js';
+import type { UserRecord, TenancyRecord } from '../../metadata/store.js';
+import type { AdminContext, AdminRoute } from '../context.js';
+import { me, ok, tenancyOf } from '../context.js';
+import { object, optStr } from '../input.js';
+import { AdminProblem, badRequest } from '../problems.js';
+import type { PortalBucket, PresignResponse } from '../session-contract.js';
+import { currentRequest, isTls } from '../session.js';
+
+const MEMBER = { kind: 'tenancy', roles: ['USER', 'DEPUTY', 'MANAGER'] } as const;
+const PORTAL_KEY_NAME = 'portal (browser uploads and share links)';
+const MAX_EXPIRY_S = 7 * 24 * 3600;
+const DAY_MS = 86_400_000;
+
+interface PortalKey {
+  accessKeyId: string;
+  secret: string;
+  expiresAt: number;
+}
+/** (userId, tenancyId) → the portal key; in memory only (see above). */
+const portalKeys = new Map<string, PortalKey>();
+
+async function portalKey(ctx: AdminContext, user: UserRecord, tenancy: TenancyRecord, needUntil: number): Promise<PortalKey> {
+  const k = `${user.id}\n${tenancy.id}`;
+  const have = portalKeys.get(k);
+  if (have && have.expiresAt > needUntil + 60_000) {
+    const rec = await ctx.services.metadata.getAccessKey(have.accessKeyId);
+    if (rec && rec.userId === user.id) return have;
+  }
+  const expiresAt = Date.now() + 7 * DAY_MS - 60_000;
+  const { view, secret } = await ctx.services.userKeys.create(user, { tenancy: tenancy.name, name: PORTAL_KEY_NAME, expiresAt });
+  const made = { accessKeyId: view.key.accessKeyId, secret, expiresAt: view.key.expiresAt ?? expiresAt };
+  portalKeys.set(k, made);
+  return made;
+}
+
+/** RFC 3986 encoding as SigV4 wants it (every byte outside A-Za-z0-9-._~). */
+function enc(s: string, keepSlash = false): string {
+  let out = '';
+  for (const b of Buffer.from(s, 'utf8')) {
+    const c = String.fromCharCode(b);
+    if (/[A-Za-z0-9\-._~]/.test(c) || (keepSlash && c === '/')) out += c;
+    else out += '%' + b.toString(16).toUpperCase().padStart(2, '0');
+  }
+  return out;
+}
+
+const hmac = (key: Buffer | string, data: string): Buffer => createHmac('sha256', key).update(data, 'utf8').digest();
+
+/** A SigV4 presigned URL (UNSIGNED-PAYLOAD, host the only signed header). */
+export function presignUrl(o: { origin: string; host: string; method: string; path: string; query: Record<string, string>; accessKeyId: string; secret: string; region: string; expiresIn: number; now?: Date }): string {
+  const now = o.now ?? new Date();
+  const amzDate = now.toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '');
+  const day = amzDate.slice(0, 8);
+  const scope = `${day}/${o.region}/s3/aws4_request`;
+  const q: Record<string, string> = {
+    ...o.query,
+    'X-Amz-Algorithm': 'AWS4-HMAC-SHA256',
+    'X-Amz-Credential': `${o.accessKeyId}/${scope}`,
+    'X-Amz-Date': amzDate,
+    'X-Amz-Expires': String(o.expiresIn),
+    'X-Amz-SignedHeaders': 'host',
+  };
+  const canonicalQuery = Object.entries(q)
+    .map(([k, v]) => [enc(k), enc(v)] as const)
+    .sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : a[1] < b[1] ? -1 : 1))
+    .map(([k, v]) => `${k}=${v}`)
+    .join('&');
+  const canonicalPath = enc(o.path, true);
+  const canonical = [o.method, canonicalPath, canonicalQuery, `host:${o.host}\n`, 'host', 'UNSIGNED-PAYLOAD'].join('\n');
+  const toSign = ['AWS4-HMAC-SHA256', amzDate, scope, createHash('sha256').update(canonical).digest('hex')].join('\n');
+  let key = hmac('AWS4' + o.secret, day);
+  key = hmac(key, o.region);
+  key = hmac(key, 's3');
+  key = hmac(key, 'aws4_request');
+  const signature = createHmac('sha256', key).update(toSign).digest('hex');
+  return `${o.origin}${canonicalPath}?${canonicalQuery}&X-Amz-Signature=${signature}`;
+}
+
+function isPublic(policy: string | null, acl: string | null): boolean {
+  const a = parseStoredAcl(acl);
+  if (a.grants.some((g) => g.grantee.type === 'group' && g.grantee.uri === ALL_USERS && (g.permission === 'READ' || g.permission === 'FULL_CONTROL'))) return true;
+  if (!policy) return false;
+  try {
+    const doc = JSON.parse(policy) as { Statement?: unknown };
+    const list = (Array.isArray(doc.Statement) ? doc.Statement : [doc.Statement]) as Array<Record<string, unknown>>;
+    return list.some((s) => s && s.Effect === 'Allow' && (s.Principal === '*' || (typeof s.Principal === 'object' && s.Principal !== null && (s.Principal as Record<string, unknown>).AWS === '*')));
+  } catch {
+    return false;
+  }
+}
+
+function hostOf(req: IncomingMessage): string {
+  const h = req.headers.host;
+  if (!h) throw badRequest('the request has no Host header');
+  return h;
+}
+
+export const portalObjectRoutes: AdminRoute[] = [
+  {
+    method: 'GET', path: '/directory/tenancies', access: { kind: 'authenticated' }, summary: 'Find tenancies by name (?q=, at least 2 characters) to ask to join',
+    handle: async (ctx) => {
+      const q = (ctx.query.get('q') ?? '').trim().toLowerCase();
+      if (q.length < 2) throw badRequest('"q" must have at least 2 characters');
+      const names = (await ctx.services.tenancies.list()).map((t) => t.name).filter((n) => n.toLowerCase().includes(q)).sort().slice(0, 20);
+      return ok({ items: names.map((name) => ({ name })) });
+    },
+  },
+  {
+    method: 'GET', path: '/tenancies/{tenancy}/buckets', access: MEMBER, summary: 'Buckets I manage here (all of them for MANAGER, DEPUTY) with usage',
+    handle: async (ctx) => {
+      const { tenancy, acting } = tenancyOf(ctx);
+      const user = me(ctx).user;
+      const m = ctx.services.metadata;
+      const all = acting === 'MANAGER' || acting === 'DEPUTY' || acting === 'site-admin';
+      const items: PortalBucket[] = [];
+      for (const b of await m.listBuckets(tenancy.id)) {
+        if (!all && b.ownerId !== user.id) continue;
+        const owner = (await m.getUserById(b.ownerId))?.username ?? b.ownerId;
+        items.push({ name: b.name, owner, createdAt: new Date(b.createdAt).toISOString(), usage: await m.getBucketUsage(b.id), hasPolicy: b.policy !== null, public: isPublic(b.policy, b.acl) });
+      }
+      return ok({ items });
+    },
+  },
+  {
+    method: 'POST', path: '/tenancies/{tenancy}/presign', access: MEMBER, summary: 'A presigned S3 URL for one request of mine (uploads, downloads, share links)',
+    handle: async (ctx) => {
+      const { tenancy } = tenancyOf(ctx);
+      const user = me(ctx).user;
+      const b = object(await ctx.body());
+      const method = optStr(b, 'method') ?? 'GET';
+      if (!['GET', 'PUT', 'POST', 'DELETE', 'HEAD'].includes(method)) throw badRequest('"method" must be GET, PUT, POST, DELETE or HEAD');
+      const bucket = optStr(b, 'bucket');
+      const key = optStr(b, 'key');
+      if (bucket !== undefined && !/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(bucket)) throw badRequest('"bucket" is not a bucket name');
+      if (key !== undefined && bucket === undefined) throw badRequest('"key" needs "bucket"');
+      const query: Record<string, string> = {};
+      if (b.query !== undefined) {
+        if (typeof b.query !== 'object' || b.query === null || Array.isArray(b.query)) throw badRequest('"query" must be an object of strings');
+        for (const [k, v] of Object.entries(b.query as Record<string, unknown>)) {
+          if (typeof v !== 'string') throw badRequest(`query "${k}" must be a string`);
+          if (/^x-amz-(algorithm|credential|date|expires|signedheaders|signature|security-token)$/i.test(k)) throw badRequest(`query "${k}" is set by the server`);
+          query[k] = v;
+        }
+      }
+      const expiresIn = b.expiresIn === undefined ? 900 : b.expiresIn;
+      if (typeof expiresIn !== 'number' || !Number.isInteger(expiresIn) || expiresIn < 1 || expiresIn > MAX_EXPIRY_S) throw badRequest(`"expiresIn" must be 1 … ${MAX_EXPIRY_S} seconds`);
+      const needUntil = Date.now() + expiresIn * 1000;
+      const pk = await portalKey(ctx, user, tenancy, needUntil).catch((e: unknown) => {
+        if (e instanceof Error && /not a member/.test(e.message)) throw new AdminProblem(403, `objects are browsed with your own access: join ${tenancy.name} first`);
+        throw e;
+      });
+      const req = currentRequest();
+      const host = hostOf(req);
+      const path = bucket === undefined ? '/' : key === undefined ? `/${bucket}` : `/${bucket}/${key}`;
+      const url = presignUrl({ origin: `${isTls(req) ? 'https' : 'http'}://${host}`, host, method, path, query, accessKeyId: pk.accessKeyId, secret: pk.secret, region: 'us-east-1', expiresIn });
+      return { status: 200, body: { url, expiresAt: new Date(needUntil).toISOString() } satisfies PresignResponse, headers: { 'cache-control': 'no-store' } };
+    },
+  },
+];

@@ -1,0 +1,30 @@
+/**
+ * Bucket CORS configuration:
+ * PutBucketCors    https://docs.aws.amazon.com/AmazonS3/latest/API/API_PutBucketCors.html
+ * GetBucketCors    https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetBucketCors.html
+ * DeleteBucketCors https://docs.aws.amazon.com/AmazonS3/latest/API/API_DeleteBucketCors.html
+ */
+import type { HttpResponse } from '../../../lib/http-response.js';
+import { S3Error } from '../../../errors/s3-error.js';
+import { bucketOf, type S3Context } from '../../context.js';
+import { corsRulesOf, corsXml, parseCorsConfiguration, serialiseCors } from '../../cors.js';
+import { emptyResponse, xmlResponse } from '../common.js';
+
+export async function PutBucketCors(ctx: S3Context): Promise<HttpResponse> {
+  const b = bucketOf(ctx);
+  const rules = parseCorsConfiguration(await ctx.body.readAll());
+  if (!(await ctx.services.metadata.setBucketCors(b.id, serialiseCors(rules)))) throw new S3Error('NoSuchBucket', { details: { BucketName: b.name } });
+  return emptyResponse(200);
+}
+
+export async function GetBucketCors(ctx: S3Context): Promise<HttpResponse> {
+  const b = bucketOf(ctx);
+  const rules = corsRulesOf(b);
+  if (!rules) throw new S3Error('NoSuchCORSConfiguration', { details: { BucketName: b.name } });
+  return xmlResponse('CORSConfiguration', corsXml(rules));
+}
+
+export async function DeleteBucketCors(ctx: S3Context): Promise<HttpResponse> {
+  await ctx.services.metadata.setBucketCors(bucketOf(ctx).id, null);
+  return emptyResponse(204);
+}

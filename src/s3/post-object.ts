@@ -1,0 +1,252 @@
+/**
+ * Browser form uploads (PostObject): reading the multipart/form-data fields that precede the file,
+ * authenticating the form (the signature covers the base64 policy, not the request), and checking the
+ * policy's expiration and conditions. The file itself is never buffered: the form resolves as soon as
+ * the file part starts, with the file as a stream.
+ * https://docs.aws.amazon.com/AmazonS3/latest/API/RESTObjectPOST.html
+ * https://docs.aws.amazon.com/AmazonS3/latest/API/sigv4-HTTPPOSTConstructPolicy.html
+ * https://docs.aws.amazon.com/AmazonS3/latest/userguide/HTTPPOSTForms.html (Signature Version 2)
+ */
+import { createHmac, timingSafeEqual } from 'node:crypto';
+import { Readable } from 'node:stream';
+import type { IncomingHttpHeaders } from 'node:http';
+import busboy from 'busboy';
+import { S3Error } from '../errors/s3-error.js';
+import { cachedSigningKey, signHex, signaturesEqual } from './sigv4/signing-key.js';
+
+/** AWS limits the form fields before the file to 20 KB ("MaxPostPreDataLengthExceeded"). */
+const MAX_FIELD_BYTES = 20 * 1024;
+const MAX_FIELDS = 200;
+/** A refused form up to this size is read to its end before the error is sent (see PostForm.discard). */
+const MAX_DISCARD_BYTES = 1024 * 1024;
+
+export interface PostForm {
+  /** Form fields before the file, by lowercase name (field names are case-insensitive). */
+  fields: Map<string, string>;
+  /** The object key: the `key` field with `${filename}` replaced by the file's name. */
+  key: string;
+  filename: string;
+  /** The file's bytes, streamed. */
+  file: Readable;
+  /** Resolves when the whole request body has been parsed (fields after the file are ignored). */
+  done: Promise<void>;
+  /**
+   * After a refusal: reads and drops the rest of a small form so the client, still sending, gets the
+   * error response instead of a reset connection (a large one is cut instead, as for other uploads).
+   */
+  discard(): Promise<void>;
+  /** `scheme://host` the form was posted to, for the Location of the new object (set by the pipeline). */
+  baseUrl: string;
+}
+
+function malformed(message?: string, cause?: unknown): S3Error {
+  return new S3Error('MalformedPOSTRequest', { ...(message ? { message } : {}), cause });
+}
+
+/**
+ * Reads the form up to the start of the file part. `body` is the request body (after any
+ * `Expect: 100-continue`); `headers` give the multipart boundary.
+ */
+export function readPostForm(headers: IncomingHttpHeaders, body: AsyncIterable<Buffer>): Promise<PostForm> {
+  let bb: busboy.Busboy;
+  try {
+    // Browsers send the filename parameter as raw UTF-8; busboy would read it as Latin-1 by default.
+    bb = busboy({ headers, defParamCharset: 'utf8', limits: { fieldSize: MAX_FIELD_BYTES, fields: MAX_FIELDS, files: 1, parts: MAX_FIELDS + 1 } });
+  } catch (e) {
+    throw malformed('The body of your POST request is not well-formed multipart/form-data.', e);
+  }
+  const fields = new Map<string, string>();
+  return new Promise<PostForm>((resolve, reject) => {
+    let settled = false;
+    const done = new Promise<void>((res, rej) => {
+      bb.on('close', () => res());
+      bb.on('error', rej);
+    });
+    done.catch(() => undefined);
+    bb.on('field', (name, value, info) => {
+      if (info.valueTruncated) {
+        settled = true;
+        reject(new S3Error('MaxMessageLengthExceeded', { message: 'Your POST request fields preceeding the upload file was too large.' }));
+        return;
+      }
+      fields.set(name.toLowerCase(), value);
+    });
+    bb.on('file', (name, file, info) => {
+      if (settled || name.toLowerCase() !== 'file') {
+        file.resume();
+        return;
+      }
+      settled = true;
+      const rawKey = fields.get('key');
+      if (rawKey === undefined) {
+        file.resume();
+        reject(new S3Error('InvalidArgument', { message: 'Bucket POST must contain a field named \'key\'.  If it is specified, please check the order of the fields.', details: { ArgumentName: 'key', ArgumentValue: '' } }));
+        return;
+      }
+      const filename = info.filename ?? '';
+      const key = rawKey.split('${filename}').join(filename);
+      if (key === '') {
+        file.resume();
+        reject(new S3Error('InvalidArgument', { message: 'User key must have a length greater than 0.', details: { ArgumentName: 'key' } }));
+        return;
+      }
+      const discard = async (): Promise<void> => {
+        const length = Number(headers['content-length']);
+        if (file.destroyed || !(length <= MAX_DISCARD_BYTES)) return;
+        file.resume();
+        await Promise.race([done.catch(() => undefined), new Promise((r) => setTimeout(r, 2000).unref())]);
+      };
+      // Fields after the file are ignored (as S3 does): the form is what preceded it.
+      resolve({ fields: new Map(fields), key, filename, file, done, discard, baseUrl: '' });
+    });
+    bb.on('error', (e) => {
+      if (!settled) {
+        settled = true;
+        reject(malformed(undefined, e));
+      }
+    });
+    bb.on('close', () => {
+      if (!settled) {
+        settled = true;
+        reject(new S3Error('IncorrectNumberOfFilesInPostRequest'));
+      }
+    });
+    const src = Readable.from(body, { objectMode: false });
+    src.on('error', (e) => bb.destroy(e));
+    src.pipe(bb);
+  });
+}
+
+/** How the form was signed. `anonymous`: no policy signature at all (a public-write bucket). */
+export type PostSignature =
+  | { kind: 'anonymous' }
+  | { kind: 'v4'; accessKeyId: string; date: string; region: string; service: string; signature: string; policy: string }
+  | { kind: 'v2'; accessKeyId: string; signature: string; policy: string };
+
+function denied(message: string): S3Error {
+  return new S3Error('AccessDenied', { message });
+}
+
+/** Which signature the form carries (fields only; nothing verified yet). */
+export function postSignatureOf(fields: Map<string, string>): PostSignature {
+  const policy = fields.get('policy');
+  const v4sig = fields.get('x-amz-signature');
+  const v2key = fields.get('awsaccesskeyid');
+  if (v4sig !== undefined) {
+    const algorithm = fields.get('x-amz-algorithm');
+    if (algorithm !== 'AWS4-HMAC-SHA256') throw new S3Error('InvalidArgument', { message: 'Unsupported x-amz-algorithm', details: { ArgumentName: 'x-amz-algorithm', ArgumentValue: algorithm ?? '' } });
+    const credential = fields.get('x-amz-credential') ?? '';
+    const m = /^([^/]+)\/(\d{8})\/([^/]+)\/([^/]+)\/aws4_request$/.exec(credential);
+    if (!m) throw new S3Error('InvalidArgument', { message: 'Invalid x-amz-credential', details: { ArgumentName: 'x-amz-credential', ArgumentValue: credential } });
+    if (policy === undefined) throw new S3Error('InvalidArgument', { message: 'Bucket POST must contain a field named \'policy\'.', details: { ArgumentName: 'policy' } });
+    return { kind: 'v4', accessKeyId: m[1]!, date: m[2]!, region: m[3]!, service: m[4]!, signature: v4sig, policy };
+  }
+  if (v2key !== undefined) {
+    const signature = fields.get('signature');
+    if (signature === undefined || policy === undefined) {
+      throw new S3Error('InvalidArgument', { message: 'Bucket POST must contain fields named \'policy\' and \'signature\'.', details: { ArgumentName: 'signature' } });
+    }
+    return { kind: 'v2', accessKeyId: v2key, signature, policy };
+  }
+  return { kind: 'anonymous' };
+}
+
+// compat: a form whose signature does not match is AccessDenied (the form is refused as a whole).
+function badSignature(): S3Error {
+  return denied('Invalid according to Policy: the policy signature does not match.');
+}
+
+/** Verifies the policy signature with the key's secret; AccessDenied when it does not match. */
+export function verifyPostSignature(sig: Exclude<PostSignature, { kind: 'anonymous' }>, secret: string): void {
+  if (sig.kind === 'v4') {
+    const key = cachedSigningKey(secret, sig.date, sig.region, sig.service);
+    if (!signaturesEqual(signHex(key, sig.policy), sig.signature.toLowerCase())) throw badSignature();
+    return;
+  }
+  const expected = Buffer.from(createHmac('sha1', secret).update(sig.policy, 'utf8').digest('base64'));
+  const given = Buffer.from(sig.signature);
+  if (expected.length !== given.length || !timingSafeEqual(expected, given)) throw badSignature();
+}
+
+type Condition =
+  | { kind: 'eq' | 'starts-with'; field: string; value: string }
+  | { kind: 'content-length-range'; min: number; max: number };
+
+export interface PostPolicy {
+  expiration: number;
+  conditions: Condition[];
+}
+
+function invalidPolicy(message: string): S3Error {
+  return new S3Error('InvalidPolicyDocument', { message: `Invalid Policy: ${message}` });
+}
+
+/** Decodes and validates the base64 JSON policy document. */
+export function parsePostPolicy(base64: string): PostPolicy {
+  let doc: unknown;
+  try {
+    doc = JSON.parse(Buffer.from(base64, 'base64').toString('utf8'));
+  } catch {
+    throw invalidPolicy('Invalid JSON.');
+  }
+  if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) throw invalidPolicy('Invalid JSON.');
+  const d = doc as Record<string, unknown>;
+  if (typeof d.expiration !== 'string') throw invalidPolicy('Policy missing expiration.');
+  const expiration = Date.parse(d.expiration);
+  if (Number.isNaN(expiration)) throw invalidPolicy('Invalid \'expiration\' value: \'' + d.expiration + '\'');
+  if (!Array.isArray(d.conditions)) throw invalidPolicy('Policy missing conditions.');
+  const conditions: Condition[] = [];
+  for (const c of d.conditions as unknown[]) {
+    if (Array.isArray(c)) {
+      const op = String(c[0]).toLowerCase();
+      if (op === 'content-length-range') {
+        const [min, max] = [Number(c[1]), Number(c[2])];
+        if (c.length !== 3 || !Number.isInteger(min) || !Number.isInteger(max) || min < 0 || max < min) throw invalidPolicy('Invalid content-length-range condition.');
+        conditions.push({ kind: 'content-length-range', min, max });
+        continue;
+      }
+      if ((op !== 'eq' && op !== 'starts-with') || c.length !== 3 || typeof c[1] !== 'string' || typeof c[2] !== 'string' || !c[1].startsWith('$')) {
+        throw invalidPolicy(`Invalid condition: ${JSON.stringify(c)}`);
+      }
+      conditions.push({ kind: op, field: c[1].slice(1).toLowerCase(), value: c[2] });
+    } else if (typeof c === 'object' && c !== null) {
+      const entries = Object.entries(c as Record<string, unknown>);
+      if (entries.length !== 1 || typeof entries[0]![1] !== 'string') throw invalidPolicy(`Invalid condition: ${JSON.stringify(c)}`);
+      conditions.push({ kind: 'eq', field: entries[0]![0].toLowerCase(), value: entries[0]![1] as string });
+    } else {
+      throw invalidPolicy(`Invalid condition: ${JSON.stringify(c)}`);
+    }
+  }
+  return { expiration, conditions };
+}
+
+/** Fields that need no condition (AWS: the signature fields, the policy, the file and x-ignore-*). */
+function exempt(name: string): boolean {
+  return ['policy', 'x-amz-signature', 'signature', 'awsaccesskeyid', 'file'].includes(name) || name.startsWith('x-ignore-');
+}
+
+/**
+ * Checks a signed policy against the form: not expired (AccessDenied), every condition met and every
+ * field covered by a condition (InvalidPolicyDocument). Returns the allowed content length range.
+ */
+export function checkPostPolicy(policy: PostPolicy, fields: Map<string, string>, bucketName: string, now = Date.now()): { min: number; max: number } | undefined {
+  if (policy.expiration <= now) throw denied('Invalid according to Policy: Policy expired.');
+  let range: { min: number; max: number } | undefined;
+  const covered = new Set<string>();
+  for (const c of policy.conditions) {
+    if (c.kind === 'content-length-range') {
+      range = c;
+      continue;
+    }
+    covered.add(c.field);
+    const actual = c.field === 'bucket' ? bucketName : fields.get(c.field);
+    if (actual === undefined) {
+      throw new S3Error('AccessDenied', { message: `Invalid according to Policy: Policy Condition failed: ["${c.kind}", "$${c.field}", "${c.value}"]` });
+    }
+    const ok = c.kind === 'eq' ? actual === c.value : actual.startsWith(c.value) || (c.field === 'content-type' && actual.split(',').every((v) => v.trim().startsWith(c.value)));
+    if (!ok) throw new S3Error('AccessDenied', { message: `Invalid according to Policy: Policy Condition failed: ["${c.kind}", "$${c.field}", "${c.value}"]` });
+  }
+  const extra = [...fields.keys()].filter((f) => !exempt(f) && !covered.has(f));
+  if (extra.length) throw new S3Error('AccessDenied', { message: `Invalid according to Policy: Extra input fields: ${extra.join(', ')}` });
+  return range;
+}

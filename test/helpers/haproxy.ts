@@ -1,0 +1,91 @@
+/**
+ * HAProxy (Debian's package, `scripts/install-test-deps.sh`) in front of test gateways: runs in the
+ * foreground with docs/haproxy.cfg, only its `bind` line and `server` lines replaced by a free loopback
+ * port and the given gateway ports, so the operator example is what the tests exercise.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { REPO_ROOT } from './server.js';
+
+export interface TestHaproxy {
+  url: string;
+  port: number;
+  output(): string;
+  stop(): Promise<void>;
+}
+
+export function haproxyBinary(): string | undefined {
+  for (const p of ['/usr/sbin/haproxy', '/usr/bin/haproxy', '/usr/local/sbin/haproxy']) if (existsSync(p)) return p;
+  return undefined;
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.on('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const a = srv.address();
+      srv.close(() => (typeof a === 'object' && a ? resolve(a.port) : reject(new Error('no port'))));
+    });
+  });
+}
+
+/** docs/haproxy.cfg with our listener and backends. */
+export function haproxyConfig(listenPort: number, backendPorts: number[]): string {
+  // REPO_ROOT is dist/ when this runs compiled (the bench): the docs stay in the source tree above it.
+  const file = [join(REPO_ROOT, 'docs/haproxy.cfg'), join(REPO_ROOT, '..', 'docs/haproxy.cfg')].find((f) => existsSync(f));
+  if (!file) throw new Error('docs/haproxy.cfg not found');
+  const base = readFileSync(file, 'utf8');
+  const lines = base.split('\n');
+  const out: string[] = [];
+  let serversDone = false;
+  for (const line of lines) {
+    if (/^\s*bind\s/.test(line)) {
+      out.push(`    bind 127.0.0.1:${listenPort}`);
+    } else if (/^\s*server\s/.test(line)) {
+      if (!serversDone) backendPorts.forEach((p, i) => out.push(`    server gw${i + 1} 127.0.0.1:${p}`));
+      serversDone = true;
+    } else {
+      out.push(line);
+    }
+  }
+  return out.join('\n');
+}
+
+export async function startHaproxy(backendPorts: number[]): Promise<TestHaproxy> {
+  const bin = haproxyBinary();
+  if (!bin) throw new Error('haproxy not installed (scripts/install-test-deps.sh)');
+  const dir = mkdtempSync(join(tmpdir(), 'granary-haproxy-'));
+  const port = await freePort();
+  const cfg = join(dir, 'haproxy.cfg');
+  writeFileSync(cfg, haproxyConfig(port, backendPorts));
+  // -db: foreground, no daemon; -W is not needed (single process).
+  const proc: ChildProcess = spawn(bin, ['-db', '-f', cfg], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  proc.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+  proc.stderr!.on('data', (d: Buffer) => (out += d.toString()));
+  const exited = new Promise<void>((r) => proc.once('exit', () => r()));
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    if (proc.exitCode !== null) throw new Error(`haproxy exited:\n${out}`);
+    const ok = await fetch(`http://127.0.0.1:${port}/_admin/health`).then((r) => r.ok, () => false);
+    if (ok) break;
+    if (Date.now() > deadline) throw new Error(`haproxy did not come up:\n${out}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return {
+    url: `http://127.0.0.1:${port}`,
+    port,
+    output: () => out,
+    async stop() {
+      if (proc.exitCode === null && proc.signalCode === null) {
+        proc.kill('SIGTERM');
+        await exited;
+      }
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
