@@ -9,15 +9,18 @@
  *                           is appended. E.g. `node --cpu-prof --cpu-prof-dir=/tmp/prof dist/src/main.js`.
  *   GRANARY_BENCH_BASELINE  command that starts the baseline (default `node dist/bench/baseline-server.js`, or the
  *                           .ts file through tsx when run.ts itself runs under tsx)
- *   GRANARY_BENCH_ONLY      comma list of workloads to run: large,small,list,multipart,scaleout (default all;
+ *   GRANARY_BENCH_ONLY      comma list of workloads to run: large,small,list,multipart,https,scaleout (default all;
+ *                           https = 64 MiB PUT/GET over HTTPS vs HTTP on one Granary with both listeners;
  *                           scaleout = bench/scale-out.ts, skipped with a note without PostgreSQL or haproxy)
  *   GRANARY_BENCH_SECONDS   scale factor for the timed phases (default 1: 10 s / 5 s phases)
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
+import { execFile } from 'node:child_process';
+import { mkdtemp, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import { Client, HttpError } from './lib/client.js';
 import { Signer } from './lib/sigv4.js';
 import { runScaleOut, scaleOutUnavailable, type ScaleOutResult } from './scale-out.js';
@@ -31,7 +34,7 @@ const root = fromDist ? resolve(here, '../..') : resolve(here, '..');
 const resultsDir = join(root, 'bench', 'results');
 
 const SCALE = Number(process.env.GRANARY_BENCH_SECONDS ?? '1') || 1;
-const ONLY = new Set((process.env.GRANARY_BENCH_ONLY ?? 'large,small,list,multipart,scaleout').split(',').map((s) => s.trim()));
+const ONLY = new Set((process.env.GRANARY_BENCH_ONLY ?? 'large,small,list,multipart,https,scaleout').split(',').map((s) => s.trim()));
 const CREDS = { accessKeyId: 'benchAccessKey01', secretKey: 'bench-secret-key-0123456789', region: 'us-east-1' };
 const BUCKET = 'bench';
 
@@ -278,6 +281,59 @@ async function ranged(cl: Client, server: Server, m: Measures): Promise<void> {
   }
 }
 
+/**
+ * The external endpoint: one Granary with both listeners; 8 x 64 MiB PUT over HTTP, then over HTTPS, then GET
+ * back over each (each scheme its own keys), sequential like `large`. Every ETag is checked against the MD5,
+ * and the bytes of two GETs over HTTPS against the sha256 of what was PUT.
+ */
+async function tlsWorkload(plain: Client, tls: Client, server: Server, m: Measures, md5s: Buffer[]): Promise<void> {
+  const schemes: Array<['Http' | 'Https', Client]> = [
+    ['Http', plain],
+    ['Https', tls],
+  ];
+  for (const [name, cl] of schemes) {
+    const ph = await closedLoop(server, 1, LARGE_N, 1e9, async (i) => {
+      const r = await cl.expect({ method: 'PUT', path: `${BUCKET}/tls-${name}/${i}`, body: largeBody(i) }, [200], `64 MiB PUT over ${name}`);
+      const etag = String(r.headers.etag ?? '');
+      if (etag !== `"${md5s[i]!.toString('hex')}"`) throw new DataError(`64 MiB PUT #${i} over ${name}: ETag ${etag} is not the MD5 ${md5s[i]!.toString('hex')}`);
+      return LARGE_SIZE;
+    });
+    m[`tlsPut${name}`] = ph;
+    m[`tlsPut${name}MiBs`] = ph.bytes / MiB / ph.seconds;
+  }
+  for (const [name, cl] of schemes) {
+    const ph = await closedLoop(server, 1, LARGE_N, 1e9, async (i) => {
+      const r = await cl.expect({ method: 'GET', path: `${BUCKET}/tls-${name}/${i}` }, [200], `64 MiB GET over ${name}`);
+      if (r.bytes !== LARGE_SIZE) throw new DataError(`64 MiB GET #${i} over ${name}: ${r.bytes} bytes`);
+      return r.bytes;
+    });
+    m[`tlsGet${name}`] = ph;
+    m[`tlsGet${name}MiBs`] = ph.bytes / MiB / ph.seconds;
+  }
+  for (const i of [0, LARGE_N - 1]) {
+    const r = await tls.expect({ method: 'GET', path: `${BUCKET}/tls-Https/${i}`, sink: 'sha256' }, [200], '64 MiB GET over HTTPS verify');
+    if (r.sha256 !== sha256(largeWhole(i))) throw new DataError(`64 MiB GET #${i} over HTTPS: bytes differ from what was PUT`);
+  }
+  m.tlsPutRatio = (m.tlsPutHttpsMiBs as number) / (m.tlsPutHttpMiBs as number);
+  m.tlsGetRatio = (m.tlsGetHttpsMiBs as number) / (m.tlsGetHttpMiBs as number);
+}
+
+async function runTls(server: Server, caPem: Buffer, largeMd5s: Buffer[]): Promise<Measures> {
+  const m: Measures = {};
+  const [httpUrl, httpsUrl] = server.endpoints;
+  const plain = new Client(httpUrl!, new Signer(CREDS), 64);
+  const tls = new Client(httpsUrl!, new Signer(CREDS), 64, { ca: caPem });
+  try {
+    await plain.expect({ method: 'PUT', path: BUCKET }, [200], 'CreateBucket');
+    log(`${server.name}: 64 MiB PUT/GET over HTTP (${httpUrl}) and HTTPS (${httpsUrl})`);
+    await tlsWorkload(plain, tls, server, m, largeMd5s);
+  } finally {
+    plain.close();
+    tls.close();
+  }
+  return m;
+}
+
 // ---- one target (Granary or baseline) -----------------------------------------------------------------------
 async function runTarget(server: Server, s3: boolean, largeMd5s: Buffer[], partMd5s: () => Buffer[]): Promise<Measures> {
   const m: Measures = {};
@@ -349,6 +405,16 @@ function rows(g: Measures, b: Measures): Row[] {
   add('4 KiB PUT, c=32', 'ops/s', g.smallPutOps, b.smallPutOps, 'min', 2000);
   add('4 KiB GET, c=32', 'ops/s', g.smallGetOps, b.smallGetOps, 'min', 10000);
   add('ListObjectsV2, 10k keys', 'keys/s', g.listKeysPerSec, undefined, 'min', 100000);
+  for (const [op, label] of [
+    ['Put', 'PUT'],
+    ['Get', 'GET'],
+  ] as const) {
+    const S = num(g[`tls${op}HttpsMiBs`]);
+    const P = num(g[`tls${op}HttpMiBs`]);
+    if (S === null) continue;
+    // no target in the issue: the figure is the ratio itself; "baseline" here is the same Granary over HTTP
+    out.push({ figure: `64 MiB ${label} over HTTPS`, unit: 'MiB/s', granary: S, baseline: P, ratio: P ? S / P : null, target: '', result: 'n/a', note: 'baseline = same Granary over HTTP, same run' });
+  }
   if (typeof g.multipart === 'string') {
     out.push({ figure: '1 GiB multipart, 16 MiB x c=4', unit: '', granary: null, baseline: null, ratio: null, target: '', result: 'n/a', note: g.multipart });
   } else {
@@ -394,6 +460,10 @@ function printCpu(g: Measures, b: Measures): void {
     ['smallPut', '4 KiB PUT'],
     ['smallGet', '4 KiB GET'],
     ['list', 'ListObjectsV2'],
+    ['tlsPutHttp', '64M PUT http'],
+    ['tlsPutHttps', '64M PUT https'],
+    ['tlsGetHttp', '64M GET http'],
+    ['tlsGetHttps', '64M GET https'],
     ['multipart', '1 GiB multipart'],
     ['ranged', 'ranged GET'],
   ];
@@ -426,13 +496,18 @@ async function main(): Promise<number> {
     let partCache: Buffer[] | undefined;
     const partMd5s = (): Buffer[] => (partCache ??= Array.from({ length: PARTS }, (_, n) => md5(partBody(n))));
 
+    const baselineRuns = ['large', 'small', 'multipart'].some((w) => ONLY.has(w));
+    const granaryRuns = baselineRuns || ONLY.has('list');
     const baseCmd = splitCommand(process.env.GRANARY_BENCH_BASELINE ?? (fromDist ? `${process.execPath} dist/bench/baseline-server.js` : `${process.execPath} --import tsx bench/baseline-server.ts`));
-    await mkdir(join(work, 'baseline'));
-    current = await startServer('baseline', [...baseCmd, '--data', join(work, 'baseline')], process.env, /Baseline endpoint: (http:\/\/\S+)/, root);
-    log(`baseline at ${current.url} (pid ${current.pid})`);
-    const b = await runTarget(current, false, largeMd5s, partMd5s);
-    await stopServer(current);
-    await rm(join(work, 'baseline'), { recursive: true, force: true });
+    let b: Measures = {};
+    if (baselineRuns) {
+      await mkdir(join(work, 'baseline'));
+      current = await startServer('baseline', [...baseCmd, '--data', join(work, 'baseline')], process.env, /Baseline endpoint: (http:\/\/\S+)/, root);
+      log(`baseline at ${current.url} (pid ${current.pid})`);
+      b = await runTarget(current, false, largeMd5s, partMd5s);
+      await stopServer(current);
+      await rm(join(work, 'baseline'), { recursive: true, force: true });
+    }
 
     const srvCmd = splitCommand(process.env.GRANARY_BENCH_SERVER ?? `${process.execPath} dist/src/main.js`);
     const env: NodeJS.ProcessEnv = {
@@ -445,11 +520,38 @@ async function main(): Promise<number> {
     delete env.GRANARY_DATA;
     delete env.GRANARY_LISTEN;
     delete env.GRANARY_CONFIG;
-    current = await startServer('granary', [...srvCmd, 'serve', '--data', join(work, 'granary'), '--listen', '127.0.0.1:0'], env, /Granary S3 endpoint: (http:\/\/\S+)/, root);
-    log(`granary at ${current.url} (pid ${current.pid})`);
-    const g = await runTarget(current, true, largeMd5s, partMd5s);
-    await stopServer(current);
-    current = undefined;
+    delete env.GRANARY_LISTEN_HTTPS;
+    delete env.GRANARY_TLS_CERT;
+    delete env.GRANARY_TLS_KEY;
+    let g: Measures = {};
+    if (granaryRuns) {
+      current = await startServer('granary', [...srvCmd, 'serve', '--data', join(work, 'granary'), '--listen', '127.0.0.1:0'], env, /Granary S3 endpoint: (http:\/\/\S+)/, root);
+      log(`granary at ${current.url} (pid ${current.pid})`);
+      g = await runTarget(current, true, largeMd5s, partMd5s);
+      await stopServer(current);
+      current = undefined;
+      await rm(join(work, 'granary'), { recursive: true, force: true });
+    }
+
+    if (ONLY.has('https')) {
+      // a test CA and server certificate (127.0.0.1 among its names) from `granary cert`
+      const tlsDir = join(work, 'tls');
+      const [cmd, ...args] = srvCmd;
+      await promisify(execFile)(cmd!, [...args, 'cert', '--out', tlsDir], { cwd: root, env });
+      const caPem = await readFile(join(tlsDir, 'ca.pem'));
+      current = await startServer(
+        'granary-tls',
+        [...srvCmd, 'serve', '--data', join(work, 'granary-tls'), '--listen', '127.0.0.1:0', '--listen-https', '127.0.0.1:0', '--tls-cert', join(tlsDir, 'cert.pem'), '--tls-key', join(tlsDir, 'key.pem')],
+        env,
+        // both lines, each complete (the HTTPS one is printed after the HTTP one)
+        /Granary S3 endpoint: (http:\/\/\S+)\r?\n[\s\S]*?Granary S3 endpoint \(HTTPS\): (https:\/\/\S+)\r?\n/,
+        root,
+      );
+      log(`granary-tls at ${current.endpoints.join(' and ')} (pid ${current.pid})`);
+      Object.assign(g, await runTls(current, caPem, largeMd5s));
+      await stopServer(current);
+      current = undefined;
+    }
 
     let scaleOut: ScaleOutResult | undefined;
     const noScaleOut = ONLY.has('scaleout') ? scaleOutUnavailable() : 'not selected';

@@ -17,6 +17,7 @@ import { Multipart } from './core/multipart.js';
 import { QuotaGuard } from './core/quota.js';
 import { BucketPolicies } from './iam/bucket-policies.js';
 import { BlobSweeper } from './core/sweeper.js';
+import { UsageSampler } from './tenancy/usage-sampler.js';
 import { AccessKeys } from './iam/access-keys.js';
 import { SecretBox, loadMasterKey } from './iam/secrets.js';
 import { bootstrap, type BootstrapResult } from './tenancy/bootstrap.js';
@@ -112,6 +113,11 @@ export async function startApp(config: GranaryConfig, env: NodeJS.ProcessEnv = p
     ...(shared ? { exclusive: <T>(fn: () => Promise<T>) => shared.withExclusiveLock('granary.blob-sweeper', fn) } : {}),
     log: (msg, fields) => log.info(msg, fields as Record<string, unknown> | undefined),
   });
+  // Usage history for the portal's chart (gateways sampling in the same interval write the same rows).
+  const usageSampler = new UsageSampler(metadata, {
+    intervalMs: config.usageSampleIntervalMs,
+    log: (msg, fields) => log.warn(msg, fields),
+  });
   // A crash can leave temporary files; nothing can be writing them yet, so clear them before serving.
   await blobs.sweepTemporary(0);
   const address = await http.listen(config.listen.host, config.listen.port);
@@ -129,6 +135,7 @@ export async function startApp(config: GranaryConfig, env: NodeJS.ProcessEnv = p
     await tls.start();
   }
   sweeper.start();
+  usageSampler.start();
 
   let stopping: Promise<void> | undefined;
   return {
@@ -146,6 +153,7 @@ export async function startApp(config: GranaryConfig, env: NodeJS.ProcessEnv = p
         tls?.stop();
         await http.close();
         await sweeper.stop();
+        await usageSampler.stop();
         await directory.close();
         await metadata.close();
         await blobs.close();

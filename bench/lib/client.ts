@@ -1,8 +1,10 @@
 /**
- * The load client: node:http with a keep-alive Agent and the minimal signer. The same client drives Granary
- * and the baseline server (the baseline ignores the signature, but the client pays for it in both runs).
+ * The load client: node:http (or node:https, chosen by the base URL's scheme) with a keep-alive Agent and the
+ * minimal signer. The same client drives Granary and the baseline server (the baseline ignores the signature,
+ * but the client pays for it in both runs).
  */
 import http from 'node:http';
+import https from 'node:https';
 import { createHash } from 'node:crypto';
 import { awsEncode, Signer } from './sigv4.js';
 
@@ -36,8 +38,15 @@ export class HttpError extends Error {
   }
 }
 
+export interface TlsOptions {
+  /** CA certificate(s) (PEM) to trust for an https:// base URL, e.g. the ca.pem of `granary cert` */
+  ca?: string | Buffer;
+}
+
 export class Client {
+  /** an https.Agent (a subclass of http.Agent) for an https:// base URL */
   readonly agent: http.Agent;
+  private readonly send: typeof http.request;
   private readonly hostname: string;
   private readonly port: number;
   private readonly hostHeader: string;
@@ -46,12 +55,23 @@ export class Client {
     baseUrl: string,
     private readonly signer: Signer,
     maxSockets = 64,
+    tls: TlsOptions = {},
   ) {
     const u = new URL(baseUrl);
-    this.hostname = u.hostname;
-    this.port = Number(u.port);
+    if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new Error(`unsupported scheme in ${baseUrl}`);
+    const secure = u.protocol === 'https:';
+    // URL.hostname keeps the brackets of an IPv6 literal; node:http wants the bare address
+    this.hostname = u.hostname.replace(/^\[(.*)\]$/, '$1');
+    this.port = u.port ? Number(u.port) : secure ? 443 : 80;
     this.hostHeader = u.host;
-    this.agent = new http.Agent({ keepAlive: true, maxSockets, maxFreeSockets: maxSockets, scheduling: 'lifo' });
+    const agentOptions: http.AgentOptions = { keepAlive: true, maxSockets, maxFreeSockets: maxSockets, scheduling: 'lifo' };
+    if (secure) {
+      this.agent = new https.Agent({ ...agentOptions, ca: tls.ca });
+      this.send = https.request;
+    } else {
+      this.agent = new http.Agent(agentOptions);
+      this.send = http.request;
+    }
   }
 
   close(): void {
@@ -71,7 +91,7 @@ export class Client {
       headers['content-length'] = 0;
     }
     return new Promise<Response>((resolve, reject) => {
-      const req = http.request(
+      const req = this.send(
         { agent: this.agent, hostname: this.hostname, port: this.port, method: o.method, path: encPath + qs, headers },
         (res) => {
           const sink = o.sink ?? 'discard';

@@ -7,6 +7,8 @@ const live = new Set<ChildProcess>();
 export interface Server {
   name: string;
   url: string;
+  /** all capture groups of the endpoint line regex (url is the first) */
+  endpoints: string[];
   pid: number;
   child: ChildProcess;
   stderrTail(): string;
@@ -45,7 +47,7 @@ export function startServer(name: string, argv: string[], env: NodeJS.ProcessEnv
         child.on('exit', () => live.delete(child));
         child.stdout!.removeAllListeners('data');
         child.stdout!.resume();
-        resolve({ name, url: m[1]!, pid: child.pid!, child, stderrTail: () => err });
+        resolve({ name, url: m[1]!, endpoints: m.slice(1).map(String), pid: child.pid!, child, stderrTail: () => err });
       }
     });
   });

@@ -2,6 +2,7 @@
  * What an admin route works with: the principal (resolved once per request), the services, the path
  * parameters, and — for tenancy routes — the tenancy and the caller's role there, already checked.
  */
+import type { SessionStore } from './session.js';
 import type { MetadataStore, TenancyRecord, UserRecord } from '../metadata/store.js';
 import type { BucketPolicies } from '../iam/bucket-policies.js';
 import type { Directory } from '../iam/directory/directory.js';
@@ -32,6 +33,8 @@ export interface AdminServices {
   groups: Groups;
   userKeys: UserKeys;
   bucketPolicies: BucketPolicies;
+  /** Portal sessions (in the metadata store, shared by every gateway). */
+  sessions: SessionStore;
 }
 
 export interface AdminContext {

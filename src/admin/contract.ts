@@ -83,6 +83,20 @@ export interface UsageResponse {
   status: QuotaStatus;
   buckets: Array<{ name: string; usage: Usage; quota: { bytes: number | null; objects: number | null } }>;
 }
+export interface UsageSampleBody {
+  /** ISO 8601 time of the sample. */
+  at: string;
+  bytes: number;
+  objects: number;
+}
+/** GET /tenancies/{t}/usage/history?days=N: recorded samples (oldest first), the usage now, and the quota. */
+export interface UsageHistoryResponse {
+  tenancy: string;
+  days: number;
+  samples: UsageSampleBody[];
+  current: UsageSampleBody;
+  quota: { bytes: number | null; objects: number | null };
+}
 export interface UsageRepairResponse {
   tenancy: string;
   counted: Usage;

@@ -16,7 +16,7 @@ import { Tenancies } from '../tenancy/tenancies.js';
 import { UserKeys } from '../tenancy/user-keys.js';
 import { Users } from '../tenancy/users.js';
 import { AuthenticatorChain, BasicAuthenticator } from './auth.js';
-import { SessionAuthenticator } from './session.js';
+import { SessionAuthenticator, SessionStore } from './session.js';
 import type { AdminServices } from './context.js';
 import { AdminHandler } from './handler.js';
 
@@ -33,6 +33,7 @@ export interface AdminApiDeps {
 
 export function createAdminApi(d: AdminApiDeps): { handler: AdminHandler; services: AdminServices } {
   const audit = new AuditTrail(d.metadata);
+  const sessions = new SessionStore(d.metadata);
   const services: AdminServices = {
     metadata: d.metadata,
     directory: d.directory,
@@ -51,9 +52,10 @@ export function createAdminApi(d: AdminApiDeps): { handler: AdminHandler; servic
     membership: new Membership(d.metadata, audit),
     joinRequests: new JoinRequests(d.metadata, audit),
     users: new Users(d.metadata, d.directory, audit),
+    sessions,
     groups: new Groups(d.metadata, audit),
     userKeys: new UserKeys(d.metadata, d.accessKeys, audit, d.config.maxKeyLifetimeDays),
     bucketPolicies: d.bucketPolicies ?? new BucketPolicies(d.metadata),
   };
-  return { handler: new AdminHandler({ services, authenticator: new AuthenticatorChain([new BasicAuthenticator(d.directory), new SessionAuthenticator(d.metadata)]), log: d.log }), services };
+  return { handler: new AdminHandler({ services, authenticator: new AuthenticatorChain([new BasicAuthenticator(d.directory), new SessionAuthenticator(d.metadata, sessions)]), log: d.log }), services };
 }

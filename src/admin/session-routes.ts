@@ -16,11 +16,11 @@ import {
   loginThrottle,
   sessionCookie,
   sessionOf,
-  sessions,
   type Session,
+  type SessionStore,
 } from './session.js';
 
-function info(s: Session | undefined, ctxUser?: { username: string }): SessionInfo {
+function info(sessions: SessionStore, s: Session | undefined, ctxUser?: { username: string }): SessionInfo {
   if (!s) return { signedIn: ctxUser !== undefined, username: ctxUser?.username ?? null, csrfToken: null, elevatedUntil: null };
   return {
     signedIn: true,
@@ -56,22 +56,23 @@ export const sessionRoutes: AdminRoute[] = [
       checkSameOrigin(req); // login CSRF
       const b = object(await ctx.body());
       const user = await checkPassword(ctx, str(b, 'username'), str(b, 'password'));
-      const old = sessionOf(req);
-      if (old) sessions.delete(old); // no session fixation
-      const { id, session } = sessions.create(user.id, user.username);
-      return { status: 201, body: info(session), headers: { 'set-cookie': sessionCookie(id, req) } };
+      const sessions = ctx.services.sessions;
+      const old = await sessionOf(req, sessions);
+      if (old) await sessions.delete(old); // no session fixation
+      const { id, session } = await sessions.create(user.id, user.username);
+      return { status: 201, body: info(sessions, session), headers: { 'set-cookie': sessionCookie(id, req) } };
     },
   },
   {
     method: 'GET', path: '/session', access: { kind: 'public' }, summary: 'The current portal session and its CSRF token (signedIn false without one)',
-    handle: async () => ok(info(sessionOf(currentRequest()))),
+    handle: async (ctx) => ok(info(ctx.services.sessions, await sessionOf(currentRequest(), ctx.services.sessions))),
   },
   {
     method: 'DELETE', path: '/session', access: { kind: 'authenticated' }, summary: 'Sign out: the session ends on the server',
-    handle: async (): Promise<AdminResult> => {
+    handle: async (ctx): Promise<AdminResult> => {
       const req = currentRequest();
-      const s = sessionOf(req);
-      if (s) sessions.delete(s);
+      const s = await sessionOf(req, ctx.services.sessions);
+      if (s) await ctx.services.sessions.delete(s);
       return { status: 204, headers: { 'set-cookie': clearedSessionCookie(req) } };
     },
   },
@@ -82,11 +83,12 @@ export const sessionRoutes: AdminRoute[] = [
       const p = me(ctx);
       const b = object(await ctx.body());
       await checkPassword(ctx, p.user.username, str(b, 'password'));
-      const s = sessionOf(req);
-      if (!s) return ok(info(undefined, p.user)); // HTTP Basic: every request is already "elevated"
-      sessions.elevate(s);
+      const sessions = ctx.services.sessions;
+      const s = await sessionOf(req, sessions);
+      if (!s) return ok(info(sessions, undefined, p.user)); // HTTP Basic: every request is already "elevated"
+      await sessions.elevate(s);
       await ctx.services.audit.record({ userId: p.user.id }, null, 'session.elevate', p.user.username);
-      return ok(info(s));
+      return ok(info(sessions, s));
     },
   },
 ];

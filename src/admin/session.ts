@@ -3,10 +3,9 @@
  * over TLS), a CSRF token bound to the session, short-lived elevation (password asked again) for key
  * management, and login throttling per username and per client address.
  *
- * Where sessions live: an in-memory map with expiry, per process. That is acceptable for one gateway;
- * with several gateways behind a balancer a session made on one is unknown to the others (the portal
- * then asks to sign in again). TODO: keep sessions in the metadata store (a `sessions` table keyed by
- * the SHA-256 of the id) so every gateway shares them — DESIGN.md §1 "nothing authoritative in memory".
+ * Where sessions live: in the metadata store (`sessions` table, keyed by the SHA-256 of the id), so every
+ * gateway behind a balancer knows every session, sign-out on one ends it on all, and a restart keeps
+ * people signed in (DESIGN.md §1 "nothing authoritative in memory"). The raw id is never stored.
  *
  * The session id and CSRF token are random 256-bit values; only the cookie carries the id, the CSRF
  * token travels in a header the SPA sets (a cross-site form or fetch cannot read or set it).
@@ -29,7 +28,7 @@ export const SESSION_MAX_MS = 12 * 60 * 60 * 1000;
 export const ELEVATION_MS = 10 * 60 * 1000;
 
 export interface Session {
-  /** SHA-256 of the id (the map key); the id itself is only in the cookie. */
+  /** SHA-256 of the id (the stored key); the id itself is only in the cookie. */
   readonly hash: string;
   readonly userId: string;
   readonly username: string;
@@ -39,6 +38,11 @@ export interface Session {
   elevatedUntil: number;
 }
 
+/** Last-seen is written back at most this often per session (one write per request would be wasteful). */
+export const TOUCH_EVERY_MS = 60 * 1000;
+/** Expired sessions are purged from the store at most this often (on sign-in). */
+const PURGE_EVERY_MS = 10 * 60 * 1000;
+
 const hashId = (id: string): string => createHash('sha256').update(id).digest('hex');
 
 function safeEqual(a: string, b: string): boolean {
@@ -47,46 +51,61 @@ function safeEqual(a: string, b: string): boolean {
   return ab.length === bb.length && timingSafeEqual(ab, bb);
 }
 
-/** In-memory session store (see the module comment for why, and what should replace it). */
+/** Portal sessions kept in the metadata store, shared by every gateway (see the module comment). */
 export class SessionStore {
-  readonly #sessions = new Map<string, Session>();
+  #lastPurge = 0;
 
-  constructor(private readonly now: () => number = Date.now) {}
+  constructor(
+    private readonly metadata: MetadataStore,
+    private readonly now: () => number = Date.now,
+  ) {}
 
-  create(userId: string, username: string): { id: string; session: Session } {
-    this.sweep();
+  async create(userId: string, username: string): Promise<{ id: string; session: Session }> {
+    await this.purge();
     const id = randomBytes(32).toString('base64url');
     const t = this.now();
     const session: Session = { hash: hashId(id), userId, username, csrfToken: randomBytes(32).toString('base64url'), createdAt: t, lastSeen: t, elevatedUntil: 0 };
-    this.#sessions.set(session.hash, session);
+    await this.metadata.createSession({ idHash: session.hash, userId, csrfToken: session.csrfToken, createdAt: t, lastSeen: t, elevatedUntil: 0 });
     return { id, session };
   }
 
-  /** The live session for a cookie value, touching its idle timer; undefined when unknown or expired. */
-  get(id: string): Session | undefined {
+  /**
+   * The live session for a cookie value, touching its idle timer (written back at most every
+   * TOUCH_EVERY_MS); undefined when unknown, expired or its user is gone.
+   */
+  async get(id: string): Promise<Session | undefined> {
     const h = hashId(id);
-    const s = this.#sessions.get(h);
-    if (!s) return undefined;
+    const r = await this.metadata.getSession(h);
+    if (!r) return undefined;
     const t = this.now();
-    if (t - s.lastSeen > SESSION_IDLE_MS || t - s.createdAt > SESSION_MAX_MS) {
-      this.#sessions.delete(h);
+    if (t - r.lastSeen > SESSION_IDLE_MS || t - r.createdAt > SESSION_MAX_MS) {
+      await this.metadata.deleteSession(h);
       return undefined;
     }
-    s.lastSeen = t;
-    return s;
+    const user = await this.metadata.getUserById(r.userId);
+    if (!user) {
+      await this.metadata.deleteSession(h);
+      return undefined;
+    }
+    if (t - r.lastSeen >= TOUCH_EVERY_MS) {
+      if (!(await this.metadata.updateSession(h, { lastSeen: t }))) return undefined; // ended meanwhile
+      r.lastSeen = t;
+    }
+    return { hash: h, userId: r.userId, username: user.username, csrfToken: r.csrfToken, createdAt: r.createdAt, lastSeen: r.lastSeen, elevatedUntil: r.elevatedUntil };
   }
 
-  delete(session: Session): void {
-    this.#sessions.delete(session.hash);
+  async delete(session: Session): Promise<void> {
+    await this.metadata.deleteSession(session.hash);
   }
 
-  /** Ends every session of a user (e.g. after a password change). */
-  deleteUser(userId: string): void {
-    for (const [h, s] of this.#sessions) if (s.userId === userId) this.#sessions.delete(h);
+  /** Ends every session of a user (e.g. after a password change), on every gateway. */
+  async deleteUser(userId: string): Promise<void> {
+    await this.metadata.deleteSessionsOfUser(userId);
   }
 
-  elevate(session: Session): number {
+  async elevate(session: Session): Promise<number> {
     session.elevatedUntil = this.now() + ELEVATION_MS;
+    await this.metadata.updateSession(session.hash, { elevatedUntil: session.elevatedUntil });
     return session.elevatedUntil;
   }
 
@@ -94,14 +113,20 @@ export class SessionStore {
     return session.elevatedUntil > this.now();
   }
 
-  private sweep(): void {
+  private async purge(): Promise<void> {
     const t = this.now();
-    for (const [h, s] of this.#sessions) if (t - s.lastSeen > SESSION_IDLE_MS || t - s.createdAt > SESSION_MAX_MS) this.#sessions.delete(h);
+    if (t - this.#lastPurge < PURGE_EVERY_MS) return;
+    this.#lastPurge = t;
+    await this.metadata.deleteExpiredSessions(t - SESSION_IDLE_MS, t - SESSION_MAX_MS);
   }
 }
 
 /**
- * Login throttling: after FREE_FAILURES failed sign-ins for one username (FREE_FAILURES_PER_ADDRESS from one
+ * Login throttling (kept in process memory, unlike sessions — acceptable because it is only a brake, never
+ * an authorization decision: behind N gateways a guesser gets at most N times the free attempts before the
+ * back-off bites on each, the exponential delay still makes brute force hopeless, and a restart merely
+ * forgets some failures. Sharing it would cost a store write per failed sign-in, which is itself a lever
+ * for an attacker): after FREE_FAILURES failed sign-ins for one username (FREE_FAILURES_PER_ADDRESS from one
  * address: many people may share a NAT), each further attempt must wait 2^(n-free) seconds (capped at 15
  * minutes) after the last failure. A success clears the
  * username's counter (not the address's: one good account must not unlock guessing at others).
@@ -147,8 +172,7 @@ export class LoginThrottle {
   }
 }
 
-/** One session store and throttle per process (in memory, see above). */
-export const sessions = new SessionStore();
+/** One throttle per process (in memory, see above); sessions live in the metadata store. */
 export const loginThrottle = new LoginThrottle();
 
 /**
@@ -225,13 +249,13 @@ function needsElevation(method: string, path: string): boolean {
 export class SessionAuthenticator implements AdminAuthenticator {
   constructor(
     private readonly metadata: MetadataStore,
-    private readonly store: SessionStore = sessions,
+    private readonly store: SessionStore = new SessionStore(metadata),
   ) {}
 
   async authenticate(req: IncomingMessage): Promise<AuthOutcome> {
     const id = readCookie(req, SESSION_COOKIE);
     if (!id) return { kind: 'none' };
-    const session = this.store.get(id);
+    const session = await this.store.get(id);
     // Thrown rather than returned as 'invalid': no Basic challenge, so a browser shows no password prompt.
     if (!session) throw new AdminProblem(401, 'your session has ended; sign in again', 'session-ended');
     const method = req.method ?? 'GET';
@@ -247,7 +271,7 @@ export class SessionAuthenticator implements AdminAuthenticator {
     }
     const user = await this.metadata.getUserById(session.userId);
     if (!user) {
-      this.store.delete(session);
+      await this.store.delete(session);
       throw new AdminProblem(401, 'your account no longer exists', 'session-ended');
     }
     return { kind: 'ok', principal: { user, via: 'session' } };
@@ -255,7 +279,7 @@ export class SessionAuthenticator implements AdminAuthenticator {
 }
 
 /** The session of the current request's cookie, if live. */
-export function sessionOf(req: IncomingMessage, store: SessionStore = sessions): Session | undefined {
+export async function sessionOf(req: IncomingMessage, store: SessionStore): Promise<Session | undefined> {
   const id = readCookie(req, SESSION_COOKIE);
   return id ? store.get(id) : undefined;
 }

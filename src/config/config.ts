@@ -37,6 +37,8 @@ export interface GranaryConfig {
   inlineMaxBytes: number;
   /** How often the blob sweeper runs, and how old an unreferenced blob must be before it is reclaimed. */
   sweepIntervalMs: number;
+  /** How often every tenancy's usage is recorded for the portal's usage chart (minimum 1000). */
+  usageSampleIntervalMs: number;
   orphanGraceMs: number;
   /** How long a replaced or deleted object's blob is kept before deletion (a GET may still be opening it). */
   queuedDeleteDelayMs: number;
@@ -80,6 +82,7 @@ export const DEFAULTS: GranaryConfig = {
   publicPorts: { internal: undefined, external: undefined },
   inlineMaxBytes: 64 * 1024,
   sweepIntervalMs: 30_000,
+  usageSampleIntervalMs: 10 * 60 * 1000,
   orphanGraceMs: 60 * 60 * 1000,
   queuedDeleteDelayMs: 60_000,
   logLevel: 'info',
@@ -128,7 +131,7 @@ export function loadConfig(sources: ConfigSources = {}): GranaryConfig {
     }
     if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new ConfigError(`config file ${file} must hold a JSON object`);
     const f = raw as Record<string, unknown>;
-    const known = new Set(['data', 'listen', 'region', 'domains', 'internalDomain', 'externalDomain', 'internalPort', 'externalPort', 'inlineMaxBytes', 'sweepIntervalMs', 'orphanGraceMs', 'queuedDeleteDelayMs', 'logLevel', 'maxKeyLifetimeDays', 'quotaWarningPercent', 'quotaCriticalPercent', 'ldap', 'metadata', 'listenHttps', 'tlsCert', 'tlsKey', 'tlsReloadIntervalMs']);
+    const known = new Set(['data', 'listen', 'region', 'domains', 'internalDomain', 'externalDomain', 'internalPort', 'externalPort', 'inlineMaxBytes', 'sweepIntervalMs', 'usageSampleIntervalMs', 'orphanGraceMs', 'queuedDeleteDelayMs', 'logLevel', 'maxKeyLifetimeDays', 'quotaWarningPercent', 'quotaCriticalPercent', 'ldap', 'metadata', 'listenHttps', 'tlsCert', 'tlsKey', 'tlsReloadIntervalMs']);
     for (const k of Object.keys(f)) if (!known.has(k)) throw new ConfigError(`config file ${file}: unknown setting "${k}"`);
     if (f.data !== undefined) cfg.dataDir = String(f.data);
     if (f.listen !== undefined) cfg.listen = parseListen(String(f.listen));
@@ -147,6 +150,7 @@ export function loadConfig(sources: ConfigSources = {}): GranaryConfig {
     if (f.externalPort !== undefined) cfg.publicPorts.external = parseIntSetting('externalPort', f.externalPort, 1);
     if (f.inlineMaxBytes !== undefined) cfg.inlineMaxBytes = parseIntSetting('inlineMaxBytes', f.inlineMaxBytes, 0);
     if (f.sweepIntervalMs !== undefined) cfg.sweepIntervalMs = parseIntSetting('sweepIntervalMs', f.sweepIntervalMs, 100);
+    if (f.usageSampleIntervalMs !== undefined) cfg.usageSampleIntervalMs = parseIntSetting('usageSampleIntervalMs', f.usageSampleIntervalMs, 1000);
     if (f.orphanGraceMs !== undefined) cfg.orphanGraceMs = parseIntSetting('orphanGraceMs', f.orphanGraceMs, 0);
     if (f.queuedDeleteDelayMs !== undefined) cfg.queuedDeleteDelayMs = parseIntSetting('queuedDeleteDelayMs', f.queuedDeleteDelayMs, 0);
     if (f.logLevel !== undefined) cfg.logLevel = parseLogLevel(String(f.logLevel));
@@ -172,6 +176,7 @@ export function loadConfig(sources: ConfigSources = {}): GranaryConfig {
   if (env.GRANARY_DOMAINS) extraDomains = env.GRANARY_DOMAINS.split(',').map((s) => s.trim()).filter(Boolean);
   if (env.GRANARY_INLINE_MAX_BYTES) cfg.inlineMaxBytes = parseIntSetting('GRANARY_INLINE_MAX_BYTES', env.GRANARY_INLINE_MAX_BYTES, 0);
   if (env.GRANARY_SWEEP_INTERVAL_MS) cfg.sweepIntervalMs = parseIntSetting('GRANARY_SWEEP_INTERVAL_MS', env.GRANARY_SWEEP_INTERVAL_MS, 100);
+  if (env.GRANARY_USAGE_SAMPLE_INTERVAL_MS) cfg.usageSampleIntervalMs = parseIntSetting('GRANARY_USAGE_SAMPLE_INTERVAL_MS', env.GRANARY_USAGE_SAMPLE_INTERVAL_MS, 1000);
   if (env.GRANARY_ORPHAN_GRACE_MS) cfg.orphanGraceMs = parseIntSetting('GRANARY_ORPHAN_GRACE_MS', env.GRANARY_ORPHAN_GRACE_MS, 0);
   if (env.GRANARY_QUEUED_DELETE_DELAY_MS) cfg.queuedDeleteDelayMs = parseIntSetting('GRANARY_QUEUED_DELETE_DELAY_MS', env.GRANARY_QUEUED_DELETE_DELAY_MS, 0);
   if (env.GRANARY_LOG_LEVEL) cfg.logLevel = parseLogLevel(env.GRANARY_LOG_LEVEL);

@@ -1170,6 +1170,78 @@ export function metadataStoreContract(name: string, open: () => Promise<Metadata
           assert.equal(await store.getObject(bucket.id, 'not-the-upload-key'), undefined);
         }));
     });
+
+    describe('usage history', () => {
+      it('records samples, lists them oldest first since a time, keeps the latest when limited, cascades', () =>
+        withStore(async ({ store, tenancy }) => {
+          await store.recordUsageSample(tenancy.id, 3000, { bytes: 30, objects: 3 });
+          await store.recordUsageSample(tenancy.id, 1000, { bytes: 10, objects: 1 });
+          await store.recordUsageSample(tenancy.id, 2000, { bytes: 20, objects: 2 });
+          await store.recordUsageSample(tenancy.id, 2000, { bytes: 21, objects: 2 }); // same instant: replaced
+          assert.deepEqual(await store.listUsageSamples(tenancy.id, 0, 100), [
+            { at: 1000, bytes: 10, objects: 1 },
+            { at: 2000, bytes: 21, objects: 2 },
+            { at: 3000, bytes: 30, objects: 3 },
+          ]);
+          assert.deepEqual((await store.listUsageSamples(tenancy.id, 2000, 100)).map((r) => r.at), [2000, 3000]);
+          assert.deepEqual((await store.listUsageSamples(tenancy.id, 0, 2)).map((r) => r.at), [2000, 3000], 'the most recent when limited');
+          const other = await store.createTenancy({ name: `t-${newId().slice(0, 8)}` });
+          assert.deepEqual(await store.listUsageSamples(other.id, 0, 100), []);
+          await store.recordUsageSample(other.id, 5000, { bytes: 2 ** 40, objects: 7 });
+          assert.deepEqual(await store.listUsageSamples(other.id, 0, 100), [{ at: 5000, bytes: 2 ** 40, objects: 7 }], 'large byte counts survive');
+          assert.equal(await store.deleteTenancy(other.id), true);
+          assert.deepEqual(await store.listUsageSamples(other.id, 0, 100), [], 'samples go with the tenancy');
+        }));
+    });
+
+    describe('portal sessions', () => {
+      const rec = (userId: string, idHash = newId(), over: Partial<{ createdAt: number; lastSeen: number }> = {}) => ({
+        idHash,
+        userId,
+        csrfToken: `csrf-${newId()}`,
+        createdAt: over.createdAt ?? 1000,
+        lastSeen: over.lastSeen ?? 1000,
+        elevatedUntil: 0,
+      });
+
+      it('create, get, update (touch and elevate), delete', () =>
+        withStore(async ({ store, user }) => {
+          const r = rec(user.id);
+          await store.createSession(r);
+          assert.deepEqual(await store.getSession(r.idHash), r);
+          assert.equal(await store.getSession('unknown'), undefined);
+          assert.equal(await store.updateSession(r.idHash, { lastSeen: 2000 }), true);
+          assert.deepEqual(await store.getSession(r.idHash), { ...r, lastSeen: 2000 });
+          assert.equal(await store.updateSession(r.idHash, { elevatedUntil: 9000 }), true);
+          assert.deepEqual(await store.getSession(r.idHash), { ...r, lastSeen: 2000, elevatedUntil: 9000 });
+          assert.equal(await store.updateSession('unknown', { lastSeen: 1 }), false);
+          assert.equal(await store.deleteSession(r.idHash), true);
+          assert.equal(await store.deleteSession(r.idHash), false);
+          assert.equal(await store.getSession(r.idHash), undefined);
+        }));
+
+      it("ends every session of a user, and expired sessions", () =>
+        withStore(async ({ store, user }) => {
+          const other = await store.createUser({ username: `u-${newId().slice(0, 8)}`, passwordHash: 'scrypt$x' });
+          const a = rec(user.id);
+          const b = rec(user.id);
+          const c = rec(other.id);
+          for (const r of [a, b, c]) await store.createSession(r);
+          assert.equal(await store.deleteSessionsOfUser(user.id), 2);
+          assert.equal(await store.getSession(a.idHash), undefined);
+          assert.equal(await store.getSession(b.idHash), undefined);
+          assert.ok(await store.getSession(c.idHash));
+
+          const idle = rec(other.id, newId(), { createdAt: 5000, lastSeen: 5000 });
+          const old = rec(other.id, newId(), { createdAt: 100, lastSeen: 9000 });
+          const fresh = rec(other.id, newId(), { createdAt: 8000, lastSeen: 9000 });
+          for (const r of [idle, old, fresh]) await store.createSession(r);
+          // c (last seen 1000) and idle are idle since before 6000; old was created before 500.
+          assert.equal(await store.deleteExpiredSessions(6000, 500), 3);
+          assert.deepEqual(await store.getSession(fresh.idHash), fresh);
+          assert.equal(await store.getSession(old.idHash), undefined);
+        }));
+    });
   });
 }
 

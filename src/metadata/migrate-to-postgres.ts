@@ -39,6 +39,8 @@ const TABLE_ORDER = [
   'join_requests',
   'audit_log',
   'quota_reservations',
+  'usage_samples',
+  'sessions',
 ];
 /** Bookkeeping tables each dialect keeps for itself. */
 const SKIP = new Set(['schema_migrations', 'sqlite_sequence']);

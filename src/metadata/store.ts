@@ -284,6 +284,23 @@ export interface UsageRecord {
   objects: number;
 }
 
+/** One sample of a tenancy's usage at a point in time (the portal's usage chart). */
+export type UsageSample = { at: number } & UsageRecord;
+
+/**
+ * A portal session as stored: shared by every gateway. Keyed by the SHA-256 (hex) of the session id; the
+ * raw id exists only in the browser's cookie.
+ */
+export interface SessionRecord {
+  idHash: string;
+  userId: string;
+  csrfToken: string;
+  createdAt: number;
+  lastSeen: number;
+  /** Epoch ms until which key management is unlocked (0 = not elevated). */
+  elevatedUntil: number;
+}
+
 export interface MetadataStore {
   close(): Promise<void>;
 
@@ -434,6 +451,22 @@ export interface MetadataStore {
   /** Releases a reservation (write failed or was refused). Idempotent. */
   releaseQuota(reservationId: string): Promise<void>;
 
+  // ----- usage history (sampled periodically; cascades with the tenancy)
+  /** Records (or replaces, for the same instant) a usage sample. */
+  recordUsageSample(tenancyId: string, at: number, usage: UsageRecord): Promise<void>;
+  /** Samples taken at or after `since`, oldest first, at most `limit` (the most recent ones when more). */
+  listUsageSamples(tenancyId: string, since: number, limit: number): Promise<UsageSample[]>;
+
+  // ----- portal sessions (shared by all gateways; cascade with the user)
+  createSession(s: SessionRecord): Promise<void>;
+  getSession(idHash: string): Promise<SessionRecord | undefined>;
+  /** Sets last-seen and/or elevated-until; false when the session is gone. */
+  updateSession(idHash: string, update: { lastSeen?: number; elevatedUntil?: number }): Promise<boolean>;
+  deleteSession(idHash: string): Promise<boolean>;
+  /** Ends every session of the user; returns how many. */
+  deleteSessionsOfUser(userId: string): Promise<number>;
+  /** Deletes sessions idle since before `idleBefore` or created before `createdBefore`; returns how many. */
+  deleteExpiredSessions(idleBefore: number, createdBefore: number): Promise<number>;
 
   // ----- blob garbage collection (the sweeper)
   /** Blob ids queued for deletion at or before `queuedBefore`, at most `limit`. */

@@ -1,7 +1,7 @@
 /**
  * Site-wide users for administration: creation by a site administrator, listing, and password changes
  * (self or site administrator; only when the directory manages passwords, i.e. not for LDAP).
- * Passwords are hashed here and never stored, logged or audited.
+ * Passwords are hashed here and never stored, logged or audited. A password change ends the user's portal sessions.
  */
 import type { MetadataStore, UserRecord } from '../metadata/store.js';
 import type { Directory } from '../iam/directory/directory.js';
@@ -69,6 +69,8 @@ export class Users {
     const problem = passwordProblem(password);
     if (problem) throw invalid(problem);
     await this.metadata.updateUser(user.id, { passwordHash: await hashPassword(password) });
+    // A new password ends every portal session of the user, on every gateway (a stolen cookie dies with it).
+    await this.metadata.deleteSessionsOfUser(user.id);
     await this.audit.record(actor, null, 'user.password', user.username);
   }
 }

@@ -267,6 +267,21 @@ describe('portal end to end (Chromium)', { skip }, () => {
     const colour = await meter.locator('div').evaluate((el) => getComputedStyle(el).backgroundColor);
     assert.equal(colour, 'rgb(198, 40, 40)');
     await shot(page, '07-quota-full');
+
+    // Usage over time: the sampler recorded the tenancy at start; the chart adds the usage now and the quota.
+    await manage(page, s, FULL_T, 'usage', 'mia');
+    const chart = page.getByRole('img', { name: /Bytes stored over time/ });
+    await chart.waitFor();
+    assert.ok(Number(await chart.getAttribute('data-points')) >= 1, 'the chart has points');
+    assert.ok((await chart.locator('circle.point').count()) >= 1, 'at least one point is drawn');
+    const quotaLine = chart.locator('[data-testid="usage-bytes-quota-line"] line');
+    assert.equal(await quotaLine.count(), 1, 'the quota is drawn as a line');
+    // Full: the newest point sits on the quota line (same height).
+    const lastY = Number(await chart.locator('circle.point').last().getAttribute('cy'));
+    assert.ok(Math.abs(lastY - Number(await quotaLine.getAttribute('y1'))) < 0.5, 'the newest point is at the quota');
+    await page.getByText('Show the usage history as a table').click();
+    await page.getByRole('table', { name: /Usage samples of/ }).waitFor();
+    await shot(page, '07b-usage-chart');
   });
 
   test('site administration: create a user, a group, a tenancy with a quota and a manager', async () => {

@@ -92,6 +92,11 @@ describe('admin API', () => {
       ['GET', `/tenancies/${T}/quota`, dave, 200],
       ['GET', `/tenancies/${T}/quota`, nora, 403],
       ['GET', `/tenancies/${T}/usage`, alice, 200],
+      ['GET', `/tenancies/${T}/usage/history?days=7`, alice, 200],
+      ['GET', `/tenancies/${T}/usage/history`, dave, 200],
+      ['GET', `/tenancies/${T}/usage/history`, ADMIN, 200],
+      ['GET', `/tenancies/${T}/usage/history`, ursula, 403],
+      ['GET', `/tenancies/${T}/usage/history?days=-1`, alice, 400],
       ['GET', `/tenancies/${T}/audit`, alice, 200],
       ['GET', `/tenancies/${T}/audit`, ursula, 403],
       ['POST', `/tenancies/${T}/usage/repair`, alice, 403],
@@ -138,6 +143,12 @@ describe('admin API', () => {
     assert.equal(show.json.endpoints.external, `https://${T}.s3-ext.localhost`);
     assert.deepEqual(show.json.thresholds, { warning: 80, critical: 95 });
     assert.deepEqual(show.json.usage, { bytes: 0, objects: 0 });
+    const h = await api(s, alice, 'GET', `/tenancies/${T}/usage/history?days=1`);
+    assert.equal(h.status, 200, h.text);
+    assert.equal(h.json.days, 1);
+    assert.ok(Array.isArray(h.json.samples));
+    assert.deepEqual([h.json.current.bytes, h.json.current.objects], [0, 0]);
+    assert.deepEqual(h.json.quota, { bytes: 10 * 1024 ** 3, objects: 1000 });
   });
 
   test('the <tenancy>-members group mirrors membership and cannot be edited as a group', async () => {

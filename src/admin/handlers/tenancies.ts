@@ -11,6 +11,8 @@ import { badRequest } from '../problems.js';
 import { auditBody, NameResolver, tenancyBody, tenancyDetailBody } from '../views.js';
 
 const STAFF = { kind: 'tenancy', roles: ['MANAGER', 'DEPUTY'] } as const;
+/** At most this many samples per answer (the most recent): a year of 10-minute samples is ~52,000. */
+const HISTORY_MAX_SAMPLES = 5000;
 const actor = (ctx: Parameters<AdminRoute['handle']>[0]) => ({ userId: me(ctx).user.id });
 
 export const tenancyRoutes: AdminRoute[] = [
@@ -82,6 +84,26 @@ export const tenancyRoutes: AdminRoute[] = [
         (await m.listBuckets(tenancy.id)).map(async (b) => ({ name: b.name, usage: await m.getBucketUsage(b.id), quota: { bytes: b.quotaBytes, objects: b.quotaObjects } })),
       );
       return ok({ tenancy: tenancy.name, usage, status: ctx.services.tenancies.status(tenancy, usage), buckets } satisfies C.UsageResponse);
+    },
+  },
+  {
+    method: 'GET', path: '/tenancies/{tenancy}/usage/history', access: STAFF, summary: 'Usage samples over the last ?days=N days (default 30, at most 366), oldest first, with the quota',
+    handle: async (ctx) => {
+      const { tenancy } = tenancyOf(ctx);
+      const raw = ctx.query.get('days');
+      const days = raw === null ? 30 : Number(raw);
+      if (!Number.isFinite(days) || days <= 0 || days > 366) throw badRequest('"days" must be a number of days between 0 and 366');
+      const now = Date.now();
+      const m = ctx.services.metadata;
+      const samples = await m.listUsageSamples(tenancy.id, now - days * 24 * 60 * 60 * 1000, HISTORY_MAX_SAMPLES);
+      const usage = await m.getTenancyUsage(tenancy.id);
+      return ok({
+        tenancy: tenancy.name,
+        days,
+        samples: samples.map((x) => ({ at: new Date(x.at).toISOString(), bytes: x.bytes, objects: x.objects })),
+        current: { at: new Date(now).toISOString(), bytes: usage.bytes, objects: usage.objects },
+        quota: { bytes: tenancy.quotaBytes, objects: tenancy.quotaObjects },
+      } satisfies C.UsageHistoryResponse);
     },
   },
   {

@@ -227,6 +227,32 @@ CREATE INDEX quota_reservations_by_bucket ON quota_reservations (bucket_id, expi
     // The bucket's CORS rules (normalised JSON, see s3/cors.ts); NULL = no CORS configuration.
     sql: `ALTER TABLE buckets ADD COLUMN cors TEXT;`,
   },
+  {
+    id: 4,
+    name: '004_usage_samples_and_sessions',
+    // Usage history for the portal's chart, and portal sessions shared by every gateway (keyed by the
+    // SHA-256 of the session id; the raw id is only in the browser's cookie).
+    sql: `
+CREATE TABLE usage_samples (
+  tenancy_id TEXT NOT NULL REFERENCES tenancies(id) ON DELETE CASCADE,
+  at         BIGINT NOT NULL,
+  bytes      BIGINT NOT NULL,
+  objects    BIGINT NOT NULL,
+  PRIMARY KEY (tenancy_id, at)
+);
+
+CREATE TABLE sessions (
+  id_hash        TEXT PRIMARY KEY,
+  user_id        TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+  csrf_token     TEXT NOT NULL,
+  created_at     BIGINT NOT NULL,
+  last_seen      BIGINT NOT NULL,
+  elevated_until BIGINT NOT NULL
+);
+CREATE INDEX sessions_by_user ON sessions (user_id);
+CREATE INDEX sessions_by_last_seen ON sessions (last_seen);
+`,
+  },
 ];
 
 /** Quotes an SQL identifier (schema names come from configuration). */

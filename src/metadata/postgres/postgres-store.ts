@@ -72,6 +72,8 @@ import type {
   UserRecord,
   WriteCondition,
   WriteQuota,
+  SessionRecord,
+  UsageSample,
 } from '../store.js';
 
 export interface PostgresStoreOptions {
@@ -1219,6 +1221,64 @@ export class PostgresMetadataStore implements MetadataStore {
   }
   async releaseQuota(reservationId: string): Promise<void> {
     await this.query(SQL.releaseReservation, [reservationId]);
+  }
+
+  // ----- usage history
+
+  async recordUsageSample(tenancyId: string, at: number, usage: UsageRecord): Promise<void> {
+    await this.query(
+      `INSERT INTO usage_samples (tenancy_id, at, bytes, objects) VALUES ($1, $2, $3, $4)
+       ON CONFLICT (tenancy_id, at) DO UPDATE SET bytes = excluded.bytes, objects = excluded.objects`,
+      [tenancyId, at, usage.bytes, usage.objects],
+    );
+  }
+  async listUsageSamples(tenancyId: string, since: number, limit: number): Promise<UsageSample[]> {
+    const r = await this.query(
+      `SELECT at, bytes, objects FROM (SELECT at, bytes, objects FROM usage_samples
+         WHERE tenancy_id = $1 AND at >= $2 ORDER BY at DESC LIMIT $3) s ORDER BY at`,
+      [tenancyId, since, limit],
+    );
+    return r.rows.map((row) => ({ at: Number(row.at), bytes: Number(row.bytes), objects: Number(row.objects) }));
+  }
+
+  // ----- portal sessions
+
+  async createSession(r: SessionRecord): Promise<void> {
+    await this.query(
+      `INSERT INTO sessions (id_hash, user_id, csrf_token, created_at, last_seen, elevated_until)
+       VALUES ($1, $2, $3, $4, $5, $6)`,
+      [r.idHash, r.userId, r.csrfToken, r.createdAt, r.lastSeen, r.elevatedUntil],
+    );
+  }
+  async getSession(idHash: string): Promise<SessionRecord | undefined> {
+    const row = (await this.query('SELECT * FROM sessions WHERE id_hash = $1', [idHash])).rows[0];
+    return row
+      ? {
+          idHash: row.id_hash as string,
+          userId: row.user_id as string,
+          csrfToken: row.csrf_token as string,
+          createdAt: Number(row.created_at),
+          lastSeen: Number(row.last_seen),
+          elevatedUntil: Number(row.elevated_until),
+        }
+      : undefined;
+  }
+  async updateSession(idHash: string, update: { lastSeen?: number; elevatedUntil?: number }): Promise<boolean> {
+    const r = await this.query(
+      // Casts: an untyped NULL parameter would not tell PostgreSQL its type.
+      'UPDATE sessions SET last_seen = coalesce($1::bigint, last_seen), elevated_until = coalesce($2::bigint, elevated_until) WHERE id_hash = $3',
+      [update.lastSeen ?? null, update.elevatedUntil ?? null, idHash],
+    );
+    return (r.rowCount ?? 0) > 0;
+  }
+  async deleteSession(idHash: string): Promise<boolean> {
+    return ((await this.query('DELETE FROM sessions WHERE id_hash = $1', [idHash])).rowCount ?? 0) > 0;
+  }
+  async deleteSessionsOfUser(userId: string): Promise<number> {
+    return (await this.query('DELETE FROM sessions WHERE user_id = $1', [userId])).rowCount ?? 0;
+  }
+  async deleteExpiredSessions(idleBefore: number, createdBefore: number): Promise<number> {
+    return (await this.query('DELETE FROM sessions WHERE last_seen < $1 OR created_at < $2', [idleBefore, createdBefore])).rowCount ?? 0;
   }
 
   // ----- blob garbage collection

@@ -222,4 +222,30 @@ CREATE INDEX quota_reservations_by_bucket ON quota_reservations (bucket_id, expi
     // The bucket's CORS rules (normalised JSON, see s3/cors.ts); NULL = no CORS configuration.
     sql: `ALTER TABLE buckets ADD COLUMN cors TEXT;`,
   },
+  {
+    id: 4,
+    name: '004_usage_samples_and_sessions',
+    // Usage history for the portal's chart, and portal sessions shared by every gateway (keyed by the
+    // SHA-256 of the session id; the raw id is only in the browser's cookie).
+    sql: `
+CREATE TABLE usage_samples (
+  tenancy_id TEXT NOT NULL REFERENCES tenancies(id) ON DELETE CASCADE,
+  at         INTEGER NOT NULL,
+  bytes      INTEGER NOT NULL,
+  objects    INTEGER NOT NULL,
+  PRIMARY KEY (tenancy_id, at)
+) WITHOUT ROWID;
+
+CREATE TABLE sessions (
+  id_hash        TEXT PRIMARY KEY,
+  user_id        TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+  csrf_token     TEXT NOT NULL,
+  created_at     INTEGER NOT NULL,
+  last_seen      INTEGER NOT NULL,
+  elevated_until INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX sessions_by_user ON sessions (user_id);
+CREATE INDEX sessions_by_last_seen ON sessions (last_seen);
+`,
+  },
 ];

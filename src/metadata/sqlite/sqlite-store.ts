@@ -66,7 +66,20 @@ import type {
   UsageRecord,
   UserRecord,
   WriteCondition,
+  SessionRecord,
+  UsageSample,
 } from '../store.js';
+
+function sessionFromRow(r: Record<string, unknown>): SessionRecord {
+  return {
+    idHash: r.id_hash as string,
+    userId: r.user_id as string,
+    csrfToken: r.csrf_token as string,
+    createdAt: Number(r.created_at),
+    lastSeen: Number(r.last_seen),
+    elevatedUntil: Number(r.elevated_until),
+  };
+}
 
 /** Upper bound of ops per group-commit transaction (bounds latency and transaction size). */
 const MAX_BATCH = 256;
@@ -465,6 +478,17 @@ export class SqliteMetadataStore implements MetadataStore {
       putPart: p(`INSERT OR REPLACE INTO upload_parts (upload_id, part_number, blob_id, size, etag, checksum,
         last_modified) VALUES (?, ?, ?, ?, ?, ?, ?)`),
       delParts: p('DELETE FROM upload_parts WHERE upload_id = ?'),
+
+      putUsageSample: p('INSERT OR REPLACE INTO usage_samples (tenancy_id, at, bytes, objects) VALUES (?, ?, ?, ?)'),
+      usageSamples: p(`SELECT at, bytes, objects FROM (SELECT at, bytes, objects FROM usage_samples
+        WHERE tenancy_id = ? AND at >= ? ORDER BY at DESC LIMIT ?) ORDER BY at`),
+      putSession: p(`INSERT INTO sessions (id_hash, user_id, csrf_token, created_at, last_seen, elevated_until)
+        VALUES (?, ?, ?, ?, ?, ?)`),
+      session: p('SELECT * FROM sessions WHERE id_hash = ?'),
+      touchSession: p('UPDATE sessions SET last_seen = coalesce(?, last_seen), elevated_until = coalesce(?, elevated_until) WHERE id_hash = ?'),
+      delSession: p('DELETE FROM sessions WHERE id_hash = ?'),
+      delSessionsOfUser: p('DELETE FROM sessions WHERE user_id = ?'),
+      delExpiredSessions: p('DELETE FROM sessions WHERE last_seen < ? OR created_at < ?'),
     };
   }
 
@@ -989,6 +1013,37 @@ export class SqliteMetadataStore implements MetadataStore {
     return this.enqueue(() => {
       this.s.delReservation.run(reservationId);
     });
+  }
+
+  // ----- usage history
+
+  async recordUsageSample(tenancyId: string, at: number, usage: UsageRecord): Promise<void> {
+    this.s.putUsageSample.run(tenancyId, at, usage.bytes, usage.objects);
+  }
+  async listUsageSamples(tenancyId: string, since: number, limit: number): Promise<UsageSample[]> {
+    return (this.s.usageSamples.all(tenancyId, since, limit) as UsageSample[]).map((r) => ({ at: r.at, bytes: r.bytes, objects: r.objects }));
+  }
+
+  // ----- portal sessions
+
+  async createSession(r: SessionRecord): Promise<void> {
+    this.s.putSession.run(r.idHash, r.userId, r.csrfToken, r.createdAt, r.lastSeen, r.elevatedUntil);
+  }
+  async getSession(idHash: string): Promise<SessionRecord | undefined> {
+    const r = this.s.session.get(idHash) as Record<string, unknown> | undefined;
+    return r ? sessionFromRow(r) : undefined;
+  }
+  async updateSession(idHash: string, update: { lastSeen?: number; elevatedUntil?: number }): Promise<boolean> {
+    return this.s.touchSession.run(update.lastSeen ?? null, update.elevatedUntil ?? null, idHash).changes > 0;
+  }
+  async deleteSession(idHash: string): Promise<boolean> {
+    return this.s.delSession.run(idHash).changes > 0;
+  }
+  async deleteSessionsOfUser(userId: string): Promise<number> {
+    return this.s.delSessionsOfUser.run(userId).changes;
+  }
+  async deleteExpiredSessions(idleBefore: number, createdBefore: number): Promise<number> {
+    return this.s.delExpiredSessions.run(idleBefore, createdBefore).changes;
   }
 
   // ----- blob garbage collection
