@@ -9,6 +9,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { GranaryConfig } from './config/config.js';
 import { openSqliteMetadataStore } from './metadata/sqlite/sqlite-store.js';
+import { withReadCache } from './metadata/read-cache.js';
 import { openPostgresMetadataStore, type PostgresMetadataStore } from './metadata/postgres/postgres-store.js';
 import { FsBlobStore } from './blob/fs/fs-blob-store.js';
 import { Buckets } from './core/buckets.js';
@@ -65,7 +66,8 @@ export async function startApp(config: GranaryConfig, env: NodeJS.ProcessEnv = p
      */
     shared = await openPostgresMetadataStore(config.metadata);
   }
-  const metadata: MetadataStore = shared ?? (await openSqliteMetadataStore(join(config.dataDir, 'metadata.db')));
+  // Lookups every request makes are cached briefly; see metadata/read-cache.ts for why that stays fresh.
+  const metadata: MetadataStore = withReadCache(shared ?? (await openSqliteMetadataStore(join(config.dataDir, 'metadata.db'))), config.metadataCacheMs);
   const blobs = await FsBlobStore.open(join(config.dataDir, 'blobs'));
   const accessKeys = new AccessKeys(metadata, box);
   // Gateways starting together on a fresh database race to bootstrap; a loser retries and then finds it done.

@@ -42,6 +42,8 @@ export interface GranaryConfig {
   orphanGraceMs: number;
   /** How long a replaced or deleted object's blob is kept before deletion (a GET may still be opening it). */
   queuedDeleteDelayMs: number;
+  /** How long request-path metadata lookups may be served from memory (ms; 0 = never; ≤ 1000 for clusters). */
+  metadataCacheMs: number;
   /** Log level: 'debug' | 'info' | 'warn' | 'error'. */
   logLevel: 'debug' | 'info' | 'warn' | 'error';
   /** Longest lifetime of a user's access key, in days (its expiry is required and at most this far ahead). */
@@ -85,6 +87,7 @@ export const DEFAULTS: GranaryConfig = {
   usageSampleIntervalMs: 10 * 60 * 1000,
   orphanGraceMs: 60 * 60 * 1000,
   queuedDeleteDelayMs: 60_000,
+  metadataCacheMs: 500,
   logLevel: 'info',
   maxKeyLifetimeDays: 365,
   ldap: undefined,
@@ -178,6 +181,8 @@ export function loadConfig(sources: ConfigSources = {}): GranaryConfig {
   if (env.GRANARY_SWEEP_INTERVAL_MS) cfg.sweepIntervalMs = parseIntSetting('GRANARY_SWEEP_INTERVAL_MS', env.GRANARY_SWEEP_INTERVAL_MS, 100);
   if (env.GRANARY_USAGE_SAMPLE_INTERVAL_MS) cfg.usageSampleIntervalMs = parseIntSetting('GRANARY_USAGE_SAMPLE_INTERVAL_MS', env.GRANARY_USAGE_SAMPLE_INTERVAL_MS, 1000);
   if (env.GRANARY_ORPHAN_GRACE_MS) cfg.orphanGraceMs = parseIntSetting('GRANARY_ORPHAN_GRACE_MS', env.GRANARY_ORPHAN_GRACE_MS, 0);
+  if (env.GRANARY_METADATA_CACHE_MS) cfg.metadataCacheMs = parseIntSetting('GRANARY_METADATA_CACHE_MS', env.GRANARY_METADATA_CACHE_MS, 0);
+  if (cfg.metadataCacheMs > 1000) throw new ConfigError('GRANARY_METADATA_CACHE_MS must be at most 1000 (changes must reach every gateway within a second)');
   if (env.GRANARY_QUEUED_DELETE_DELAY_MS) cfg.queuedDeleteDelayMs = parseIntSetting('GRANARY_QUEUED_DELETE_DELAY_MS', env.GRANARY_QUEUED_DELETE_DELAY_MS, 0);
   if (env.GRANARY_LOG_LEVEL) cfg.logLevel = parseLogLevel(env.GRANARY_LOG_LEVEL);
   if (env.GRANARY_LDAP_URL) {

@@ -248,4 +248,34 @@ CREATE INDEX sessions_by_user ON sessions (user_id);
 CREATE INDEX sessions_by_last_seen ON sessions (last_seen);
 `,
   },
+  {
+    id: 5,
+    name: '005_objects_inline_last',
+    // Small objects' bytes (up to 64 KiB) sat in the middle of each row, so reading any later column
+    // (parts, owner, storage class) of a listed row walked the blob's overflow pages. The same table with
+    // the bytes as the last column: listings and HEADs read only the row's head.
+    sql: `
+CREATE TABLE objects_v5 (
+  bucket_id     TEXT NOT NULL REFERENCES buckets(id),
+  key           TEXT NOT NULL COLLATE BINARY,
+  size          INTEGER NOT NULL,
+  etag          TEXT NOT NULL,
+  last_modified INTEGER NOT NULL,
+  content_type  TEXT NOT NULL,
+  headers       TEXT NOT NULL,
+  parts         TEXT NOT NULL,
+  checksum      TEXT,
+  tagging       TEXT,
+  owner_id      TEXT NOT NULL,
+  storage_class TEXT NOT NULL,
+  acl           TEXT,
+  inline        BLOB,
+  PRIMARY KEY (bucket_id, key)
+) WITHOUT ROWID;
+INSERT INTO objects_v5 (bucket_id, key, size, etag, last_modified, content_type, headers, parts, checksum, tagging, owner_id, storage_class, acl, inline)
+  SELECT bucket_id, key, size, etag, last_modified, content_type, headers, parts, checksum, tagging, owner_id, storage_class, acl, inline FROM objects;
+DROP TABLE objects;
+ALTER TABLE objects_v5 RENAME TO objects;
+`,
+  },
 ];

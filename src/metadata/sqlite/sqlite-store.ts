@@ -108,6 +108,10 @@ export async function openSqliteMetadataStore(path: string): Promise<SqliteMetad
     db.pragma('synchronous = FULL');
     db.pragma('foreign_keys = ON');
     db.pragma('busy_timeout = 5000');
+    // Reads dominate (every request looks up a key, a bucket, an object): a 64 MiB page cache and
+    // memory-mapped reads keep hot pages out of read() calls. Durability is unchanged (WAL + FULL).
+    db.pragma('cache_size = -65536');
+    db.pragma('mmap_size = 268435456');
     runMigrations(db);
     return new SqliteMetadataStore(db);
   } catch (e) {
