@@ -75,6 +75,7 @@ import type {
   SessionRecord,
   UsageSample,
 } from '../store.js';
+import { toAccessKey, toBucket, toGroup, toJoinRequest, toMembership, toPart, toTenancy } from '../rows.js';
 
 export interface PostgresStoreOptions {
   /** Maximum connections in the pool (default 10). */
@@ -208,27 +209,6 @@ function toObject(r: Row): ObjectRecord {
     acl: r.acl ?? null,
   };
 }
-const toTenancy = (r: Row): TenancyRecord => ({
-  id: r.id,
-  name: r.name,
-  createdAt: r.created_at,
-  defaultAccess: r.default_access,
-  quotaBytes: r.quota_bytes,
-  quotaObjects: r.quota_objects,
-  quotaAction: r.quota_action,
-});
-const toGroup = (r: Row): GroupRecord => ({ id: r.id, name: r.name, source: r.source, createdAt: r.created_at });
-const toJoinRequest = (r: Row): JoinRequestRecord => ({
-  id: r.id,
-  tenancyId: r.tenancy_id,
-  userId: r.user_id,
-  message: r.message,
-  status: r.status,
-  createdAt: r.created_at,
-  decidedAt: r.decided_at,
-  decidedBy: r.decided_by,
-  role: r.role,
-});
 const toAudit = (r: Row): AuditRecord => ({
   id: r.id,
   at: r.at,
@@ -247,31 +227,6 @@ const toUser = (r: Row): UserRecord => ({
   isSiteAdmin: r.is_site_admin,
   createdAt: r.created_at,
 });
-const toMembership = (r: Row): MembershipRecord => ({ tenancyId: r.tenancy_id, userId: r.user_id, role: r.role, createdAt: r.created_at });
-const toAccessKey = (r: Row): AccessKeyRecord => ({
-  accessKeyId: r.access_key_id,
-  userId: r.user_id,
-  tenancyId: r.tenancy_id,
-  name: r.name,
-  secretEncrypted: r.secret_encrypted,
-  createdAt: r.created_at,
-  expiresAt: r.expires_at,
-  lastUsedAt: r.last_used_at,
-  restriction: r.restriction,
-});
-const toBucket = (r: Row): BucketRecord => ({
-  id: r.id,
-  tenancyId: r.tenancy_id,
-  name: r.name,
-  ownerId: r.owner_id,
-  region: r.region,
-  createdAt: r.created_at,
-  policy: r.policy,
-  acl: r.acl,
-  quotaBytes: r.quota_bytes,
-  quotaObjects: r.quota_objects,
-  cors: r.cors ?? null,
-});
 const toUpload = (r: Row): MultipartUploadRecord => ({
   uploadId: r.upload_id,
   bucketId: r.bucket_id,
@@ -285,15 +240,6 @@ const toUpload = (r: Row): MultipartUploadRecord => ({
   acl: r.acl ?? null,
   checksumAlgorithm: r.checksum_algorithm,
   checksumType: r.checksum_type,
-});
-const toPart = (r: Row): UploadPartRecord => ({
-  uploadId: r.upload_id,
-  partNumber: r.part_number,
-  blobId: r.blob_id,
-  size: r.size,
-  etag: r.etag,
-  checksum: r.checksum,
-  lastModified: r.last_modified,
 });
 
 const OBJECT_COLUMNS = `bucket_id, key, size, etag, last_modified, content_type, headers, inline, parts, checksum,

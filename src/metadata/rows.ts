@@ -1,0 +1,77 @@
+/**
+ * Row → record mappings shared by the SQLite and PostgreSQL stores, for the tables whose columns read back
+ * the same in both (numbers, text, NULLs). Mappings that differ (JSON text vs JSONB, 0/1 vs boolean) stay
+ * in each store.
+ */
+import type {
+  AccessKeyRecord,
+  BucketRecord,
+  GroupRecord,
+  JoinRequestRecord,
+  MembershipRecord,
+  TenancyRecord,
+  UploadPartRecord,
+} from './store.js';
+
+export type Row = Record<string, any>;
+
+export const toTenancy = (r: Row): TenancyRecord => ({
+  id: r.id,
+  name: r.name,
+  createdAt: r.created_at,
+  defaultAccess: r.default_access,
+  quotaBytes: r.quota_bytes,
+  quotaObjects: r.quota_objects,
+  quotaAction: r.quota_action,
+});
+export const toGroup = (r: Row): GroupRecord => ({ id: r.id, name: r.name, source: r.source, createdAt: r.created_at });
+export const toJoinRequest = (r: Row): JoinRequestRecord => ({
+  id: r.id,
+  tenancyId: r.tenancy_id,
+  userId: r.user_id,
+  message: r.message,
+  status: r.status,
+  createdAt: r.created_at,
+  decidedAt: r.decided_at,
+  decidedBy: r.decided_by,
+  role: r.role,
+});
+export const toMembership = (r: Row): MembershipRecord => ({
+  tenancyId: r.tenancy_id,
+  userId: r.user_id,
+  role: r.role,
+  createdAt: r.created_at,
+});
+export const toAccessKey = (r: Row): AccessKeyRecord => ({
+  accessKeyId: r.access_key_id,
+  userId: r.user_id,
+  tenancyId: r.tenancy_id,
+  name: r.name,
+  secretEncrypted: r.secret_encrypted,
+  createdAt: r.created_at,
+  expiresAt: r.expires_at,
+  lastUsedAt: r.last_used_at,
+  restriction: r.restriction,
+});
+export const toBucket = (r: Row): BucketRecord => ({
+  id: r.id,
+  tenancyId: r.tenancy_id,
+  name: r.name,
+  ownerId: r.owner_id,
+  region: r.region,
+  createdAt: r.created_at,
+  policy: r.policy,
+  acl: r.acl,
+  quotaBytes: r.quota_bytes,
+  quotaObjects: r.quota_objects,
+  cors: r.cors ?? null,
+});
+export const toPart = (r: Row): UploadPartRecord => ({
+  uploadId: r.upload_id,
+  partNumber: r.part_number,
+  blobId: r.blob_id,
+  size: r.size,
+  etag: r.etag,
+  checksum: r.checksum,
+  lastModified: r.last_modified,
+});
