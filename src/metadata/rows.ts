@@ -9,6 +9,8 @@ import type {
   GroupRecord,
   JoinRequestRecord,
   MembershipRecord,
+  NewObject,
+  ObjectRecord,
   TenancyRecord,
   UploadPartRecord,
 } from './store.js';
@@ -75,3 +77,23 @@ export const toPart = (r: Row): UploadPartRecord => ({
   checksum: r.checksum,
   lastModified: r.last_modified,
 });
+
+/** The record a store keeps for a new object: the write's fields, the store's clock, the private ACL by default. */
+export function objectRecordOf(o: NewObject, now: number): ObjectRecord {
+  return {
+    bucketId: o.bucketId,
+    key: o.key,
+    size: o.size,
+    etag: o.etag,
+    lastModified: o.lastModified ?? now,
+    contentType: o.contentType,
+    headers: o.headers,
+    inline: o.inline,
+    parts: o.parts,
+    checksum: o.checksum,
+    tagging: o.tagging,
+    ownerId: o.ownerId,
+    storageClass: o.storageClass,
+    acl: o.acl ?? null,
+  };
+}

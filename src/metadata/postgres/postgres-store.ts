@@ -75,7 +75,7 @@ import type {
   SessionRecord,
   UsageSample,
 } from '../store.js';
-import { toAccessKey, toBucket, toGroup, toJoinRequest, toMembership, toPart, toTenancy } from '../rows.js';
+import { objectRecordOf, toAccessKey, toBucket, toGroup, toJoinRequest, toMembership, toPart, toTenancy } from '../rows.js';
 
 export interface PostgresStoreOptions {
   /** Maximum connections in the pool (default 10). */
@@ -1263,22 +1263,7 @@ export class PostgresMetadataStore implements MetadataStore {
     condition: WriteCondition | undefined,
     now: number,
   ): Promise<{ ok: true; object: ObjectRecord; replaced: ObjectRecord | undefined; oldBlobs: string[] } | { ok: false; reason: 'precondition-failed' }> {
-    const object: ObjectRecord = {
-      bucketId: o.bucketId,
-      key: o.key,
-      size: o.size,
-      etag: o.etag,
-      lastModified: o.lastModified ?? now,
-      contentType: o.contentType,
-      headers: o.headers,
-      inline: o.inline,
-      parts: o.parts,
-      checksum: o.checksum,
-      tagging: o.tagging,
-      ownerId: o.ownerId,
-      storageClass: o.storageClass,
-      acl: o.acl ?? null,
-    };
+    const object: ObjectRecord = objectRecordOf(o, now);
     const params = [object.bucketId, object.key, object.size, object.etag, object.lastModified, object.contentType,
       JSON.stringify(object.headers), object.inline, JSON.stringify(object.parts),
       object.checksum === null ? null : JSON.stringify(object.checksum), object.tagging, object.ownerId, object.storageClass, object.acl];

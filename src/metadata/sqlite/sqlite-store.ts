@@ -69,7 +69,7 @@ import type {
   SessionRecord,
   UsageSample,
 } from '../store.js';
-import { toAccessKey, toBucket, toGroup, toJoinRequest, toMembership, toPart, toTenancy } from '../rows.js';
+import { objectRecordOf, toAccessKey, toBucket, toGroup, toJoinRequest, toMembership, toPart, toTenancy } from '../rows.js';
 
 function sessionFromRow(r: Record<string, unknown>): SessionRecord {
   return {
@@ -1124,22 +1124,7 @@ export class SqliteMetadataStore implements MetadataStore {
 
   /** Writes the object row and its blob references; returns the record as stored. */
   private writeObject(o: NewObject, now: number): ObjectRecord {
-    const rec: ObjectRecord = {
-      bucketId: o.bucketId,
-      key: o.key,
-      size: o.size,
-      etag: o.etag,
-      lastModified: o.lastModified ?? now,
-      contentType: o.contentType,
-      headers: o.headers,
-      inline: o.inline,
-      parts: o.parts,
-      checksum: o.checksum,
-      tagging: o.tagging,
-      ownerId: o.ownerId,
-      storageClass: o.storageClass,
-      acl: o.acl ?? null,
-    };
+    const rec: ObjectRecord = objectRecordOf(o, now);
     this.s.putObject.run(rec.bucketId, rec.key, rec.size, rec.etag, rec.lastModified, rec.contentType,
       JSON.stringify(rec.headers), rec.inline, partsJson(rec.parts),
       rec.checksum === null ? null : JSON.stringify(rec.checksum), rec.tagging, rec.ownerId, rec.storageClass, rec.acl);
