@@ -26,6 +26,7 @@ import { authenticateSigV4 } from './sigv4/authenticate.js';
 import { authenticateSigV2, isSigV2 } from './sigv2/authenticate.js';
 import { errorDocument } from './xml/error.js';
 import { isMetadataUnavailable } from '../metadata/unavailable.js';
+import { closeAfterResponse } from '../http/lingering-close.js';
 
 /** How each operation counts for a full tenancy's quota action (unlisted: a read). */
 const QUOTA_KIND: Partial<Record<EndpointName, WriteKind>> = {
@@ -279,8 +280,7 @@ export class S3Handler {
       res.destroy();
       return;
     }
-    // A body we did not read would otherwise be parsed as the next request; close instead (as S3 does).
-    if (!req.complete) res.setHeader('connection', 'close');
+    closeAfterResponse(req, res);
     const headers: HttpResponse['headers'] = { ...err.headers };
     if (err.status === 304) {
       await send(res, { status: 304, headers }, true);

@@ -9,7 +9,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash, createHmac, randomBytes } from 'node:crypto';
-import { request } from 'node:http';
+import { Agent, request } from 'node:http';
 import { crc32 as zlibCrc32, gzipSync, gunzipSync } from 'node:zlib';
 import {
   CompleteMultipartUploadCommand,
@@ -72,10 +72,14 @@ interface BuildOptions {
   contentEncoding?: string;
   extraHeaders?: Record<string, string>;
   query?: Record<string, string>;
+  /** Send over this agent (default: a fresh connection). */
+  agent?: Agent;
 }
 
 interface RawResponse {
   status: number;
+  /** Whether the request went over a connection an earlier request had used. */
+  reused: boolean;
   body: string;
   headers: Record<string, string | string[] | undefined>;
 }
@@ -156,18 +160,18 @@ async function chunkedPut(bucket: string, key: string, o: BuildOptions): Promise
   const signingKey = hmac(hmac(hmac(kDate, region), 's3'), 'aws4_request');
   const body = build(seed, signingKey);
   assert.equal(body.length, contentLength);
-  return send('PUT', target, headers, body);
+  return send('PUT', target, headers, body, o.agent);
 }
 
 /** Sends a request, writing the body in small pieces; resolves with the answer even if the server cut the upload short. */
-function send(method: string, target: string, headers: Record<string, string>, body: Buffer): Promise<RawResponse> {
+function send(method: string, target: string, headers: Record<string, string>, body: Buffer, agent?: Agent): Promise<RawResponse> {
   return new Promise((resolve, reject) => {
     let answered = false;
-    const req = request({ host: '127.0.0.1', port: server.port, method, path: target, headers, agent: false }, (res) => {
+    const req = request({ host: '127.0.0.1', port: server.port, method, path: target, headers, agent: agent ?? false }, (res) => {
       answered = true;
       const parts: Buffer[] = [];
       res.on('data', (d: Buffer) => parts.push(d));
-      res.on('end', () => resolve({ status: res.statusCode!, body: Buffer.concat(parts).toString(), headers: res.headers }));
+      res.on('end', () => resolve({ status: res.statusCode!, reused: req.reusedSocket, body: Buffer.concat(parts).toString(), headers: res.headers }));
       res.on('error', reject);
     });
     req.on('error', (e) => {
@@ -356,6 +360,32 @@ describe('aws-chunked failures store nothing', () => {
     const r = await chunkedPut(b, 'k', { mode: 'STREAMING-AWS4-HMAC-SHA256-PAYLOAD', data, chunkSize: 65536, badChunk: 5 });
     assert.equal(r.status, 403, r.body);
     assert.equal(await stored(b, 'k'), undefined);
+  });
+
+  test('refused early with most of a large body still to come: the client reads the answer, not a reset', async () => {
+    // Closing while the client still sends makes the kernel reset the connection, which can destroy the
+    // error answer before the client reads it (EPIPE instead of SignatureDoesNotMatch). The server closes
+    // lingeringly instead: the answer always arrives, and the next request (same agent) gets a new connection.
+    const b = await newBucket();
+    const data = randomBytes(16 * 1024 * 1024);
+    const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+    try {
+      for (let i = 0; i < 6; i++) {
+        const started = Date.now();
+        const r = await chunkedPut(b, 'big', { mode: 'STREAMING-AWS4-HMAC-SHA256-PAYLOAD', data, chunkSize: 65536, badChunk: i % 3, agent });
+        assert.equal(r.status, 403, r.body);
+        assert.equal(errorCode(r.body), 'SignatureDoesNotMatch', r.body);
+        assert.equal(r.headers['connection'], 'close');
+        assert.equal(r.reused, false);
+        // Not held up by the server's lingering (which waits for the client to stop, up to 5 s).
+        assert.ok(Date.now() - started < 4000, `answered after ${Date.now() - started} ms`);
+      }
+      const ok = await chunkedPut(b, 'small', { mode: 'STREAMING-AWS4-HMAC-SHA256-PAYLOAD', data: data.subarray(0, 1000), chunkSize: 512, agent });
+      assert.equal(ok.status, 200, ok.body);
+    } finally {
+      agent.destroy();
+    }
+    assert.equal(await stored(b, 'big'), undefined);
   });
 
   test('x-amz-decoded-content-length mismatch → error', async () => {
