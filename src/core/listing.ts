@@ -6,7 +6,7 @@
  * (to the prefix's successor), so listing the top-level "directories" of a bucket with millions of keys
  * reads one row per directory, not every key.
  */
-import type { MetadataStore, ObjectRecord } from '../metadata/store.js';
+import type { ListedObject, MetadataStore } from '../metadata/store.js';
 import { prefixSuccessor } from '../metadata/key-range.js';
 import { compareUtf8 } from '../lib/utf8.js';
 
@@ -19,7 +19,7 @@ export interface ListRequest {
   maxKeys: number;
 }
 
-export type ListEntry = { kind: 'object'; object: ObjectRecord } | { kind: 'prefix'; prefix: string };
+export type ListEntry = { kind: 'object'; object: ListedObject } | { kind: 'prefix'; prefix: string };
 
 export interface ListResult {
   entries: ListEntry[];

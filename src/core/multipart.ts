@@ -20,7 +20,7 @@ import type {
 } from '../metadata/store.js';
 import type { QuotaGuard } from './quota.js';
 import { newId } from '../lib/ids.js';
-import { md5ContentCheck, writeVerifiedBlob, type Digester } from './objects.js';
+import { writeVerifiedBlob, type Digester } from './objects.js';
 import { combineFullObjectCrc, compositeChecksum } from './checksums.js';
 
 export const MAX_PART_NUMBER = 10_000;
@@ -78,9 +78,12 @@ export class Multipart {
     if (input.size !== undefined && input.size > MAX_PART_SIZE) {
       throw new S3Error('EntityTooLarge', { details: { ProposedSize: input.size, MaxSizeAllowed: MAX_PART_SIZE } });
     }
-    const checks: Digester[] = [...(input.digesters ?? [])];
-    if (input.contentMd5 !== undefined) checks.unshift(md5ContentCheck(input.contentMd5));
-    const blob = await writeVerifiedBlob(this.blobs, input.body, { size: input.size, maxSize: MAX_PART_SIZE, digesters: checks });
+    const blob = await writeVerifiedBlob(this.blobs, input.body, {
+      size: input.size,
+      maxSize: MAX_PART_SIZE,
+      digesters: input.digesters ?? [],
+      contentMd5: input.contentMd5,
+    });
     const part = {
       uploadId: input.upload.uploadId,
       partNumber: input.partNumber,

@@ -22,6 +22,7 @@ import type {
   WriteQuota,
 } from '../metadata/store.js';
 import type { QuotaGuard } from './quota.js';
+import { hashOffload, type OffloadedHash } from '../lib/hash-offload.js';
 
 /** AWS's single-PUT limit. */
 export const MAX_PUT_SIZE = 5 * 1024 ** 3;
@@ -63,45 +64,67 @@ export interface ByteRange {
   end: number;
 }
 
-export function md5ContentCheck(expectedBase64: string): Digester {
-  if (!/^[A-Za-z0-9+/]{22}==$/.test(expectedBase64)) throw new S3Error('InvalidDigest');
-  const h = createHash('md5');
-  return {
-    update: (c) => h.update(c),
-    finish: () => {
-      if (h.digest('base64') !== expectedBase64) throw new S3Error('BadDigest', { details: { ExpectedDigest: expectedBase64 } });
-    },
-  };
+/** Content-MD5 must be 16 bytes in base64 (checked before the body is read). */
+function validContentMd5(expectedBase64: string | undefined): void {
+  if (expectedBase64 !== undefined && !/^[A-Za-z0-9+/]{22}==$/.test(expectedBase64)) throw new S3Error('InvalidDigest');
 }
+
+/** The object's own MD5 (computed anyway, for the ETag) is what Content-MD5 is checked against. */
+function checkContentMd5(expectedBase64: string | undefined, md5Hex: string): void {
+  if (expectedBase64 === undefined) return;
+  if (Buffer.from(md5Hex, 'hex').toString('base64') !== expectedBase64) throw new S3Error('BadDigest', { details: { ExpectedDigest: expectedBase64 } });
+}
+
+/** Bodies at least this large (or of unknown size) are MD5-hashed on a worker thread (lib/hash-offload.ts). */
+const OFFLOAD_MD5_MIN_BYTES = 1024 * 1024;
 
 /**
  * Streams a body into a new blob while computing its MD5 and running the digesters; the blob becomes
- * visible only if the byte count matches the declared size and every digester passed. Shared by
- * PutObject, CopyObject and UploadPart so the write path is the same everywhere.
+ * visible only if the byte count matches the declared size, the Content-MD5 (if any) matches and every
+ * digester passed. Shared by PutObject, CopyObject and UploadPart so the write path is the same everywhere.
  */
 export async function writeVerifiedBlob(
   blobs: BlobStore,
   body: AsyncIterable<Buffer>,
-  opts: { size: number | undefined; maxSize: number; digesters: Digester[] },
+  opts: { size: number | undefined; maxSize: number; digesters: Digester[]; contentMd5?: string },
 ): Promise<{ blobId: string; size: number; md5Hex: string }> {
-  const md5 = createHash('md5');
+  validContentMd5(opts.contentMd5);
+  const md5 = opts.size === undefined || opts.size >= OFFLOAD_MD5_MIN_BYTES ? hashOffload.create('md5') : localMd5();
   let received = 0;
+  let md5Hex: string | undefined;
   const tap = async function* (source: AsyncIterable<Buffer>): AsyncIterable<Buffer> {
     for await (const chunk of source) {
       received += chunk.length;
       if (received > opts.maxSize) throw new S3Error('EntityTooLarge', { details: { MaxSizeAllowed: opts.maxSize } });
-      md5.update(chunk);
+      const wait = md5.update(chunk);
       for (const c of opts.digesters) c.update(chunk);
       yield chunk;
+      if (wait) await wait;
     }
   };
-  const blob = await blobs.write(tap(body), {
-    beforeCommit: () => {
-      checkReceived(opts.size, received);
-      for (const c of opts.digesters) c.finish();
-    },
-  });
-  return { blobId: blob.blobId, size: blob.size, md5Hex: md5.digest('hex') };
+  try {
+    const blob = await blobs.write(tap(body), {
+      beforeCommit: async () => {
+        checkReceived(opts.size, received);
+        md5Hex = await md5.digest();
+        checkContentMd5(opts.contentMd5, md5Hex);
+        for (const c of opts.digesters) c.finish();
+      },
+    });
+    return { blobId: blob.blobId, size: blob.size, md5Hex: md5Hex! };
+  } finally {
+    if (md5Hex === undefined) md5.drop();
+  }
+}
+
+/** The OffloadedHash interface over an in-thread hash, for bodies too small to be worth a worker. */
+function localMd5(): OffloadedHash {
+  const h = createHash('md5');
+  return {
+    update: (c) => void h.update(c),
+    digest: () => Promise.resolve(h.digest('hex')),
+    drop: () => {},
+  };
 }
 
 function checkReceived(declared: number | undefined, received: number): void {
@@ -128,8 +151,8 @@ export class Objects {
     if (input.size !== undefined && input.size > MAX_PUT_SIZE) {
       throw new S3Error('EntityTooLarge', { details: { ProposedSize: input.size, MaxSizeAllowed: MAX_PUT_SIZE } });
     }
-    const checks: Digester[] = [...(input.digesters ?? [])];
-    if (input.contentMd5 !== undefined) checks.unshift(md5ContentCheck(input.contentMd5));
+    const checks: Digester[] = input.digesters ?? [];
+    validContentMd5(input.contentMd5);
 
     let size: number;
     let md5Hex: string;
@@ -147,12 +170,18 @@ export class Objects {
         chunks.push(chunk);
       }
       checkReceived(input.size, received);
+      md5Hex = md5.digest('hex');
+      checkContentMd5(input.contentMd5, md5Hex);
       for (const c of checks) c.finish();
       inline = Buffer.concat(chunks, received);
       size = received;
-      md5Hex = md5.digest('hex');
     } else {
-      const blob = await writeVerifiedBlob(this.blobs, input.body, { size: input.size, maxSize: MAX_PUT_SIZE, digesters: checks });
+      const blob = await writeVerifiedBlob(this.blobs, input.body, {
+        size: input.size,
+        maxSize: MAX_PUT_SIZE,
+        digesters: checks,
+        contentMd5: input.contentMd5,
+      });
       parts = [{ blobId: blob.blobId, size: blob.size }];
       size = blob.size;
       md5Hex = blob.md5Hex;

@@ -273,12 +273,12 @@ export function metadataStoreContract(name: string, open: () => Promise<Metadata
       const scanKeys = async (store: MetadataStore, bucketId: string, prefix: string, start = '', inclusive = false, limit = 1000) =>
         (await store.scanObjects(bucketId, { prefix, start, inclusive, limit })).map((o) => o.key);
 
-      it('lists every key in UTF-8 byte order, without inline bytes', () =>
+      it('lists every key in UTF-8 byte order, with only what a listing shows', () =>
         withStore(async ({ store, bucket }) => {
           await fill(store, bucket.id);
           const all = await store.scanObjects(bucket.id, { prefix: '', start: '', limit: 1000 });
           assert.deepEqual(all.map((o) => o.key), sorted);
-          assert.ok(all.every((o) => o.inline === null));
+          assert.deepEqual(Object.keys(all[0]!).sort(), ['checksum', 'etag', 'key', 'lastModified', 'ownerId', 'size', 'storageClass']);
           // Sanity of the expectation itself: byte order differs from JS (UTF-16) order for these keys.
           assert.ok(sorted.indexOf('z') < sorted.indexOf('ä'));
           assert.ok(sorted.indexOf('\uffff') < sorted.indexOf('😀'));
@@ -863,7 +863,6 @@ export function metadataStoreContract(name: string, open: () => Promise<Metadata
           assert.ok(put.ok);
           assert.equal(put.object.acl, '{"canned":"public-read"}');
           assert.equal((await store.getObject(bucket.id, 'k'))?.acl, '{"canned":"public-read"}');
-          assert.equal((await store.scanObjects(bucket.id, { prefix: '', start: '', limit: 10 }))[0]?.acl, '{"canned":"public-read"}');
           assert.equal(await store.setObjectAcl(bucket.id, 'k', null), true);
           const got = await store.getObject(bucket.id, 'k');
           assert.deepEqual(got, { ...put.object, acl: null });

@@ -194,6 +194,8 @@ export interface ObjectChecksum {
   value: string;
   type: 'FULL_OBJECT' | 'COMPOSITE';
 }
+/** What a listing shows of an object: a scan reads only these columns (listing speed is row decoding). */
+export type ListedObject = Pick<ObjectRecord, 'key' | 'size' | 'etag' | 'lastModified' | 'checksum' | 'ownerId' | 'storageClass'>;
 export type NewObject = Omit<ObjectRecord, 'lastModified' | 'acl'> & { lastModified?: number; acl?: string | null };
 
 /**
@@ -408,7 +410,7 @@ export interface MetadataStore {
   /** Replaces only the ACL of an existing object. False when there is no object at the key. */
   setObjectAcl(bucketId: string, key: string, acl: string | null): Promise<boolean>;
   /** Keys ≥/> start with the prefix, ordered by UTF-8 bytes; `inline` is left null in results. */
-  scanObjects(bucketId: string, scan: ObjectScan): Promise<ObjectRecord[]>;
+  scanObjects(bucketId: string, scan: ObjectScan): Promise<ListedObject[]>;
 
   // ----- multipart uploads
   createUpload(u: NewMultipartUpload): Promise<MultipartUploadRecord>;

@@ -26,6 +26,8 @@ const BLOB_ID = /^[0-9a-f]{32}$/;
 const FAN_OUT = /^[0-9a-f]{2}$/;
 const TMP_DIR = 'tmp';
 /** Bytes gathered before one writev: large enough to amortise the syscall, small enough to stay cheap. */
+/** See write(): how much is written between background datasyncs of a large blob. */
+const SYNC_EVERY_BYTES = 16 * 1024 * 1024;
 const WRITE_BATCH_BYTES = 1024 * 1024;
 const READ_HIGH_WATER_MARK = 1024 * 1024;
 
@@ -73,8 +75,22 @@ export class FsBlobStore implements BlobStore {
       let inFlight: Promise<void> | undefined;
       let batch: Uint8Array[] = [];
       let batchBytes = 0;
+      // Large bodies are synced as they arrive (a datasync in the background every SYNC_EVERY_BYTES), so
+      // the disk writes back while the rest streams in and the final sync only has the tail left to flush.
+      let written = 0;
+      let syncedUpTo = 0;
+      let syncing: Promise<void> | undefined;
       const flush = async (): Promise<void> => {
         if (inFlight) await inFlight;
+        if (written - syncedUpTo >= SYNC_EVERY_BYTES && !syncing) {
+          syncedUpTo = written;
+          const s = file.datasync().finally(() => {
+            if (syncing === s) syncing = undefined;
+          });
+          syncing = s;
+          s.catch(() => {}); // observed before the final sync
+        }
+        written += batchBytes;
         const chunks = batch;
         batch = [];
         batchBytes = 0;
@@ -90,12 +106,13 @@ export class FsBlobStore implements BlobStore {
       }
       await flush();
       if (inFlight) await inFlight;
-      await fh.datasync();
-      // Close before the rename so no descriptor outlives a failed beforeCommit or rename.
+      if (syncing) await syncing;
+      // The final sync and the caller's checks (e.g. waiting for a digest computed elsewhere) overlap.
+      await Promise.all([fh.datasync(), options.beforeCommit?.()]);
+      // Close before the rename so no descriptor outlives a failed rename.
       const handle = fh;
       fh = undefined;
       await handle.close();
-      if (options.beforeCommit) await options.beforeCommit();
       await dirReady;
       const dir = this.dirOf(blobId);
       await rename(tmpPath, join(dir, blobId));

@@ -58,6 +58,7 @@ import type {
   NewUploadPart,
   NewUser,
   ObjectChecksum,
+  ListedObject,
   ObjectRecord,
   ObjectScan,
   PutObjectResult,
@@ -209,6 +210,17 @@ function toObject(r: Row): ObjectRecord {
     acl: r.acl ?? null,
   };
 }
+function toListedObject(r: Row): ListedObject {
+  return {
+    key: r.key,
+    size: r.size,
+    etag: r.etag,
+    lastModified: r.last_modified,
+    checksum: r.checksum === null ? null : (JSON.parse(r.checksum) as ObjectChecksum),
+    ownerId: r.owner_id,
+    storageClass: r.storage_class,
+  };
+}
 const toAudit = (r: Row): AuditRecord => ({
   id: r.id,
   at: r.at,
@@ -244,9 +256,8 @@ const toUpload = (r: Row): MultipartUploadRecord => ({
 
 const OBJECT_COLUMNS = `bucket_id, key, size, etag, last_modified, content_type, headers, inline, parts, checksum,
   tagging, owner_id, storage_class, acl`;
-/** Listing never returns inline bytes (they can be large in aggregate and listing does not need them). */
-const OBJECT_LIST_COLUMNS = `bucket_id, key, size, etag, last_modified, content_type, headers, NULL::bytea AS inline,
-  parts, checksum, tagging, owner_id, storage_class, acl`;
+/** The columns of ListedObject (what a listing shows). */
+const LISTED_COLUMNS = 'key, size, etag, last_modified, checksum, owner_id, storage_class';
 
 const SQL = {
   bucketForWrite: 'SELECT tenancy_id FROM buckets WHERE id = $1 FOR KEY SHARE',
@@ -934,7 +945,7 @@ export class PostgresMetadataStore implements MetadataStore {
     });
   }
 
-  async scanObjects(bucketId: string, scan: ObjectScan): Promise<ObjectRecord[]> {
+  async scanObjects(bucketId: string, scan: ObjectScan): Promise<ListedObject[]> {
     const limit = Math.max(0, Math.floor(scan.limit));
     if (limit === 0) return [];
     const upper = prefixSuccessor(scan.prefix);
@@ -942,12 +953,12 @@ export class PostgresMetadataStore implements MetadataStore {
     // One index range scan on the (bucket_id, key) primary key; keys compare in COLLATE "C" (bytes).
     const sql =
       upper === undefined
-        ? `SELECT ${OBJECT_LIST_COLUMNS} FROM objects WHERE bucket_id = $1 AND key >= $2 AND key ${op} $3
+        ? `SELECT ${LISTED_COLUMNS} FROM objects WHERE bucket_id = $1 AND key >= $2 AND key ${op} $3
            ORDER BY key LIMIT $4`
-        : `SELECT ${OBJECT_LIST_COLUMNS} FROM objects WHERE bucket_id = $1 AND key >= $2 AND key ${op} $3
+        : `SELECT ${LISTED_COLUMNS} FROM objects WHERE bucket_id = $1 AND key >= $2 AND key ${op} $3
            AND key < $5 ORDER BY key LIMIT $4`;
     const params = upper === undefined ? [bucketId, scan.prefix, scan.start, limit] : [bucketId, scan.prefix, scan.start, limit, upper];
-    return (await this.query(sql, params)).rows.map(toObject);
+    return (await this.query(sql, params)).rows.map(toListedObject);
   }
 
   // ----- multipart uploads

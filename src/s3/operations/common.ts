@@ -13,15 +13,20 @@ export function emptyResponse(status = 200, headers: HttpResponse['headers'] = {
 
 /** <Owner><ID/><DisplayName/></Owner> for a user id, looking names up once per request. */
 export async function ownerNode(ctx: S3Context, userId: string, cache: Map<string, string> = new Map()): Promise<XmlNode> {
+  return [
+    ['ID', userId],
+    ['DisplayName', await ownerDisplayName(ctx, userId, cache)],
+  ];
+}
+
+/** The username shown as an owner's DisplayName (the id if the user is gone), looked up once per request. */
+export async function ownerDisplayName(ctx: S3Context, userId: string, cache: Map<string, string>): Promise<string> {
   let name = cache.get(userId);
   if (name === undefined) {
     name = (await ctx.services.metadata.getUserById(userId))?.username ?? userId;
     cache.set(userId, name);
   }
-  return [
-    ['ID', userId],
-    ['DisplayName', name],
-  ];
+  return name;
 }
 
 export function httpDate(ms: number): string {

@@ -1,0 +1,73 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createHash, randomBytes } from 'node:crypto';
+import { HashOffload } from './hash-offload.js';
+
+test('digests equal node:crypto for any chunking, interleaved hashes kept apart', async () => {
+  const pool = new HashOffload(2);
+  try {
+    const bodies = [0, 1, 1000, 1024 * 1024 - 1, 1024 * 1024, 3 * 1024 * 1024 + 17, 20 * 1024 * 1024].map((n) => randomBytes(n));
+    const hashes = bodies.map(() => pool.create('md5'));
+    // Feed all of them at once, in chunks of varying size, honouring backpressure.
+    await Promise.all(
+      bodies.map(async (b, i) => {
+        let o = 0;
+        let step = 1;
+        while (o < b.length) {
+          const n = Math.min(step, b.length - o);
+          const wait = hashes[i]!.update(b.subarray(o, o + n));
+          if (wait) await wait;
+          o += n;
+          step = (step * 7 + 13) % 300_000;
+        }
+      }),
+    );
+    const got = await Promise.all(hashes.map((h) => h.digest()));
+    got.forEach((hex, i) => assert.equal(hex, createHash('md5').update(bodies[i]!).digest('hex'), `body ${i} (${bodies[i]!.length} bytes)`));
+    const sha = pool.create('sha256');
+    sha.update(bodies[3]!);
+    assert.equal(await sha.digest(), createHash('sha256').update(bodies[3]!).digest('hex'));
+  } finally {
+    await pool.close();
+  }
+});
+
+test('a writer faster than the worker is held back: at most a few MiB in flight', async () => {
+  const pool = new HashOffload(1);
+  try {
+    const h = pool.create('md5');
+    const chunk = randomBytes(256 * 1024);
+    const whole = createHash('md5');
+    let waits = 0;
+    for (let i = 0; i < 400; i++) {
+      whole.update(chunk);
+      const w = h.update(chunk);
+      if (w) {
+        waits++;
+        await w;
+      }
+    }
+    assert.ok(waits > 0, 'backpressure applied');
+    assert.equal(await h.digest(), whole.digest('hex'));
+  } finally {
+    await pool.close();
+  }
+});
+
+test('a dead worker fails its hashes instead of hanging them, and the pool starts a new one', async () => {
+  const pool = new HashOffload(1);
+  try {
+    const h = pool.create('md5');
+    // ~60 ms of hashing queued (not awaiting backpressure), so the worker is surely still busy.
+    const mib = randomBytes(1024 * 1024);
+    for (let i = 0; i < 32; i++) h.update(mib)?.catch(() => {});
+    const digest = h.digest();
+    await pool.close(); // terminates the worker under the running hash
+    await assert.rejects(digest, /hash worker/);
+    const again = pool.create('md5');
+    again.update(Buffer.from('abc'));
+    assert.equal(await again.digest(), createHash('md5').update('abc').digest('hex'));
+  } finally {
+    await pool.close();
+  }
+});
