@@ -6,16 +6,25 @@
  * server that only writes the bytes to disk. On a worker the hashing runs on another core while the main
  * thread keeps moving bytes from socket to file.
  *
- * The bytes are batched (1 MiB) into a fresh buffer that is *transferred*, not copied, to the worker; one
- * hash always stays on one worker so its updates arrive in order. Each hash may have at most `MAX_PENDING`
- * bytes in flight: `update` then returns a promise the writer awaits, so a slow worker slows the upload
- * (backpressure) instead of queueing the object in memory.
+ * The bytes are copied into 1 MiB slabs of shared memory that the worker reads in place; a slab goes back
+ * to a small pool once the worker acknowledged it, so hashing allocates nothing per batch (transferring
+ * fresh buffers instead left ~100 MiB of garbage behind a 1 GiB multipart upload). One hash always stays on
+ * one worker so its updates arrive in order. Each hash may have at most `MAX_PENDING` bytes in flight:
+ * `update` then returns a promise the writer awaits, so a slow worker slows the upload (backpressure)
+ * instead of queueing the object in memory.
  */
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 
-const BATCH_BYTES = 1024 * 1024;
-const MAX_PENDING = 8 * BATCH_BYTES;
+const SLAB_BYTES = 1024 * 1024;
+const MAX_PENDING = 8 * SLAB_BYTES;
+/** Free slabs kept for reuse; more than this (after a burst of concurrent uploads) are left to the GC. */
+const POOL_MAX = 48;
+const freeSlabs: SharedArrayBuffer[] = [];
+const takeSlab = (): SharedArrayBuffer => freeSlabs.pop() ?? new SharedArrayBuffer(SLAB_BYTES);
+const releaseSlab = (s: SharedArrayBuffer): void => {
+  if (freeSlabs.length < POOL_MAX) freeSlabs.push(s);
+};
 
 /** Plain JS, run with `eval: true`, so the same code works from dist/ and under tsx. */
 const WORKER_SOURCE = `
@@ -26,8 +35,8 @@ parentPort.on('message', (m) => {
   try {
     if (m.op === 'create') hashes.set(m.id, createHash(m.algorithm));
     else if (m.op === 'update') {
-      hashes.get(m.id).update(new Uint8Array(m.data));
-      parentPort.postMessage({ id: m.id, op: 'ack', n: m.data.byteLength });
+      hashes.get(m.id).update(new Uint8Array(m.slab, 0, m.n));
+      parentPort.postMessage({ id: m.id, op: 'ack', n: m.n });
     } else if (m.op === 'digest') {
       const h = hashes.get(m.id);
       hashes.delete(m.id);
@@ -125,8 +134,11 @@ export class HashOffload {
   create(algorithm: 'md5' | 'sha1' | 'sha256' = 'md5'): OffloadedHash {
     const w = this.pick();
     const id = this.#nextId++;
-    let batch: Buffer[] = [];
-    let batchBytes = 0;
+    // The slab being filled, and those posted but not yet acknowledged (acks arrive in order).
+    let slab: SharedArrayBuffer | undefined;
+    let view: Uint8Array | undefined;
+    let filled = 0;
+    const posted: SharedArrayBuffer[] = [];
     let pending = 0;
     let failed: Error | undefined;
     let wake: { resolve: () => void; reject: (e: Error) => void } | undefined;
@@ -134,6 +146,7 @@ export class HashOffload {
     const session: Session = {
       onAck(n) {
         pending -= n;
+        releaseSlab(posted.shift()!);
         if (wake && pending <= MAX_PENDING / 2) {
           const k = wake;
           wake = undefined;
@@ -145,6 +158,7 @@ export class HashOffload {
         result?.resolve(hex);
       },
       onError(e) {
+        // Slabs still posted are not reused: the worker might yet read them.
         failed = e;
         w.remove(id);
         wake?.reject(e);
@@ -154,29 +168,30 @@ export class HashOffload {
     w.add(id, session);
     w.worker.postMessage({ op: 'create', id, algorithm });
 
-    const flush = (): void => {
-      if (batchBytes === 0) return;
-      // A fresh ArrayBuffer of exactly the batch (never Node's shared pool), so it can be transferred.
-      const data = new ArrayBuffer(batchBytes);
-      const view = Buffer.from(data);
-      let o = 0;
-      for (const c of batch) {
-        view.set(c, o);
-        o += c.length;
-      }
-      pending += batchBytes;
-      batch = [];
-      batchBytes = 0;
-      w.worker.postMessage({ op: 'update', id, data }, [data]);
+    const post = (): void => {
+      if (!slab || filled === 0) return;
+      posted.push(slab);
+      pending += filled;
+      w.worker.postMessage({ op: 'update', id, slab, n: filled });
+      slab = undefined;
+      view = undefined;
+      filled = 0;
     };
 
     return {
       update(chunk) {
         if (failed) throw failed;
-        batch.push(chunk);
-        batchBytes += chunk.length;
-        if (batchBytes < BATCH_BYTES) return undefined;
-        flush();
+        for (let off = 0; off < chunk.length; ) {
+          if (!slab) {
+            slab = takeSlab();
+            view = new Uint8Array(slab);
+          }
+          const n = Math.min(SLAB_BYTES - filled, chunk.length - off);
+          view!.set(chunk.subarray(off, off + n), filled);
+          filled += n;
+          off += n;
+          if (filled === SLAB_BYTES) post();
+        }
         if (pending <= MAX_PENDING) return undefined;
         const p = new Promise<void>((resolve, reject) => {
           wake = { resolve, reject };
@@ -188,13 +203,15 @@ export class HashOffload {
       },
       digest() {
         if (failed) return Promise.reject(failed);
-        flush();
+        post();
         return new Promise<string>((resolve, reject) => {
           result = { resolve, reject };
           w.worker.postMessage({ op: 'digest', id });
         });
       },
       drop() {
+        if (slab && filled === 0) releaseSlab(slab);
+        slab = undefined;
         if (!w.remove(id)) return;
         w.worker.postMessage({ op: 'drop', id });
       },

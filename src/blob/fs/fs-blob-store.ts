@@ -27,7 +27,7 @@ const FAN_OUT = /^[0-9a-f]{2}$/;
 const TMP_DIR = 'tmp';
 /** Bytes gathered before one writev: large enough to amortise the syscall, small enough to stay cheap. */
 /** See write(): how much is written between background datasyncs of a large blob. */
-const SYNC_EVERY_BYTES = 16 * 1024 * 1024;
+const SYNC_EVERY_BYTES = 4 * 1024 * 1024;
 const WRITE_BATCH_BYTES = 1024 * 1024;
 const READ_HIGH_WATER_MARK = 1024 * 1024;
 
