@@ -17,9 +17,9 @@ import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 
 const SLAB_BYTES = 1024 * 1024;
-const MAX_PENDING = 8 * SLAB_BYTES;
+const MAX_PENDING = 4 * SLAB_BYTES;
 /** Free slabs kept for reuse; more than this (after a burst of concurrent uploads) are left to the GC. */
-const POOL_MAX = 48;
+const POOL_MAX = 24;
 const freeSlabs: SharedArrayBuffer[] = [];
 const takeSlab = (): SharedArrayBuffer => freeSlabs.pop() ?? new SharedArrayBuffer(SLAB_BYTES);
 const releaseSlab = (s: SharedArrayBuffer): void => {
