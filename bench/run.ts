@@ -9,7 +9,9 @@
  *                           is appended. E.g. `node --cpu-prof --cpu-prof-dir=/tmp/prof dist/src/main.js`.
  *   GRANARY_BENCH_BASELINE  command that starts the baseline (default `node dist/bench/baseline-server.js`, or the
  *                           .ts file through tsx when run.ts itself runs under tsx)
- *   GRANARY_BENCH_ONLY      comma list of workloads to run: large,small,list,multipart,https,scaleout (default all;
+ *   GRANARY_BENCH_ONLY      comma list of workloads to run: large,small,list,multipart,https,scaleout,ceiling (default all;
+ *                           ceiling = 4 KiB and 1 MiB ranged GETs from bench/ceiling-server.ts, which answers from
+ *                           memory: what this client and machine can show at all;
  *                           https = 64 MiB PUT/GET over HTTPS vs HTTP on one Granary with both listeners;
  *                           scaleout = bench/scale-out.ts, skipped with a note without PostgreSQL or haproxy)
  *   GRANARY_BENCH_SECONDS   scale factor for the timed phases (default 1: 10 s / 5 s phases)
@@ -34,7 +36,7 @@ const root = fromDist ? resolve(here, '../..') : resolve(here, '..');
 const resultsDir = join(root, 'bench', 'results');
 
 const SCALE = Number(process.env.GRANARY_BENCH_SECONDS ?? '1') || 1;
-const ONLY = new Set((process.env.GRANARY_BENCH_ONLY ?? 'large,small,list,multipart,https,scaleout').split(',').map((s) => s.trim()));
+const ONLY = new Set((process.env.GRANARY_BENCH_ONLY ?? 'large,small,list,multipart,https,scaleout,ceiling').split(',').map((s) => s.trim()));
 const CREDS = { accessKeyId: 'benchAccessKey01', secretKey: 'bench-secret-key-0123456789', region: 'us-east-1' };
 const BUCKET = 'bench';
 
@@ -334,6 +336,32 @@ async function runTls(server: Server, caPem: Buffer, largeMd5s: Buffer[]): Promi
   return m;
 }
 
+/** GETs against the ceiling server (answers from memory): the most this client shows on this machine. */
+async function ceiling(server: Server): Promise<Measures> {
+  const m: Measures = {};
+  const cl = new Client(server.url, new Signer(CREDS), 64);
+  try {
+    const small = await closedLoop(server, 32, 1e9, 5 * SCALE, async (i) => {
+      const r = await cl.expect({ method: 'GET', path: `${BUCKET}/small/${String(i % 20_000).padStart(6, '0')}` }, [200], 'ceiling 4 KiB GET');
+      if (r.bytes !== SMALL) throw new DataError(`ceiling 4 KiB GET: ${r.bytes} bytes`);
+      return SMALL;
+    });
+    m.smallGet = small;
+    m.smallGetOps = small.ops / small.seconds;
+    const ranged = await closedLoop(server, 16, 1e9, 5 * SCALE, async () => {
+      const j = Math.floor(Math.random() * (RANGED_SIZE / MiB));
+      const r = await cl.expect({ method: 'GET', path: `${BUCKET}/ranged/256MiB`, headers: { range: `bytes=${j * MiB}-${j * MiB + MiB - 1}` } }, [206], 'ceiling ranged GET');
+      if (r.bytes !== MiB) throw new DataError(`ceiling ranged GET: ${r.bytes} bytes`);
+      return r.bytes;
+    });
+    m.ranged = ranged;
+    m.rangedMiBs = ranged.bytes / MiB / ranged.seconds;
+  } finally {
+    cl.close();
+  }
+  return m;
+}
+
 // ---- one target (Granary or baseline) -----------------------------------------------------------------------
 async function runTarget(server: Server, s3: boolean, largeMd5s: Buffer[], partMd5s: () => Buffer[]): Promise<Measures> {
   const m: Measures = {};
@@ -436,6 +464,11 @@ function rows(g: Measures, b: Measures): Row[] {
     add('ranged 1 MiB GET, c=16', 'MiB/s', g.rangedMiBs, b.rangedMiBs, 'min', 1200);
   }
   return out;
+}
+
+function cpuPair(p: unknown): string {
+  const ph = p as Phase | undefined;
+  return ph ? `${ph.serverCpuPct.toFixed(0)}% / ${ph.clientCpuPct.toFixed(0)}%` : '';
 }
 
 function fmt(v: number | null, digits = 0): string {
@@ -553,6 +586,16 @@ async function main(): Promise<number> {
       current = undefined;
     }
 
+    let ceil: Measures | undefined;
+    if (ONLY.has('ceiling')) {
+      const ceilCmd = fromDist ? [process.execPath, 'dist/bench/ceiling-server.js'] : [process.execPath, '--import', 'tsx', 'bench/ceiling-server.ts'];
+      current = await startServer('ceiling', ceilCmd, process.env, /Ceiling endpoint: (http:\/\/\S+)/, root);
+      log(`ceiling: 4 KiB and 1 MiB ranged GETs answered from memory (${current.url})`);
+      ceil = await ceiling(current);
+      await stopServer(current);
+      current = undefined;
+    }
+
     let scaleOut: ScaleOutResult | undefined;
     const noScaleOut = ONLY.has('scaleout') ? scaleOutUnavailable() : 'not selected';
     if (noScaleOut === undefined) {
@@ -565,13 +608,19 @@ async function main(): Promise<number> {
     printCpu(g, b);
     console.log(`load average at the end: ${loadavg().map((x) => x.toFixed(2)).join(' ')} (high "other" CPU above means the figures are contaminated by other work on this machine)`);
     await mkdir(resultsDir, { recursive: true });
+    if (ceil) {
+      const c = ceil;
+      console.log(`\nclient ceiling (a Node.js server answering from memory: no disk, no S3 work; server / client CPU):`);
+      console.log(`  4 KiB GET, c=32         ${fmt(c.smallGetOps as number).padStart(7)} ops/s   ${cpuPair(c.smallGet)}`);
+      console.log(`  ranged 1 MiB GET, c=16  ${fmt(c.rangedMiBs as number).padStart(7)} MiB/s   ${cpuPair(c.ranged)}`);
+    }
     if (scaleOut) {
       const so = scaleOut;
       console.log(`\nscale-out (4 KiB objects, concurrency 32):`);
       console.log(`  PUT ops/s  SQLite ${so.sqlitePutOps.toFixed(0)}  PostgreSQL ${so.postgresPutOps.toFixed(0)}  ratio PG/SQLite ${so.postgresVsSqlite.toFixed(2)}`);
       console.log(`  PUT+GET ops/s  one gateway ${so.oneGatewayOps.toFixed(0)}  two behind HAProxy ${so.twoGatewaysOps.toFixed(0)}  ratio ${so.twoVsOne.toFixed(2)}`);
     }
-    const json = { date: new Date().toISOString(), node: process.version, host: { cpus: cpus().length, loadavgAtEnd: loadavg() }, rows: rs, granary: g, baseline: b, scaleOut };
+    const json = { date: new Date().toISOString(), node: process.version, host: { cpus: cpus().length, loadavgAtEnd: loadavg() }, rows: rs, granary: g, baseline: b, ceiling: ceil, scaleOut };
     await writeFile(join(resultsDir, 'latest.json'), JSON.stringify(json, null, 2) + '\n');
     console.log(`\nresults: ${join(resultsDir, 'latest.json')}`);
     return 0;
