@@ -120,14 +120,23 @@ export function parseCredential(value: string, malformed: S3ErrorCode, where: st
 export function parseAmzDate(value: string): number | undefined {
   const m = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/.exec(value);
   if (m === null) return undefined;
-  const [y, mo, d, h, mi, s] = m.slice(1).map(Number) as [number, number, number, number, number, number];
+  const y = Number(m[1]);
+  const mo = Number(m[2]);
+  const d = Number(m[3]);
+  const h = Number(m[4]);
+  const mi = Number(m[5]);
+  const s = Number(m[6]);
+  if (mo < 1 || mo > 12 || d < 1 || h > 23 || mi > 59 || s > 59) return undefined;
   const t = Date.UTC(y, mo - 1, d, h, mi, s);
-  return formatAmzDate(t) === value ? t : undefined;
+  // Date.UTC rolls 20240231 over into March: a real date is one whose day survives the round trip.
+  return new Date(t).getUTCDate() === d ? t : undefined;
 }
 
-/** epoch ms → `yyyymmddThhmmssZ`. */
+/** epoch ms → `yyyymmddThhmmssZ` (every request formats one: built directly, not from toISOString). */
 export function formatAmzDate(t: number): string {
-  return new Date(t).toISOString().replace(/[-:]/g, '').replace(/\.\d{3}Z$/, 'Z');
+  const d = new Date(t);
+  const p2 = (n: number): string => (n < 10 ? '0' + n : String(n));
+  return `${String(d.getUTCFullYear()).padStart(4, '0')}${p2(d.getUTCMonth() + 1)}${p2(d.getUTCDate())}T${p2(d.getUTCHours())}${p2(d.getUTCMinutes())}${p2(d.getUTCSeconds())}Z`;
 }
 
 /** epoch ms → `2013-05-24T00:00:00Z`, the form AWS uses in ServerTime / Expires details. */
