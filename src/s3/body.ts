@@ -41,6 +41,16 @@ function parseLength(v: string | undefined, name: string): number | undefined {
 }
 
 /**
+ * The operation reading a decoded body learns of its errors by iterating it; but `req.pipe()` also listens
+ * for them and re-emits one that nobody else listens to any more, which ends the process. That happens when
+ * the reader has already seen the error (a stream's errored state rejects the next read at once, before the
+ * 'error' event's turn) and stopped listening. Hence one listener that stays for the stream's life.
+ */
+function observeErrors(stream: Transform): void {
+  stream.on('error', () => {});
+}
+
+/**
  * `res` is the response of the same request: when the client asked `Expect: 100-continue`, the interim
  * "100 Continue" is sent the first time the body is read, never before.
  */
@@ -77,12 +87,14 @@ export function requestBody(req: IncomingMessage, auth: AuthResult, res?: Server
       });
       req.on('error', (e) => decoder?.destroy(e));
       req.on('aborted', () => decoder?.destroy(new S3Error('IncompleteBody')));
+      observeErrors(decoder);
       return req.pipe(decoder);
     }
     if (payload?.kind === 'sha256') {
       const v = createSha256Verifier(payload.hex);
       req.on('error', (e) => v.destroy(e));
       req.on('aborted', () => v.destroy(new S3Error('IncompleteBody')));
+      observeErrors(v);
       return req.pipe(v);
     }
     return req;

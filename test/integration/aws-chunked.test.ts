@@ -401,8 +401,8 @@ describe('aws-chunked failures store nothing', () => {
   });
 
   test('the server is still up and serving after all of the above', async () => {
-    assert.equal(server.proc.exitCode, null);
-    assert.equal(server.proc.signalCode, null);
+    assert.equal(server.proc.exitCode, null, server.output().slice(-4000));
+    assert.equal(server.proc.signalCode, null, server.output().slice(-4000));
     const list = await s3.send(new ListBucketsCommand({}));
     assert.ok((list.Buckets?.length ?? 0) > 0);
     const b = await newBucket();
