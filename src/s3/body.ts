@@ -97,7 +97,10 @@ export function requestBody(req: IncomingMessage, auth: AuthResult, res?: Server
       observeErrors(v);
       return req.pipe(v);
     }
-    return req;
+    // Not `req` itself: a reader that stops early (too large, a failed check) would destroy it on the way
+    // out of its loop, resetting the connection before the S3 error is sent. A client that goes away still
+    // ends the iteration with an error (Node destroys the request with ECONNRESET).
+    return req.iterator({ destroyOnReturn: false }) as AsyncIterable<Buffer>;
   };
 
   return {
