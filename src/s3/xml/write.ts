@@ -69,7 +69,20 @@ export function xmlDocument(root: string, children: XmlNode, namespace = 'http:/
   return out.join('');
 }
 
-/** S3 writes timestamps in ISO 8601 with milliseconds, UTC. */
+/**
+ * S3 writes timestamps in ISO 8601 with milliseconds, UTC. A listing formats one per key, and neighbouring
+ * keys were mostly written in the same second: the date-and-time part of the last second is reused.
+ */
 export function isoTime(ms: number): string {
-  return new Date(ms).toISOString();
+  const sec = Math.floor(ms / 1000);
+  if (sec !== lastSecond || !Number.isSafeInteger(ms)) {
+    const iso = new Date(ms).toISOString();
+    if (!Number.isSafeInteger(ms)) return iso;
+    lastSecond = sec;
+    lastSecondPrefix = iso.slice(0, -4); // 'YYYY-MM-DDTHH:MM:SS.'
+  }
+  const milli = ms - sec * 1000;
+  return `${lastSecondPrefix}${milli < 10 ? '00' : milli < 100 ? '0' : ''}${milli}Z`;
 }
+let lastSecond = NaN;
+let lastSecondPrefix = '';

@@ -28,6 +28,11 @@ function encodingOf(q: URLSearchParams): ((s: string) => string) {
   return (s) => encodeURIComponent(s).replace(/%2F/g, '/');
 }
 
+/** A stored ETag is a quoted hex MD5 (with -N for multipart): its quotes are the only characters to escape. */
+function etagXml(etag: string): string {
+  return /^"[0-9a-f]+(-\d+)?"$/.test(etag) ? `&quot;${etag.slice(1, -1)}&quot;` : escapeXml(etag);
+}
+
 /**
  * <Contents> and <CommonPrefixes>, serialised directly: a page holds up to a thousand entries, and building
  * an XmlNode per field was most of a listing's cost.
@@ -42,7 +47,7 @@ async function entriesXml(ctx: S3Context, entries: ListEntry[], enc: (s: string)
       continue;
     }
     const o = e.object;
-    contents += `<Contents><Key>${escapeXml(enc(o.key))}</Key><LastModified>${isoTime(o.lastModified)}</LastModified><ETag>${escapeXml(o.etag)}</ETag><Size>${o.size}</Size><StorageClass>${escapeXml(o.storageClass)}</StorageClass>`;
+    contents += `<Contents><Key>${escapeXml(enc(o.key))}</Key><LastModified>${isoTime(o.lastModified)}</LastModified><ETag>${etagXml(o.etag)}</ETag><Size>${o.size}</Size><StorageClass>${escapeXml(o.storageClass)}</StorageClass>`;
     if (o.checksum) contents += `<ChecksumAlgorithm>${o.checksum.algorithm}</ChecksumAlgorithm><ChecksumType>${o.checksum.type}</ChecksumType>`;
     if (withOwner) {
       const name = await ownerDisplayName(ctx, o.ownerId, names);
