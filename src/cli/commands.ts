@@ -4,7 +4,8 @@
  */
 import { readFileSync } from 'node:fs';
 import type * as C from '../admin/contract.js';
-import { formatSize, parseSize } from '../tenancy/quota.js';
+import { parseSize } from '../tenancy/quota.js';
+import { formatSize } from '../lib/format-size.js';
 import { type AdminClient, seg } from './client.js';
 import { block, table, type Out } from './output.js';
 import { CliUsageError } from './settings.js';

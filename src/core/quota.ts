@@ -5,6 +5,7 @@
  * early and cheaply so a refused upload is refused before a byte of its body is read.
  */
 import { S3Error } from '../errors/s3-error.js';
+import { formatSize } from '../lib/format-size.js';
 import type { BucketRecord, MetadataStore, QuotaExceeded, TenancyRecord, UsageRecord, WriteQuota } from '../metadata/store.js';
 
 /** Reservations outlive a stalled upload by this long at most (a dead gateway's room comes back). */
@@ -18,20 +19,10 @@ export interface QuotaStatus {
 }
 export type WriteKind = 'read' | 'write' | 'delete' | 'complete';
 
-export function formatBytes(n: number): string {
-  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB'];
-  let v = n;
-  let i = 0;
-  while (v >= 1024 && i < units.length - 1) {
-    v /= 1024;
-    i++;
-  }
-  return i === 0 ? `${n} B` : `${v.toFixed(1)} ${units[i]}`;
-}
 
 export function quotaExceededError(scope: 'tenancy' | 'bucket', name: string, kind: 'bytes' | 'objects', limit: number, used?: number): S3Error {
-  const what = kind === 'bytes' ? formatBytes(limit) : `${limit} objects`;
-  const usedText = used === undefined ? '' : ` (in use: ${kind === 'bytes' ? formatBytes(used) : `${used} objects`})`;
+  const what = kind === 'bytes' ? formatSize(limit) : `${limit} objects`;
+  const usedText = used === undefined ? '' : ` (in use: ${kind === 'bytes' ? formatSize(used) : `${used} objects`})`;
   return new S3Error('QuotaExceeded', {
     message: `The ${scope} quota of ${name} (${what}) would be exceeded${usedText}.`,
     details: { QuotaScope: scope, QuotaName: name, QuotaKind: kind, QuotaLimit: limit },

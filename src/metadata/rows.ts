@@ -10,6 +10,7 @@ import type {
   JoinRequestRecord,
   MembershipRecord,
   NewObject,
+  ObjectChecksum,
   ObjectRecord,
   TenancyRecord,
   UploadPartRecord,
@@ -77,6 +78,11 @@ export const toPart = (r: Row): UploadPartRecord => ({
   checksum: r.checksum,
   lastModified: r.last_modified,
 });
+
+/** An object's checksum column (JSON text, or NULL). */
+export function checksumOf(text: string | null): ObjectChecksum | null {
+  return text === null ? null : (JSON.parse(text) as ObjectChecksum);
+}
 
 /** The record a store keeps for a new object: the write's fields, the store's clock, the private ACL by default. */
 export function objectRecordOf(o: NewObject, now: number): ObjectRecord {

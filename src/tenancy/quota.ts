@@ -40,18 +40,6 @@ export function parseSize(text: string | number): number | null {
   return bytes;
 }
 
-/** Formats bytes for people, in binary units ("9.5 GiB"). */
-export function formatSize(bytes: number): string {
-  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB'];
-  let v = bytes;
-  let i = 0;
-  while (v >= 1024 && i < units.length - 1) {
-    v /= 1024;
-    i++;
-  }
-  return i === 0 ? `${bytes} B` : `${v.toFixed(v >= 100 ? 0 : 1)} ${units[i]}`;
-}
-
 export interface QuotaThresholds {
   /** Percent of the quota at which usage is reported as 'warning'. */
   warning: number;

@@ -20,7 +20,7 @@ import { CreateBucketCommand, GetObjectCommand, ListObjectsV2Command, PutObjectC
 import { startServer, type TestServer } from '../helpers/server.js';
 import { startPostgres, type TestPostgres } from '../helpers/postgres.js';
 import { haproxyBinary, startHaproxy, type TestHaproxy } from '../helpers/haproxy.js';
-import { ADMIN_PASSWORD, ADMIN_USER, AdminClient, creds, makeActor } from '../helpers/admin.js';
+import { ADMIN_PASSWORD, ADMIN_USER, AdminClient, creds, makeActor, outcome } from '../helpers/admin.js';
 import { signHeaders } from '../helpers/sign.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -39,17 +39,6 @@ function s3(url: string, key: { accessKeyId: string; secretAccessKey: string }, 
 async function body(c: S3Client, bucket: string, key: string): Promise<Buffer> {
   const r = await c.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
   return Buffer.from(await r.Body!.transformToByteArray());
-}
-
-/** Error code of a failed SDK call (or 'OK'). */
-async function outcome(p: Promise<unknown>): Promise<string> {
-  try {
-    await p;
-    return 'OK';
-  } catch (e) {
-    const err = e as { name?: string; Code?: string; $metadata?: { httpStatusCode?: number } };
-    return err.Code ?? err.name ?? String(e);
-  }
 }
 
 describe('cluster: three gateways on PostgreSQL behind HAProxy', { skip, timeout: 240_000 }, () => {

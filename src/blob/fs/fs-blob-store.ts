@@ -77,11 +77,11 @@ export class FsBlobStore implements BlobStore {
       let batchBytes = 0;
       // Large bodies are synced as they arrive (a datasync in the background every SYNC_EVERY_BYTES), so
       // the disk writes back while the rest streams in and the final sync only has the tail left to flush.
-      let written = 0;
       let syncedUpTo = 0;
       let syncing: Promise<void> | undefined;
       const flush = async (): Promise<void> => {
         if (inFlight) await inFlight;
+        const written = size - batchBytes; // every write before this batch, all completed now
         if (written - syncedUpTo >= SYNC_EVERY_BYTES && !syncing) {
           syncedUpTo = written;
           const s = file.datasync().finally(() => {
@@ -90,7 +90,6 @@ export class FsBlobStore implements BlobStore {
           syncing = s;
           s.catch(() => {}); // observed before the final sync
         }
-        written += batchBytes;
         const chunks = batch;
         batch = [];
         batchBytes = 0;

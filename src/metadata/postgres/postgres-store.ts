@@ -57,7 +57,6 @@ import type {
   NewTenancy,
   NewUploadPart,
   NewUser,
-  ObjectChecksum,
   ListedObject,
   ObjectRecord,
   ObjectScan,
@@ -76,7 +75,7 @@ import type {
   SessionRecord,
   UsageSample,
 } from '../store.js';
-import { objectRecordOf, toAccessKey, toBucket, toGroup, toJoinRequest, toMembership, toPart, toTenancy } from '../rows.js';
+import { checksumOf, objectRecordOf, toAccessKey, toBucket, toGroup, toJoinRequest, toMembership, toPart, toTenancy } from '../rows.js';
 
 export interface PostgresStoreOptions {
   /** Maximum connections in the pool (default 10). */
@@ -203,7 +202,7 @@ function toObject(r: Row): ObjectRecord {
     headers: r.headers,
     inline: r.inline ?? null,
     parts: r.parts,
-    checksum: r.checksum === null ? null : (JSON.parse(r.checksum) as ObjectChecksum),
+    checksum: checksumOf(r.checksum),
     tagging: r.tagging,
     ownerId: r.owner_id,
     storageClass: r.storage_class,
@@ -216,7 +215,7 @@ function toListedObject(r: Row): ListedObject {
     size: r.size,
     etag: r.etag,
     lastModified: r.last_modified,
-    checksum: r.checksum === null ? null : (JSON.parse(r.checksum) as ObjectChecksum),
+    checksum: checksumOf(r.checksum),
     ownerId: r.owner_id,
     storageClass: r.storage_class,
   };

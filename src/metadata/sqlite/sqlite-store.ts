@@ -54,7 +54,6 @@ import type {
   NewTenancy,
   NewUploadPart,
   NewUser,
-  ObjectChecksum,
   ObjectPart,
   ListedObject,
   ObjectRecord,
@@ -70,7 +69,7 @@ import type {
   SessionRecord,
   UsageSample,
 } from '../store.js';
-import { objectRecordOf, toAccessKey, toBucket, toGroup, toJoinRequest, toMembership, toPart, toTenancy } from '../rows.js';
+import { checksumOf, objectRecordOf, toAccessKey, toBucket, toGroup, toJoinRequest, toMembership, toPart, toTenancy } from '../rows.js';
 
 function sessionFromRow(r: Record<string, unknown>): SessionRecord {
   return {
@@ -186,17 +185,13 @@ function toObject(r: Row): ObjectRecord {
     headers: JSON.parse(r.headers),
     inline: r.inline ?? null,
     parts: JSON.parse(r.parts),
-    checksum: r.checksum === null ? null : (JSON.parse(r.checksum) as ObjectChecksum),
+    checksum: checksumOf(r.checksum),
     tagging: r.tagging,
     ownerId: r.owner_id,
     storageClass: r.storage_class,
     acl: r.acl ?? null,
   };
 }
-/**
- * A listed object: headers and parts are parsed only if someone reads them. A listing of 1,000 keys
- * reads neither, and JSON.parse was half the cost of a listed row.
- */
 /** A row of LISTED_COLUMNS, read in raw (array) mode: no per-row column-name object to build. */
 function toListedObject(r: unknown[]): ListedObject {
   return {
@@ -204,7 +199,7 @@ function toListedObject(r: unknown[]): ListedObject {
     size: r[1] as number,
     etag: r[2] as string,
     lastModified: r[3] as number,
-    checksum: r[4] === null ? null : (JSON.parse(r[4] as string) as ObjectChecksum),
+    checksum: checksumOf(r[4] as string | null),
     ownerId: r[5] as string,
     storageClass: r[6] as string,
   };
