@@ -24,6 +24,7 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { Client, HttpError } from './lib/client.js';
+import { LeanGetClient } from './lib/lean-get.js';
 import { Signer } from './lib/sigv4.js';
 import { runScaleOut, scaleOutUnavailable, type ScaleOutResult } from './scale-out.js';
 import { cpuSeconds, systemBusySeconds, killAll, resetPeakRss, sampleRss, splitCommand, startServer, statusKiB, stopServer, type Server } from './lib/procs.js';
@@ -117,6 +118,13 @@ async function closedLoop(server: Server, concurrency: number, maxOps: number, m
   return { ops: next, bytes, ...cpu() };
 }
 
+/** A timed-loop GET through the lean client (lib/lean-get.ts): the body is counted; throws unless `ok`. */
+async function leanGet(lean: LeanGetClient, path: string, ok: number, what: string, headers?: Record<string, string>): Promise<number> {
+  const r = await lean.get(path, headers);
+  if (r.status !== ok) throw new HttpError(r.status, `${what} GET /${path}`, r.errorBody ?? '');
+  return r.bytes;
+}
+
 interface Measures {
   [key: string]: Phase | number | string | boolean | undefined;
 }
@@ -154,12 +162,13 @@ async function small(cl: Client, server: Server, m: Measures): Promise<void> {
   m.smallPut = put;
   m.smallPutOps = put.ops / put.seconds;
   const n = put.ops;
+  const lean = new LeanGetClient(server.url, new Signer(CREDS), 64 * 1024);
   const get = await closedLoop(server, 32, 1e9, 10 * SCALE, async () => {
     const i = Math.floor(Math.random() * n);
-    const r = await cl.expect({ method: 'GET', path: `${BUCKET}/small/${String(i).padStart(6, '0')}` }, [200], 'small GET');
-    if (r.bytes !== SMALL) throw new DataError(`4 KiB GET #${i}: ${r.bytes} bytes`);
+    const bytes = await leanGet(lean, `${BUCKET}/small/${String(i).padStart(6, '0')}`, 200, 'small');
+    if (bytes !== SMALL) throw new DataError(`4 KiB GET #${i}: ${bytes} bytes`);
     return SMALL;
-  });
+  }).finally(() => lean.close());
   m.smallGet = get;
   m.smallGetOps = get.ops / get.seconds;
   for (const i of [0, n - 1]) {
@@ -269,12 +278,13 @@ async function ranged(cl: Client, server: Server, m: Measures): Promise<void> {
   const key = `${BUCKET}/ranged/256MiB`;
   const chunks = Array.from({ length: RANGED_SIZE / MiB }, (_, j) => rangedChunk(j));
   await cl.expect({ method: 'PUT', path: key, body: chunks }, [200], 'ranged setup PUT');
+  const lean = new LeanGetClient(server.url, new Signer(CREDS), MiB);
   const ph = await closedLoop(server, 16, 1e9, 10 * SCALE, async () => {
     const j = Math.floor(Math.random() * (RANGED_SIZE / MiB));
-    const r = await cl.expect({ method: 'GET', path: key, headers: { range: `bytes=${j * MiB}-${j * MiB + MiB - 1}` } }, [206], 'ranged GET');
-    if (r.bytes !== MiB) throw new DataError(`ranged GET: ${r.bytes} bytes`);
-    return r.bytes;
-  });
+    const bytes = await leanGet(lean, key, 206, 'ranged', { range: `bytes=${j * MiB}-${j * MiB + MiB - 1}` });
+    if (bytes !== MiB) throw new DataError(`ranged GET: ${bytes} bytes`);
+    return bytes;
+  }).finally(() => lean.close());
   m.ranged = ph;
   m.rangedMiBs = ph.bytes / MiB / ph.seconds;
   for (const j of [0, 200]) {
@@ -339,25 +349,27 @@ async function runTls(server: Server, caPem: Buffer, largeMd5s: Buffer[]): Promi
 /** GETs against the ceiling server (answers from memory): the most this client shows on this machine. */
 async function ceiling(server: Server): Promise<Measures> {
   const m: Measures = {};
-  const cl = new Client(server.url, new Signer(CREDS), 64);
+  const leanSmall = new LeanGetClient(server.url, new Signer(CREDS), 64 * 1024);
+  const leanRanged = new LeanGetClient(server.url, new Signer(CREDS), MiB);
   try {
     const small = await closedLoop(server, 32, 1e9, 5 * SCALE, async (i) => {
-      const r = await cl.expect({ method: 'GET', path: `${BUCKET}/small/${String(i % 20_000).padStart(6, '0')}` }, [200], 'ceiling 4 KiB GET');
-      if (r.bytes !== SMALL) throw new DataError(`ceiling 4 KiB GET: ${r.bytes} bytes`);
+      const bytes = await leanGet(leanSmall, `${BUCKET}/small/${String(i % 20_000).padStart(6, '0')}`, 200, 'ceiling 4 KiB');
+      if (bytes !== SMALL) throw new DataError(`ceiling 4 KiB GET: ${bytes} bytes`);
       return SMALL;
     });
     m.smallGet = small;
     m.smallGetOps = small.ops / small.seconds;
     const ranged = await closedLoop(server, 16, 1e9, 5 * SCALE, async () => {
       const j = Math.floor(Math.random() * (RANGED_SIZE / MiB));
-      const r = await cl.expect({ method: 'GET', path: `${BUCKET}/ranged/256MiB`, headers: { range: `bytes=${j * MiB}-${j * MiB + MiB - 1}` } }, [206], 'ceiling ranged GET');
-      if (r.bytes !== MiB) throw new DataError(`ceiling ranged GET: ${r.bytes} bytes`);
-      return r.bytes;
+      const bytes = await leanGet(leanRanged, `${BUCKET}/ranged/256MiB`, 206, 'ceiling ranged', { range: `bytes=${j * MiB}-${j * MiB + MiB - 1}` });
+      if (bytes !== MiB) throw new DataError(`ceiling ranged GET: ${bytes} bytes`);
+      return bytes;
     });
     m.ranged = ranged;
     m.rangedMiBs = ranged.bytes / MiB / ranged.seconds;
   } finally {
-    cl.close();
+    leanSmall.close();
+    leanRanged.close();
   }
   return m;
 }
