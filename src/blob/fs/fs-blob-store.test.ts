@@ -93,7 +93,7 @@ describe('FsBlobStore', () => {
     assert.equal(await store.sweepTemporary(0), 0);
   });
 
-  it('a destroyed range read closes its descriptor', { skip: process.platform !== 'linux' }, async () => {
+  it('destroyed range reads share one descriptor, closed when the store closes', { skip: process.platform !== 'linux' }, async () => {
     const store = await FsBlobStore.open(freshRoot());
     const { blobId } = await store.write(once(randomBytes(4 * 1024 * 1024)));
     const before = await openFds();
@@ -106,7 +106,53 @@ describe('FsBlobStore', () => {
         });
       });
     }
+    assert.ok((await openFds()) <= before + 1, 'one kept descriptor at most, not one per read');
+    await store.close();
     assert.equal(await settledFds(before), before);
+  });
+
+  it('concurrent reads of one blob share a descriptor and return the right bytes', { skip: process.platform !== 'linux' }, async () => {
+    const store = await FsBlobStore.open(freshRoot());
+    const data = randomBytes(3 * 1024 * 1024 + 17);
+    const { blobId } = await store.write(once(data));
+    const before = await openFds();
+    const ranges = Array.from({ length: 12 }, (_, i) => ({ start: i * 150_000, end: i * 150_000 + 1_400_000 }));
+    const fdsDuring: number[] = [];
+    const bodies = await Promise.all(
+      ranges.map(async (r) => {
+        const chunks: Buffer[] = [];
+        for await (const c of store.read(blobId, r)) {
+          chunks.push(Buffer.from(c as Buffer)); // copy: full-size chunks are pooled buffers
+          fdsDuring.push(await openFds());
+        }
+        return Buffer.concat(chunks);
+      }),
+    );
+    ranges.forEach((r, i) => assert.ok(bodies[i]!.equals(data.subarray(r.start, r.end + 1)), `range ${i}`));
+    assert.ok(Math.max(...fdsDuring) <= before + 1, `descriptors during the reads: ${Math.max(...fdsDuring)} (before ${before})`);
+    await store.close();
+  });
+
+  it('a blob deleted during a read: the read finishes, then its descriptor is closed', { skip: process.platform !== 'linux' }, async () => {
+    const store = await FsBlobStore.open(freshRoot());
+    const data = randomBytes(4 * 1024 * 1024);
+    const { blobId } = await store.write(once(data));
+    const before = await openFds();
+    const r = store.read(blobId, { start: 0, end: data.length - 1 });
+    const chunks: Buffer[] = [];
+    let deleted = false;
+    for await (const c of r) {
+      chunks.push(Buffer.from(c as Buffer));
+      if (!deleted) {
+        await store.delete(blobId);
+        deleted = true;
+      }
+    }
+    assert.ok(Buffer.concat(chunks).equals(data), 'the reader that had the file open gets every byte');
+    assert.equal(await settledFds(before), before, 'closed once the last reader let go, without waiting for idle');
+    await assert.rejects(async () => {
+      for await (const _ of store.read(blobId)) void _;
+    }, { code: 'ENOENT' });
   });
 
   it('sweeps a temporary file left by a "crash" once it is old enough, and only then', async () => {

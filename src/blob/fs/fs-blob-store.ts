@@ -14,12 +14,14 @@
  * accumulating; reads use a 1 MiB highWaterMark so a GET does few, large reads.
  */
 import { randomBytes } from 'node:crypto';
-import { createReadStream } from 'node:fs';
 import { mkdir, open, readdir, rename, stat, unlink, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
+import { BufferPool } from '../../lib/buffer-pool.js';
 import { newId } from '../../lib/ids.js';
 import type { BlobInfo, BlobStore, BlobWriteOptions, BlobWriteResult } from '../store.js';
+import { BlobReader } from './blob-reader.js';
+import { OpenBlobs } from './open-blobs.js';
 
 /** Blob ids this store issues (and the only names it accepts, so a bad id can never escape `root`). */
 const BLOB_ID = /^[0-9a-f]{32}$/;
@@ -29,7 +31,8 @@ const TMP_DIR = 'tmp';
 /** See write(): how much is written between background datasyncs of a large blob. */
 const SYNC_EVERY_BYTES = 4 * 1024 * 1024;
 const WRITE_BATCH_BYTES = 1024 * 1024;
-const READ_HIGH_WATER_MARK = 1024 * 1024;
+/** Reads are done in buffers of this size, reused across GETs (see lib/buffer-pool.ts). */
+const READ_CHUNK_BYTES = 1024 * 1024;
 
 export class FsBlobStore implements BlobStore {
   readonly root: string;
@@ -41,6 +44,10 @@ export class FsBlobStore implements BlobStore {
   private readonly dirs = new Map<string, Promise<void>>();
   /** Temporary files this process is writing: never swept, whatever their age (a slow upload is not a crash). */
   private readonly writing = new Set<string>();
+  /** Descriptors of recently read blobs, shared by concurrent readers (see open-blobs.ts). */
+  private readonly openBlobs = new OpenBlobs();
+  /** 32 idle buffers at most: enough for the concurrent GETs of a busy gateway, 32 MiB of memory at worst. */
+  private readonly readBuffers = new BufferPool(READ_CHUNK_BYTES, 32);
   private closed = false;
 
   private constructor(root: string) {
@@ -134,14 +141,16 @@ export class FsBlobStore implements BlobStore {
       if (!Number.isSafeInteger(start) || !Number.isSafeInteger(end) || start < 0 || end < start) {
         throw new RangeError(`invalid blob range [${start}, ${end}]`);
       }
-      return createReadStream(path, { start, end, highWaterMark: READ_HIGH_WATER_MARK });
+      return new BlobReader(this.openBlobs, path, start, end, this.readBuffers);
     }
-    return createReadStream(path, { highWaterMark: READ_HIGH_WATER_MARK });
+    return new BlobReader(this.openBlobs, path, 0, Infinity, this.readBuffers);
   }
 
   async delete(blobId: string): Promise<void> {
+    const path = this.pathOf(blobId);
+    this.openBlobs.forget(path);
     try {
-      await unlink(this.pathOf(blobId));
+      await unlink(path);
     } catch (err) {
       if (!isCode(err, 'ENOENT')) throw err;
     }
@@ -186,8 +195,9 @@ export class FsBlobStore implements BlobStore {
   }
 
   async close(): Promise<void> {
-    // No long-lived resources: every descriptor is closed by the operation that opened it.
+    // Every write closes its own descriptor; kept read descriptors close now (or when their reader ends).
     this.closed = true;
+    this.openBlobs.close();
   }
 
   private dirOf(blobId: string): string {
