@@ -3,7 +3,7 @@
  * (open-blobs.ts), in chunks of up to the pool's buffer size. Like fs.createReadStream, but without its own
  * open()/close(); a blob missing when the stream starts makes the stream error with ENOENT.
  *
- * Full-size chunks are buffers lent by `pool`; `recycle()` gives them back. Only a consumer that knows it
+ * The first full-size chunks are buffers lent by `pool` (MAX_LENT); `recycle()` gives them back. Only a consumer that knows it
  * holds none of them any more may call it (http/send.ts, once the response has finished); a consumer that
  * never calls it simply leaves them to the garbage collector.
  */
@@ -11,6 +11,13 @@ import { read } from 'node:fs';
 import { Readable } from 'node:stream';
 import type { BufferPool, RecyclableBody } from '../../lib/buffer-pool.js';
 import type { OpenBlob, OpenBlobs } from './open-blobs.js';
+
+/**
+ * Pooled buffers one reader may hold. They come back only when the whole response has finished, so a long
+ * read (a 64 MiB GET) must not keep one per chunk alive: past these, chunks are fresh buffers the garbage
+ * collector takes as soon as they are sent. A ranged 1 MiB GET, the case that gains, needs one.
+ */
+const MAX_LENT = 2;
 
 export class BlobReader extends Readable implements RecyclableBody {
   private blob: OpenBlob | undefined;
@@ -47,7 +54,7 @@ export class BlobReader extends Readable implements RecyclableBody {
       return;
     }
     let buf: Buffer;
-    if (want === this.pool.bufferSize && this.lent) {
+    if (want === this.pool.bufferSize && this.lent && this.lent.length < MAX_LENT) {
       buf = this.pool.take();
       this.lent.push(buf);
     } else {

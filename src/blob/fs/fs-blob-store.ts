@@ -46,8 +46,8 @@ export class FsBlobStore implements BlobStore {
   private readonly writing = new Set<string>();
   /** Descriptors of recently read blobs, shared by concurrent readers (see open-blobs.ts). */
   private readonly openBlobs = new OpenBlobs();
-  /** 32 idle buffers at most: enough for the concurrent GETs of a busy gateway, 32 MiB of memory at worst. */
-  private readonly readBuffers = new BufferPool(READ_CHUNK_BYTES, 32);
+  /** 16 idle buffers at most: enough for 16 concurrent ranged GETs, 16 MiB kept at worst. */
+  private readonly readBuffers = new BufferPool(READ_CHUNK_BYTES, 16);
   private closed = false;
 
   private constructor(root: string) {

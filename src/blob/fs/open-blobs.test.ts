@@ -80,6 +80,21 @@ describe('BlobReader', () => {
     files.close();
   });
 
+  it('a long read holds at most two pooled buffers: memory does not grow with the length read', async () => {
+    const path = join(dir, 'e');
+    await writeFile(path, Buffer.alloc(10 * 4096, 1));
+    const files = new OpenBlobs();
+    const pool = new BufferPool(4096, 8);
+    const r = new BlobReader(files, path, 0, 10 * 4096 - 1, pool);
+    const chunks: Buffer[] = [];
+    for await (const c of r) chunks.push(c as Buffer);
+    assert.equal(chunks.length, 10);
+    r.recycle();
+    const back = new Set([pool.take(), pool.take(), pool.take()]);
+    assert.equal(chunks.filter((c) => back.has(c)).length, 2, 'two chunks were lent, the rest were fresh buffers');
+    files.close();
+  });
+
   it('errors instead of returning short data when the file is shorter than the range', async () => {
     const path = join(dir, 'd');
     await writeFile(path, Buffer.alloc(1000));
