@@ -11,7 +11,8 @@
  * fsynced before any blob is renamed into them, so a committed blob's path survives a power cut.
  *
  * Performance matters here (64 MiB PUT/GET): chunks are written as they arrive, without copying or
- * accumulating; reads use a 1 MiB highWaterMark so a GET does few, large reads.
+ * accumulating; reads go through blob-reader.ts in 1 MiB chunks (pooled buffers) from descriptors shared
+ * by concurrent readers and kept while idle (open-blobs.ts), so a GET does few, large reads and no open().
  */
 import { randomBytes } from 'node:crypto';
 import { mkdir, open, readdir, rename, stat, unlink, type FileHandle } from 'node:fs/promises';
