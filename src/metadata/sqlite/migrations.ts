@@ -3,8 +3,9 @@
  * Never edit a released migration: append a new one.
  *
  * Notes on the schema:
- * - `objects.key` uses the BINARY collation (memcmp of UTF-8), i.e. S3's listing order; the table is
- *   WITHOUT ROWID so the primary key (bucket_id, key) *is* the B-tree a listing range-scans.
+ * - `objects.key` uses the BINARY collation (memcmp of UTF-8), i.e. S3's listing order. Until 006 the table
+ *   was WITHOUT ROWID (the primary key *was* the B-tree a listing range-scans); since 006 it is a rowid
+ *   table and listings range-scan the covering index `objects_listing` (see 006 for why).
  * - Usage counters are columns on `tenancies` and `buckets` (updated in the write's transaction).
  * - `object_blobs` indexes which objects reference which blobs, so isBlobKnown and "is this blob still
  *   referenced?" are index lookups, not scans of objects.parts JSON. Its key is (blob_id, bucket_id, key)
@@ -276,6 +277,40 @@ INSERT INTO objects_v5 (bucket_id, key, size, etag, last_modified, content_type,
   SELECT bucket_id, key, size, etag, last_modified, content_type, headers, parts, checksum, tagging, owner_id, storage_class, acl, inline FROM objects;
 DROP TABLE objects;
 ALTER TABLE objects_v5 RENAME TO objects;
+`,
+  },
+  {
+    id: 6,
+    name: '006_objects_rowid_listing_index',
+    // A WITHOUT ROWID table stores rows in an index B-tree, where a row may keep only ~1 KB on its page (of
+    // 4 KiB): every small object with inline bytes spilled into overflow pages, and a GET's point read cost
+    // ~25 µs, a fifth of the server's time per 4 KiB GET. As a rowid table the same read costs ~12 µs
+    // (measured with 20,000 4 KiB objects). Listings keep their single range scan through a covering
+    // index of the listed columns (and of size, for usage sums), so they never visit the table rows.
+    sql: `
+CREATE TABLE objects_v6 (
+  bucket_id     TEXT NOT NULL REFERENCES buckets(id),
+  key           TEXT NOT NULL COLLATE BINARY,
+  size          INTEGER NOT NULL,
+  etag          TEXT NOT NULL,
+  last_modified INTEGER NOT NULL,
+  content_type  TEXT NOT NULL,
+  headers       TEXT NOT NULL,
+  parts         TEXT NOT NULL,
+  checksum      TEXT,
+  tagging       TEXT,
+  owner_id      TEXT NOT NULL,
+  storage_class TEXT NOT NULL,
+  acl           TEXT,
+  inline        BLOB,
+  PRIMARY KEY (bucket_id, key)
+);
+INSERT INTO objects_v6 (bucket_id, key, size, etag, last_modified, content_type, headers, parts, checksum, tagging, owner_id, storage_class, acl, inline)
+  SELECT bucket_id, key, size, etag, last_modified, content_type, headers, parts, checksum, tagging, owner_id, storage_class, acl, inline
+  FROM objects ORDER BY bucket_id, key;
+DROP TABLE objects;
+ALTER TABLE objects_v6 RENAME TO objects;
+CREATE INDEX objects_listing ON objects (bucket_id, key, size, etag, last_modified, checksum, owner_id, storage_class);
 `,
   },
 ];

@@ -5,6 +5,7 @@
  */
 import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -110,6 +111,42 @@ describe('SqliteMetadataStore specifics', () => {
     }
   });
 
+  it('migration 006 rebuilds objects as a rowid table: every row, byte and order kept', async () => {
+    const path = tempPath();
+    const db = new Database(path);
+    db.exec('CREATE TABLE schema_migrations (id INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)');
+    for (const m of migrations.filter((m) => m.id <= 5)) {
+      db.exec(m.sql);
+      db.prepare('INSERT INTO schema_migrations VALUES (?, ?, 0)').run(m.id, m.name);
+    }
+    db.prepare(`INSERT INTO tenancies (id, name, created_at, used_bytes, used_objects) VALUES ('t1', 'old', 1, 0, 0)`).run();
+    db.prepare(`INSERT INTO buckets (id, tenancy_id, name, owner_id, region, created_at, used_bytes, used_objects)
+      VALUES ('b1', 't1', 'data', 'u', 'r', 2, 0, 0)`).run();
+    const ins = db.prepare(`INSERT INTO objects (bucket_id, key, size, etag, last_modified, content_type, headers, inline, parts,
+      checksum, tagging, owner_id, storage_class, acl) VALUES ('b1', ?, ?, '"e"', 3, 'x', '{"cache-control":"no"}', ?, ?, NULL, 'a=b', 'u', 'STANDARD', NULL)`);
+    // inserted out of order, with keys whose UTF-8 byte order differs from UTF-16 order
+    const keys = ['z', 'a/b', '\u{1F600}', '\uFFFD', 'a', 'A', 'a b', 'a+b', 'a%2F'];
+    const inline = randomBytes(4096);
+    keys.forEach((k, i) => ins.run(k, i % 2 ? 4096 : 10, i % 2 ? inline : null, i % 2 ? '[]' : JSON.stringify([{ blobId: newId(), size: 10 }])));
+    db.close();
+    const store = await openSqliteMetadataStore(path);
+    try {
+      const listed = await store.scanObjects('b1', { prefix: '', start: '', limit: 100 });
+      const byteOrder = [...keys].sort((x, y) => Buffer.compare(Buffer.from(x), Buffer.from(y)));
+      assert.deepEqual(listed.map((o) => o.key), byteOrder);
+      for (const [i, k] of keys.entries()) {
+        const o = await store.getObject('b1', k);
+        assert.equal(o?.size, i % 2 ? 4096 : 10, k);
+        assert.equal(o?.tagging, 'a=b');
+        assert.deepEqual(o?.headers, { 'cache-control': 'no' });
+        if (i % 2) assert.ok(o?.inline?.equals(inline), `inline bytes of ${k}`);
+        else assert.equal(o?.parts.length, 1);
+      }
+    } finally {
+      await store.close();
+    }
+  });
+
   it('recountUsage(fix) repairs counters corrupted behind the store’s back', async () => {
     const store = await openSqliteMetadataStore(':memory:');
     const db = (store as unknown as { db: Database.Database }).db;
@@ -179,13 +216,16 @@ describe('SqliteMetadataStore specifics', () => {
     await assert.rejects(store.deleteObject('b', 'k'));
   });
 
-  it('answers prefix scans with an index range, not a table scan', async () => {
+  it('answers prefix scans from the covering listing index alone, point reads by the primary key', async () => {
     const store = await openSqliteMetadataStore(':memory:');
     const db = (store as unknown as { db: Database.Database }).db;
-    const plan = db.prepare(`EXPLAIN QUERY PLAN SELECT key FROM objects WHERE bucket_id = ? AND key >= ? AND key > ?
-      AND key < ? ORDER BY key LIMIT ?`).all('b', 'a', '', 'b', 10) as { detail: string }[];
-    assert.ok(plan.some((r) => /SEARCH objects USING PRIMARY KEY \(bucket_id=\? AND key>\? AND key<\?\)/.test(r.detail)), JSON.stringify(plan));
+    // the columns a listing reads (LISTED_COLUMNS): every one must come from the index, no row visited
+    const plan = db.prepare(`EXPLAIN QUERY PLAN SELECT key, size, etag, last_modified, checksum, owner_id, storage_class
+      FROM objects WHERE bucket_id = ? AND key >= ? AND key > ? AND key < ? ORDER BY key LIMIT ?`).all('b', 'a', '', 'b', 10) as { detail: string }[];
+    assert.ok(plan.some((r) => /SEARCH objects USING COVERING INDEX objects_listing \(bucket_id=\? AND key>\? AND key<\?\)/.test(r.detail)), JSON.stringify(plan));
     assert.ok(!plan.some((r) => /TEMP B-TREE/.test(r.detail)));
+    const point = db.prepare('EXPLAIN QUERY PLAN SELECT * FROM objects WHERE bucket_id = ? AND key = ?').all('b', 'k') as { detail: string }[];
+    assert.ok(point.some((r) => /SEARCH objects USING INDEX sqlite_autoindex_objects_1 \(bucket_id=\? AND key=\?\)/.test(r.detail)), JSON.stringify(point));
     await store.close();
   });
 });
