@@ -6,15 +6,16 @@
  * (no double encoding), and `//`, `.` and `..` are kept as they are, because they are part of
  * object keys.
  */
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { reencode } from './encoding.js';
 
 export const SIGV4_ALGORITHM = 'AWS4-HMAC-SHA256';
 /** sha256('') — the payload hash of an empty body, and of a chunk string-to-sign's empty line. */
 export const EMPTY_SHA256 = 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855';
 
+/** One-shot crypto.hash: no Hash object per call (~2.5x cheaper for a canonical request, on every request). */
 export function sha256Hex(data: string | Buffer): string {
-  return createHash('sha256').update(data).digest('hex');
+  return hash('sha256', data, 'hex');
 }
 
 /** Canonical URI: every segment decoded then re-encoded, '/' kept, nothing normalised. */

@@ -7,7 +7,7 @@
  * access key id: a key deleted and re-created, or a secret rotated, can never be answered with a
  * key derived from another secret. The secret is never stored in clear here.
  */
-import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import { createHmac, hash, timingSafeEqual } from 'node:crypto';
 
 export function hmac(key: Buffer | string, data: string | Buffer): Buffer {
   return createHmac('sha256', key).update(data).digest();
@@ -26,7 +26,7 @@ const cache = new Map<string, Buffer>();
 
 /** deriveSigningKey through a bounded LRU (Map insertion order = recency). */
 export function cachedSigningKey(secret: string, date: string, region: string, service: string): Buffer {
-  const secretHash = createHash('sha256').update(secret).digest('base64');
+  const secretHash = hash('sha256', secret, 'base64');
   const id = `${secretHash}\n${date}\n${region}\n${service}`;
   const hit = cache.get(id);
   if (hit !== undefined) {
