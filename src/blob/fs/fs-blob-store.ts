@@ -28,9 +28,9 @@ import { OpenBlobs } from './open-blobs.js';
 const BLOB_ID = /^[0-9a-f]{32}$/;
 const FAN_OUT = /^[0-9a-f]{2}$/;
 const TMP_DIR = 'tmp';
-/** Bytes gathered before one writev: large enough to amortise the syscall, small enough to stay cheap. */
 /** See write(): how much is written between background datasyncs of a large blob. */
 const SYNC_EVERY_BYTES = 4 * 1024 * 1024;
+/** Bytes gathered before one writev: large enough to amortise the syscall, small enough to stay cheap. */
 const WRITE_BATCH_BYTES = 1024 * 1024;
 /** Reads are done in buffers of this size, reused across GETs (see lib/buffer-pool.ts). */
 const READ_CHUNK_BYTES = 1024 * 1024;

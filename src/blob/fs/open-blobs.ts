@@ -41,8 +41,9 @@ export class OpenBlobs {
 
   /** The descriptor of `path` opened read-only (shared); rejects like open(2) (ENOENT for a missing blob). */
   async acquire(path: string): Promise<OpenBlob> {
+    // Entries in the map are never doomed: forget() and close() take them out as they doom them.
     let e = this.entries.get(path);
-    if (!e || e.doomed) {
+    if (!e) {
       const fd = new Promise<number>((resolve, reject) => open(path, 'r', (err, fd) => (err ? reject(err) : resolve(fd))));
       e = { fd, refs: 0, idleSince: 0, doomed: false };
       this.entries.set(path, e);
