@@ -13,21 +13,31 @@ import type { Principal } from '../iam/principal.js';
 import type { BucketRecord, MembershipRecord, TenancyRecord } from '../metadata/store.js';
 import type { S3Services } from './context.js';
 
+type ConditionContext = Record<string, string | string[] | undefined>;
+
 export class AccessContext {
   #membership: Promise<MembershipRecord | undefined> | undefined;
   #groups: Promise<string[]> | undefined;
-  readonly #context: Record<string, string | string[] | undefined>;
+  #context: ConditionContext | undefined;
 
   constructor(
     private readonly services: S3Services,
-    req: IncomingMessage,
+    private readonly req: IncomingMessage,
     readonly principal: Principal,
     readonly tenancy: TenancyRecord,
-    query: URLSearchParams,
-  ) {
+    private readonly query: URLSearchParams,
+  ) {}
+
+  /**
+   * The policy condition keys of this request. Built on first need: only a bucket policy or a key
+   * restriction reads them, and most requests (an owner's own bucket) have neither.
+   */
+  private conditionContext(): ConditionContext {
+    if (this.#context) return this.#context;
+    const { req, principal, query } = this;
     const now = new Date();
     const referer = req.headers.referer;
-    this.#context = {
+    return (this.#context = {
       'aws:sourceip': req.socket.remoteAddress,
       'aws:securetransport': (req.socket as TLSSocket).encrypted ? 'true' : 'false',
       'aws:currenttime': now.toISOString(),
@@ -38,7 +48,7 @@ export class AccessContext {
       's3:prefix': query.get('prefix') ?? undefined,
       's3:delimiter': query.get('delimiter') ?? undefined,
       's3:max-keys': query.get('max-keys') ?? undefined,
-    };
+    });
   }
 
   /**
@@ -63,7 +73,8 @@ export class AccessContext {
     if (bucket?.policy && !policy && !(this.principal.kind === 'user' && this.principal.user.isSiteAdmin)) {
       return { allowed: false, reason: 'the bucket policy can no longer be read; a site administrator must replace it' };
     }
-    const context = { ...this.#context };
+    const conditional = policy !== undefined || (this.principal.kind === 'user' && this.principal.key.restriction);
+    const context: ConditionContext = conditional ? { ...this.conditionContext() } : {};
     if (policy && key !== undefined && bucket && bucket.policy?.toLowerCase().includes('existingobjecttag')) {
       const o = await this.services.metadata.getObject(bucket.id, key);
       for (const [k, v] of new URLSearchParams(o?.tagging ?? '')) context[`s3:existingobjecttag/${k}`] = v;
