@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
-import { HashOffload } from './hash-offload.js';
+import { HashOffload, slabStats } from './hash-offload.js';
 
 test('digests equal node:crypto for any chunking, interleaved hashes kept apart', async () => {
   const pool = new HashOffload(2);
@@ -67,6 +67,30 @@ test('a dead worker fails its hashes instead of hanging them, and the pool start
     const again = pool.create('md5');
     again.update(Buffer.from('abc'));
     assert.equal(await again.digest(), createHash('md5').update('abc').digest('hex'));
+  } finally {
+    await pool.close();
+  }
+});
+
+test('slabs come back from the worker and are reused: hashing allocates no memory per MiB', async () => {
+  const pool = new HashOffload(1);
+  try {
+    const chunk = randomBytes(64 * 1024);
+    const before = slabStats().allocated;
+    for (let round = 0; round < 2; round++) {
+      const h = pool.create('md5');
+      const whole = createHash('md5');
+      for (let i = 0; i < 16 * 16; i++) {
+        whole.update(chunk);
+        const w = h.update(chunk);
+        if (w) await w;
+      }
+      assert.equal(await h.digest(), whole.digest('hex'));
+    }
+    // 32 MiB hashed in 1 MiB slabs; with at most 4 MiB in flight a handful of slabs serve them all.
+    const used = slabStats().allocated - before;
+    assert.ok(used <= 6, `${used} slabs allocated for 32 MiB`);
+    assert.ok(slabStats().pooled >= 1, 'returned slabs are pooled');
   } finally {
     await pool.close();
   }
