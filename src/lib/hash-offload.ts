@@ -42,7 +42,8 @@ parentPort.on('message', (m) => {
   try {
     if (m.op === 'create') hashes.set(m.id, createHash(m.algorithm));
     else if (m.op === 'update') {
-      hashes.get(m.id).update(new Uint8Array(m.slab, 0, m.n));
+      // A hash dropped meanwhile has no entry: its slab still goes back, to the pool.
+      hashes.get(m.id)?.update(new Uint8Array(m.slab, 0, m.n));
       parentPort.postMessage({ id: m.id, op: 'ack', n: m.n, slab: m.slab }, [m.slab]);
     } else if (m.op === 'digest') {
       const h = hashes.get(m.id);
