@@ -1,5 +1,6 @@
 /**
- * Reusable fixed-size buffers for file reads on the GET path.
+ * Reusable fixed-size buffers: file reads on the GET path (blob-reader.ts) and the slabs the MD5 worker
+ * reads (hash-offload.ts).
  *
  * Why: a fresh 1 MiB buffer per read is fresh memory: the kernel maps and faults in its pages on the read and
  * unmaps them after garbage collection, and on a virtual machine that costs as much as the copy itself. Reusing
@@ -8,6 +9,8 @@
  */
 export class BufferPool {
   private readonly idle: Buffer[] = [];
+  /** Buffers this pool has allocated so far (reuse keeps it flat). */
+  allocated = 0;
 
   constructor(
     readonly bufferSize: number,
@@ -15,8 +18,16 @@ export class BufferPool {
     private readonly maxIdle: number,
   ) {}
 
+  /** A buffer of `bufferSize` bytes with an ArrayBuffer of its own (never a slice of Node's shared pool). */
   take(): Buffer {
-    return this.idle.pop() ?? Buffer.allocUnsafeSlow(this.bufferSize);
+    const b = this.idle.pop();
+    if (b) return b;
+    this.allocated++;
+    return Buffer.allocUnsafeSlow(this.bufferSize);
+  }
+
+  get idleCount(): number {
+    return this.idle.length;
   }
 
   give(buffer: Buffer): void {
