@@ -18,6 +18,7 @@ import { Multipart } from './core/multipart.js';
 import { QuotaGuard } from './core/quota.js';
 import { BucketPolicies } from './iam/bucket-policies.js';
 import { BlobSweeper } from './core/sweeper.js';
+import { hashOffload } from './lib/hash-offload.js';
 import { UsageSampler } from './tenancy/usage-sampler.js';
 import { AccessKeys } from './iam/access-keys.js';
 import { SecretBox, loadMasterKey } from './iam/secrets.js';
@@ -122,6 +123,7 @@ export async function startApp(config: GranaryConfig, env: NodeJS.ProcessEnv = p
   });
   // A crash can leave temporary files; nothing can be writing them yet, so clear them before serving.
   await blobs.sweepTemporary(0);
+  hashOffload.start();
   const address = await http.listen(config.listen.host, config.listen.port);
   listenPort = address.port;
   let httpsAddress: App['httpsAddress'];

@@ -127,3 +127,36 @@ test('in-flight bytes per hash: up to 8 MiB for a hash alone, a shared 16 MiB am
     await pool.close();
   }
 });
+
+test('a hash is not held up by an idle one that might share its lanes, nor by a digest of nothing', async () => {
+  const pool = new HashOffload(1);
+  const MiB = 1024 * 1024;
+  try {
+    const idle = pool.create('md5'); // open, never fed: the worker may wait for it a moment, never for ever
+    const busy = pool.create('md5');
+    const whole = createHash('md5');
+    const chunk = randomBytes(MiB + 7); // odd size: slabs and lanes out of step
+    for (let i = 0; i < 24; i++) {
+      whole.update(chunk);
+      const w = busy.update(chunk);
+      if (w) await w;
+    }
+    assert.equal(await busy.digest(), whole.digest('hex'));
+    assert.equal(await idle.digest(), createHash('md5').digest('hex'));
+    // One slab and then silence, while another hash is open: the worker waits a moment for that one to fill
+    // a second lane, then hashes alone; the slab comes back without a digest or more bytes forcing it.
+    const other = pool.create('md5');
+    const one = pool.create('md5');
+    const pooled = slabStats().pooled;
+    assert.ok(pooled > 0, 'the slabs of the hashes above are pooled');
+    one.update(randomBytes(MiB)); // exactly a slab: posted at once
+    assert.equal(slabStats().pooled, Math.max(0, pooled - 1));
+    const deadline = Date.now() + 2000;
+    while (slabStats().pooled < pooled && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
+    assert.ok(slabStats().pooled >= pooled, 'the slab came back');
+    one.drop();
+    other.drop();
+  } finally {
+    await pool.close();
+  }
+});

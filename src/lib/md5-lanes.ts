@@ -1,0 +1,257 @@
+/**
+ * Many running MD5 hashes, computed together: each round takes up to four hashes that have whole 64-byte
+ * blocks waiting, copies the same number of blocks of each into the kernels' memory and compresses them in
+ * one pass of md5x4 (one SIMD lane per hash), or md5x1 when only one hash has work. See md5-kernels.ts for
+ * why. Used by the hashing worker (hash-worker.ts); synchronous and self-contained, so tests drive it directly.
+ *
+ * A hash that is alone when its first round comes (a single upload) is handed to node:crypto's MD5 instead and
+ * stays there: one lane of md5x1 plus the copy into the kernels' memory costs ~3 % more than OpenSSL reading
+ * the chunk where it is (64 MiB PUTs measured ~3 % slower), and a hash's state cannot move from OpenSSL to
+ * the lanes later. A hash that has shared a round stays in the lanes, using md5x1 when it is alone again.
+ *
+ * Input arrives as chunks the owner must not touch until `release` is called: the bytes are copied into the
+ * kernels' memory at the round that hashes them (or hashed in place by OpenSSL), and a chunk is released as
+ * soon as all of it is used.
+ */
+import { createHash, type Hash } from 'node:crypto';
+import { instantiateMd5Kernels, STATE_BYTES, type Md5Kernels } from './md5-kernels.js';
+
+const BLOCK = 64;
+/** Bytes of one hash compressed per round at most: its owner (the worker) reads its messages between rounds. */
+const ROUND_BYTES = 1024 * 1024;
+/** One lane's input area: a round's bytes, or the final one or two padded blocks. */
+const LANE_BYTES = ROUND_BYTES;
+const LANES = 4;
+/**
+ * A hash with this much queued gets a round without waiting for others to fill the lanes: its owner may be
+ * about to stop feeding it (hash-offload.ts lets each hash have 2-8 MiB in flight).
+ */
+const EAGER_BYTES = 2 * 1024 * 1024;
+const INITIAL_STATE = [0x67452301, 0xefcdab89, 0x98badcfe, 0x10325476];
+
+interface Chunk {
+  bytes: Uint8Array;
+  /** Bytes of it already copied for hashing. */
+  used: number;
+  release: () => void;
+}
+
+/** One running hash. Opaque outside this module. */
+export class Md5Stream {
+  readonly state = INITIAL_STATE.slice();
+  /** Bytes compressed so far. */
+  hashed = 0;
+  /** Fewer than 64 bytes that did not make a whole block, kept here so their chunk could be released. */
+  readonly tail = new Uint8Array(BLOCK);
+  tailLength = 0;
+  readonly queue: Chunk[] = [];
+  queued = 0;
+  onDigest: ((hex: string) => void) | undefined;
+  /** Set when the hash was alone at its first round: node:crypto hashes it (see the top of the file). */
+  alone: Hash | undefined;
+  /** Whether it has been compressed in the kernels (and so must stay there). */
+  inLanes = false;
+
+  get blocks(): number {
+    return Math.floor((this.tailLength + this.queued) / BLOCK);
+  }
+
+  /** Whether a round would have something of this hash to hash. */
+  get hasWork(): boolean {
+    return this.alone ? this.queue.length > 0 : this.blocks > 0;
+  }
+}
+
+export class Md5Lanes {
+  readonly #k: Md5Kernels;
+  readonly #mem: Uint8Array;
+  readonly #view: DataView;
+  /** Hashes in progress, in the order they get lanes (moved to the back after each round they take part in). */
+  readonly #streams = new Set<Md5Stream>();
+
+  /** Throws where WebAssembly SIMD is not available; the caller then hashes with node:crypto. */
+  constructor() {
+    this.#k = instantiateMd5Kernels(STATE_BYTES + LANES * LANE_BYTES);
+    this.#mem = new Uint8Array(this.#k.memory.buffer);
+    this.#view = new DataView(this.#k.memory.buffer);
+  }
+
+  open(): Md5Stream {
+    const s = new Md5Stream();
+    this.#streams.add(s);
+    return s;
+  }
+
+  /** Queues bytes; `release` is called once they have been copied (possibly at once, for a few bytes). */
+  update(s: Md5Stream, bytes: Uint8Array, release: () => void): void {
+    if (s.onDigest) throw new Error('update after digest');
+    s.queue.push({ bytes, used: 0, release });
+    s.queued += bytes.length;
+    this.#keepSmallRest(s);
+  }
+
+  /** Asks for the digest: `onDigest` is called from a later `step()`, once every queued byte is hashed. */
+  digest(s: Md5Stream, onDigest: (hex: string) => void): void {
+    s.onDigest = onDigest;
+  }
+
+  /** Abandons a hash; chunks still queued are released. */
+  discard(s: Md5Stream): void {
+    this.#streams.delete(s);
+    for (const c of s.queue.splice(0)) c.release();
+    s.queued = 0;
+  }
+
+  /** Whether `step()` has anything to do. */
+  get busy(): boolean {
+    for (const s of this.#streams) if (s.onDigest || s.hasWork) return true;
+    return false;
+  }
+
+  /**
+   * Whether a round now would run with lanes empty that hashes in progress will soon fill: some but not all
+   * of them have blocks waiting, none has much (EAGER_BYTES) and no digest is asked for. The worker then
+   * gives the others a moment (a round with one lane costs its core as much as one with four). Hashes whose
+   * owners stall are never waited for long: the worker runs the round anyway after a millisecond.
+   */
+  get worthWaiting(): boolean {
+    let open = 0;
+    let ready = 0;
+    for (const s of this.#streams) {
+      if (s.onDigest || s.queued >= EAGER_BYTES) return false;
+      if (s.alone) {
+        if (s.hasWork) return false;
+        continue;
+      }
+      open++;
+      if (s.blocks > 0) ready++;
+    }
+    return ready > 0 && ready < Math.min(LANES, open);
+  }
+
+  /** Does one round of work (a digest, or one compression pass). Returns `busy`. */
+  step(): boolean {
+    for (const s of this.#streams) {
+      if (s.onDigest && !s.hasWork) {
+        this.#finish(s);
+        return this.busy;
+      }
+    }
+    for (const s of this.#streams) {
+      if (s.alone && s.queue.length > 0) {
+        const c = s.queue.shift()!;
+        s.alone.update(c.bytes.subarray(c.used));
+        s.queued -= c.bytes.length - c.used;
+        c.release();
+        this.#streams.delete(s); // to the back, as after a round
+        this.#streams.add(s);
+        return this.busy;
+      }
+    }
+    const lanes: Md5Stream[] = [];
+    for (const s of this.#streams) {
+      if (!s.alone && s.blocks > 0) lanes.push(s);
+      if (lanes.length === LANES) break;
+    }
+    if (lanes.length === 0) return false;
+    const first = lanes[0]!;
+    if (lanes.length === 1 && !first.inLanes) {
+      first.alone = createHash('md5');
+      first.alone.update(first.tail.subarray(0, first.tailLength));
+      first.tailLength = 0;
+      return this.busy;
+    }
+    // Every lane compresses the same number of blocks; a lane with less waiting limits the round (it is then
+    // usually a hash's last bytes, and the next round goes on without it).
+    let blocks = ROUND_BYTES / BLOCK;
+    for (const s of lanes) blocks = Math.min(blocks, s.blocks);
+    const at = lanes.map((s, i) => {
+      const p = STATE_BYTES + i * LANE_BYTES;
+      this.#gather(s, p, blocks * BLOCK);
+      return p;
+    });
+    if (lanes.length === 1) {
+      this.#putState(lanes[0]!, false, 0);
+      this.#k.md5x1(at[0]!, blocks);
+      this.#getState(lanes[0]!, false, 0);
+    } else {
+      lanes.forEach((s, i) => this.#putState(s, true, i));
+      // Unused lanes hash lane 0's bytes again; their results are never read.
+      this.#k.md5x4(at[0]!, at[1] ?? at[0]!, at[2] ?? at[0]!, at[3] ?? at[0]!, blocks);
+      lanes.forEach((s, i) => this.#getState(s, true, i));
+    }
+    for (const s of lanes) {
+      s.inLanes = true;
+      s.hashed += blocks * BLOCK;
+      this.#streams.delete(s);
+      this.#streams.add(s);
+      this.#keepSmallRest(s);
+    }
+    return this.busy;
+  }
+
+  /** Copies the tail and then queued bytes, `n` in all, to `p`, releasing every chunk used up. */
+  #gather(s: Md5Stream, p: number, n: number): void {
+    this.#mem.set(s.tail.subarray(0, s.tailLength), p);
+    let filled = s.tailLength;
+    s.tailLength = 0;
+    while (filled < n) {
+      const c = s.queue[0]!;
+      const take = Math.min(c.bytes.length - c.used, n - filled);
+      this.#mem.set(c.bytes.subarray(c.used, c.used + take), p + filled);
+      c.used += take;
+      filled += take;
+      s.queued -= take;
+      if (c.used === c.bytes.length) {
+        s.queue.shift();
+        c.release();
+      }
+    }
+  }
+
+  /** Less than a block left in queued chunks: move it to the tail and let the chunks go. */
+  #keepSmallRest(s: Md5Stream): void {
+    if (s.alone || s.queued === 0 || s.tailLength + s.queued >= BLOCK) return;
+    for (const c of s.queue.splice(0)) {
+      s.tail.set(c.bytes.subarray(c.used), s.tailLength);
+      s.tailLength += c.bytes.length - c.used;
+      c.release();
+    }
+    s.queued = 0;
+  }
+
+  /** Pads the tail (RFC 1321 §3.1-3.2), compresses the last one or two blocks and reports the digest. */
+  #finish(s: Md5Stream): void {
+    this.#streams.delete(s);
+    if (s.alone) {
+      s.onDigest!(s.alone.digest('hex'));
+      return;
+    }
+    const p = STATE_BYTES;
+    const length = s.hashed + s.tailLength;
+    const padded = s.tailLength < BLOCK - 8 ? BLOCK : 2 * BLOCK;
+    this.#mem.fill(0, p, p + padded);
+    this.#mem.set(s.tail.subarray(0, s.tailLength), p);
+    this.#mem[p + s.tailLength] = 0x80;
+    const bits = length * 8; // exact: bodies are far below 2^50 bytes
+    this.#view.setUint32(p + padded - 8, bits % 2 ** 32, true);
+    this.#view.setUint32(p + padded - 4, Math.floor(bits / 2 ** 32), true);
+    this.#putState(s, false, 0);
+    this.#k.md5x1(p, padded / BLOCK);
+    this.#getState(s, false, 0);
+    const out = Buffer.alloc(16);
+    s.state.forEach((w, i) => out.writeUInt32LE(w, 4 * i));
+    s.onDigest!(out.toString('hex'));
+  }
+
+  #putState(s: Md5Stream, x4: boolean, lane: number): void {
+    s.state.forEach((w, i) => this.#view.setUint32(stateOffset(x4, lane, i), w, true));
+  }
+
+  #getState(s: Md5Stream, x4: boolean, lane: number): void {
+    for (let i = 0; i < 4; i++) s.state[i] = this.#view.getUint32(stateOffset(x4, lane, i), true);
+  }
+}
+
+/** Where word w of a hash's state goes: md5x1 keeps its four words at bytes 0..15, md5x4 lane l's at 16w + 4l. */
+const stateOffset = (x4: boolean, lane: number, w: number): number => (x4 ? 16 * w + 4 * lane : 4 * w);
