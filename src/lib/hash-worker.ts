@@ -4,7 +4,8 @@
  * WebAssembly SIMD is missing) through node:crypto.
  *
  * Lane hashing runs in rounds of at most ~1 MiB per hash, one per event-loop turn (setImmediate), so that the
- * slabs of other uploads that arrived meanwhile join the next round instead of waiting behind a long queue.
+ * slabs of other uploads that arrived meanwhile join the next round instead of waiting behind a long queue; a
+ * round that would leave lanes empty may wait up to LANE_WAIT_MS for them (Md5Lanes.worthWaiting).
  */
 import { createHash, type Hash } from 'node:crypto';
 import { parentPort } from 'node:worker_threads';
@@ -14,6 +15,8 @@ export type HashRequest =
   | { op: 'create'; id: number; algorithm: string }
   | { op: 'update'; id: number; slab: ArrayBuffer; n: number }
   | { op: 'digest'; id: number }
+  /** The hash's writer is waiting for its slabs to come back (backpressure). */
+  | { op: 'hurry'; id: number }
   | { op: 'drop'; id: number };
 
 export type HashReply = { id: number; op: 'ack'; n: number; slab: ArrayBuffer } | { id: number; op: 'digest'; hex: string } | { id: number; op: 'error'; message: string };
@@ -94,6 +97,12 @@ port.on('message', (m: HashRequest) => {
         hashes.delete(m.id);
         reply({ id: m.id, op: 'digest', hex: h.digest('hex') });
       }
+    } else if (m.op === 'hurry') {
+      const h = hashes.get(m.id);
+      if (isLane(h)) {
+        lanes!.hurry(h);
+        schedule();
+      }
     } else if (m.op === 'drop') {
       const h = hashes.get(m.id);
       hashes.delete(m.id);
@@ -103,6 +112,8 @@ port.on('message', (m: HashRequest) => {
     const h = hashes.get(m.id);
     hashes.delete(m.id);
     if (isLane(h)) lanes!.discard(h);
+    // A slab refused before anyone took it (e.g. an update after the digest) still goes back to the pool.
+    if (m.op === 'update' && m.slab.byteLength > 0) ack(m.id, m.n, m.slab);
     reply({ id: m.id, op: 'error', message: String((e as Error)?.message ?? e) });
   }
 });

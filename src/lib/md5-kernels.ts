@@ -8,7 +8,7 @@
  * Why: every PUT and UploadPart needs the MD5 of its bytes (the ETag), and MD5 is one long dependency chain,
  * so one stream cannot go faster than ~500 MiB/s on a core (OpenSSL's, and md5x1, measure the same here).
  * Several uploads at once (a multipart upload's parts, concurrent PUTs) are independent chains, and md5x4
- * runs four of them in the time of ~1.3 (~1,600 MiB/s together on this machine's one hashing core against
+ * runs four of them in the time of ~1.3 (~1,500 MiB/s together on this machine's one hashing core against
  * ~500). No npm package hashes several incremental streams in SIMD lanes, and the kernel is 64 unrolled
  * steps, so it is written out below from MD5's definition (RFC 1321) and checked against node:crypto by
  * md5-lanes.test.ts. md5-lanes.ts schedules streams onto the lanes.
@@ -106,7 +106,7 @@ const VOID_BLOCK = 0x40;
  * waits for is only f, one add and the rotation. Round 2's f = (b & d) | (c & ~d) is added as two terms
  * (they never share a bit), so only b & d is on that chain.
  */
-function emitStep(c: Code, i: number, v: { a: number; b: number; c: number; d: number; m: number; t: number }, simd: boolean): void {
+function emitStep(c: Code, i: number, v: { a: number; b: number; c: number; d: number; m: number; t?: number }, simd: boolean): void {
   const add = (): Code => (simd ? c.simd(SIMD.add) : c.op(OP32.add));
   const and = (): Code => (simd ? c.simd(SIMD.and) : c.op(OP32.and));
   const or = (): Code => (simd ? c.simd(SIMD.or) : c.op(OP32.or));
@@ -156,7 +156,8 @@ function emitStep(c: Code, i: number, v: { a: number; b: number; c: number; d: n
     add();
   }
   const s = shiftOf(i);
-  if (simd) c.tee(v.t).i32(s).simd(SIMD.shl).get(v.t).i32(32 - s).simd(SIMD.shrU).simd(SIMD.or);
+  // SIMD has no rotate: (x << s) | (x >>> 32 - s), x kept in the scratch local t
+  if (simd) c.tee(v.t!).i32(s).simd(SIMD.shl).get(v.t!).i32(32 - s).simd(SIMD.shrU).simd(SIMD.or);
   else c.i32(s).op(OP32.rotl);
   add();
   c.set(v.a);
@@ -166,7 +167,7 @@ function emitStep(c: Code, i: number, v: { a: number; b: number; c: number; d: n
  * The block loop around 64 steps. `load` leaves M[0..15] in locals m.., state is read from and written back
  * to memory around the loop, and `advance` moves the data pointer(s) on by a block.
  */
-function emitKernel(c: Code, simd: boolean, v: { n: number; a: number; m: number; t: number }, load: () => void, advance: () => void): void {
+function emitKernel(c: Code, simd: boolean, v: { n: number; a: number; m: number; t?: number }, load: () => void, advance: () => void): void {
   const width = simd ? 16 : 4;
   const [a, b, cc, d] = [v.a, v.a + 1, v.a + 2, v.a + 3];
   const saved = v.a + 4; // copies of a..d at the start of the block
@@ -212,7 +213,7 @@ function md5x1Body(): number[] {
   emitKernel(
     c,
     false,
-    { n: 1, a: 2, m, t: -1 },
+    { n: 1, a: 2, m },
     () => {
       for (let w = 0; w < 16; w++) c.get(0).op(OP.i32Load, 2, ...uleb(4 * w)).set(m + w);
     },

@@ -20,7 +20,7 @@ function prng(seed: number): () => number {
  * Feeds `bodies` to one engine in random chunk sizes, interleaving updates, rounds and digest requests the way
  * the worker does, and returns the digests and how often each chunk was released.
  */
-function hashAll(bodies: Buffer[], seed: number, maxChunk: number): { digests: string[]; releases: number[] } {
+function hashAll(bodies: Buffer[], seed: number, maxChunk: number): { digests: string[]; releases: number[]; rounds: number[] } {
   const rnd = prng(seed);
   const lanes = new Md5Lanes();
   const streams = bodies.map(() => lanes.open());
@@ -43,9 +43,10 @@ function hashAll(bodies: Buffer[], seed: number, maxChunk: number): { digests: s
         lanes.digest(streams[i]!, (hex) => (digests[i] = hex));
       }
     }
-    if (rnd() < 0.5) lanes.step();
+    // as the worker does: no round while waiting is worth it, except now and then (its timer)
+    if (rnd() < 0.5 && (!lanes.worthWaiting || rnd() < 0.05)) lanes.step();
   }
-  return { digests, releases };
+  return { digests, releases, rounds: lanes.roundsByLanes };
 }
 
 test('digests equal node:crypto at every padding boundary, alone and with others in lanes', () => {
@@ -67,9 +68,10 @@ test('digests equal node:crypto at every padding boundary, alone and with others
 test('long hashes of unequal lengths share rounds: 2, 3, 4 and more than four at once', () => {
   for (const count of [2, 3, 4, 7]) {
     const bodies = Array.from({ length: count }, (_, i) => randomBytes(1024 * 1024 * (1 + (i % 3)) + i * 4099));
-    const { digests, releases } = hashAll(bodies, 100 + count, 300_000);
+    const { digests, releases, rounds } = hashAll(bodies, 100 + count, 300_000);
     digests.forEach((hex, i) => assert.equal(hex, md5(bodies[i]!), `hash ${i} of ${count}`));
     assert.ok(releases.every((r) => r === 1));
+    assert.ok(rounds[Math.min(count, 4)]! > 0, `rounds with ${Math.min(count, 4)} lanes ran: ${rounds}`);
   }
 });
 
@@ -100,6 +102,16 @@ test('an update after the digest was asked for is refused', () => {
   assert.throws(() => lanes.update(s, Buffer.from('late'), () => {}), /after digest/);
 });
 
+test('a hash alone with nothing else open goes to node:crypto; with another open it waits in the lanes', () => {
+  const lanes = new Md5Lanes();
+  const a = lanes.open();
+  const idle = lanes.open();
+  lanes.update(a, randomBytes(64 * 10), () => {});
+  lanes.step(); // as the worker's timer does: a round although `idle` might have filled a lane
+  assert.ok(!a.alone && a.inLanes);
+  lanes.discard(idle);
+});
+
 test('a hash alone at its first round goes to node:crypto; one that shared a round stays in the lanes', () => {
   const lanes = new Md5Lanes();
   const single = lanes.open();
@@ -120,4 +132,61 @@ test('a hash alone at its first round goes to node:crypto; one that shared a rou
   while (lanes.step());
   assert.ok(b.inLanes && c.inLanes && !b.alone && !c.alone, 'shared a round: kept in the lanes, b then alone in md5x1');
   assert.deepEqual(hex, { single: md5(singleBody), b: md5(bBody), c: md5(cBody) });
+});
+
+test('a hash on node:crypto and hashes in the lanes take turns', () => {
+  const lanes = new Md5Lanes();
+  const MiB = 1024 * 1024;
+  const big = lanes.open();
+  lanes.update(big, randomBytes(MiB), () => {});
+  lanes.step();
+  assert.ok(big.alone);
+  for (let i = 0; i < 8; i++) lanes.update(big, randomBytes(MiB), () => {});
+  const b = lanes.open();
+  const c = lanes.open();
+  lanes.update(b, randomBytes(MiB), () => {});
+  lanes.update(c, randomBytes(MiB), () => {});
+  lanes.step(); // one chunk of `big` at most
+  lanes.step();
+  assert.equal(lanes.roundsByLanes[2], 1, 'the lane round came within two steps, not after all 8 MiB of the other');
+});
+
+test('worth waiting only while some, not all, lane hashes have blocks and no owner waits', () => {
+  const MiB = 1024 * 1024;
+  const lanes = new Md5Lanes();
+  const a = lanes.open();
+  const b = lanes.open();
+  assert.equal(lanes.worthWaiting, false, 'nothing to hash');
+  lanes.update(a, randomBytes(MiB), () => {});
+  assert.equal(lanes.worthWaiting, true, 'a is ready, b will be soon');
+  lanes.update(b, randomBytes(100), () => {});
+  assert.equal(lanes.worthWaiting, false, 'both ready');
+  const c = lanes.open();
+  assert.equal(lanes.worthWaiting, true, 'three open, two ready: the third may fill a lane');
+  lanes.discard(b);
+  assert.equal(lanes.worthWaiting, true, 'a ready, c not');
+  lanes.update(a, randomBytes(MiB), () => {});
+  assert.equal(lanes.worthWaiting, true, 'a holds 2 MiB, its writer is not waiting');
+  lanes.hurry(a);
+  assert.equal(lanes.worthWaiting, false, "a's writer waits for its chunks");
+  lanes.step();
+  assert.equal(lanes.worthWaiting, true, 'a holds 1 MiB: its writer is surely going again');
+  lanes.discard(a);
+  lanes.update(c, randomBytes(64), () => {});
+  const d = lanes.open();
+  assert.equal(lanes.worthWaiting, true);
+  lanes.digest(d, () => {});
+  assert.equal(lanes.worthWaiting, false, 'a digest is asked for');
+});
+
+test('an empty update is released at once', () => {
+  const lanes = new Md5Lanes();
+  const s = lanes.open();
+  let released = 0;
+  lanes.update(s, new Uint8Array(0), () => released++);
+  assert.equal(released, 1);
+  let hex = '';
+  lanes.digest(s, (h) => (hex = h));
+  while (lanes.step());
+  assert.equal(hex, md5(Buffer.alloc(0)));
 });

@@ -4,10 +4,10 @@
  * one pass of md5x4 (one SIMD lane per hash), or md5x1 when only one hash has work. See md5-kernels.ts for
  * why. Used by the hashing worker (hash-worker.ts); synchronous and self-contained, so tests drive it directly.
  *
- * A hash that is alone when its first round comes (a single upload) is handed to node:crypto's MD5 instead and
- * stays there: one lane of md5x1 plus the copy into the kernels' memory costs ~3 % more than OpenSSL reading
- * the chunk where it is (64 MiB PUTs measured ~3 % slower), and a hash's state cannot move from OpenSSL to
- * the lanes later. A hash that has shared a round stays in the lanes, using md5x1 when it is alone again.
+ * A hash that is alone when its first round comes, with no other hash open (a single upload), is handed to
+ * node:crypto's MD5 instead and stays there: one lane of md5x1 plus the copy into the kernels' memory costs
+ * ~3 % more than OpenSSL reading the chunk where it is, and a hash's state cannot move from OpenSSL to the
+ * lanes later. A hash that has been in a round stays in the lanes, using md5x1 when it is alone again.
  *
  * Input arrives as chunks the owner must not touch until `release` is called: the bytes are copied into the
  * kernels' memory at the round that hashes them (or hashed in place by OpenSSL), and a chunk is released as
@@ -23,10 +23,11 @@ const ROUND_BYTES = 1024 * 1024;
 const LANE_BYTES = ROUND_BYTES;
 const LANES = 4;
 /**
- * A hash with this much queued gets a round without waiting for others to fill the lanes: its owner may be
- * about to stop feeding it (hash-offload.ts lets each hash have 2-8 MiB in flight).
+ * A hash whose owner waits for its chunks to come back (`hurry`) gets rounds without waiting for others to
+ * fill the lanes until it holds no more than this. hash-offload.ts lets a writer go on once at most half its
+ * in-flight limit (2-8 MiB) is held here, so the writer is surely going again by then.
  */
-const EAGER_BYTES = 2 * 1024 * 1024;
+const HURRY_UNTIL_BYTES = 1024 * 1024;
 const INITIAL_STATE = [0x67452301, 0xefcdab89, 0x98badcfe, 0x10325476];
 
 interface Chunk {
@@ -36,7 +37,7 @@ interface Chunk {
   release: () => void;
 }
 
-/** One running hash. Opaque outside this module. */
+/** One running hash; the fields are Md5Lanes's bookkeeping, readable by tests. */
 export class Md5Stream {
   readonly state = INITIAL_STATE.slice();
   /** Bytes compressed so far. */
@@ -45,7 +46,12 @@ export class Md5Stream {
   readonly tail = new Uint8Array(BLOCK);
   tailLength = 0;
   readonly queue: Chunk[] = [];
+  /** Bytes in `queue` not yet used. */
   queued = 0;
+  /** Bytes of the chunks in `queue`, used or not: what the owner is waiting to get back. */
+  held = 0;
+  /** Its owner is waiting for chunks to come back (see HURRY_UNTIL_BYTES). */
+  hurried = false;
   onDigest: ((hex: string) => void) | undefined;
   /** Set when the hash was alone at its first round: node:crypto hashes it (see the top of the file). */
   alone: Hash | undefined;
@@ -66,8 +72,10 @@ export class Md5Lanes {
   readonly #k: Md5Kernels;
   readonly #mem: Uint8Array;
   readonly #view: DataView;
-  /** Hashes in progress, in the order they get lanes (moved to the back after each round they take part in). */
+  /** Hashes in progress, in the order they get served (moved to the back after each round they take part in). */
   readonly #streams = new Set<Md5Stream>();
+  /** Rounds run so far, by the number of lanes used (index 1-4): for tests and diagnostics. */
+  readonly roundsByLanes = [0, 0, 0, 0, 0];
 
   /** Throws where WebAssembly SIMD is not available; the caller then hashes with node:crypto. */
   constructor() {
@@ -82,12 +90,22 @@ export class Md5Lanes {
     return s;
   }
 
-  /** Queues bytes; `release` is called once they have been copied (possibly at once, for a few bytes). */
+  /** Queues bytes; `release` is called once they have been used (at once for an empty chunk or a few bytes). */
   update(s: Md5Stream, bytes: Uint8Array, release: () => void): void {
     if (s.onDigest) throw new Error('update after digest');
+    if (bytes.length === 0) {
+      release();
+      return;
+    }
     s.queue.push({ bytes, used: 0, release });
     s.queued += bytes.length;
+    s.held += bytes.length;
     this.#keepSmallRest(s);
+  }
+
+  /** The owner waits for chunks to come back: no waiting for lanes while this hash holds much. */
+  hurry(s: Md5Stream): void {
+    s.hurried = s.held > HURRY_UNTIL_BYTES;
   }
 
   /** Asks for the digest: `onDigest` is called from a later `step()`, once every queued byte is hashed. */
@@ -98,7 +116,7 @@ export class Md5Lanes {
   /** Abandons a hash; chunks still queued are released. */
   discard(s: Md5Stream): void {
     this.#streams.delete(s);
-    for (const c of s.queue.splice(0)) c.release();
+    while (s.queue.length > 0) this.#releaseFirst(s);
     s.queued = 0;
   }
 
@@ -110,15 +128,15 @@ export class Md5Lanes {
 
   /**
    * Whether a round now would run with lanes empty that hashes in progress will soon fill: some but not all
-   * of them have blocks waiting, none has much (EAGER_BYTES) and no digest is asked for. The worker then
-   * gives the others a moment (a round with one lane costs its core as much as one with four). Hashes whose
-   * owners stall are never waited for long: the worker runs the round anyway after a millisecond.
+   * of them have blocks waiting, no owner is waiting for its chunks (`hurry`) and no digest is asked for. The
+   * worker then gives the others a moment (a round with one lane costs its core as much as one with four);
+   * hashes whose owners stall are not waited for long (hash-worker.ts runs the round after LANE_WAIT_MS).
    */
   get worthWaiting(): boolean {
     let open = 0;
     let ready = 0;
     for (const s of this.#streams) {
-      if (s.onDigest || s.queued >= EAGER_BYTES) return false;
+      if (s.onDigest || s.hurried) return false;
       if (s.alone) {
         if (s.hasWork) return false;
         continue;
@@ -129,7 +147,7 @@ export class Md5Lanes {
     return ready > 0 && ready < Math.min(LANES, open);
   }
 
-  /** Does one round of work (a digest, or one compression pass). Returns `busy`. */
+  /** Does one round of work (a digest, one chunk of a hash on node:crypto, or one compression pass). Returns `busy`. */
   step(): boolean {
     for (const s of this.#streams) {
       if (s.onDigest && !s.hasWork) {
@@ -137,25 +155,30 @@ export class Md5Lanes {
         return this.busy;
       }
     }
+    // One rotation over every hash, whichever way it is hashed, so neither kind can starve the other.
+    let first: Md5Stream | undefined;
     for (const s of this.#streams) {
-      if (s.alone && s.queue.length > 0) {
-        const c = s.queue.shift()!;
-        s.alone.update(c.bytes.subarray(c.used));
-        s.queued -= c.bytes.length - c.used;
-        c.release();
-        this.#streams.delete(s); // to the back, as after a round
-        this.#streams.add(s);
-        return this.busy;
+      if (s.hasWork) {
+        first = s;
+        break;
       }
     }
-    const lanes: Md5Stream[] = [];
-    for (const s of this.#streams) {
-      if (!s.alone && s.blocks > 0) lanes.push(s);
-      if (lanes.length === LANES) break;
+    if (!first) return false;
+    if (first.alone) {
+      const c = first.queue[0]!;
+      first.alone.update(c.bytes.subarray(c.used));
+      first.queued -= c.bytes.length - c.used;
+      this.#releaseFirst(first);
+      this.#toBack(first);
+      return this.busy;
     }
-    if (lanes.length === 0) return false;
-    const first = lanes[0]!;
-    if (lanes.length === 1 && !first.inLanes) {
+    const lanes = [first];
+    for (const s of this.#streams) {
+      if (lanes.length === LANES) break;
+      if (s !== first && !s.alone && s.blocks > 0) lanes.push(s);
+    }
+    // Alone and nothing else open that could share its rounds: a single upload, for node:crypto.
+    if (lanes.length === 1 && !first.inLanes && !this.#othersOpen(first)) {
       first.alone = createHash('md5');
       first.alone.update(first.tail.subarray(0, first.tailLength));
       first.tailLength = 0;
@@ -171,23 +194,40 @@ export class Md5Lanes {
       return p;
     });
     if (lanes.length === 1) {
-      this.#putState(lanes[0]!, false, 0);
+      this.#putState(first, false, 0);
       this.#k.md5x1(at[0]!, blocks);
-      this.#getState(lanes[0]!, false, 0);
+      this.#getState(first, false, 0);
     } else {
       lanes.forEach((s, i) => this.#putState(s, true, i));
       // Unused lanes hash lane 0's bytes again; their results are never read.
       this.#k.md5x4(at[0]!, at[1] ?? at[0]!, at[2] ?? at[0]!, at[3] ?? at[0]!, blocks);
       lanes.forEach((s, i) => this.#getState(s, true, i));
     }
+    this.roundsByLanes[lanes.length]!++;
     for (const s of lanes) {
       s.inLanes = true;
       s.hashed += blocks * BLOCK;
-      this.#streams.delete(s);
-      this.#streams.add(s);
+      this.#toBack(s);
       this.#keepSmallRest(s);
     }
     return this.busy;
+  }
+
+  #othersOpen(s: Md5Stream): boolean {
+    for (const o of this.#streams) if (o !== s && !o.alone) return true;
+    return false;
+  }
+
+  #toBack(s: Md5Stream): void {
+    this.#streams.delete(s);
+    this.#streams.add(s);
+  }
+
+  #releaseFirst(s: Md5Stream): void {
+    const c = s.queue.shift()!;
+    s.held -= c.bytes.length;
+    if (s.held <= HURRY_UNTIL_BYTES) s.hurried = false;
+    c.release();
   }
 
   /** Copies the tail and then queued bytes, `n` in all, to `p`, releasing every chunk used up. */
@@ -202,20 +242,18 @@ export class Md5Lanes {
       c.used += take;
       filled += take;
       s.queued -= take;
-      if (c.used === c.bytes.length) {
-        s.queue.shift();
-        c.release();
-      }
+      if (c.used === c.bytes.length) this.#releaseFirst(s);
     }
   }
 
   /** Less than a block left in queued chunks: move it to the tail and let the chunks go. */
   #keepSmallRest(s: Md5Stream): void {
     if (s.alone || s.queued === 0 || s.tailLength + s.queued >= BLOCK) return;
-    for (const c of s.queue.splice(0)) {
+    while (s.queue.length > 0) {
+      const c = s.queue[0]!;
       s.tail.set(c.bytes.subarray(c.used), s.tailLength);
       s.tailLength += c.bytes.length - c.used;
-      c.release();
+      this.#releaseFirst(s);
     }
     s.queued = 0;
   }
