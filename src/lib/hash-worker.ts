@@ -3,7 +3,7 @@
  * hashes of concurrent uploads are compressed together in SIMD lanes; other algorithms (and MD5 where
  * WebAssembly SIMD is missing) through node:crypto.
  *
- * Lane hashing runs in rounds of at most ~1 MiB per hash, one per event-loop turn (setImmediate), so that the
+ * Lane hashing runs in rounds of at most 256 KiB per hash, one per event-loop turn (setImmediate), so that the
  * slabs of other uploads that arrived meanwhile join the next round instead of waiting behind a long queue; a
  * round that would leave lanes empty may wait up to LANE_WAIT_MS for them (Md5Lanes.worthWaiting).
  */
