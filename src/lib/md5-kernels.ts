@@ -68,20 +68,16 @@ const section = (id: number, payload: number[]): number[] => [id, ...uleb(payloa
 class Code {
   readonly b: number[] = [];
   get(local: number): this {
-    this.b.push(0x20, ...uleb(local));
-    return this;
+    return this.op(0x20, ...uleb(local));
   }
   set(local: number): this {
-    this.b.push(0x21, ...uleb(local));
-    return this;
+    return this.op(0x21, ...uleb(local));
   }
   tee(local: number): this {
-    this.b.push(0x22, ...uleb(local));
-    return this;
+    return this.op(0x22, ...uleb(local));
   }
   i32(value: number): this {
-    this.b.push(0x41, ...sleb(value));
-    return this;
+    return this.op(0x41, ...sleb(value));
   }
   op(...bytes: number[]): this {
     this.b.push(...bytes);
@@ -89,8 +85,7 @@ class Code {
   }
   /** A SIMD instruction (0xfd prefix) with its immediates. */
   simd(opcode: number, ...immediates: number[]): this {
-    this.b.push(0xfd, ...uleb(opcode), ...immediates);
-    return this;
+    return this.op(0xfd, ...uleb(opcode), ...immediates);
   }
 }
 

@@ -102,7 +102,7 @@ test('an update after the digest was asked for is refused', () => {
   assert.throws(() => lanes.update(s, Buffer.from('late'), () => {}), /after digest/);
 });
 
-test('a hash alone with nothing else open goes to node:crypto; with another open it waits in the lanes', () => {
+test('a hash alone at its first round but with another hash open stays in the lanes', () => {
   const lanes = new Md5Lanes();
   const a = lanes.open();
   const idle = lanes.open();

@@ -44,7 +44,7 @@ interface Chunk {
 /** One running hash; the fields are Md5Lanes's bookkeeping, readable by tests. */
 export class Md5Stream {
   readonly state = INITIAL_STATE.slice();
-  /** Bytes compressed so far. */
+  /** Bytes compressed in the kernels so far (a hash on node:crypto counts none). */
   hashed = 0;
   /** Fewer than 64 bytes that did not make a whole block, kept here so their chunk could be released. */
   readonly tail = new Uint8Array(BLOCK);
@@ -59,11 +59,14 @@ export class Md5Stream {
   onDigest: ((hex: string) => void) | undefined;
   /** Set when the hash was alone at its first round: node:crypto hashes it (see the top of the file). */
   alone: Hash | undefined;
-  /** Whether it has been compressed in the kernels (and so must stay there). */
-  inLanes = false;
 
   get blocks(): number {
     return Math.floor((this.tailLength + this.queued) / BLOCK);
+  }
+
+  /** Whether it has been compressed in the kernels (and so must stay there): only lane rounds count `hashed`. */
+  get inLanes(): boolean {
+    return this.hashed > 0;
   }
 
   /** Whether a round would have something of this hash to hash. */
@@ -209,7 +212,6 @@ export class Md5Lanes {
     }
     this.roundsByLanes[lanes.length]!++;
     for (const s of lanes) {
-      s.inLanes = true;
       s.hashed += blocks * BLOCK;
       this.#toBack(s);
       this.#keepSmallRest(s);
