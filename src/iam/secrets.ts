@@ -5,7 +5,7 @@
  * GRANARY_MASTER_KEY), so a copy of the database alone does not reveal any secret.
  */
 import { createCipheriv, createDecipheriv, randomBytes, timingSafeEqual } from 'node:crypto';
-import { existsSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
+import { closeSync, existsSync, fsyncSync, linkSync, mkdirSync, openSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
 
 export class SecretBox {
@@ -48,9 +48,33 @@ export function loadMasterKey(file: string, env: NodeJS.ProcessEnv = process.env
     if (!/^[0-9a-fA-F]{64}$/.test(hex)) throw new Error(`master key file ${file} is corrupt`);
     return Buffer.from(hex, 'hex');
   }
+  return createMasterKeyFile(file);
+}
+
+/**
+ * Creates the master key file with a new random key, or — when another gateway starting on the same fresh
+ * shared data directory got there first — returns the key that won. The file appears whole or not at all:
+ * written aside, synced, then hard-linked into place (which fails if the name exists).
+ */
+export function createMasterKeyFile(file: string): Buffer {
   mkdirSync(dirname(file), { recursive: true });
   const key = randomBytes(32);
-  writeFileSync(file, key.toString('hex') + '\n', { mode: 0o600, flag: 'wx' });
+  const tmp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
+  const fd = openSync(tmp, 'wx', 0o600);
+  try {
+    writeSync(fd, key.toString('hex') + '\n');
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+  try {
+    linkSync(tmp, file);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+    return loadMasterKey(file, {});
+  } finally {
+    unlinkSync(tmp);
+  }
   return key;
 }
 
