@@ -1,7 +1,8 @@
 /**
  * Listing semantics (prefix, any delimiter, start-after, paging, UTF-8 byte order) and the promise that a
  * delimiter listing seeks past common prefixes instead of reading every key under them. Runs on the
- * real SQLite store; a counting wrapper records how many rows the listing asked for.
+ * real SQLite store; a counting wrapper records how many rows the listing asked for, and on a file
+ * database the pages SQLite visited are counted too (test/helpers/sqlite-pages.ts).
  */
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -9,6 +10,11 @@ import { openSqliteMetadataStore } from '../metadata/sqlite/sqlite-store.js';
 import type { MetadataStore, ObjectScan, BucketRecord } from '../metadata/store.js';
 import { listObjects, type ListRequest } from './listing.js';
 import { compareUtf8 } from '../lib/utf8.js';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type Database from 'better-sqlite3';
+import { insertDirectories, pagesRead, starvePageCache } from '../../test/helpers/sqlite-pages.js';
 
 let store: MetadataStore;
 let rowsRead = 0;
@@ -124,5 +130,35 @@ describe('listObjects', () => {
     // One short scan per directory: far fewer rows than the 20,000 keys.
     assert.ok(rowsRead <= dirs * 20, `read ${rowsRead} rows for ${dirs} prefixes`);
     assert.ok(scans <= dirs + 2, `${scans} scans`);
+  });
+
+  it('reads index pages per common prefix, not per key: the scan after a prefix starts at its successor', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'granary-listing-'));
+    const file = await openSqliteMetadataStore(join(dir, 'metadata.db'));
+    try {
+      const db = (file as unknown as { db: Database.Database }).db;
+      const t = await file.createTenancy({ name: 't' });
+      const made = await file.createBucket({ tenancyId: t.id, name: 'wide', ownerId: 'o', region: 'r' });
+      assert.ok(made.created);
+      const dirs = 100;
+      insertDirectories(db, made.bucket.id, dirs, 300);
+      starvePageCache(db);
+      const list = (req: Partial<ListRequest>) => listObjects(file, made.bucket.id, { prefix: '', delimiter: '/', startAfter: '', maxKeys: 1000, ...req });
+      let r = await list({});
+      const root = await pagesRead(db, async () => (r = await list({})));
+      assert.deepEqual(r.entries.map((e) => (e.kind === 'prefix' ? e.prefix : e.object.key)), Array.from({ length: dirs }, (_, d) => `d${String(d).padStart(2, '0')}/`));
+      const oneSeek = await pagesRead(db, () => file.scanObjects(made.bucket.id, { prefix: '', start: '', limit: 16 }));
+      // 337 pages here; when each scan sought by the prefix and filtered its start, 43,471 (half the index
+      // once more for every directory).
+      assert.ok(root <= dirs * (oneSeek + 1), `${root} pages read for ${dirs} common prefixes (one seek: ${oneSeek})`);
+      // A page of common prefixes deep in the bucket costs what one at its start does.
+      const first = await pagesRead(db, async () => (r = await list({ maxKeys: 10 })));
+      const deep = await pagesRead(db, async () => (r = await list({ startAfter: 'd89/', maxKeys: 10 })));
+      assert.deepEqual(r.entries.map((e) => (e.kind === 'prefix' ? e.prefix : '')), Array.from({ length: 10 }, (_, d) => `d${90 + d}/`));
+      assert.ok(deep <= first + 4, `10 prefixes after d89/ read ${deep} pages, the first 10 ${first}`);
+    } finally {
+      await file.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

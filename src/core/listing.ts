@@ -37,13 +37,9 @@ export async function listObjects(store: MetadataStore, bucketId: string, req: L
   let last: string | undefined;
   if (req.maxKeys <= 0) return { entries, isTruncated: false, last };
 
+  // The store starts the scan at the larger of prefix and start (metadata/key-range.ts scanRange).
   let start = req.startAfter;
   let inclusive = false;
-  // Starting before the prefix is the same as starting at it.
-  if (compareUtf8(start, req.prefix) < 0) {
-    start = req.prefix;
-    inclusive = true;
-  }
   let batch = req.delimiter ? FIRST_BATCH_AFTER_PREFIX : Math.min(req.maxKeys + 1, MAX_BATCH);
 
   for (;;) {

@@ -5,6 +5,10 @@
  * and prefix-free). "Keys starting with P" is therefore the half-open range [P, prefixSuccessor(P)),
  * which a B-tree answers with an index range scan, unlike LIKE/GLOB (case folding, wildcards, and no
  * byte-order guarantee).
+ *
+ * A scan's range has exactly one lower bound on `key`, computed here before the query (`scanRange`): given
+ * two (`key >= prefix AND key > start`), SQLite seeks the index by the first and filters the second row by
+ * row, so every page deep in a bucket read every key before it.
  */
 
 const MAX_CODE_POINT = 0x10ffff;
@@ -33,4 +37,27 @@ export function prefixSuccessor(prefix: string): string | undefined {
 /** Compares two strings by their UTF-8 bytes (S3 listing order); JS `<` compares UTF-16 units instead. */
 export function compareKeys(a: string, b: string): number {
   return Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
+}
+
+/** Where a scan of keys starting with a prefix, from a start position, begins and ends (one bound each). */
+export interface KeyRange {
+  /** Lower bound on `key`. */
+  from: string;
+  /** `key >= from` when true, `key > from` otherwise. */
+  inclusive: boolean;
+  /** Exclusive upper bound (`key < to`), or undefined for none. */
+  to: string | undefined;
+}
+
+/**
+ * The range of keys starting with `prefix` and after `start` (or at it, when `inclusive`): the lower bound
+ * is the larger of the two, so the index seek lands on the first row returned. `undefined` when the range
+ * is empty (the start is at or past every key with the prefix), so no query need run.
+ */
+export function scanRange(prefix: string, start: string, inclusive: boolean): KeyRange | undefined {
+  const to = prefixSuccessor(prefix);
+  // Starting before the prefix is starting at it; starting at the prefix itself keeps the start's flag.
+  const range = compareKeys(start, prefix) < 0 ? { from: prefix, inclusive: true, to } : { from: start, inclusive, to };
+  if (to !== undefined && compareKeys(range.from, to) >= 0) return undefined;
+  return range;
 }

@@ -10,6 +10,7 @@ import assert from 'node:assert/strict';
 import pg from 'pg';
 import { startPostgres, type TestPostgres } from '../../../test/helpers/postgres.js';
 import { newId } from '../../lib/ids.js';
+import { listObjects } from '../../core/listing.js';
 import { metadataStoreContract } from '../contract.js';
 import { compareKeys } from '../key-range.js';
 import type { MetadataStore, NewObject } from '../store.js';
@@ -294,5 +295,109 @@ describe('PostgresMetadataStore specifics', () => {
 
   it('refuses an invalid schema name', async () => {
     await assert.rejects(openPostgresMetadataStore(url(), { schema: 'x; DROP TABLE y' }), /invalid PostgreSQL schema/);
+  });
+
+  describe('scans start where their range starts (EXPLAIN ANALYZE, BUFFERS of the store\'s own queries)', () => {
+    // 100 "directories" d00/ … d99/ of 300 keys (and 50 uploads) each, generated in the database.
+    const DIRS = 100;
+    let store: PostgresMetadataStore;
+    let schema: string;
+    let bucketId: string;
+    const sent: { sql: string; params: unknown[] }[] = [];
+
+    before(async () => {
+      schema = freshSchema();
+      store = await openPostgresMetadataStore(url(), { schema, poolSize: 2 });
+      ({ bucketId } = await makeBucket(store));
+      const q = quoteIdent(schema);
+      await admin!.query(`INSERT INTO ${q}.objects (bucket_id, key, size, etag, last_modified, content_type, headers, inline, parts,
+          checksum, tagging, owner_id, storage_class)
+        SELECT $1, format('d%s/k%s', lpad((i / 300)::text, 2, '0'), lpad((i % 300)::text, 5, '0')), 0,
+          '"d41d8cd98f00b204e9800998ecf8427e"', 0, 'x', '{}', '', '[]', NULL, NULL, 'o', 'STANDARD'
+        FROM generate_series(0, ${DIRS * 300 - 1}) AS i`, [bucketId]);
+      await admin!.query(`INSERT INTO ${q}.multipart_uploads (upload_id, bucket_id, key, initiated_at, owner_id, content_type,
+          headers, tagging, storage_class, checksum_algorithm, checksum_type)
+        SELECT format('up%s', lpad(i::text, 6, '0')), $1, format('d%s/u%s', lpad((i / 50)::text, 2, '0'), lpad((i % 50)::text, 5, '0')),
+          1, 'o', 'x', '{}', NULL, 'STANDARD', NULL, NULL
+        FROM generate_series(0, ${DIRS * 50 - 1}) AS i`, [bucketId]);
+      await admin!.query(`VACUUM ANALYZE ${q}.objects, ${q}.multipart_uploads`);
+      // Record what the store sends (the real queries still run), to have PostgreSQL explain exactly those.
+      const plumbing = store as unknown as { query(sql: string, params?: unknown[]): Promise<unknown> };
+      const query = plumbing.query.bind(store);
+      plumbing.query = (sql, params = []) => {
+        sent.push({ sql, params });
+        return query(sql, params);
+      };
+    });
+    after(() => store.close());
+
+    interface PlanNode { 'Node Type': string; 'Index Cond'?: string; Filter?: string; 'Shared Hit Blocks': number; 'Shared Read Blocks': number; Plans?: PlanNode[] }
+    /** What `fn` made the store send, each explained (executed again) with ANALYZE and BUFFERS. */
+    async function explained(fn: () => Promise<unknown>): Promise<{ sql: string; blocks: number; scans: PlanNode[] }[]> {
+      sent.length = 0;
+      await fn();
+      const out = [];
+      const c = await admin!.connect();
+      try {
+        await c.query(`SET search_path TO ${quoteIdent(schema)}`);
+        for (const { sql, params } of sent) {
+          const plan = (await c.query(`EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) ${sql}`, params)).rows[0]['QUERY PLAN'][0].Plan as PlanNode;
+          const scans: PlanNode[] = [];
+          const walk = (n: PlanNode): void => {
+            if (/Index/.test(n['Node Type'])) scans.push(n);
+            n.Plans?.forEach(walk);
+          };
+          walk(plan);
+          out.push({ sql, blocks: plan['Shared Hit Blocks'] + plan['Shared Read Blocks'], scans });
+        }
+      } finally {
+        c.release();
+      }
+      return out;
+    }
+    /** One index scan, bounded by one lower bound on key, nothing filtered row by row. */
+    function oneLowerBound(q: { sql: string; scans: PlanNode[] }): void {
+      assert.equal(q.scans.length, 1, q.sql);
+      const cond = q.scans[0]!['Index Cond'] ?? '';
+      assert.equal(cond.match(/\(key >=? /g)?.length, 1, `Index Cond ${cond}`);
+      assert.equal(q.scans[0]!.Filter, undefined, q.sql);
+    }
+
+    it('a page of keys deep in the bucket touches as many buffers as one at its start', async () => {
+      const page = (prefix: string, start: string, inclusive: boolean) => store.scanObjects(bucketId, { prefix, start, inclusive, limit: 16 });
+      const [atStart] = await explained(() => page('', '', false));
+      oneLowerBound(atStart!);
+      assert.ok(atStart!.blocks <= 10, `${atStart!.blocks} buffers at the start`);
+      for (const [prefix, start, inclusive] of [['', 'd10/', true], ['', 'd50/', true], ['', 'd90/', true], ['', 'd90/k00100', false],
+        ['d', 'd90/', false], ['d9', 'd', false]] as const) {
+        const [q] = await explained(async () => assert.equal((await page(prefix, start, inclusive)).length, 16));
+        oneLowerBound(q!);
+        assert.ok(q!.blocks <= atStart!.blocks + 2, `prefix ${JSON.stringify(prefix)} start ${JSON.stringify(start)}: ${q!.blocks} buffers, ${atStart!.blocks} at the start`);
+      }
+    });
+
+    it('uploads after a key marker deep in the bucket touch as many buffers as those at its start', async () => {
+      const uploads = (prefix: string, keyMarker: string) => store.scanUploads(bucketId, { prefix, keyMarker, uploadIdMarker: '', limit: 16 });
+      const [atStart] = await explained(() => uploads('', ''));
+      oneLowerBound(atStart!);
+      for (const [prefix, marker] of [['', 'd90/'], ['', 'd90/u00010'], ['d', 'd90/'], ['d9', 'd']] as const) {
+        const [q] = await explained(async () => assert.equal((await uploads(prefix, marker)).length, 16));
+        oneLowerBound(q!);
+        assert.ok(q!.blocks <= atStart!.blocks + 2, `prefix ${JSON.stringify(prefix)} key-marker ${JSON.stringify(marker)}: ${q!.blocks} buffers, ${atStart!.blocks} at the start`);
+      }
+    });
+
+    it('a root delimiter listing touches buffers per directory, not per key', async () => {
+      let prefixes: string[] = [];
+      const queries = await explained(async () => {
+        const r = await listObjects(store, bucketId, { prefix: '', delimiter: '/', startAfter: '', maxKeys: 1000 });
+        prefixes = r.entries.map((e) => (e.kind === 'prefix' ? e.prefix : e.object.key));
+      });
+      assert.deepEqual(prefixes, Array.from({ length: DIRS }, (_, d) => `d${String(d).padStart(2, '0')}/`));
+      queries.forEach(oneLowerBound);
+      const blocks = queries.reduce((n, q) => n + q.blocks, 0);
+      const [one] = await explained(() => store.scanObjects(bucketId, { prefix: '', start: '', limit: 16 }));
+      assert.ok(blocks <= DIRS * (one!.blocks + 1), `${blocks} buffers in ${queries.length} queries for ${DIRS} common prefixes (one seek: ${one!.blocks})`);
+    });
   });
 });

@@ -34,7 +34,7 @@
  */
 import pg from 'pg';
 import { newId } from '../../lib/ids.js';
-import { prefixSuccessor } from '../key-range.js';
+import { scanRange } from '../key-range.js';
 import { runMigrations } from './migrations.js';
 import type {
   AccessKeyRecord,
@@ -946,17 +946,16 @@ export class PostgresMetadataStore implements MetadataStore {
 
   async scanObjects(bucketId: string, scan: ObjectScan): Promise<ListedObject[]> {
     const limit = Math.max(0, Math.floor(scan.limit));
-    if (limit === 0) return [];
-    const upper = prefixSuccessor(scan.prefix);
-    const op = scan.inclusive ? '>=' : '>';
-    // One index range scan on the (bucket_id, key) primary key; keys compare in COLLATE "C" (bytes).
+    const r = scanRange(scan.prefix, scan.start, scan.inclusive ?? false);
+    if (limit === 0 || r === undefined) return [];
+    // One index range scan on the (bucket_id, key) primary key, one lower bound (key-range.ts scanRange);
+    // keys compare in COLLATE "C" (bytes).
+    const op = r.inclusive ? '>=' : '>';
     const sql =
-      upper === undefined
-        ? `SELECT ${LISTED_COLUMNS} FROM objects WHERE bucket_id = $1 AND key >= $2 AND key ${op} $3
-           ORDER BY key LIMIT $4`
-        : `SELECT ${LISTED_COLUMNS} FROM objects WHERE bucket_id = $1 AND key >= $2 AND key ${op} $3
-           AND key < $5 ORDER BY key LIMIT $4`;
-    const params = upper === undefined ? [bucketId, scan.prefix, scan.start, limit] : [bucketId, scan.prefix, scan.start, limit, upper];
+      r.to === undefined
+        ? `SELECT ${LISTED_COLUMNS} FROM objects WHERE bucket_id = $1 AND key ${op} $2 ORDER BY key LIMIT $3`
+        : `SELECT ${LISTED_COLUMNS} FROM objects WHERE bucket_id = $1 AND key ${op} $2 AND key < $4 ORDER BY key LIMIT $3`;
+    const params = r.to === undefined ? [bucketId, r.from, limit] : [bucketId, r.from, limit, r.to];
     return (await this.query(sql, params)).rows.map(toListedObject);
   }
 
@@ -1014,20 +1013,21 @@ export class PostgresMetadataStore implements MetadataStore {
         )).rows);
       }
     }
-    if (out.length < limit) {
-      const upper = prefixSuccessor(scan.prefix);
+    const r = scanRange(scan.prefix, scan.keyMarker, false);
+    if (out.length < limit && r !== undefined) {
       const rest = limit - out.length;
+      const op = r.inclusive ? '>=' : '>';
       const rows =
-        upper === undefined
+        r.to === undefined
           ? await this.query(
-              `SELECT * FROM multipart_uploads WHERE bucket_id = $1 AND key >= $2 AND key > $3
-               ORDER BY key, initiated_at, upload_id LIMIT $4`,
-              [bucketId, scan.prefix, scan.keyMarker, rest],
+              `SELECT * FROM multipart_uploads WHERE bucket_id = $1 AND key ${op} $2
+               ORDER BY key, initiated_at, upload_id LIMIT $3`,
+              [bucketId, r.from, rest],
             )
           : await this.query(
-              `SELECT * FROM multipart_uploads WHERE bucket_id = $1 AND key >= $2 AND key > $3 AND key < $5
-               ORDER BY key, initiated_at, upload_id LIMIT $4`,
-              [bucketId, scan.prefix, scan.keyMarker, rest, upper],
+              `SELECT * FROM multipart_uploads WHERE bucket_id = $1 AND key ${op} $2 AND key < $4
+               ORDER BY key, initiated_at, upload_id LIMIT $3`,
+              [bucketId, r.from, rest, r.to],
             );
       out.push(...rows.rows);
     }

@@ -3,7 +3,7 @@
  * closed and reopened before use, so migrations-on-reopen and persistence are exercised), plus
  * SQLite-specific checks (migrations idempotent, PRAGMAs, durability across close/reopen).
  */
-import { after, describe, it } from 'node:test';
+import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -14,6 +14,7 @@ import { newId } from '../../lib/ids.js';
 import { metadataStoreContract } from '../contract.js';
 import { migrations } from './migrations.js';
 import { openSqliteMetadataStore, runMigrations } from './sqlite-store.js';
+import { insertDirectories, pagesRead, starvePageCache } from '../../../test/helpers/sqlite-pages.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'granary-sqlite-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -218,14 +219,94 @@ describe('SqliteMetadataStore specifics', () => {
 
   it('answers prefix scans from the covering listing index alone, point reads by the primary key', async () => {
     const store = await openSqliteMetadataStore(':memory:');
-    const db = (store as unknown as { db: Database.Database }).db;
-    // the columns a listing reads (LISTED_COLUMNS): every one must come from the index, no row visited
-    const plan = db.prepare(`EXPLAIN QUERY PLAN SELECT key, size, etag, last_modified, checksum, owner_id, storage_class
-      FROM objects WHERE bucket_id = ? AND key >= ? AND key > ? AND key < ? ORDER BY key LIMIT ?`).all('b', 'a', '', 'b', 10) as { detail: string }[];
-    assert.ok(plan.some((r) => /SEARCH objects USING COVERING INDEX objects_listing \(bucket_id=\? AND key>\? AND key<\?\)/.test(r.detail)), JSON.stringify(plan));
-    assert.ok(!plan.some((r) => /TEMP B-TREE/.test(r.detail)));
-    const point = db.prepare('EXPLAIN QUERY PLAN SELECT * FROM objects WHERE bucket_id = ? AND key = ?').all('b', 'k') as { detail: string }[];
-    assert.ok(point.some((r) => /SEARCH objects USING INDEX sqlite_autoindex_objects_1 \(bucket_id=\? AND key=\?\)/.test(r.detail)), JSON.stringify(point));
-    await store.close();
+    const { db, s: statements } = store as unknown as { db: Database.Database; s: Record<string, Database.Statement> };
+    try {
+      // the store's own scan statements: every listed column must come from the index, no row visited
+      for (const [name, params, bounds] of [
+        ['scanGt', ['b', 'a', 10], 'key>?'],
+        ['scanGe', ['b', 'a', 10], 'key>?'],
+        ['scanGtLt', ['b', 'a', 'b', 10], 'key>? AND key<?'],
+        ['scanGeLt', ['b', 'a', 'b', 10], 'key>? AND key<?'],
+      ] as const) {
+        const plan = db.prepare(`EXPLAIN QUERY PLAN ${statements[name]!.source}`).all(...params) as { detail: string }[];
+        assert.ok(plan.some((r) => r.detail === `SEARCH objects USING COVERING INDEX objects_listing (bucket_id=? AND ${bounds})`), `${name}: ${JSON.stringify(plan)}`);
+        assert.ok(!plan.some((r) => /TEMP B-TREE/.test(r.detail)), name);
+      }
+      const point = db.prepare('EXPLAIN QUERY PLAN SELECT * FROM objects WHERE bucket_id = ? AND key = ?').all('b', 'k') as { detail: string }[];
+      assert.ok(point.some((r) => /SEARCH objects USING INDEX sqlite_autoindex_objects_1 \(bucket_id=\? AND key=\?\)/.test(r.detail)), JSON.stringify(point));
+    } finally {
+      await store.close();
+    }
+  });
+
+  describe('scans start where their range starts (pages visited, measured)', () => {
+    // 100 "directories" d00/ … d99/ of 300 keys each, as rows written straight into the store's database.
+    const DIRS = 100;
+    const PER_DIR = 300;
+    let store: Awaited<ReturnType<typeof openSqliteMetadataStore>>;
+    let db: Database.Database;
+    let bucketId: string;
+
+    before(async () => {
+      store = await openSqliteMetadataStore(tempPath());
+      db = (store as unknown as { db: Database.Database }).db;
+      const t = await store.createTenancy({ name: 't' });
+      const made = await store.createBucket({ tenancyId: t.id, name: 'wide', ownerId: 'o', region: 'r' });
+      assert.ok(made.created);
+      bucketId = made.bucket.id;
+      insertDirectories(db, bucketId, DIRS, PER_DIR);
+      // 50 uploads per directory (multipart_uploads, in the order of its listing index)
+      db.prepare(`INSERT INTO multipart_uploads (upload_id, bucket_id, key, initiated_at, owner_id, content_type, headers,
+          tagging, storage_class, checksum_algorithm, checksum_type)
+        WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i + 1 < ?)
+        SELECT printf('up%06d', i), ?, printf('d%02d/u%05d', i / 50, i % 50), 1, 'o', 'x', '{}', NULL, 'STANDARD', NULL, NULL
+        FROM n`).run(DIRS * 50, bucketId);
+      starvePageCache(db);
+    });
+    after(() => store.close());
+
+    const keys = (rows: { key: string }[]) => rows.map((r) => r.key);
+    const page = (prefix: string, start: string, inclusive: boolean) => store.scanObjects(bucketId, { prefix, start, inclusive, limit: 16 });
+
+    it('a page of keys deep in the bucket reads as few pages as one at its start', async () => {
+      const atStart = await pagesRead(db, () => page('', '', false));
+      assert.ok(atStart >= 2 && atStart <= 8, `a 16-key page at the start read ${atStart} pages`);
+      for (const [prefix, start, inclusive, first] of [
+        ['', 'd10/', true, 'd10/k00000'],
+        ['', 'd50/', true, 'd50/k00000'],
+        ['', 'd90/', true, 'd90/k00000'],
+        ['', 'd90/k00100', false, 'd90/k00101'],
+        ['d', 'd90/', false, 'd90/k00000'],
+        ['d', 'd90/k00100', true, 'd90/k00100'],
+        ['d9', 'd', false, 'd90/k00000'], // a start before the prefix: the prefix bounds the range
+      ] as const) {
+        let rows: { key: string }[] = [];
+        const n = await pagesRead(db, async () => (rows = await page(prefix, start, inclusive)));
+        assert.equal(keys(rows)[0], first, `${prefix}|${start}`);
+        assert.equal(rows.length, 16);
+        // Two lower bounds (`key >= prefix AND key > start`) had SQLite seek by the prefix and filter the
+        // start row by row: 89 pages at d10/ (4 at the start), more the deeper.
+        assert.ok(n <= atStart + 2, `prefix ${JSON.stringify(prefix)} start ${JSON.stringify(start)}: ${n} pages read, ${atStart} at the start`);
+      }
+      assert.deepEqual(await page('d1', 'd2', false), [], 'a start past the prefix: nothing');
+    });
+
+    it('uploads after a key marker deep in the bucket read as few pages as those at its start', async () => {
+      const uploads = (prefix: string, keyMarker: string) => store.scanUploads(bucketId, { prefix, keyMarker, uploadIdMarker: '', limit: 16 });
+      const atStart = await pagesRead(db, () => uploads('', ''));
+      assert.ok(atStart >= 2 && atStart <= 10, `16 uploads at the start read ${atStart} pages`);
+      for (const [prefix, marker, first] of [
+        ['', 'd90/', 'd90/u00000'],
+        ['', 'd90/u00010', 'd90/u00011'],
+        ['d', 'd90/', 'd90/u00000'],
+        ['d9', 'd', 'd90/u00000'],
+      ] as const) {
+        let rows: { key: string }[] = [];
+        const n = await pagesRead(db, async () => (rows = await uploads(prefix, marker)));
+        assert.equal(keys(rows)[0], first, `${prefix}|${marker}`);
+        assert.equal(rows.length, 16);
+        assert.ok(n <= atStart + 2, `prefix ${JSON.stringify(prefix)} key-marker ${JSON.stringify(marker)}: ${n} pages read, ${atStart} at the start`);
+      }
+    });
   });
 });

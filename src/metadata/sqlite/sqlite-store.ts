@@ -26,7 +26,7 @@
  */
 import Database from 'better-sqlite3';
 import { newId } from '../../lib/ids.js';
-import { prefixSuccessor } from '../key-range.js';
+import { scanRange } from '../key-range.js';
 import { migrations } from './migrations.js';
 import type {
   AccessKeyRecord,
@@ -367,15 +367,14 @@ export class SqliteMetadataStore implements MetadataStore {
       putObject: p(`INSERT OR REPLACE INTO objects (bucket_id, key, size, etag, last_modified, content_type, headers,
         inline, parts, checksum, tagging, owner_id, storage_class, acl) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
       delObject: p('DELETE FROM objects WHERE bucket_id = ? AND key = ?'),
-      // Four shapes of the range scan so each is a plain index range (no `? IS NULL OR …` that defeats it).
-      scanGt: raw(`SELECT ${LISTED_COLUMNS} FROM objects WHERE bucket_id = ? AND key >= ? AND key > ?
+      // Four shapes of the range scan so each is a plain index range (no `? IS NULL OR …` that defeats it),
+      // each with one lower bound (key-range.ts scanRange): the index seek lands on the first row returned.
+      scanGt: raw(`SELECT ${LISTED_COLUMNS} FROM objects WHERE bucket_id = ? AND key > ? ORDER BY key LIMIT ?`),
+      scanGe: raw(`SELECT ${LISTED_COLUMNS} FROM objects WHERE bucket_id = ? AND key >= ? ORDER BY key LIMIT ?`),
+      scanGtLt: raw(`SELECT ${LISTED_COLUMNS} FROM objects WHERE bucket_id = ? AND key > ? AND key < ?
         ORDER BY key LIMIT ?`),
-      scanGe: raw(`SELECT ${LISTED_COLUMNS} FROM objects WHERE bucket_id = ? AND key >= ? AND key >= ?
+      scanGeLt: raw(`SELECT ${LISTED_COLUMNS} FROM objects WHERE bucket_id = ? AND key >= ? AND key < ?
         ORDER BY key LIMIT ?`),
-      scanGtLt: raw(`SELECT ${LISTED_COLUMNS} FROM objects WHERE bucket_id = ? AND key >= ? AND key > ?
-        AND key < ? ORDER BY key LIMIT ?`),
-      scanGeLt: raw(`SELECT ${LISTED_COLUMNS} FROM objects WHERE bucket_id = ? AND key >= ? AND key >= ?
-        AND key < ? ORDER BY key LIMIT ?`),
 
       insObjectBlob: p('INSERT OR IGNORE INTO object_blobs (blob_id, bucket_id, key) VALUES (?, ?, ?)'),
       delObjectBlob: p('DELETE FROM object_blobs WHERE blob_id = ? AND bucket_id = ? AND key = ?'),
@@ -393,10 +392,13 @@ export class SqliteMetadataStore implements MetadataStore {
         JOIN buckets b ON b.id = u.bucket_id WHERE u.upload_id = ?`),
       delUpload: p('DELETE FROM multipart_uploads WHERE upload_id = ?'),
       // ListMultipartUploads: after the key marker, or at it and after the marker upload in (initiated_at, id).
-      scanUploadsAfterKey: p(`SELECT * FROM multipart_uploads WHERE bucket_id = ? AND key >= ? AND key > ?
+      // The keys after the marker have one lower bound too (scanRange): `>` the marker or `>=` the prefix.
+      scanUploadsGt: p('SELECT * FROM multipart_uploads WHERE bucket_id = ? AND key > ? ORDER BY key, initiated_at, upload_id LIMIT ?'),
+      scanUploadsGe: p('SELECT * FROM multipart_uploads WHERE bucket_id = ? AND key >= ? ORDER BY key, initiated_at, upload_id LIMIT ?'),
+      scanUploadsGtLt: p(`SELECT * FROM multipart_uploads WHERE bucket_id = ? AND key > ? AND key < ?
         ORDER BY key, initiated_at, upload_id LIMIT ?`),
-      scanUploadsAfterKeyLt: p(`SELECT * FROM multipart_uploads WHERE bucket_id = ? AND key >= ? AND key > ?
-        AND key < ? ORDER BY key, initiated_at, upload_id LIMIT ?`),
+      scanUploadsGeLt: p(`SELECT * FROM multipart_uploads WHERE bucket_id = ? AND key >= ? AND key < ?
+        ORDER BY key, initiated_at, upload_id LIMIT ?`),
       scanUploadsAtKey: p(`SELECT * FROM multipart_uploads WHERE bucket_id = ? AND key = ?
         AND (initiated_at, upload_id) > (?, ?) ORDER BY initiated_at, upload_id LIMIT ?`),
       scanUploadsAtKeyById: p(`SELECT * FROM multipart_uploads WHERE bucket_id = ? AND key = ? AND upload_id > ?
@@ -789,13 +791,13 @@ export class SqliteMetadataStore implements MetadataStore {
   }
 
   async scanObjects(bucketId: string, scan: ObjectScan): Promise<ListedObject[]> {
-    const upper = prefixSuccessor(scan.prefix);
     const limit = Math.max(0, Math.floor(scan.limit));
-    if (limit === 0) return [];
+    const r = scanRange(scan.prefix, scan.start, scan.inclusive ?? false);
+    if (limit === 0 || r === undefined) return [];
     const rows =
-      upper === undefined
-        ? (scan.inclusive ? this.s.scanGe : this.s.scanGt).all(bucketId, scan.prefix, scan.start, limit)
-        : (scan.inclusive ? this.s.scanGeLt : this.s.scanGtLt).all(bucketId, scan.prefix, scan.start, upper, limit);
+      r.to === undefined
+        ? (r.inclusive ? this.s.scanGe : this.s.scanGt).all(bucketId, r.from, limit)
+        : (r.inclusive ? this.s.scanGeLt : this.s.scanGtLt).all(bucketId, r.from, r.to, limit);
     return (rows as unknown as unknown[][]).map(toListedObject);
   }
 
@@ -842,13 +844,13 @@ export class SqliteMetadataStore implements MetadataStore {
         out.push(...this.s.scanUploadsAtKeyById.all(bucketId, scan.keyMarker, scan.uploadIdMarker, limit));
       }
     }
-    if (out.length < limit) {
-      const upper = prefixSuccessor(scan.prefix);
+    const r = scanRange(scan.prefix, scan.keyMarker, false);
+    if (out.length < limit && r !== undefined) {
       const rest = limit - out.length;
       const rows =
-        upper === undefined
-          ? this.s.scanUploadsAfterKey.all(bucketId, scan.prefix, scan.keyMarker, rest)
-          : this.s.scanUploadsAfterKeyLt.all(bucketId, scan.prefix, scan.keyMarker, upper, rest);
+        r.to === undefined
+          ? (r.inclusive ? this.s.scanUploadsGe : this.s.scanUploadsGt).all(bucketId, r.from, rest)
+          : (r.inclusive ? this.s.scanUploadsGeLt : this.s.scanUploadsGtLt).all(bucketId, r.from, r.to, rest);
       out.push(...rows);
     }
     return out.map(toUpload);
