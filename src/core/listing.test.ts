@@ -132,6 +132,25 @@ describe('listObjects', () => {
     assert.ok(scans <= dirs + 2, `${scans} scans`);
   });
 
+  it('reads at most max-keys + 1 rows for a page, with or without a delimiter', async () => {
+    const b = await makeBucket('page');
+    await putKeys(b, Array.from({ length: 2500 }, (_, i) => `k${String(i).padStart(5, '0')}`));
+    const s = counting(store);
+    for (const [maxKeys, delimiter, startAfter] of [[1000, '', ''], [1000, '/', 'k00700'], [5, '', 'k01000'], [1, '/', '']] as const) {
+      rowsRead = 0;
+      const r = await listObjects(s, b.id, { prefix: '', delimiter, startAfter, maxKeys });
+      assert.equal(r.entries.length, maxKeys);
+      assert.equal(r.isTruncated, true);
+      // the one row past the page says it is truncated; a second full batch used to be read for it
+      assert.ok(rowsRead <= maxKeys + 1, `${rowsRead} rows read for a page of ${maxKeys} (delimiter ${JSON.stringify(delimiter)})`);
+    }
+    rowsRead = 0;
+    const end = await listObjects(s, b.id, { prefix: '', delimiter: '', startAfter: 'k01499', maxKeys: 1000 });
+    assert.equal(end.entries.length, 1000);
+    assert.equal(end.isTruncated, false, 'the last 1,000 keys exactly: not truncated');
+    assert.ok(rowsRead <= 1001, `${rowsRead} rows`);
+  });
+
   it('reads index pages per common prefix, not per key: the scan after a prefix starts at its successor', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'granary-listing-'));
     const file = await openSqliteMetadataStore(join(dir, 'metadata.db'));

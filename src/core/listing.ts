@@ -43,7 +43,10 @@ export async function listObjects(store: MetadataStore, bucketId: string, req: L
   let batch = req.delimiter ? FIRST_BATCH_AFTER_PREFIX : Math.min(req.maxKeys + 1, MAX_BATCH);
 
   for (;;) {
-    const rows = await store.scanObjects(bucketId, { prefix: req.prefix, start, inclusive, limit: batch });
+    // Each row read becomes an entry or ends the batch (a common prefix, or the one row past maxKeys that
+    // says the page is truncated), so a page never needs more rows than the entries it still lacks + 1.
+    const limit = Math.min(batch, req.maxKeys - entries.length + 1);
+    const rows = await store.scanObjects(bucketId, { prefix: req.prefix, start, inclusive, limit });
     let reseek = false;
     for (const o of rows) {
       if (req.delimiter) {
@@ -71,7 +74,7 @@ export async function listObjects(store: MetadataStore, bucketId: string, req: L
       inclusive = false;
     }
     if (reseek) continue;
-    if (rows.length < batch) return { entries, isTruncated: false, last };
+    if (rows.length < limit) return { entries, isTruncated: false, last };
     batch = Math.min(batch * 4, MAX_BATCH);
   }
 }
