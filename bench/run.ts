@@ -9,10 +9,12 @@
  *                           is appended. E.g. `node --cpu-prof --cpu-prof-dir=/tmp/prof dist/src/main.js`.
  *   GRANARY_BENCH_BASELINE  command that starts the baseline (default `node dist/bench/baseline-server.js`, or the
  *                           .ts file through tsx when run.ts itself runs under tsx)
- *   GRANARY_BENCH_ONLY      comma list of workloads to run: large,small,list,multipart,https,scaleout,ceiling (default all;
+ *   GRANARY_BENCH_ONLY      comma list of workloads to run: large,small,list,multipart,https,listscale,scaleout,ceiling (default all;
  *                           ceiling = 4 KiB and 1 MiB ranged GETs from bench/ceiling-server.ts, which answers from
  *                           memory: what this client and machine can show at all;
  *                           https = 64 MiB PUT/GET over HTTPS vs HTTP on one Granary with both listeners;
+ *                           listscale = bench/list-scale.ts, ListObjectsV2 on a 1,000,000-key bucket vs a 10,000-key one,
+ *                           on SQLite and (when its binaries are here) PostgreSQL;
  *                           scaleout = bench/scale-out.ts, skipped with a note without PostgreSQL or haproxy)
  *   GRANARY_BENCH_SECONDS   scale factor for the timed phases (default 1: 10 s / 5 s phases)
  */
@@ -27,6 +29,7 @@ import { Client, HttpError } from './lib/client.js';
 import { LeanGetClient } from './lib/lean-get.js';
 import { Signer } from './lib/sigv4.js';
 import { runScaleOut, scaleOutUnavailable, type ScaleOutResult } from './scale-out.js';
+import { postgresUnavailable, runListScale, type ListScaleResult } from './list-scale.js';
 import { cpuSeconds, systemBusySeconds, killAll, resetPeakRss, sampleRss, splitCommand, startServer, statusKiB, stopServer, type Server } from './lib/procs.js';
 
 const MiB = 1024 * 1024;
@@ -37,7 +40,7 @@ const root = fromDist ? resolve(here, '../..') : resolve(here, '..');
 const resultsDir = join(root, 'bench', 'results');
 
 const SCALE = Number(process.env.GRANARY_BENCH_SECONDS ?? '1') || 1;
-const ONLY = new Set((process.env.GRANARY_BENCH_ONLY ?? 'large,small,list,multipart,https,scaleout,ceiling').split(',').map((s) => s.trim()));
+const ONLY = new Set((process.env.GRANARY_BENCH_ONLY ?? 'large,small,list,multipart,https,listscale,scaleout,ceiling').split(',').map((s) => s.trim()));
 const CREDS = { accessKeyId: 'benchAccessKey01', secretKey: 'bench-secret-key-0123456789', region: 'us-east-1' };
 const BUCKET = 'bench';
 
@@ -444,7 +447,7 @@ interface Row {
   note?: string;
 }
 
-function rows(g: Measures, b: Measures): Row[] {
+function rows(g: Measures, b: Measures, listScale: ListScaleResult[] = []): Row[] {
   const num = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
   const out: Row[] = [];
   const add = (figure: string, unit: string, gv: unknown, bv: unknown, kind: 'ratio' | 'min' | 'max', t: number, ratioBase?: unknown): void => {
@@ -495,6 +498,12 @@ function rows(g: Measures, b: Measures): Row[] {
     add('  peak server RSS during it', 'MiB', g.multipartPeakRssMiB, undefined, 'max', 256);
     add('ranged 1 MiB GET, c=16', 'MiB/s', g.rangedMiBs, b.rangedMiBs, 'min', 1200);
   }
+  // Listing at scale: "Granary" = median ms on the 1M-key bucket, "baseline" = on the 10k-key one, same server.
+  for (const r of listScale) {
+    for (const f of r.figures) {
+      out.push({ figure: `list 1M/10k ${r.store}: ${f.request}`, unit: 'ms', granary: f.largeMs, baseline: f.smallMs, ratio: f.ratio, target: 'ratio <= 2', result: f.ratio <= 2 ? 'PASS' : 'BELOW' });
+    }
+  }
   return out;
 }
 
@@ -510,7 +519,8 @@ function fmt(v: number | null, digits = 0): string {
 
 function printTable(rs: Row[]): void {
   const head = ['figure', 'unit', 'Granary', 'baseline', 'ratio', 'target', 'result'];
-  const body = rs.map((r) => [r.figure, r.unit, fmt(r.granary, r.unit === 'MiB' ? 1 : 0), fmt(r.baseline), r.ratio === null ? '-' : r.ratio.toFixed(2), r.target, r.note && r.result === 'n/a' ? r.note : r.result]);
+  const digits = (r: Row): number => (r.unit === 'ms' ? 2 : r.unit === 'MiB' ? 1 : 0);
+  const body = rs.map((r) => [r.figure, r.unit, fmt(r.granary, digits(r)), fmt(r.baseline, r.unit === 'ms' ? 2 : 0), r.ratio === null ? '-' : r.ratio.toFixed(2), r.target, r.note && r.result === 'n/a' ? r.note : r.result]);
   const w = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i]!.length)));
   const line = (cells: string[]): string => cells.map((c, i) => (i >= 2 && i <= 4 ? c.padStart(w[i]!) : c.padEnd(w[i]!))).join('  ');
   console.log(line(head));
@@ -632,13 +642,20 @@ async function main(): Promise<number> {
       current = undefined;
     }
 
+    let listScale: ListScaleResult[] | undefined;
+    if (ONLY.has('listscale')) {
+      const noPg = postgresUnavailable();
+      if (noPg) log(`list-scale on PostgreSQL skipped: ${noPg}`);
+      listScale = await runListScale({ work, root, srvCmd, env, creds: CREDS, seconds: 2 * SCALE, log }, noPg === undefined);
+    }
+
     let scaleOut: ScaleOutResult | undefined;
     const noScaleOut = ONLY.has('scaleout') ? scaleOutUnavailable() : 'not selected';
     if (noScaleOut === undefined) {
       scaleOut = await runScaleOut({ work, root, srvCmd, env, creds: CREDS, seconds: 5 * SCALE, log });
     } else log(`scale-out figures skipped: ${noScaleOut}`);
 
-    const rs = rows(g, b);
+    const rs = rows(g, b, listScale);
     console.log('');
     printTable(rs);
     printCpu(g, b);
@@ -656,7 +673,7 @@ async function main(): Promise<number> {
       console.log(`  PUT ops/s  SQLite ${so.sqlitePutOps.toFixed(0)}  PostgreSQL ${so.postgresPutOps.toFixed(0)}  ratio PG/SQLite ${so.postgresVsSqlite.toFixed(2)}`);
       console.log(`  PUT+GET ops/s  one gateway ${so.oneGatewayOps.toFixed(0)}  two behind HAProxy ${so.twoGatewaysOps.toFixed(0)}  ratio ${so.twoVsOne.toFixed(2)}`);
     }
-    const json = { date: new Date().toISOString(), node: process.version, host: { cpus: cpus().length, loadavgAtEnd: loadavg() }, rows: rs, granary: g, baseline: b, ceiling: ceil, scaleOut };
+    const json = { date: new Date().toISOString(), node: process.version, host: { cpus: cpus().length, loadavgAtEnd: loadavg() }, rows: rs, granary: g, baseline: b, ceiling: ceil, listScale, scaleOut };
     await writeFile(join(resultsDir, 'latest.json'), JSON.stringify(json, null, 2) + '\n');
     console.log(`\nresults: ${join(resultsDir, 'latest.json')}`);
     return 0;
