@@ -109,6 +109,17 @@ export function metadataStoreContract(name: string, open: () => Promise<Metadata
           await assert.rejects(store.createUser({ username: 'root', passwordHash: 'h' }));
         }));
 
+      it('finds users by email address, without regard to case; an empty address matches no one', () =>
+        withStore(async ({ store, user }) => {
+          const ann = await store.createUser({ username: 'ann', email: 'Ann@Example.org', passwordHash: 'h' });
+          assert.deepEqual(await store.listUsersByEmail('ann@example.ORG'), [ann]);
+          assert.deepEqual(await store.listUsersByEmail('nobody@example.org'), []);
+          assert.equal(user.email, '');
+          assert.deepEqual(await store.listUsersByEmail(''), []);
+          const twin = await store.createUser({ username: 'ann2', email: 'ann@example.org', passwordHash: 'h' });
+          assert.deepEqual((await store.listUsersByEmail('ann@example.org')).map((u) => u.id), [ann.id, twin.id]);
+        }));
+
       it('adds members and changes their role', () =>
         withStore(async ({ store, tenancy, user }) => {
           assert.equal(await store.getMembership(tenancy.id, user.id), undefined);

@@ -319,6 +319,8 @@ export interface MetadataStore {
   createUser(u: NewUser): Promise<UserRecord>;
   getUserById(id: string): Promise<UserRecord | undefined>;
   getUserByName(username: string): Promise<UserRecord | undefined>;
+  /** Users whose email address is `email`, compared without regard to case (ACL grants by email address). */
+  listUsersByEmail(email: string): Promise<UserRecord[]>;
 
   updateTenancy(id: string, update: TenancyUpdate): Promise<TenancyRecord | undefined>;
   /** Deletes a tenancy that has no buckets (false otherwise), with its memberships, keys and requests. */

@@ -11,7 +11,7 @@ describe('PostObject policy', () => {
   it('checks eq, starts-with, bucket and content-length-range; every field covered', () => {
     const p = parsePostPolicy(b64({ expiration: future, conditions: [{ bucket: 'b' }, ['starts-with', '$key', 'up/'], ['eq', '$Content-Type', 'text/plain'], ['content-length-range', 1, 10]] }));
     const fields = new Map([['key', 'up/${filename}'], ['content-type', 'text/plain'], ['policy', 'x']]);
-    assert.deepEqual(checkPostPolicy(p, fields, 'b'), { kind: 'content-length-range', min: 1, max: 10 });
+    assert.deepEqual(checkPostPolicy(p, fields, 'b'), { min: 1, max: 10 });
     assert.throws(() => checkPostPolicy(p, fields, 'other'), /Policy Condition failed/);
     assert.throws(() => checkPostPolicy(p, new Map([...fields, ['key', 'down/x']]), 'b'), /Policy Condition failed/);
     assert.throws(() => checkPostPolicy(p, new Map([...fields, ['x-amz-meta-a', '1']]), 'b'), /Extra input fields: x-amz-meta-a/);
@@ -23,6 +23,33 @@ describe('PostObject policy', () => {
     assert.throws(() => checkPostPolicy(p, new Map(), 'b'), (e: { code?: string }) => e.code === 'AccessDenied');
     for (const bad of ['%%%', b64([]), b64({ conditions: [] }), b64({ expiration: future }), b64({ expiration: future, conditions: [['gt', '$key', 'a']] })]) {
       assert.throws(() => parsePostPolicy(bad), (e: { code?: string }) => e.code === 'InvalidPolicyDocument', bad);
+    }
+  });
+
+  it('reads AWS\'s escapes (\\$, \\v) besides JSON\'s; operators are case-sensitive, field names not', () => {
+    const raw = (text: string): string => Buffer.from(text).toString('base64');
+    const p = parsePostPolicy(raw(`{"expiration": "${future}", "conditions": [["starts-with", "$KEY", "\\$x\\v"], {"x-amz-meta-a": "\\\\$"}]}`));
+    assert.deepEqual(p.conditions, [
+      { kind: 'starts-with', field: 'key', value: '$x\u000b' },
+      { kind: 'eq', field: 'x-amz-meta-a', value: '\\$' },
+    ]);
+    assert.throws(() => parsePostPolicy(b64({ expiration: future, conditions: [['StArTs-WiTh', '$key', '']] })), (e: { code?: string }) => e.code === 'InvalidPolicyDocument');
+    assert.throws(() => parsePostPolicy(b64({ expiration: future, conditions: [['EQ', '$key', 'k']] })), (e: { code?: string }) => e.code === 'InvalidPolicyDocument');
+  });
+
+  it('wants the expiration in ISO 8601 UTC', () => {
+    assert.doesNotThrow(() => parsePostPolicy(b64({ expiration: '2030-01-01T00:00:00Z', conditions: [] })));
+    assert.doesNotThrow(() => parsePostPolicy(b64({ expiration: '2030-01-01T00:00:00.123Z', conditions: [] })));
+    for (const bad of ['2030-01-01 00:00:00', '2030-01-01T00:00:00', 'Tue, 01 Jan 2030 00:00:00 GMT', '2030-01-01']) {
+      assert.throws(() => parsePostPolicy(b64({ expiration: bad, conditions: [] })), (e: { code?: string }) => e.code === 'InvalidPolicyDocument', bad);
+    }
+  });
+
+  it('applies every content-length-range condition (the tightest bounds)', () => {
+    const p = parsePostPolicy(b64({ expiration: future, conditions: [['content-length-range', 2, 100], ['content-length-range', 0, 10]] }));
+    assert.deepEqual(checkPostPolicy(p, new Map(), 'b'), { min: 2, max: 10 });
+    for (const bad of [['content-length-range', 0], ['content-length-range', -1, 0], ['content-length-range', 5, 1], ['content-length-range', 'a', 2]]) {
+      assert.throws(() => parsePostPolicy(b64({ expiration: future, conditions: [bad] })), (e: { code?: string }) => e.code === 'InvalidPolicyDocument', JSON.stringify(bad));
     }
   });
 

@@ -10,7 +10,7 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { Readable } from 'node:stream';
 import type { IncomingHttpHeaders } from 'node:http';
-import busboy from 'busboy';
+import { Busboy } from '@fastify/busboy';
 import { S3Error } from '../errors/s3-error.js';
 import { cachedSigningKey, signHex, signaturesEqual } from './sigv4/signing-key.js';
 
@@ -44,35 +44,54 @@ function malformed(message?: string, cause?: unknown): S3Error {
 }
 
 /**
+ * Which part is the upload: the one named `file` (any case), whether or not it carries a filename or a
+ * content type (`curl -F file=<data.txt` sends a plain field). Every other part is a form field, even
+ * one sent with a filename (Python's `requests` sends each entry of `files=` that way).
+ */
+function isTheFile(name: string | undefined): boolean {
+  return name !== undefined && name.toLowerCase() === 'file';
+}
+
+/**
  * Reads the form up to the start of the file part. `body` is the request body (after any
  * `Expect: 100-continue`); `headers` give the multipart boundary.
  */
 export function readPostForm(headers: IncomingHttpHeaders, body: AsyncIterable<Buffer>): Promise<PostForm> {
-  let bb: busboy.Busboy;
+  const type = headers['content-type'];
+  if (typeof type !== 'string' || !/^\s*multipart\/form-data\s*;/i.test(type)) {
+    throw malformed('The body of your POST request is not well-formed multipart/form-data.');
+  }
+  let bb: InstanceType<typeof Busboy>;
   try {
-    // Browsers send the filename parameter as raw UTF-8; busboy would read it as Latin-1 by default.
-    bb = busboy({ headers, defParamCharset: 'utf8', limits: { fieldSize: MAX_FIELD_BYTES, fields: MAX_FIELDS, files: 1, parts: MAX_FIELDS + 1 } });
+    bb = new Busboy({
+      headers: headers as IncomingHttpHeaders & { 'content-type': string },
+      isPartAFile: isTheFile,
+      limits: { fieldSize: MAX_FIELD_BYTES, fields: MAX_FIELDS, files: 1, parts: MAX_FIELDS + 1 },
+    });
   } catch (e) {
     throw malformed('The body of your POST request is not well-formed multipart/form-data.', e);
   }
   const fields = new Map<string, string>();
+  let preData = 0;
   return new Promise<PostForm>((resolve, reject) => {
     let settled = false;
     const done = new Promise<void>((res, rej) => {
-      bb.on('close', () => res());
+      bb.on('finish', () => res());
       bb.on('error', rej);
     });
     done.catch(() => undefined);
-    bb.on('field', (name, value, info) => {
-      if (info.valueTruncated) {
-        settled = true;
-        reject(new S3Error('MaxMessageLengthExceeded', { message: 'Your POST request fields preceeding the upload file was too large.' }));
-        return;
-      }
+    const tooLarge = (): void => {
+      settled = true;
+      reject(new S3Error('MaxMessageLengthExceeded', { message: 'Your POST request fields preceeding the upload file was too large.' }));
+    };
+    bb.on('field', (name: string, value: string, _nameTruncated: boolean, valueTruncated: boolean) => {
+      if (settled) return; // after the file (or a refusal): ignored, as S3 does
+      preData += Buffer.byteLength(name) + Buffer.byteLength(value);
+      if (valueTruncated || preData > MAX_FIELD_BYTES) return tooLarge();
       fields.set(name.toLowerCase(), value);
     });
-    bb.on('file', (name, file, info) => {
-      if (settled || name.toLowerCase() !== 'file') {
+    bb.on('file', (_name: string, file: Readable, sentFilename: string | undefined) => {
+      if (settled) {
         file.resume();
         return;
       }
@@ -83,7 +102,7 @@ export function readPostForm(headers: IncomingHttpHeaders, body: AsyncIterable<B
         reject(new S3Error('InvalidArgument', { message: 'Bucket POST must contain a field named \'key\'.  If it is specified, please check the order of the fields.', details: { ArgumentName: 'key', ArgumentValue: '' } }));
         return;
       }
-      const filename = info.filename ?? '';
+      const filename = sentFilename ?? '';
       const key = rawKey.split('${filename}').join(filename);
       if (key === '') {
         file.resume();
@@ -99,13 +118,16 @@ export function readPostForm(headers: IncomingHttpHeaders, body: AsyncIterable<B
       // Fields after the file are ignored (as S3 does): the form is what preceded it.
       resolve({ fields: new Map(fields), key, filename, file, done, discard, baseUrl: '' });
     });
-    bb.on('error', (e) => {
+    // More parts than any form needs: refused rather than silently cut (a dropped field could be one the
+    // policy names).
+    for (const limit of ['fieldsLimit', 'partsLimit'] as const) bb.on(limit, () => settled || tooLarge());
+    bb.on('error', (e: unknown) => {
       if (!settled) {
         settled = true;
         reject(malformed(undefined, e));
       }
     });
-    bb.on('close', () => {
+    bb.on('finish', () => {
       if (!settled) {
         settled = true;
         reject(new S3Error('IncorrectNumberOfFilesInPostRequest'));
@@ -181,27 +203,63 @@ function invalidPolicy(message: string): S3Error {
   return new S3Error('InvalidPolicyDocument', { message: `Invalid Policy: ${message}` });
 }
 
+/**
+ * The policy's JSON with the escapes the POST policy documentation allows beyond JSON's own (`\$` for a
+ * literal dollar sign, `\v`) rewritten into JSON, inside string literals only; everything else is left to
+ * JSON.parse.
+ */
+function policyJson(text: string): string {
+  if (!text.includes('\\')) return text;
+  let out = '';
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i]!;
+    if (!inString) {
+      if (c === '"') inString = true;
+      out += c;
+      continue;
+    }
+    if (c === '"') inString = false;
+    if (c === '\\' && i + 1 < text.length) {
+      const next = text[++i]!;
+      out += next === '$' ? '$' : next === 'v' ? '\\u000b' : c + next;
+      continue;
+    }
+    out += c;
+  }
+  return out;
+}
+
+/** The expiration as the documentation requires it: ISO 8601 in UTC (`2013-08-01T12:00:00.000Z`). */
+const EXPIRATION = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?Z$/;
+
+function lengthBound(v: unknown): number {
+  const n = typeof v === 'string' && /^\d+$/.test(v.trim()) ? Number(v) : v;
+  return typeof n === 'number' && Number.isSafeInteger(n) && n >= 0 ? n : NaN;
+}
+
 /** Decodes and validates the base64 JSON policy document. */
 export function parsePostPolicy(base64: string): PostPolicy {
   let doc: unknown;
   try {
-    doc = JSON.parse(Buffer.from(base64, 'base64').toString('utf8'));
+    doc = JSON.parse(policyJson(Buffer.from(base64, 'base64').toString('utf8')));
   } catch {
     throw invalidPolicy('Invalid JSON.');
   }
   if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) throw invalidPolicy('Invalid JSON.');
   const d = doc as Record<string, unknown>;
   if (typeof d.expiration !== 'string') throw invalidPolicy('Policy missing expiration.');
-  const expiration = Date.parse(d.expiration);
+  const expiration = EXPIRATION.test(d.expiration) ? Date.parse(d.expiration) : NaN;
   if (Number.isNaN(expiration)) throw invalidPolicy('Invalid \'expiration\' value: \'' + d.expiration + '\'');
   if (!Array.isArray(d.conditions)) throw invalidPolicy('Policy missing conditions.');
   const conditions: Condition[] = [];
   for (const c of d.conditions as unknown[]) {
     if (Array.isArray(c)) {
-      const op = String(c[0]).toLowerCase();
+      // Operator names are case-sensitive; the field names they test are not.
+      const op = c[0];
       if (op === 'content-length-range') {
-        const [min, max] = [Number(c[1]), Number(c[2])];
-        if (c.length !== 3 || !Number.isInteger(min) || !Number.isInteger(max) || min < 0 || max < min) throw invalidPolicy('Invalid content-length-range condition.');
+        const [min, max] = [lengthBound(c[1]), lengthBound(c[2])];
+        if (c.length !== 3 || Number.isNaN(min) || Number.isNaN(max) || max < min) throw invalidPolicy('Invalid content-length-range condition.');
         conditions.push({ kind: 'content-length-range', min, max });
         continue;
       }
@@ -225,9 +283,14 @@ function exempt(name: string): boolean {
   return ['policy', 'x-amz-signature', 'signature', 'awsaccesskeyid', 'file'].includes(name) || name.startsWith('x-ignore-');
 }
 
+function conditionFailed(c: { kind: string; field: string; value: string }): S3Error {
+  return denied(`Invalid according to Policy: Policy Condition failed: ["${c.kind}", "$${c.field}", "${c.value}"]`);
+}
+
 /**
- * Checks a signed policy against the form: not expired (AccessDenied), every condition met and every
- * field covered by a condition (InvalidPolicyDocument). Returns the allowed content length range.
+ * Checks a signed policy against the form: not expired, every condition met and every field covered by a
+ * condition (all AccessDenied, as AWS answers a form its policy does not allow). Returns the allowed
+ * content length range: every content-length-range condition holds, so the tightest bounds apply.
  */
 export function checkPostPolicy(policy: PostPolicy, fields: Map<string, string>, bucketName: string, now = Date.now()): { min: number; max: number } | undefined {
   if (policy.expiration <= now) throw denied('Invalid according to Policy: Policy expired.');
@@ -235,18 +298,34 @@ export function checkPostPolicy(policy: PostPolicy, fields: Map<string, string>,
   const covered = new Set<string>();
   for (const c of policy.conditions) {
     if (c.kind === 'content-length-range') {
-      range = c;
+      range = range ? { min: Math.max(range.min, c.min), max: Math.min(range.max, c.max) } : { min: c.min, max: c.max };
       continue;
     }
     covered.add(c.field);
     const actual = c.field === 'bucket' ? bucketName : fields.get(c.field);
-    if (actual === undefined) {
-      throw new S3Error('AccessDenied', { message: `Invalid according to Policy: Policy Condition failed: ["${c.kind}", "$${c.field}", "${c.value}"]` });
-    }
+    if (actual === undefined) throw conditionFailed(c);
+    // starts-with on Content-Type holds for a comma-separated list when every type in it starts so.
     const ok = c.kind === 'eq' ? actual === c.value : actual.startsWith(c.value) || (c.field === 'content-type' && actual.split(',').every((v) => v.trim().startsWith(c.value)));
-    if (!ok) throw new S3Error('AccessDenied', { message: `Invalid according to Policy: Policy Condition failed: ["${c.kind}", "$${c.field}", "${c.value}"]` });
+    if (!ok) throw conditionFailed(c);
   }
   const extra = [...fields.keys()].filter((f) => !exempt(f) && !covered.has(f));
-  if (extra.length) throw new S3Error('AccessDenied', { message: `Invalid according to Policy: Extra input fields: ${extra.join(', ')}` });
+  if (extra.length) throw denied(`Invalid according to Policy: Extra input fields: ${extra.join(', ')}`);
   return range;
+}
+
+/** Form fields that set the object's headers, as the same-named request headers of PutObject do. */
+const HEADER_FIELDS = ['content-type', 'cache-control', 'content-disposition', 'content-encoding', 'content-language', 'expires', 'x-amz-storage-class', 'x-amz-website-redirect-location'];
+
+/**
+ * The request headers a form stands for: its header-like fields (`x-amz-meta-*`, `x-amz-grant-*`,
+ * Content-Type…) and `acl` as `x-amz-acl`. Used to write the object and for the policy condition keys
+ * (`s3:x-amz-acl`…) the upload is authorized with.
+ */
+export function formHeaders(fields: Map<string, string>): IncomingHttpHeaders {
+  const h: IncomingHttpHeaders = {};
+  for (const [name, value] of fields) {
+    if (HEADER_FIELDS.includes(name) || name.startsWith('x-amz-meta-') || name.startsWith('x-amz-grant-')) h[name] = value;
+  }
+  if (fields.has('acl')) h['x-amz-acl'] = fields.get('acl');
+  return h;
 }

@@ -33,6 +33,36 @@ test('boto3 presigned POST forms (SigV4, SigV2) over urllib', () => {
   assert.equal(summary.ok, true);
 });
 
+test('forms as Python users post them (requests + generate_presigned_post, conformance-suite style forms)', () => {
+  const r = run('python3', [join(REPO_ROOT, 'test/integration/py/post_object_forms.py'), server.url, `post-forms-${process.pid}`], {
+    env: awsEnv(server),
+    allowFailure: true,
+    timeoutMs: 120_000,
+  });
+  assert.equal(r.status, 0, `post_object_forms.py failed:\n${r.stdout}\n${r.stderr}\nserver:\n${server.output().slice(-3000)}`);
+  assert.equal(JSON.parse(r.stdout.trim().split('\n').pop()!).ok, true);
+});
+
+test('a browser FormData whose `file` is a plain text field uploads it; later fields are ignored', async () => {
+  const bucket = `post-text-${process.pid}`;
+  await s3.send(new CreateBucketCommand({ Bucket: bucket }));
+  await s3.send(new PutBucketPolicyCommand({
+    Bucket: bucket,
+    Policy: JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: '*', Action: 's3:PutObject', Resource: `arn:aws:s3:::${bucket}/*` }] }),
+  }));
+  const f = new FormData();
+  f.append('key', 'note.txt');
+  f.append('Content-Type', 'text/plain');
+  f.append('file', 'typed, not chosen');
+  f.append('x-amz-meta-late', 'ignored');
+  const r = await fetch(`${server.url}/${bucket}`, { method: 'POST', body: f });
+  assert.equal(r.status, 204, await r.text());
+  const got = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: 'note.txt' }));
+  assert.equal(await got.Body!.transformToString(), 'typed, not chosen');
+  assert.equal(got.ContentType, 'text/plain');
+  assert.deepEqual(got.Metadata, {});
+});
+
 test('anonymous form upload: refused by default, allowed by a public-write bucket policy', async () => {
   const bucket = `post-anon-${process.pid}`;
   await s3.send(new CreateBucketCommand({ Bucket: bucket }));

@@ -569,6 +569,9 @@ export class PostgresMetadataStore implements MetadataStore {
   async listUsers(): Promise<UserRecord[]> {
     return (await this.query('SELECT * FROM users ORDER BY username')).rows.map(toUser);
   }
+  async listUsersByEmail(email: string): Promise<UserRecord[]> {
+    return (await this.query("SELECT * FROM users WHERE lower(email) = lower($1) AND email <> '' ORDER BY username", [email])).rows.map(toUser);
+  }
   async updateUser(
     id: string,
     update: { displayName?: string; email?: string; passwordHash?: string; isSiteAdmin?: boolean },

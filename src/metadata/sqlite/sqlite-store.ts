@@ -282,6 +282,7 @@ export class SqliteMetadataStore implements MetadataStore {
       userById: p('SELECT * FROM users WHERE id = ?'),
       userByName: p('SELECT * FROM users WHERE username = ?'),
       users: p('SELECT * FROM users ORDER BY username'),
+      usersByEmail: p("SELECT * FROM users WHERE lower(email) = lower(?) AND email <> '' ORDER BY username"),
       updUser: p('UPDATE users SET display_name = ?, email = ?, password_hash = ?, is_site_admin = ? WHERE id = ?'),
 
       upsertMember: p(`INSERT INTO memberships (tenancy_id, user_id, role, created_at) VALUES (?, ?, ?, ?)
@@ -511,6 +512,9 @@ export class SqliteMetadataStore implements MetadataStore {
   }
   async listUsers(): Promise<UserRecord[]> {
     return this.s.users.all().map(toUser);
+  }
+  async listUsersByEmail(email: string): Promise<UserRecord[]> {
+    return this.s.usersByEmail.all(email).map(toUser);
   }
   async updateUser(
     id: string,

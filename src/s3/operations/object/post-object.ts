@@ -4,25 +4,28 @@
  * authorized s3:PutObject on the resolved key; this checks the policy's conditions and streams the file
  * through the same write path as PutObject.
  */
-import type { IncomingHttpHeaders } from 'node:http';
 import type { HttpResponse } from '../../../lib/http-response.js';
 import { S3Error } from '../../../errors/s3-error.js';
 import { bucketOf, keyOf, userIdOf, type S3Context } from '../../context.js';
-import { checkPostPolicy, parsePostPolicy, postSignatureOf } from '../../post-object.js';
+import { checkPostPolicy, formHeaders, parsePostPolicy, postSignatureOf } from '../../post-object.js';
 import { emptyResponse, xmlResponse } from '../common.js';
 import { objectHeadersFrom, storageClassFrom } from './headers.js';
 import { aclFromHeaders } from '../acl/acl-headers.js';
+import { tagsFromDocument } from './tagging.js';
 
-/** Form fields that become the object's headers (as the same-named request headers of PutObject). */
-const HEADER_FIELDS = ['content-type', 'cache-control', 'content-disposition', 'content-encoding', 'content-language', 'expires', 'x-amz-storage-class', 'x-amz-website-redirect-location'];
-
-function headersFromFields(fields: Map<string, string>): IncomingHttpHeaders {
-  const h: IncomingHttpHeaders = {};
-  for (const [name, value] of fields) {
-    if (HEADER_FIELDS.includes(name) || name.startsWith('x-amz-meta-') || name.startsWith('x-amz-grant-')) h[name] = value;
+/**
+ * Where to send the browser after the upload: `success_action_redirect` (or the older `redirect`) when it
+ * is an http(s) URL; anything S3 cannot interpret as one is treated as absent.
+ */
+function redirectUrl(fields: Map<string, string>): URL | undefined {
+  const given = fields.get('success_action_redirect') ?? fields.get('redirect');
+  if (!given) return undefined;
+  try {
+    const url = new URL(given);
+    return url.protocol === 'http:' || url.protocol === 'https:' ? url : undefined;
+  } catch {
+    return undefined;
   }
-  if (fields.has('acl')) h['x-amz-acl'] = fields.get('acl');
-  return h;
 }
 
 /** The file's bytes, held to the policy's content-length-range as they pass. */
@@ -42,8 +45,11 @@ export async function PostObject(ctx: S3Context): Promise<HttpResponse> {
   if (!form) throw new S3Error('MalformedPOSTRequest');
   const { fields } = form;
   const range = postSignatureOf(fields).kind !== 'anonymous' ? checkPostPolicy(parsePostPolicy(fields.get('policy')!), fields, bucket.name) : undefined;
-  const headers = headersFromFields(fields);
+  const headers = formHeaders(fields);
   const key = keyOf(ctx);
+  // `tagging`: a Tagging XML document, as PutObjectTagging's body.
+  const tagging = fields.get('tagging');
+  const tags = tagging === undefined || tagging.trim() === '' ? [] : tagsFromDocument(Buffer.from(tagging, 'utf8'));
   const o = await ctx.services.objects.put({
     bucket,
     key,
@@ -54,27 +60,21 @@ export async function PostObject(ctx: S3Context): Promise<HttpResponse> {
     headers: objectHeadersFrom(headers),
     digesters: [],
     storageClass: storageClassFrom(headers),
-    acl: aclFromHeaders({ ...ctx, headers }, bucket.ownerId),
+    acl: await aclFromHeaders({ ...ctx, headers }, bucket.ownerId),
+    tagging: tags.length ? new URLSearchParams(tags).toString() : null,
     quota: ctx.quota,
   });
   await form.done;
 
   const location = `${form.baseUrl}/${encodeURIComponent(bucket.name)}/${key.split('/').map(encodeURIComponent).join('/')}`;
-  const redirect = fields.get('success_action_redirect') ?? fields.get('redirect');
+  const redirect = redirectUrl(fields);
   if (redirect) {
-    let url: URL | undefined;
-    try {
-      url = new URL(redirect);
-    } catch {
-      url = undefined;
-    }
-    if (url) {
-      url.searchParams.set('bucket', bucket.name);
-      url.searchParams.set('key', key);
-      url.searchParams.set('etag', o.etag);
-      return emptyResponse(303, { location: url.toString(), etag: o.etag });
-    }
+    redirect.searchParams.append('bucket', bucket.name);
+    redirect.searchParams.append('key', key);
+    redirect.searchParams.append('etag', o.etag);
+    return emptyResponse(303, { location: redirect.toString(), etag: o.etag });
   }
+  // 200 and 204 answer an empty document, 201 a PostResponse; any other value is 204.
   const status = fields.get('success_action_status');
   if (status === '201') {
     return xmlResponse('PostResponse', [['Location', location], ['Bucket', bucket.name], ['Key', key], ['ETag', o.etag]], 201, { etag: o.etag, location });

@@ -23,10 +23,9 @@ export async function GetObjectTagging(ctx: S3Context): Promise<HttpResponse> {
   return xmlResponse('Tagging', [['TagSet', tags]]);
 }
 
-export async function PutObjectTagging(ctx: S3Context): Promise<HttpResponse> {
-  const bucket = bucketOf(ctx);
-  const key = keyOf(ctx);
-  const doc = parseXml(await ctx.body.readAll(), 'Tagging');
+/** The tags of a Tagging document (PutObjectTagging's body, PostObject's `tagging` field), validated. */
+export function tagsFromDocument(body: Buffer): Array<[string, string]> {
+  const doc = parseXml(body, 'Tagging');
   const setEl = doc.TagSet;
   if (setEl === undefined) throw new S3Error('MalformedXML');
   const tags: Array<[string, string]> = children(asObject(Array.isArray(setEl) ? setEl[0]! : setEl), 'Tag').map((t) => {
@@ -37,6 +36,13 @@ export async function PutObjectTagging(ctx: S3Context): Promise<HttpResponse> {
     return [k, v];
   });
   validateTags(tags);
+  return tags;
+}
+
+export async function PutObjectTagging(ctx: S3Context): Promise<HttpResponse> {
+  const bucket = bucketOf(ctx);
+  const key = keyOf(ctx);
+  const tags = tagsFromDocument(await ctx.body.readAll());
   const ok = await ctx.services.metadata.setObjectTagging(bucket.id, key, tags.length ? new URLSearchParams(tags).toString() : null);
   if (!ok) throw new S3Error('NoSuchKey', { details: { Key: key } });
   return emptyResponse(200);
