@@ -11,6 +11,11 @@ export interface S3ErrorOptions {
   details?: Record<string, string | number | undefined>;
   /** Extra response headers (e.g. Content-Range on InvalidRange). */
   headers?: Record<string, string>;
+  /**
+   * Only where AWS answers one code with two statuses: AuthorizationQueryParametersError is 400 for a
+   * malformed presigned URL but 403 for an X-Amz-Expires out of range. Everything else takes the table's.
+   */
+  status?: 403;
   cause?: unknown;
 }
 
@@ -24,7 +29,7 @@ export class S3Error extends Error {
     super(options.message ?? defaultMessageOf(code), options.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'S3Error';
     this.code = code;
-    this.status = statusOf(code);
+    this.status = options.status ?? statusOf(code);
     this.details = options.details ?? {};
     this.headers = options.headers ?? {};
   }

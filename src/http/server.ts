@@ -51,6 +51,8 @@ export class GranaryHttpServer {
       (req as IncomingMessage & { awaitingContinue?: boolean }).awaitingContinue = true;
       this.onRequest(req, res);
     });
+    // Any other expectation is ignored, as S3 ignores it (Node would answer 417 Expectation Failed itself).
+    server.on('checkExpectation', (req: IncomingMessage, res: ServerResponse) => this.onRequest(req, res));
     server.on('connection', (s: Socket) => {
       this.#sockets.add(s);
       s.setNoDelay(true);

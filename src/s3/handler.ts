@@ -45,6 +45,16 @@ const QUOTA_KIND: Partial<Record<EndpointName, WriteKind>> = {
   DeleteBucket: 'delete',
 };
 
+/**
+ * `x-amz-expected-bucket-owner` (and `x-amz-source-expected-bucket-owner` for a copy's source): the request
+ * holds only if the bucket belongs to that owner, else 403. A bucket's owner is named by the canonical ID
+ * that ACLs and listings show as its Owner/ID (the owning user's id).
+ */
+function expectOwner(expected: string | string[] | undefined, bucket: BucketRecord | undefined): void {
+  if (expected === undefined || bucket === undefined) return;
+  if ((Array.isArray(expected) ? expected.join(',') : expected).trim() !== bucket.ownerId) throw new S3Error('AccessDenied');
+}
+
 export interface S3HandlerDeps extends S3Services {
   accessKeys: AccessKeys;
   /** The tenancy that requests without any other tenancy information work in. */
@@ -164,6 +174,7 @@ export class S3Handler {
     // DeleteObjects names its keys in the body: it is authorized key by key (s3:DeleteObject on each
     // object ARN) by the operation, as AWS does, so a Deny on a prefix cannot be bypassed with it.
     if (r.endpoint !== 'DeleteObjects') await access.require(spec.action, bucket, key);
+    expectOwner(req.headers['x-amz-expected-bucket-owner'], bucket);
 
     const status = await this.deps.quota.status(tenancy);
     if (status) {
@@ -187,6 +198,7 @@ export class S3Handler {
       const srcBucket = await this.deps.buckets.get(srcTenancy.id, srcName);
       const srcAccess = srcTenancy === tenancy ? access : new AccessContext(this.deps, req, principal, srcTenancy, query);
       await srcAccess.require('s3:GetObject', srcBucket, src.key);
+      expectOwner(req.headers['x-amz-source-expected-bucket-owner'], srcBucket);
       copySource = { bucket: srcBucket, key: src.key };
     }
 

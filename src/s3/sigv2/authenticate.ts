@@ -5,6 +5,10 @@
  *
  * StringToSign = VERB \n Content-MD5 \n Content-Type \n Date-or-Expires \n CanonicalizedAmzHeaders CanonicalizedResource
  * The payload is never signed in V2, so bodies are read as UNSIGNED-PAYLOAD.
+ *
+ * The string to sign is kept as the bytes it stands for, one character per byte (Latin-1): header values
+ * as the client sent them (Node reads them so; a UTF-8 `x-amz-meta-*` value stays UTF-8), sub-resource
+ * values decoded from the query string and then UTF-8 encoded, as clients sign them.
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { S3Error } from '../../errors/s3-error.js';
@@ -42,11 +46,18 @@ export function isSigV2(req: SignedRequestInput): boolean {
   return /(^|&)AWSAccessKeyId=/.test(req.rawQuery) && /(^|&)Signature=/.test(req.rawQuery);
 }
 
-function canonicalResource(req: SignedRequestInput, virtualBucket: string | undefined, params: Array<[string, string]>): string {
+const asBytes = (s: string): string => Buffer.from(s, 'utf8').toString('latin1');
+
+/**
+ * The resource: `/bucket/key`, plus the sub-resources. `bucketSlash` writes a bucket addressed without a
+ * key as `/bucket/`, as a virtual-hosted request's `/` reads and as botocore signs path-style ones too.
+ */
+function canonicalResource(req: SignedRequestInput, virtualBucket: string | undefined, params: Array<[string, string]>, bucketSlash = false): string {
   let resource = virtualBucket !== undefined ? `/${virtualBucket}${req.rawPath}` : req.rawPath;
   if (resource === '') resource = '/';
+  if (bucketSlash && /^\/[^/]+$/.test(resource)) resource += '/';
   const subs = params.filter(([k]) => SUB_RESOURCES.has(k)).sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
-  if (subs.length) resource += '?' + subs.map(([k, v]) => (v === '' ? k : `${k}=${v}`)).join('&');
+  if (subs.length) resource += '?' + subs.map(([k, v]) => (v === '' ? k : `${k}=${asBytes(v)}`)).join('&');
   return resource;
 }
 
@@ -57,18 +68,19 @@ function canonicalAmzHeaders(h: SignedRequestInput['headers']): string {
   return names.map((n) => `${n}:${(one(h, n) ?? '').trim().replace(/\s+/g, ' ')}\n`).join('');
 }
 
-export function stringToSignV2(req: SignedRequestInput, dateOrExpires: string, virtualBucket: string | undefined, params: Array<[string, string]>): string {
+export function stringToSignV2(req: SignedRequestInput, dateOrExpires: string, virtualBucket: string | undefined, params: Array<[string, string]>, bucketSlash = false): string {
   return [
     req.method,
     one(req.headers, 'content-md5') ?? '',
     one(req.headers, 'content-type') ?? '',
     dateOrExpires,
-    canonicalAmzHeaders(req.headers) + canonicalResource(req, virtualBucket, params),
+    canonicalAmzHeaders(req.headers) + canonicalResource(req, virtualBucket, params, bucketSlash),
   ].join('\n');
 }
 
+/** HMAC-SHA1 of a string to sign (a byte string, see above). */
 function sign(secret: string, text: string): string {
-  return createHmac('sha1', secret).update(text, 'utf8').digest('base64');
+  return createHmac('sha1', secret).update(text, 'latin1').digest('base64');
 }
 
 function equalSignatures(a: string, b: string): boolean {
@@ -107,7 +119,8 @@ export async function authenticateSigV2(
     const amzDate = one(req.headers, 'x-amz-date');
     const date = amzDate ?? one(req.headers, 'date');
     const t = date !== undefined ? Date.parse(date) : NaN;
-    if (Number.isNaN(t)) throw new S3Error('AccessDenied', { message: 'AWS authentication requires a valid Date or x-amz-date header' });
+    // A date before the epoch is no valid date at all (AWS: AccessDenied, not a skewed clock).
+    if (Number.isNaN(t) || t < 0) throw new S3Error('AccessDenied', { message: 'AWS authentication requires a valid Date or x-amz-date header' });
     // With x-amz-date present the Date line is empty (x-amz-date is signed among the amz headers).
     dateLine = amzDate !== undefined ? '' : date!;
     requestTime = t;
@@ -132,8 +145,14 @@ export async function authenticateSigV2(
   const secret = await lookupSecret(accessKeyId);
   if (secret === undefined) throw new S3Error('InvalidAccessKeyId', { details: { AWSAccessKeyId: accessKeyId } });
   const text = stringToSignV2(req, dateLine, virtualBucket, params);
-  if (!equalSignatures(sign(secret, text), signature)) {
-    throw new S3Error('SignatureDoesNotMatch', { details: { AWSAccessKeyId: accessKeyId, StringToSign: text, SignatureProvided: signature } });
+  let matched = equalSignatures(sign(secret, text), signature);
+  // compat: a bucket addressed path-style without a key is signed as `/bucket` by some clients and as
+  // `/bucket/` by others (botocore): either reading holds.
+  if (!matched && virtualBucket === undefined && /^\/[^/]+$/.test(req.rawPath)) {
+    matched = equalSignatures(sign(secret, stringToSignV2(req, dateLine, virtualBucket, params, true)), signature);
+  }
+  if (!matched) {
+    throw new S3Error('SignatureDoesNotMatch', { details: { AWSAccessKeyId: accessKeyId, StringToSign: Buffer.from(text, 'latin1').toString('utf8'), SignatureProvided: signature } });
   }
   return { kind: 'signed', accessKeyId, payload: { kind: 'unsigned' }, signing: undefined, requestTime, presigned };
 }

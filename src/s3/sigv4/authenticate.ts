@@ -106,7 +106,8 @@ async function authenticateHeader(
   } else {
     throw new S3Error('AccessDenied', { message: 'AWS authentication requires a valid Date or x-amz-date header' });
   }
-  if (requestTime === undefined) {
+  // A time before the epoch is no valid time (AccessDenied, as a missing one), not a skewed clock.
+  if (requestTime === undefined || requestTime < 0) {
     throw new S3Error('AccessDenied', { message: 'AWS authentication requires a valid Date or x-amz-date header' });
   }
   // The string to sign always carries the ISO 8601 basic form, whatever header it came from.
@@ -177,13 +178,16 @@ async function authenticatePresigned(
   if (!/^-?\d+$/.test(expiresText)) {
     throw new S3Error('AuthorizationQueryParametersError', { message: 'X-Amz-Expires should be a number' });
   }
+  // A lifetime out of range is a refusal of the URL (403), not a malformation of it (400).
   const expires = Number(expiresText);
   if (expires < 0) {
-    throw new S3Error('AuthorizationQueryParametersError', { message: 'X-Amz-Expires must be non-negative' });
+    throw new S3Error('AuthorizationQueryParametersError', { status: 403, message: 'X-Amz-Expires must be non-negative' });
   }
   if (expires < 1 || expires > MAX_PRESIGN_EXPIRES_SECONDS) {
     throw new S3Error('AuthorizationQueryParametersError', {
-      message: `X-Amz-Expires must be less than a week (in seconds) that is ${MAX_PRESIGN_EXPIRES_SECONDS}`,
+      status: 403,
+      message: `X-Amz-Expires must be less than a week (in seconds); that is, the given X-Amz-Expires must be less than ${MAX_PRESIGN_EXPIRES_SECONDS} seconds`,
+      details: { 'X-Amz-Expires': expiresText },
     });
   }
   if (credential.date !== amzDate.slice(0, 8)) {

@@ -18,6 +18,17 @@ export function sha256Hex(data: string | Buffer): string {
   return hash('sha256', data, 'hex');
 }
 
+/**
+ * What a canonical text is signed as: the bytes the client sent. Node hands header values over as Latin-1
+ * strings, one character per byte on the wire, so a text of such characters stands for those bytes (a
+ * UTF-8 `x-amz-meta-*` value is signed as the client encoded it, not encoded twice). A text with wider
+ * characters was built inside the process and is UTF-8. ASCII, the common case, is both.
+ */
+export function wireBytes(text: string): string | Buffer {
+  if (!/[^\x00-\x7f]/.test(text)) return text;
+  return /[^\x00-\xff]/.test(text) ? Buffer.from(text, 'utf8') : Buffer.from(text, 'latin1');
+}
+
 /** Canonical URI: every segment decoded then re-encoded, '/' kept, nothing normalised. */
 export function canonicalUri(rawPath: string): string {
   if (rawPath === '') return '/';
@@ -82,5 +93,5 @@ export function canonicalRequest(p: CanonicalRequestParts): string {
 
 /** `AWS4-HMAC-SHA256\n<datetime>\n<scope>\n<sha256(canonical request)>`. */
 export function stringToSign(datetime: string, scope: string, canonicalRequestText: string): string {
-  return `${SIGV4_ALGORITHM}\n${datetime}\n${scope}\n${sha256Hex(canonicalRequestText)}`;
+  return `${SIGV4_ALGORITHM}\n${datetime}\n${scope}\n${sha256Hex(wireBytes(canonicalRequestText))}`;
 }
