@@ -11,6 +11,7 @@ import type { Logger } from '../lib/log.js';
 import type { Role, TenancyRecord } from '../metadata/store.js';
 import { DomainError } from '../tenancy/domain-error.js';
 import { isMetadataUnavailable } from '../metadata/unavailable.js';
+import { PolicyError } from '../iam/policy/parse.js';
 import type { ActingRole } from '../tenancy/membership.js';
 import type { AdminAuthenticator } from './auth.js';
 import type { AdminContext, AdminPrincipal, AdminResult, AdminRoute, AdminServices } from './context.js';
@@ -133,7 +134,9 @@ export class AdminHandler {
     } else if (isS3Error(e)) {
       // compat: S3-side validation (bucket policies) reused here; its code becomes the problem type.
       const status = e.code === 'MalformedPolicy' ? 400 : e.status;
-      p = problem(status, e.message, e.code.replace(/([a-z])([A-Z])/g, '$1-$2').toLowerCase());
+      // A policy's precise reason (S3 answers AWS's shorter message for some).
+      const detail = e.cause instanceof PolicyError ? e.cause.message : e.message;
+      p = problem(status, detail, e.code.replace(/([a-z])([A-Z])/g, '$1-$2').toLowerCase());
     } else if (isMetadataUnavailable(e)) {
       this.deps.log.warn('metadata store unavailable', { requestId, err: (e as Error).message });
       p = problem(503, 'the metadata store is unreachable; please retry', 'service-unavailable');

@@ -23,13 +23,19 @@ export function bucketNameProblem(name: string): string | undefined {
 export class Buckets {
   constructor(private readonly metadata: MetadataStore) {}
 
-  async create(tenancyId: string, name: string, ownerId: string, region: string): Promise<BucketRecord> {
+  /**
+   * Creates the bucket. A name another user of the tenancy has is BucketAlreadyExists; one the same user has
+   * is BucketAlreadyOwnedByYou, except in us-east-1, where AWS answers 200 for legacy compatibility
+   * (`created: false`: the bucket is left as it is).
+   */
+  async create(tenancyId: string, name: string, ownerId: string, region: string): Promise<{ bucket: BucketRecord; created: boolean }> {
     const problem = bucketNameProblem(name);
     if (problem) throw new S3Error('InvalidBucketName', { message: problem, details: { BucketName: name } });
     const r = await this.metadata.createBucket({ tenancyId, name, ownerId, region });
-    if (r.created) return r.bucket;
-    if (r.existing.ownerId === ownerId) throw new S3Error('BucketAlreadyOwnedByYou', { details: { BucketName: name } });
-    throw new S3Error('BucketAlreadyExists', { details: { BucketName: name } });
+    if (r.created) return { bucket: r.bucket, created: true };
+    if (r.existing.ownerId !== ownerId) throw new S3Error('BucketAlreadyExists', { details: { BucketName: name } });
+    if (region === 'us-east-1' && r.existing.region === region) return { bucket: r.existing, created: false };
+    throw new S3Error('BucketAlreadyOwnedByYou', { details: { BucketName: name } });
   }
 
   /** The bucket, or NoSuchBucket. */

@@ -5,11 +5,13 @@
  */
 export const S3_ERROR_CODES = {
   AccessDenied: [403, 'Access Denied'],
+  AmbiguousGrantByEmailAddress: [400, 'The email address you provided is associated with more than one account.'],
   AccountProblem: [403, 'There is a problem with your account that prevents the operation from completing successfully.'],
   AuthorizationHeaderMalformed: [400, 'The authorization header is malformed.'],
   AuthorizationQueryParametersError: [400, 'Error parsing the X-Amz-Credential parameter.'],
   BadDigest: [400, 'The Content-MD5 or checksum value that you specified did not match what the server received.'],
-  BucketAlreadyExists: [409, 'The requested bucket name is not available. The bucket namespace is shared by all users of the system. Please select a different name and try again.'],
+  // compat: bucket names are unique within a tenancy, not across the site, so the message says so.
+  BucketAlreadyExists: [409, 'The requested bucket name is not available: another user of this tenancy has a bucket of that name. Please select a different name and try again.'],
   BucketAlreadyOwnedByYou: [409, 'Your previous request to create the named bucket succeeded and you already own it.'],
   BucketNotEmpty: [409, 'The bucket you tried to delete is not empty'],
   ConditionalRequestConflict: [409, 'A conflicting operation occurred. If using PutObject you can retry the request. If using multipart upload you should initiate another CreateMultipartUpload request and re-upload each part.'],
@@ -62,6 +64,7 @@ export const S3_ERROR_CODES = {
   SignatureDoesNotMatch: [403, 'The request signature we calculated does not match the signature you provided. Check your key and signing method.'],
   SlowDown: [503, 'Please reduce your request rate.'],
   TooManyBuckets: [400, 'You have attempted to create more buckets than allowed.'],
+  UnresolvableGrantByEmailAddress: [400, 'The email address you provided does not match any account on record.'],
   UnexpectedContent: [400, 'This request does not support content.'],
   UnsupportedSignature: [400, 'The provided request is signed with an unsupported STS Token version or the signature version is not supported.'],
   XAmzContentSHA256Mismatch: [400, 'The provided \'x-amz-content-sha256\' header does not match what was computed.'],

@@ -5,7 +5,7 @@
  *   1. the bucket policy's explicit Deny → denied;
  *   2. an allow from: site administrator; MANAGER/DEPUTY of the bucket's tenancy; the bucket's owner;
  *      any member when the tenancy's default access is 'members'; a bucket policy Allow; an ACL grant
- *      (bucket ACL, or the object's ACL for object reads);
+ *      (bucket ACL, or the object's ACL for object reads, where the object's owner holds the owner's grants);
  *   3. the access key's restriction (read-only, bucket/prefix scopes) → may still deny;
  *   4. otherwise denied (implicit).
  * Service-level actions (ListAllMyBuckets, CreateBucket) need membership of the addressed tenancy.
@@ -32,8 +32,11 @@ export interface AccessRequest {
   /** The bucket's parsed policy, if it has one. */
   policy: Policy | undefined;
   bucketAcl: Acl;
-  /** The object's ACL, loaded only when an object-level ACL could decide (object reads). */
-  objectAcl?: () => Promise<Acl | undefined>;
+  /**
+   * The object's ACL and owner, loaded only when an object-level ACL could decide (object reads). The
+   * object's owner (who wrote it) holds the owner's grants of that ACL.
+   */
+  objectAcl?: () => Promise<{ acl: Acl; ownerId: string } | undefined>;
   /** Condition keys (normalised names) for policy conditions. */
   context: PolicyRequest['context'];
 }
@@ -110,8 +113,9 @@ export async function authorize(req: AccessRequest): Promise<Decision> {
       if (bucketPerm && aclGrants(req.bucketAcl, bucketPerm, who)) by = 'bucket ACL';
       const objectPerm = OBJECT_ACL_PERMISSION[req.action];
       if (!by && objectPerm && req.key !== undefined && req.objectAcl) {
-        const acl = await req.objectAcl();
-        if (acl && aclGrants(acl, objectPerm, who)) by = 'object ACL';
+        const o = await req.objectAcl();
+        // The object's owner holds the ACL's owner grants while a member here, as a bucket's owner does.
+        if (o && aclGrants(o.acl, objectPerm, who, req.membership ? o.ownerId : undefined)) by = o.ownerId === user?.id ? 'object owner' : 'object ACL';
       }
     }
   }

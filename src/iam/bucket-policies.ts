@@ -18,7 +18,8 @@ export class BucketPolicies {
     try {
       return parsePolicy(json, bucket.name);
     } catch (e) {
-      if (e instanceof PolicyError) throw new S3Error('MalformedPolicy', { message: e.message });
+      // S3 answers AWS's message; the cause keeps the precise reason for the admin API.
+      if (e instanceof PolicyError) throw new S3Error('MalformedPolicy', { message: e.awsMessage, cause: e });
       throw e;
     }
   }

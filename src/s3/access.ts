@@ -3,7 +3,7 @@
  * principal is in the addressed tenancy, their groups, the policy condition keys of this request, and
  * the bucket's policy and ACLs. Loads each fact once per request, and only when a decision needs it.
  */
-import type { IncomingMessage } from 'node:http';
+import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
 import type { TLSSocket } from 'node:tls';
 import { S3Error } from '../errors/s3-error.js';
 import { authorize, type Decision } from '../iam/authorize.js';
@@ -12,20 +12,76 @@ import { groupsOfUser } from '../iam/groups.js';
 import type { Principal } from '../iam/principal.js';
 import type { BucketRecord, MembershipRecord, TenancyRecord } from '../metadata/store.js';
 import type { S3Services } from './context.js';
+import { parseCopySource } from './copy-source.js';
 
 type ConditionContext = Record<string, string | string[] | undefined>;
+
+/** How the request was authenticated, for `s3:authType` and `s3:signatureversion`. */
+export interface RequestAuth {
+  kind: 'header' | 'query' | 'post' | 'anonymous';
+  version?: 'AWS4-HMAC-SHA256' | 'AWS';
+}
+
+/** Request headers that are S3 condition keys of their own name (`s3:x-amz-acl`, …). */
+const HEADER_KEYS = [
+  'x-amz-acl', 'x-amz-metadata-directive', 'x-amz-storage-class', 'x-amz-server-side-encryption',
+  'x-amz-server-side-encryption-aws-kms-key-id', 'x-amz-server-side-encryption-customer-algorithm',
+  'x-amz-website-redirect-location', 'x-amz-content-sha256', 'x-amz-object-ownership', 'if-match', 'if-none-match',
+];
+const GRANT_KEYS = ['x-amz-grant-read', 'x-amz-grant-write', 'x-amz-grant-read-acp', 'x-amz-grant-write-acp', 'x-amz-grant-full-control'];
+
+const single = (v: string | string[] | undefined): string | undefined => (Array.isArray(v) ? v.join(',') : v);
+
+/**
+ * The condition keys a request's headers give: each header key by its name, the grant headers as their
+ * grantees (`id=…`, `uri=…`, `emailAddress=…`, unquoted, one value each), the copy source as `bucket/key`
+ * (decoded, as policies write it), the tags of `x-amz-tagging` as `s3:RequestObjectTag/<key>` and
+ * `s3:RequestObjectTagKeys`.
+ */
+function headerConditionKeys(h: IncomingHttpHeaders): ConditionContext {
+  const out: ConditionContext = {};
+  for (const name of HEADER_KEYS) {
+    const v = single(h[name]);
+    if (v !== undefined) out[`s3:${name}`] = v.trim();
+  }
+  for (const name of GRANT_KEYS) {
+    const v = single(h[name]);
+    if (v !== undefined) out[`s3:${name}`] = v.split(',').map((g) => g.trim().replace(/^([A-Za-z]+)\s*=\s*"(.*)"$/, '$1=$2'));
+  }
+  const copy = single(h['x-amz-copy-source']);
+  if (copy !== undefined) {
+    try {
+      const src = parseCopySource(copy);
+      out['s3:x-amz-copy-source'] = `${src.bucket}/${src.key}`;
+    } catch {
+      out['s3:x-amz-copy-source'] = copy.trim().replace(/^\//, '');
+    }
+  }
+  const tagging = single(h['x-amz-tagging']);
+  if (tagging !== undefined) {
+    const tags = [...new URLSearchParams(tagging)];
+    for (const [k, v] of tags) out[`s3:requestobjecttag/${k}`] = v;
+    out['s3:requestobjecttagkeys'] = tags.map(([k]) => k);
+  }
+  return out;
+}
 
 export class AccessContext {
   #membership: Promise<MembershipRecord | undefined> | undefined;
   #groups: Promise<string[]> | undefined;
   #context: ConditionContext | undefined;
 
+  /**
+   * `headers`: the headers the request stands for, when not its own (a browser form's fields, as
+   * formHeaders gives them); `auth`: how it was authenticated.
+   */
   constructor(
     private readonly services: S3Services,
     private readonly req: IncomingMessage,
     readonly principal: Principal,
     readonly tenancy: TenancyRecord,
     private readonly query: URLSearchParams,
+    private readonly request: { headers?: IncomingHttpHeaders; auth?: RequestAuth } = {},
   ) {}
 
   /**
@@ -37,7 +93,14 @@ export class AccessContext {
     const { req, principal, query } = this;
     const now = new Date();
     const referer = req.headers.referer;
+    const auth = this.request.auth;
+    const tls = (req.socket as TLSSocket).encrypted ? /^TLSv(\d\.\d)$/.exec((req.socket as TLSSocket).getProtocol?.() ?? '')?.[1] : undefined;
     return (this.#context = {
+      ...headerConditionKeys(this.request.headers ?? req.headers),
+      's3:authtype': auth && auth.kind !== 'anonymous' ? { header: 'REST-HEADER', query: 'REST-QUERY-STRING', post: 'POST' }[auth.kind] : undefined,
+      's3:signatureversion': auth?.version,
+      's3:tlsversion': tls,
+      's3:versionid': query.get('versionId') ?? undefined,
       'aws:sourceip': req.socket.remoteAddress,
       'aws:securetransport': (req.socket as TLSSocket).encrypted ? 'true' : 'false',
       'aws:currenttime': now.toISOString(),
@@ -65,8 +128,11 @@ export class AccessContext {
     return (this.#groups ??= groupsOfUser(this.services.metadata, this.principal.user.id));
   }
 
-  /** The decision for an action on a bucket (or key); undefined bucket = a service-level action. */
-  async decide(action: string, bucket: BucketRecord | undefined, key: string | undefined): Promise<Decision> {
+  /**
+   * The decision for an action on a bucket (or key); undefined bucket = a service-level action. `extra`
+   * condition keys stand in for the request's own (a check about a request other than this one).
+   */
+  async decide(action: string, bucket: BucketRecord | undefined, key: string | undefined, extra: ConditionContext = {}): Promise<Decision> {
     const policy = bucket ? this.services.policies.parsedOf(bucket) : undefined;
     // A stored policy that no longer parses (a stricter parser since) fails closed: its Deny statements
     // must not silently disappear. Site administrators can still reach the bucket to fix it.
@@ -74,7 +140,7 @@ export class AccessContext {
       return { allowed: false, reason: 'the bucket policy can no longer be read; a site administrator must replace it' };
     }
     const conditional = policy !== undefined || (this.principal.kind === 'user' && this.principal.key.restriction);
-    const context: ConditionContext = conditional ? { ...this.conditionContext() } : {};
+    const context: ConditionContext = conditional ? { ...this.conditionContext(), ...extra } : { ...extra };
     if (policy && key !== undefined && bucket && bucket.policy?.toLowerCase().includes('existingobjecttag')) {
       const o = await this.services.metadata.getObject(bucket.id, key);
       for (const [k, v] of new URLSearchParams(o?.tagging ?? '')) context[`s3:existingobjecttag/${k}`] = v;
@@ -93,7 +159,7 @@ export class AccessContext {
         bucket && key !== undefined
           ? async () => {
               const o = await this.services.metadata.getObject(bucket.id, key);
-              return o ? parseStoredAcl(o.acl) : undefined;
+              return o ? { acl: parseStoredAcl(o.acl), ownerId: o.ownerId } : undefined;
             }
           : undefined,
       context,
@@ -104,6 +170,20 @@ export class AccessContext {
   async require(action: string, bucket: BucketRecord | undefined, key: string | undefined): Promise<void> {
     const d = await this.decide(action, bucket, key);
     if (!d.allowed) throw new S3Error('AccessDenied');
+  }
+
+  /**
+   * For reads of a key: AccessDenied unless allowed, except that a key that does not exist is NoSuchKey to
+   * whoever could have listed it (s3:ListBucket with the key as the prefix), as AWS answers 404 rather than
+   * 403 to those who may learn the key is absent anyway.
+   * https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetObject.html#API_GetObject_Permissions
+   */
+  async requireRead(action: string, bucket: BucketRecord, key: string): Promise<void> {
+    if ((await this.decide(action, bucket, key)).allowed) return;
+    if ((await this.services.metadata.getObject(bucket.id, key)) === undefined && (await this.decide('s3:ListBucket', bucket, undefined, { 's3:prefix': key })).allowed) {
+      throw new S3Error('NoSuchKey', { details: { Key: key } });
+    }
+    throw new S3Error('AccessDenied');
   }
 
   async allowed(action: string, bucket: BucketRecord | undefined, key?: string): Promise<boolean> {

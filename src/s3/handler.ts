@@ -16,8 +16,8 @@ import { ENDPOINTS } from './endpoints.js';
 import { OPERATIONS } from './operations/index.js';
 import { hostLabelOf, locate, route } from './router.js';
 import { actualRequestHeaders, preflight } from './cors.js';
-import { postSignatureOf, readPostForm, verifyPostSignature, type PostForm } from './post-object.js';
-import { AccessContext } from './access.js';
+import { formHeaders, postSignatureOf, readPostForm, verifyPostSignature, type PostForm, type PostSignature } from './post-object.js';
+import { AccessContext, type RequestAuth } from './access.js';
 import type { WriteKind } from '../core/quota.js';
 import type { EndpointName } from './endpoints.js';
 import type { WriteQuota } from '../metadata/store.js';
@@ -54,6 +54,9 @@ function expectOwner(expected: string | string[] | undefined, bucket: BucketReco
   if (expected === undefined || bucket === undefined) return;
   if ((Array.isArray(expected) ? expected.join(',') : expected).trim() !== bucket.ownerId) throw new S3Error('AccessDenied');
 }
+
+/** Reads of one key: a missing key is 404 to whoever may list the bucket, 403 to others (AccessContext.requireRead). */
+const KEY_READS = new Set<EndpointName>(['GetObject', 'HeadObject', 'GetObjectAttributes']);
 
 export interface S3HandlerDeps extends S3Services {
   accessKeys: AccessKeys;
@@ -139,6 +142,7 @@ export class S3Handler {
     // PostObject (browser form): the principal and the key come from the form's fields, before the file.
     let key = r.key;
     let post: PostForm | undefined;
+    let postSignature: PostSignature | undefined;
     let postBody: RequestBody | undefined;
     if (r.endpoint === 'PostObject') {
       postBody = requestBody(req, auth, res);
@@ -147,7 +151,7 @@ export class S3Handler {
       post.baseUrl = `${(req.socket as { encrypted?: boolean }).encrypted ? 'https' : 'http'}://${req.headers.host ?? 'localhost'}`;
       key = post.key;
       setResource(`/${r.bucket}/${key}`);
-      const sig = postSignatureOf(post.fields);
+      const sig = (postSignature = postSignatureOf(post.fields));
       if (sig.kind !== 'anonymous') {
         resolved = undefined;
         const secret = await lookupSecret(sig.accessKeyId);
@@ -170,10 +174,18 @@ export class S3Handler {
       for (const [name, value] of Object.entries(actualRequestHeaders(bucket, method, req.headers))) res.setHeader(name, value);
     }
 
-    const access = new AccessContext(this.deps, req, principal, tenancy, query);
+    const requestAuth: RequestAuth =
+      post && postSignature && postSignature.kind !== 'anonymous'
+        ? { kind: 'post', version: postSignature.kind === 'v4' ? 'AWS4-HMAC-SHA256' : 'AWS' }
+        : auth.kind === 'signed'
+          ? { kind: auth.presigned ? 'query' : 'header', version: auth.signing ? 'AWS4-HMAC-SHA256' : 'AWS' }
+          : { kind: 'anonymous' };
+    // A form stands for the PutObject headers its fields give (policy conditions read them).
+    const access = new AccessContext(this.deps, req, principal, tenancy, query, { ...(post ? { headers: formHeaders(post.fields) } : {}), auth: requestAuth });
     // DeleteObjects names its keys in the body: it is authorized key by key (s3:DeleteObject on each
     // object ARN) by the operation, as AWS does, so a Deny on a prefix cannot be bypassed with it.
-    if (r.endpoint !== 'DeleteObjects') await access.require(spec.action, bucket, key);
+    if (bucket && key !== undefined && KEY_READS.has(r.endpoint)) await access.requireRead(spec.action, bucket, key);
+    else if (r.endpoint !== 'DeleteObjects') await access.require(spec.action, bucket, key);
     expectOwner(req.headers['x-amz-expected-bucket-owner'], bucket);
 
     const status = await this.deps.quota.status(tenancy);
@@ -196,7 +208,7 @@ export class S3Handler {
         srcName = srcName.slice(srcName.indexOf(':') + 1);
       }
       const srcBucket = await this.deps.buckets.get(srcTenancy.id, srcName);
-      const srcAccess = srcTenancy === tenancy ? access : new AccessContext(this.deps, req, principal, srcTenancy, query);
+      const srcAccess = srcTenancy === tenancy ? access : new AccessContext(this.deps, req, principal, srcTenancy, query, { auth: requestAuth });
       await srcAccess.require('s3:GetObject', srcBucket, src.key);
       expectOwner(req.headers['x-amz-source-expected-bucket-owner'], srcBucket);
       copySource = { bucket: srcBucket, key: src.key };

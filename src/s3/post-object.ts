@@ -13,6 +13,7 @@ import type { IncomingHttpHeaders } from 'node:http';
 import { Busboy } from '@fastify/busboy';
 import { S3Error } from '../errors/s3-error.js';
 import { cachedSigningKey, signHex, signaturesEqual } from './sigv4/signing-key.js';
+import { tagsFromDocument } from './operations/object/tagging.js';
 
 /** AWS limits the form fields before the file to 20 KB ("MaxPostPreDataLengthExceeded"). */
 const MAX_FIELD_BYTES = 20 * 1024;
@@ -318,8 +319,9 @@ const HEADER_FIELDS = ['content-type', 'cache-control', 'content-disposition', '
 
 /**
  * The request headers a form stands for: its header-like fields (`x-amz-meta-*`, `x-amz-grant-*`,
- * Content-Type…) and `acl` as `x-amz-acl`. Used to write the object and for the policy condition keys
- * (`s3:x-amz-acl`…) the upload is authorized with.
+ * Content-Type…), `acl` as `x-amz-acl` and `tagging` (a Tagging document) as `x-amz-tagging`. Used to write
+ * the object and for the policy condition keys (`s3:x-amz-acl`, `s3:RequestObjectTag/…`) the upload is
+ * authorized with.
  */
 export function formHeaders(fields: Map<string, string>): IncomingHttpHeaders {
   const h: IncomingHttpHeaders = {};
@@ -327,5 +329,10 @@ export function formHeaders(fields: Map<string, string>): IncomingHttpHeaders {
     if (HEADER_FIELDS.includes(name) || name.startsWith('x-amz-meta-') || name.startsWith('x-amz-grant-')) h[name] = value;
   }
   if (fields.has('acl')) h['x-amz-acl'] = fields.get('acl');
+  const tagging = fields.get('tagging');
+  if (tagging !== undefined && tagging.trim() !== '') {
+    const tags = tagsFromDocument(Buffer.from(tagging, 'utf8'));
+    if (tags.length) h['x-amz-tagging'] = new URLSearchParams(tags).toString();
+  }
   return h;
 }

@@ -87,7 +87,8 @@ after(async () => {
 describe('buckets', () => {
   test('create, repeat, bad name, head, location, versioning, list, delete', async () => {
     const b = await newBucket();
-    await rejectsWith(() => s3.send(new CreateBucketCommand({ Bucket: b })), 'BucketAlreadyOwnedByYou', 409);
+    // Your own bucket again: 200 in us-east-1, as AWS answers there.
+    assert.equal((await s3.send(new CreateBucketCommand({ Bucket: b }))).$metadata.httpStatusCode, 200);
     await rejectsWith(() => s3.send(new CreateBucketCommand({ Bucket: 'Bad_Name' })), 'InvalidBucketName', 400);
     const head = await s3.send(new HeadBucketCommand({ Bucket: b }));
     assert.equal(head.$metadata.httpStatusCode, 200);

@@ -58,7 +58,7 @@ export const policyCheckRoutes: AdminRoute[] = [
         key,
         policy,
         bucketAcl: parseStoredAcl(bucket.acl),
-        objectAcl: key !== undefined ? async () => { const o = await m.getObject(bucket.id, key); return o ? parseStoredAcl(o.acl) : undefined; } : undefined,
+        objectAcl: key !== undefined ? async () => { const o = await m.getObject(bucket.id, key); return o ? { acl: parseStoredAcl(o.acl), ownerId: o.ownerId } : undefined; } : undefined,
         context,
       });
       let statement: PolicyCheckResponse['statement'] = null;

@@ -16,7 +16,8 @@
  */
 import { createHash, createHmac } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
-import { parseStoredAcl, ALL_USERS } from '../../iam/acl.js';
+import { parseStoredAcl } from '../../iam/acl.js';
+import { bucketIsPublic } from '../../iam/public-access.js';
 import type { UserRecord, TenancyRecord } from '../../metadata/store.js';
 import type { AdminContext, AdminRoute } from '../context.js';
 import { me, ok, tenancyOf } from '../context.js';
@@ -95,19 +96,6 @@ export function presignUrl(o: { origin: string; host: string; method: string; pa
   return `${o.origin}${canonicalPath}?${canonicalQuery}&X-Amz-Signature=${signature}`;
 }
 
-function isPublic(policy: string | null, acl: string | null): boolean {
-  const a = parseStoredAcl(acl);
-  if (a.grants.some((g) => g.grantee.type === 'group' && g.grantee.uri === ALL_USERS && (g.permission === 'READ' || g.permission === 'FULL_CONTROL'))) return true;
-  if (!policy) return false;
-  try {
-    const doc = JSON.parse(policy) as { Statement?: unknown };
-    const list = (Array.isArray(doc.Statement) ? doc.Statement : [doc.Statement]) as Array<Record<string, unknown>>;
-    return list.some((s) => s && s.Effect === 'Allow' && (s.Principal === '*' || (typeof s.Principal === 'object' && s.Principal !== null && (s.Principal as Record<string, unknown>).AWS === '*')));
-  } catch {
-    return false;
-  }
-}
-
 function hostOf(req: IncomingMessage): string {
   const h = req.headers.host;
   if (!h) throw badRequest('the request has no Host header');
@@ -135,7 +123,7 @@ export const portalObjectRoutes: AdminRoute[] = [
       for (const b of await m.listBuckets(tenancy.id)) {
         if (!all && b.ownerId !== user.id) continue;
         const owner = (await m.getUserById(b.ownerId))?.username ?? b.ownerId;
-        items.push({ name: b.name, owner, createdAt: new Date(b.createdAt).toISOString(), usage: await m.getBucketUsage(b.id), hasPolicy: b.policy !== null, public: isPublic(b.policy, b.acl) });
+        items.push({ name: b.name, owner, createdAt: new Date(b.createdAt).toISOString(), usage: await m.getBucketUsage(b.id), hasPolicy: b.policy !== null, public: bucketIsPublic(ctx.services.bucketPolicies.parsedOf(b), parseStoredAcl(b.acl)) });
       }
       return ok({ items });
     },

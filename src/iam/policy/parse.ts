@@ -14,9 +14,19 @@ import { PatternSyntaxError, looksLikeArn, matchTokens, parsePattern } from './p
 import { parseCidr } from './cidr.js';
 import { S3_ACTIONS, isKnownConditionKey, normaliseConditionKey } from './vocabulary.js';
 
-/** A policy document that cannot be stored. The S3 layer maps it to `MalformedPolicy`. */
+/**
+ * A policy document that cannot be stored. The S3 layer maps it to `MalformedPolicy` with `awsMessage`,
+ * which is `message` except where AWS answers one fixed text that clients compare ("Invalid principal in
+ * policy"); the admin API always shows the detailed `message`.
+ */
 export class PolicyError extends Error {
   override readonly name = 'PolicyError';
+  constructor(
+    message: string,
+    readonly awsMessage: string = message,
+  ) {
+    super(message);
+  }
 }
 
 /** AWS limits bucket policies to 20 KB. */
@@ -130,7 +140,7 @@ function stringList(value: Json, onError: () => PolicyError): string[] {
 
 function parsePrincipal(s: JsonObject, where: string): PrincipalElement {
   const { negated, value, field } = pickElement(s, 'Principal', where);
-  const invalid = (detail: string): PolicyError => new PolicyError(`Invalid principal in policy: ${where}.${field} ${detail}`);
+  const invalid = (detail: string): PolicyError => new PolicyError(`Invalid principal in policy: ${where}.${field} ${detail}`, 'Invalid principal in policy');
   // {"AWS": …} is the AWS spelling; a bare string or array is accepted too. Other principal types
   // (Service, CanonicalUser, Federated) name things Granary does not have.
   let entries: Json = value;

@@ -37,7 +37,7 @@ def error_code(fn):
 
 
 s3.create_bucket(Bucket=bucket)
-assert error_code(lambda: s3.create_bucket(Bucket=bucket)) == ("BucketAlreadyOwnedByYou", 409)
+s3.create_bucket(Bucket=bucket)  # your own bucket again: 200 in us-east-1, as on AWS
 assert any(b["Name"] == bucket for b in s3.list_buckets()["Buckets"])
 s3.head_bucket(Bucket=bucket)
 

@@ -1,9 +1,13 @@
 /**
- * ACLs given with a write: `x-amz-acl` (canned) or `x-amz-grant-*` headers.
+ * ACLs given with a request: `x-amz-acl` (canned) or `x-amz-grant-*` headers, and the grantees both these
+ * and an AccessControlPolicy document name (a user by canonical ID or by email address, a predefined group
+ * by URI).
  * https://docs.aws.amazon.com/AmazonS3/latest/userguide/acl-overview.html#CannedACL
+ * https://docs.aws.amazon.com/AmazonS3/latest/API/API_PutObjectAcl.html (grant headers)
  */
 import { S3Error } from '../../../errors/s3-error.js';
-import { cannedAcl, serialiseAcl, type AclPermission, type Grant } from '../../../iam/acl.js';
+import { GROUP_URIS, cannedAcl, explicitAcl, serialiseAcl, type AclOwners, type AclPermission, type Grant, type Grantee } from '../../../iam/acl.js';
+import type { MetadataStore } from '../../../metadata/store.js';
 import { headerOf, type S3Context } from '../../context.js';
 
 const GRANT_HEADERS: Array<[string, AclPermission]> = [
@@ -14,32 +18,63 @@ const GRANT_HEADERS: Array<[string, AclPermission]> = [
   ['x-amz-grant-full-control', 'FULL_CONTROL'],
 ];
 
-/** Parses `id="…", uri="…"` grantee lists. */
-function parseGrantees(value: string, permission: AclPermission): Grant[] {
+export type GranteeRef = { kind: 'id'; value: string } | { kind: 'emailAddress'; value: string } | { kind: 'uri'; value: string };
+
+/**
+ * The grantee a grant names, as stored: an existing user (an email address resolved to its one user) or a
+ * predefined group. AWS's errors otherwise: InvalidArgument, UnresolvableGrantByEmailAddress,
+ * AmbiguousGrantByEmailAddress.
+ */
+export async function resolveGrantee(metadata: MetadataStore, ref: GranteeRef): Promise<Grantee> {
+  const value = ref.value.trim();
+  switch (ref.kind) {
+    case 'uri':
+      if (!GROUP_URIS.has(value)) throw new S3Error('InvalidArgument', { message: 'Invalid group uri', details: { ArgumentName: 'uri', ArgumentValue: value } });
+      return { type: 'group', uri: value };
+    case 'id':
+      if (!(await metadata.getUserById(value))) throw new S3Error('InvalidArgument', { message: 'Invalid id', details: { ArgumentName: 'CanonicalUser/ID', ArgumentValue: value } });
+      return { type: 'user', id: value };
+    case 'emailAddress': {
+      const users = value === '' ? [] : await metadata.listUsersByEmail(value);
+      if (users.length === 0) throw new S3Error('UnresolvableGrantByEmailAddress', { details: { EmailAddress: value } });
+      if (users.length > 1) throw new S3Error('AmbiguousGrantByEmailAddress', { details: { EmailAddress: value } });
+      return { type: 'user', id: users[0]!.id };
+    }
+  }
+}
+
+/** `id="…", emailAddress="…", uri="…"` grantee lists of one grant header. */
+function parseGranteeList(header: string, value: string): GranteeRef[] {
   return value.split(',').map((part) => {
-    const m = /^\s*(id|uri|emailAddress)\s*=\s*"?([^"]*)"?\s*$/i.exec(part);
-    if (!m) throw new S3Error('InvalidArgument', { message: `Invalid grant: ${part.trim()}` });
-    const kind = m[1]!.toLowerCase();
-    if (kind === 'emailaddress') throw new S3Error('NotImplemented', { message: 'Grants by email address are not supported; grant by id or uri' });
-    return { grantee: kind === 'uri' ? { type: 'group' as const, uri: m[2]! } : { type: 'user' as const, id: m[2]! }, permission };
+    const m = /^\s*(id|uri|emailAddress)\s*=\s*("([^"]*)"|[^"\s]*)\s*$/i.exec(part);
+    if (!m) throw new S3Error('InvalidArgument', { message: `Invalid grant: ${part.trim()}`, details: { ArgumentName: header, ArgumentValue: value } });
+    const kind = m[1]!.toLowerCase() === 'emailaddress' ? 'emailAddress' : (m[1]!.toLowerCase() as 'id' | 'uri');
+    return { kind, value: m[3] ?? m[2]! };
   });
 }
 
-/** The ACL JSON for a new bucket or object (null = private), from the request's ACL headers. */
-export function aclFromHeaders(ctx: S3Context, bucketOwnerId?: string): string | null {
+/**
+ * The ACL JSON the request's ACL headers give a bucket or object (null = private): `x-amz-acl`, or the grant
+ * headers (exactly those grants: the owner keeps what they name for the owner, as on AWS). `owners` says who
+ * owns the resource and its bucket, for the `bucket-owner-*` canned ACLs.
+ */
+export async function aclFromHeaders(ctx: Pick<S3Context, 'headers' | 'services'>, owners: AclOwners): Promise<string | null> {
   const canned = headerOf(ctx, 'x-amz-acl');
-  const grants = GRANT_HEADERS.flatMap(([h, p]) => {
+  const given = GRANT_HEADERS.flatMap(([h, p]) => {
     const v = headerOf(ctx, h);
-    return v === undefined ? [] : parseGrantees(v, p);
+    return v === undefined ? [] : parseGranteeList(h, v).map((ref) => ({ ref, permission: p }));
   });
-  if (canned !== undefined && grants.length) {
+  if (canned !== undefined && given.length) {
     throw new S3Error('InvalidRequest', { message: 'Specifying both Canned ACLs and Header Grants is not allowed' });
   }
-  if (canned !== undefined) return serialiseAcl(cannedAcl(canned.trim(), bucketOwnerId));
-  return grants.length ? serialiseAcl({ grants }) : null;
+  if (canned !== undefined) return serialiseAcl(cannedAcl(canned.trim(), owners));
+  if (given.length === 0) return null;
+  const grants: Grant[] = [];
+  for (const { ref, permission } of given) grants.push({ grantee: await resolveGrantee(ctx.services.metadata, ref), permission });
+  return serialiseAcl(explicitAcl(grants, owners.owner));
 }
 
 /** True when the request carries any ACL header. */
-export function hasAclHeaders(ctx: S3Context): boolean {
+export function hasAclHeaders(ctx: Pick<S3Context, 'headers'>): boolean {
   return headerOf(ctx, 'x-amz-acl') !== undefined || GRANT_HEADERS.some(([h]) => headerOf(ctx, h) !== undefined);
 }

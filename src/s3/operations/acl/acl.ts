@@ -7,19 +7,20 @@
  */
 import type { HttpResponse } from '../../../lib/http-response.js';
 import { S3Error } from '../../../errors/s3-error.js';
-import { isPermission, parseStoredAcl, serialiseAcl, type Acl, type Grant } from '../../../iam/acl.js';
+import { explicitAcl, isPermission, ownerPermissions, parseStoredAcl, serialiseAcl, type Acl, type AclOwners, type Grant } from '../../../iam/acl.js';
 import { bucketOf, keyOf, type S3Context } from '../../context.js';
-import { asObject, children, parseXml, text } from '../../xml/read.js';
+import { asObject, children, parseXml, text, type XmlObject } from '../../xml/read.js';
 import type { XmlNode } from '../../xml/write.js';
 import { emptyResponse, ownerNode, xmlResponse } from '../common.js';
-import { aclFromHeaders, hasAclHeaders } from './acl-headers.js';
+import { aclFromHeaders, hasAclHeaders, resolveGrantee, type GranteeRef } from './acl-headers.js';
 
 const XSI = 'xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"';
 
+/** The AccessControlPolicy document: the owner, the owner's own grants, then the others, as AWS lists them. */
 async function aclDocument(ctx: S3Context, ownerId: string, acl: Acl): Promise<HttpResponse> {
   const names = new Map<string, string>();
   const owner = await ownerNode(ctx, ownerId, names);
-  const grants: XmlNode = [['Grant', [[`Grantee ${XSI} xsi:type="CanonicalUser"`, owner], ['Permission', 'FULL_CONTROL']]]];
+  const grants: XmlNode = ownerPermissions(acl).map((p) => ['Grant', [[`Grantee ${XSI} xsi:type="CanonicalUser"`, owner], ['Permission', p]]]);
   for (const g of acl.grants) {
     const grantee: XmlNode[number] =
       g.grantee.type === 'user'
@@ -33,32 +34,36 @@ async function aclDocument(ctx: S3Context, ownerId: string, acl: Acl): Promise<H
   ]);
 }
 
-/** The ACL a Put*Acl request sets: from headers, or from an AccessControlPolicy document. */
-async function requestedAcl(ctx: S3Context, ownerId: string): Promise<string | null> {
-  if (hasAclHeaders(ctx)) return aclFromHeaders(ctx, ownerId);
+const one = (v: XmlObject[string]): XmlObject => asObject(Array.isArray(v) ? v[0]! : v);
+
+/** Who a <Grantee> names: by ID (CanonicalUser), URI (Group) or EmailAddress (AmazonCustomerByEmail). */
+function granteeRef(grantee: XmlObject): GranteeRef {
+  const id = text(grantee, 'ID');
+  const uri = text(grantee, 'URI');
+  const email = text(grantee, 'EmailAddress');
+  if ([id, uri, email].filter((v) => v !== undefined).length !== 1) throw new S3Error('MalformedACLError');
+  return id !== undefined ? { kind: 'id', value: id } : uri !== undefined ? { kind: 'uri', value: uri } : { kind: 'emailAddress', value: email! };
+}
+
+/**
+ * The ACL a Put*Acl request sets: from headers, or from an AccessControlPolicy document. A document
+ * grants exactly what it lists, the owner included (an empty list revokes everything).
+ */
+async function requestedAcl(ctx: S3Context, owners: AclOwners): Promise<string | null> {
+  if (hasAclHeaders(ctx)) return aclFromHeaders(ctx, owners);
   const body = await ctx.body.readAll();
   if (body.length === 0) throw new S3Error('MissingRequestBodyError', { message: 'Request Body is empty' });
   const doc = parseXml(body, 'AccessControlPolicy');
   const list = doc.AccessControlList;
   if (list === undefined) throw new S3Error('MalformedACLError');
   const grants: Grant[] = [];
-  for (const g of children(asObject(Array.isArray(list) ? list[0]! : list), 'Grant')) {
+  for (const g of list === '' ? [] : children(one(list), 'Grant')) {
     const grant = asObject(g);
-    const permission = text(grant, 'Permission');
-    const granteeEl = grant.Grantee;
-    if (!permission || !isPermission(permission) || granteeEl === undefined) throw new S3Error('MalformedACLError');
-    const grantee = asObject(Array.isArray(granteeEl) ? granteeEl[0]! : granteeEl);
-    const uri = text(grantee, 'URI');
-    const id = text(grantee, 'ID');
-    if (uri !== undefined) grants.push({ grantee: { type: 'group', uri: uri.trim() }, permission });
-    else if (id !== undefined) {
-      // The owner's own FULL_CONTROL is implicit; other users must exist.
-      if (id === ownerId && permission === 'FULL_CONTROL') continue;
-      if (!(await ctx.services.metadata.getUserById(id.trim()))) throw new S3Error('InvalidArgument', { message: 'Invalid id', details: { ArgumentName: 'CanonicalUser/ID', ArgumentValue: id } });
-      grants.push({ grantee: { type: 'user', id: id.trim() }, permission });
-    } else throw new S3Error('MalformedACLError');
+    const permission = text(grant, 'Permission')?.trim();
+    if (!permission || !isPermission(permission) || grant.Grantee === undefined) throw new S3Error('MalformedACLError');
+    grants.push({ grantee: await resolveGrantee(ctx.services.metadata, granteeRef(one(grant.Grantee))), permission });
   }
-  return serialiseAcl({ grants });
+  return serialiseAcl(explicitAcl(grants, owners.owner));
 }
 
 export async function GetBucketAcl(ctx: S3Context): Promise<HttpResponse> {
@@ -68,7 +73,7 @@ export async function GetBucketAcl(ctx: S3Context): Promise<HttpResponse> {
 
 export async function PutBucketAcl(ctx: S3Context): Promise<HttpResponse> {
   const b = bucketOf(ctx);
-  await ctx.services.metadata.setBucketAcl(b.id, await requestedAcl(ctx, b.ownerId));
+  await ctx.services.metadata.setBucketAcl(b.id, await requestedAcl(ctx, { owner: b.ownerId, bucketOwner: b.ownerId }));
   return emptyResponse(200);
 }
 
@@ -81,7 +86,7 @@ export async function PutObjectAcl(ctx: S3Context): Promise<HttpResponse> {
   const b = bucketOf(ctx);
   const key = keyOf(ctx);
   const o = await ctx.services.objects.get(b, key);
-  if (!(await ctx.services.metadata.setObjectAcl(b.id, key, await requestedAcl(ctx, o.ownerId)))) {
+  if (!(await ctx.services.metadata.setObjectAcl(b.id, key, await requestedAcl(ctx, { owner: o.ownerId, bucketOwner: b.ownerId })))) {
     throw new S3Error('NoSuchKey', { details: { Key: key } });
   }
   return emptyResponse(200);

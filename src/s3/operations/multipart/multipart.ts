@@ -50,7 +50,7 @@ export async function CreateMultipartUpload(ctx: S3Context): Promise<HttpRespons
     storageClass: storageClassFrom(ctx.headers),
     checksumAlgorithm: alg,
     checksumType: alg ? (type ?? (alg === 'CRC64NVME' ? 'FULL_OBJECT' : 'COMPOSITE')) : null,
-    acl: aclFromHeaders(ctx, bucket.ownerId),
+    acl: await aclFromHeaders(ctx, { owner: userIdOf(ctx), bucketOwner: bucket.ownerId }),
   });
   const headers: HttpResponse['headers'] = {};
   if (u.checksumAlgorithm) {

@@ -60,6 +60,7 @@ export async function CopyObject(ctx: S3Context): Promise<HttpResponse> {
   const algHeader = headerOf(ctx, 'x-amz-checksum-algorithm');
   const alg = algHeader !== undefined ? parseAlgorithm(algHeader) : src.checksum?.type === 'FULL_OBJECT' ? src.checksum.algorithm : undefined;
   const digester = alg ? checksumDigester(alg, () => undefined) : undefined;
+  const acl = await aclFromHeaders(ctx, { owner: userIdOf(ctx), bucketOwner: bucket.ownerId });
   const quota = await ctx.services.quota.reserve(ctx.tenancy, bucket, src.size, 1);
   const o = await ctx.services.objects.put({
     bucket,
@@ -74,7 +75,7 @@ export async function CopyObject(ctx: S3Context): Promise<HttpResponse> {
     condition: writeCondition(ctx),
     tagging: taggingDirective === 'REPLACE' ? parseTagging(headerOf(ctx, 'x-amz-tagging')) : src.tagging,
     storageClass,
-    acl: aclFromHeaders(ctx, bucket.ownerId),
+    acl,
     quota,
   }).finally(() => ctx.services.quota.release(quota));
   const result: Array<[string, string]> = [

@@ -11,7 +11,7 @@ import { checkPostPolicy, formHeaders, parsePostPolicy, postSignatureOf } from '
 import { emptyResponse, xmlResponse } from '../common.js';
 import { objectHeadersFrom, storageClassFrom } from './headers.js';
 import { aclFromHeaders } from '../acl/acl-headers.js';
-import { tagsFromDocument } from './tagging.js';
+import { parseTagging } from './tagging-header.js';
 
 /**
  * Where to send the browser after the upload: `success_action_redirect` (or the older `redirect`) when it
@@ -45,11 +45,10 @@ export async function PostObject(ctx: S3Context): Promise<HttpResponse> {
   if (!form) throw new S3Error('MalformedPOSTRequest');
   const { fields } = form;
   const range = postSignatureOf(fields).kind !== 'anonymous' ? checkPostPolicy(parsePostPolicy(fields.get('policy')!), fields, bucket.name) : undefined;
+  // The form as the PutObject headers it stands for (its `tagging` document as x-amz-tagging).
   const headers = formHeaders(fields);
   const key = keyOf(ctx);
-  // `tagging`: a Tagging XML document, as PutObjectTagging's body.
-  const tagging = fields.get('tagging');
-  const tags = tagging === undefined || tagging.trim() === '' ? [] : tagsFromDocument(Buffer.from(tagging, 'utf8'));
+  const acl = await aclFromHeaders({ headers, services: ctx.services }, { owner: userIdOf(ctx), bucketOwner: bucket.ownerId });
   const o = await ctx.services.objects.put({
     bucket,
     key,
@@ -60,8 +59,8 @@ export async function PostObject(ctx: S3Context): Promise<HttpResponse> {
     headers: objectHeadersFrom(headers),
     digesters: [],
     storageClass: storageClassFrom(headers),
-    acl: await aclFromHeaders({ ...ctx, headers }, bucket.ownerId),
-    tagging: tags.length ? new URLSearchParams(tags).toString() : null,
+    acl,
+    tagging: parseTagging(headers['x-amz-tagging'] as string | undefined),
     quota: ctx.quota,
   });
   await form.done;

@@ -25,6 +25,7 @@ export async function PutObject(ctx: S3Context): Promise<HttpResponse> {
   const bucket = bucketOf(ctx);
   if (ctx.body.size === undefined && headerOf(ctx, 'transfer-encoding') === undefined) throw new S3Error('MissingContentLength');
   const checksum = requestChecksum(ctx);
+  const acl = await aclFromHeaders(ctx, { owner: userIdOf(ctx), bucketOwner: bucket.ownerId });
   const o = await ctx.services.objects.put({
     bucket,
     key: keyOf(ctx),
@@ -39,7 +40,7 @@ export async function PutObject(ctx: S3Context): Promise<HttpResponse> {
     condition: writeCondition(ctx),
     tagging: parseTagging(headerOf(ctx, 'x-amz-tagging')),
     storageClass: storageClassFrom(ctx.headers),
-    acl: aclFromHeaders(ctx, bucket.ownerId),
+    acl,
     quota: ctx.quota,
   });
   const headers: HttpResponse['headers'] = { etag: o.etag };

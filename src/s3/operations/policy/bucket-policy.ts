@@ -8,6 +8,8 @@
 import type { HttpResponse } from '../../../lib/http-response.js';
 import { S3Error } from '../../../errors/s3-error.js';
 import { MAX_POLICY_BYTES } from '../../../iam/policy/parse.js';
+import { aclIsPublic, parseStoredAcl } from '../../../iam/acl.js';
+import { bucketIsPublic } from '../../../iam/public-access.js';
 import { bucketOf, type S3Context } from '../../context.js';
 import { emptyResponse, xmlResponse } from '../common.js';
 
@@ -30,13 +32,15 @@ export async function DeleteBucketPolicy(ctx: S3Context): Promise<HttpResponse> 
   return emptyResponse(204);
 }
 
-/** "Public" as AWS defines it: the policy grants something to everyone without a narrowing condition. */
+/**
+ * "Public" as AWS defines it (iam/public-access.ts), from the policy and the bucket's ACL alike: a public-read
+ * ACL makes a bucket public with or without a policy. Only a bucket with neither a policy nor a public ACL has
+ * no status to give (NoSuchBucketPolicy, as AWS answers a bucket without a policy).
+ */
 export async function GetBucketPolicyStatus(ctx: S3Context): Promise<HttpResponse> {
   const b = bucketOf(ctx);
   const policy = ctx.services.policies.parsedOf(b);
-  if (!policy) throw new S3Error('NoSuchBucketPolicy', { details: { BucketName: b.name } });
-  const isPublic = policy.statements.some(
-    (s) => s.effect === 'Allow' && !s.principal.negated && s.principal.matchers.some((p) => p.kind === 'any') && s.conditions.length === 0,
-  );
-  return xmlResponse('PolicyStatus', [['IsPublic', isPublic]]);
+  const acl = parseStoredAcl(b.acl);
+  if (!policy && !aclIsPublic(acl)) throw new S3Error('NoSuchBucketPolicy', { details: { BucketName: b.name } });
+  return xmlResponse('PolicyStatus', [['IsPublic', bucketIsPublic(policy, acl)]]);
 }
