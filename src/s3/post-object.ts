@@ -319,14 +319,14 @@ const HEADER_FIELDS = ['content-type', 'cache-control', 'content-disposition', '
 
 /**
  * The request headers a form stands for: its header-like fields (`x-amz-meta-*`, `x-amz-grant-*`,
- * Content-Type…), `acl` as `x-amz-acl` and `tagging` (a Tagging document) as `x-amz-tagging`. Used to write
+ * `x-amz-checksum-*`, Content-Type…), `acl` as `x-amz-acl` and `tagging` (a Tagging document) as `x-amz-tagging`. Used to write
  * the object and for the policy condition keys (`s3:x-amz-acl`, `s3:RequestObjectTag/…`) the upload is
  * authorized with.
  */
 export function formHeaders(fields: Map<string, string>): IncomingHttpHeaders {
   const h: IncomingHttpHeaders = {};
   for (const [name, value] of fields) {
-    if (HEADER_FIELDS.includes(name) || name.startsWith('x-amz-meta-') || name.startsWith('x-amz-grant-')) h[name] = value;
+    if (HEADER_FIELDS.includes(name) || name.startsWith('x-amz-meta-') || name.startsWith('x-amz-grant-') || name.startsWith('x-amz-checksum-')) h[name] = value;
   }
   if (fields.has('acl')) h['x-amz-acl'] = fields.get('acl');
   const tagging = fields.get('tagging');

@@ -178,6 +178,8 @@ test('aws cli --grant-*: by id, by email address (resolved to the user), by grou
   refused(['--grant-read', 'nonsense'], 'InvalidArgument');
   // Refused grants changed nothing.
   assert.deepEqual(summary((await client(owner).send(new GetBucketAclCommand({ Bucket: 'own-grants' }))).Grants), [`${ALL_USERS}:READ`]);
+  // Grant headers and a document together: refused, not one silently dropped.
+  assert.equal(await outcome(client(owner).send(new PutBucketAclCommand({ Bucket: 'own-grants', ACL: 'private', AccessControlPolicy: { Owner: { ID: ownerId }, Grants: [] } }))), 'UnexpectedContent');
   // Two users with one address: ambiguous.
   await admin.createUser({ username: 'own-twin', password: 'pw-own-twin-0123456789', displayName: 'twin', email: 'own-other@example.org' });
   refused(['--grant-read', 'emailAddress=own-other@example.org'], 'AmbiguousGrantByEmailAddress');
@@ -319,6 +321,8 @@ test('bucket policy conditions on request headers: copy source, metadata directi
     { Sid: 'NoReplace', Effect: 'Deny', Principal: '*', Action: 's3:PutObject', Resource: 'arn:aws:s3:::own-cond/copies/*', Condition: { StringEquals: { 's3:x-amz-metadata-directive': 'REPLACE' } } },
     { Sid: 'OwnerControl', Effect: 'Allow', Principal: who, Action: 's3:PutObject', Resource: 'arn:aws:s3:::own-cond/drop/*', Condition: { StringEqualsIfExists: { 's3:x-amz-acl': 'bucket-owner-full-control' } } },
     { Sid: 'NoPublicGrant', Effect: 'Deny', Principal: '*', Action: 's3:PutObject', Resource: 'arn:aws:s3:::own-cond/*', Condition: { StringEquals: { 's3:x-amz-grant-read': `uri=${ALL_USERS}` } } },
+    { Sid: 'ById', Effect: 'Allow', Principal: '*', Action: 's3:GetObject', Resource: 'arn:aws:s3:::own-cond/byid/*', Condition: { StringEquals: { 'aws:userid': otherId } } },
+    { Sid: 'Anonymous', Effect: 'Allow', Principal: '*', Action: 's3:GetObject', Resource: 'arn:aws:s3:::own-cond/anon/*', Condition: { StringEquals: { 'aws:PrincipalType': 'Anonymous' } } },
     { Sid: 'Tagged', Effect: 'Allow', Principal: who, Action: 's3:PutObject', Resource: 'arn:aws:s3:::own-cond/tagged/*', Condition: { StringEquals: { 's3:RequestObjectTag/project': 'zarr' }, 'ForAllValues:StringEquals': { 's3:RequestObjectTagKeys': ['project', 'stage'] } } },
   ]);
   const copy = (src: string, dest: string, extra: object = {}) => outcome(o.send(new CopyObjectCommand({ Bucket: 'own-cond', Key: dest, CopySource: `own-cond-src/${src}`, ...extra })));
@@ -337,6 +341,12 @@ test('bucket policy conditions on request headers: copy source, metadata directi
   assert.equal(await put('tagged/c', { Tagging: 'project=other' }), 'AccessDenied');
   assert.equal(await put('tagged/d', { Tagging: 'project=zarr&secret=1' }), 'AccessDenied');
   assert.equal(await put('tagged/e'), 'AccessDenied');
+  await c.send(new PutObjectCommand({ Bucket: 'own-cond', Key: 'byid/x', Body: 'x' }));
+  await c.send(new PutObjectCommand({ Bucket: 'own-cond', Key: 'anon/x', Body: 'x' }));
+  assert.equal(await outcome(o.send(new GetObjectCommand({ Bucket: 'own-cond', Key: 'byid/x' }))), 'OK');
+  assert.equal(await outcome(anonymous().send(new GetObjectCommand({ Bucket: 'own-cond', Key: 'byid/x' }))), 'AccessDenied');
+  assert.equal(await outcome(anonymous().send(new GetObjectCommand({ Bucket: 'own-cond', Key: 'anon/x' }))), 'OK');
+  assert.equal(await outcome(o.send(new GetObjectCommand({ Bucket: 'own-cond', Key: 'anon/x' }))), 'AccessDenied');
   // A browser form's tagging field is its request tags.
   await setPolicy(c, 'own-cond-src', [{ Effect: 'Allow', Principal: '*', Action: 's3:PutObject', Resource: 'arn:aws:s3:::own-cond-src/forms/*', Condition: { StringEquals: { 's3:RequestObjectTag/project': 'zarr' } } }]);
   const form = (project: string) => {

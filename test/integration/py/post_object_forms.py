@@ -130,6 +130,15 @@ p = s3.generate_presigned_post(bucket, 'bad-tags.txt', Fields={'tagging': '<Tagg
                                Conditions=[['starts-with', '$tagging', '']], ExpiresIn=300)
 r = requests.post(p['url'], data=p['fields'], files={'file': ('x', b'x')})
 expect(r.status_code == 400 and code_of(r) == 'MalformedXML', 'a malformed tagging document', f'{r.status_code} {r.text}')
+# An x-amz-checksum-* field is verified, as the header is on PutObject.
+content = b'checked bytes'
+good = base64.b64encode(hashlib.sha256(content).digest()).decode()
+for value, want in ((good, 204), (base64.b64encode(hashlib.sha256(b'other').digest()).decode(), 400)):
+    p = s3.generate_presigned_post(bucket, 'checked.bin', Fields={'x-amz-checksum-sha256': value},
+                                   Conditions=[{'x-amz-checksum-sha256': value}], ExpiresIn=300)
+    r = requests.post(p['url'], data=p['fields'], files={'file': ('c', content)})
+    expect(r.status_code == want and (want == 204 or code_of(r) == 'BadDigest'), f'checksum field -> {want}', f'{r.status_code} {r.text}')
+expect(s3.head_object(Bucket=bucket, Key='checked.bin', ChecksumMode='ENABLED').get('ChecksumSHA256') == good, 'checksum kept')
 summary['object'] = 'ok'
 
 # 6. Condition field names are case-insensitive; operator names are not.

@@ -50,7 +50,11 @@ function granteeRef(grantee: XmlObject): GranteeRef {
  * grants exactly what it lists, the owner included (an empty list revokes everything).
  */
 async function requestedAcl(ctx: S3Context, owners: AclOwners): Promise<string | null> {
-  if (hasAclHeaders(ctx)) return aclFromHeaders(ctx, owners);
+  if (hasAclHeaders(ctx)) {
+    // Headers or a document, not both (AWS): the document would otherwise be silently dropped.
+    if (ctx.body.present && (await ctx.body.readAll()).length > 0) throw new S3Error('UnexpectedContent');
+    return aclFromHeaders(ctx, owners);
+  }
   const body = await ctx.body.readAll();
   if (body.length === 0) throw new S3Error('MissingRequestBodyError', { message: 'Request Body is empty' });
   const doc = parseXml(body, 'AccessControlPolicy');

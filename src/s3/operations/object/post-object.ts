@@ -12,6 +12,7 @@ import { emptyResponse, xmlResponse } from '../common.js';
 import { objectHeadersFrom, storageClassFrom } from './headers.js';
 import { aclFromHeaders } from '../acl/acl-headers.js';
 import { parseTagging } from './tagging-header.js';
+import { requestChecksum } from './checksum-request.js';
 
 /**
  * Where to send the browser after the upload: `success_action_redirect` (or the older `redirect`) when it
@@ -49,6 +50,8 @@ export async function PostObject(ctx: S3Context): Promise<HttpResponse> {
   const headers = formHeaders(fields);
   const key = keyOf(ctx);
   const acl = await aclFromHeaders({ headers, services: ctx.services }, { owner: userIdOf(ctx), bucketOwner: bucket.ownerId });
+  // An x-amz-checksum-<algorithm> field is verified as the file streams, as the header is for PutObject.
+  const checksum = requestChecksum({ ...ctx, headers });
   const o = await ctx.services.objects.put({
     bucket,
     key,
@@ -57,7 +60,8 @@ export async function PostObject(ctx: S3Context): Promise<HttpResponse> {
     size: undefined,
     contentType: fields.get('content-type') ?? 'binary/octet-stream',
     headers: objectHeadersFrom(headers),
-    digesters: [],
+    digesters: checksum ? [checksum.digester] : [],
+    checksum: checksum ? () => ({ algorithm: checksum.algorithm, value: checksum.digester.value(), type: 'FULL_OBJECT' }) : undefined,
     storageClass: storageClassFrom(headers),
     acl,
     tagging: parseTagging(headers['x-amz-tagging'] as string | undefined),
