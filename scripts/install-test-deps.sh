@@ -36,6 +36,7 @@ if [ ${#need[@]} -gt 0 ]; then
   apt-get update -qq
   apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
 fi
-# boto3/botocore and the AWS CLI v1 come with the machine's Python; fail early and clearly if not.
-python3 -c 'import boto3, botocore' || { echo "python3 with boto3 is required for the tests" >&2; exit 1; }
+# boto3/botocore, requests (browser-form tests post with it) and the AWS CLI v1 come with the machine's
+# Python; fail early and clearly if not.
+python3 -c 'import boto3, botocore, requests' || { echo "python3 with boto3 and requests is required for the tests" >&2; exit 1; }
 command -v aws >/dev/null || { echo "the AWS CLI is required for the tests" >&2; exit 1; }
