@@ -27,6 +27,7 @@ import { S3Handler } from './s3/handler.js';
 import { GranaryHttpServer } from './http/server.js';
 import { TlsReloader, loadTlsPair } from './http/tls-reloader.js';
 import { createAdminApi } from './admin/create.js';
+import { PortalOrigins } from './config/portal-origin.js';
 import { LdapDirectory, type LdapDirectoryConfig } from './iam/directory/ldap.js';
 import { BuiltinDirectory } from './iam/directory/builtin.js';
 import { createLogger, type Logger } from './lib/log.js';
@@ -42,6 +43,10 @@ export interface App {
   address: { host: string; port: number };
   /** The external HTTPS listener's address, when configured. */
   httpsAddress: { host: string; port: number } | undefined;
+  /** The portal and admin API listener's address (undefined with `listenPortal: none`). */
+  portalAddress: { host: string; port: number } | undefined;
+  /** Where the portal lives (its URL, the origins it is served on). */
+  origins: PortalOrigins;
   /** Re-reads the TLS certificate and key (SIGHUP); true when a new certificate is in use. */
   reloadTls(reason: string): Promise<boolean>;
   stop(): Promise<void>;
@@ -85,6 +90,8 @@ export async function startApp(config: GranaryConfig, env: NodeJS.ProcessEnv = p
   // Read per request (not kept from boot): its quota and default access may change on any gateway.
   const defaultTenancy = async () => (await metadata.getTenancyById(bootTenancy.id)) ?? bootTenancy;
 
+  // The portal and admin API live on an origin S3 never serves (config/portal-origin.ts).
+  const origins = new PortalOrigins(config);
   const buckets = new Buckets(metadata);
   const quota = new QuotaGuard(metadata, { warning: config.quotaThresholds.warning / 100, critical: config.quotaThresholds.critical / 100 });
   const policies = new BucketPolicies(metadata);
@@ -101,12 +108,13 @@ export async function startApp(config: GranaryConfig, env: NodeJS.ProcessEnv = p
     log,
     accessKeys,
     defaultTenancy,
+    origins,
   });
   // People sign in (admin API, portal) through the built-in directory, or LDAP when configured.
   const directory = config.ldap ? new LdapDirectory(metadata, config.ldap as unknown as LdapDirectoryConfig) : new BuiltinDirectory(metadata);
   let listenPort: number | undefined;
-  const admin = createAdminApi({ config, metadata, accessKeys, directory, log, bucketPolicies: policies, listenPort: () => listenPort });
-  const http = new GranaryHttpServer({ s3, log, admin: admin.handler });
+  const admin = createAdminApi({ config, metadata, accessKeys, directory, log, bucketPolicies: policies, listenPort: () => listenPort, origins });
+  const http = new GranaryHttpServer({ s3, log, admin: admin.handler, origins });
   const sweeper = new BlobSweeper(metadata, blobs, {
     intervalMs: config.sweepIntervalMs,
     orphanGraceMs: config.orphanGraceMs,
@@ -126,6 +134,8 @@ export async function startApp(config: GranaryConfig, env: NodeJS.ProcessEnv = p
   hashOffload.start();
   const address = await http.listen(config.listen.host, config.listen.port);
   listenPort = address.port;
+  const portalAddress = config.listenPortal ? await http.listenPortal(config.listenPortal.host, config.listenPortal.port) : undefined;
+  origins.listening({ s3: address.port, portal: portalAddress?.port });
   let httpsAddress: App['httpsAddress'];
   let tls: TlsReloader | undefined;
   if (config.listenHttps && config.tlsCert && config.tlsKey) {
@@ -151,6 +161,8 @@ export async function startApp(config: GranaryConfig, env: NodeJS.ProcessEnv = p
     bootstrap: boot,
     address,
     httpsAddress,
+    portalAddress,
+    origins,
     reloadTls: (reason) => tls?.reload(reason) ?? Promise.resolve(false),
     stop: () =>
       (stopping ??= (async () => {

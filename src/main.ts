@@ -10,7 +10,7 @@ import { runAdmin } from './cli/admin.js';
 import { runMigrate } from './cli/migrate.js';
 import { runCert } from './cli/cert.js';
 
-const USAGE = `Usage: granary serve [--data DIR] [--listen HOST:PORT] [--metadata postgres://…] [--config FILE]
+const USAGE = `Usage: granary serve [--data DIR] [--listen HOST:PORT] [--listen-portal HOST:PORT] [--metadata postgres://…] [--config FILE]
        granary migrate --from DATA_DIR --to postgres://…
        granary cert --out DIR [--hosts LIST]
        granary admin <noun> <verb> [arguments] [options]   (granary admin --help)
@@ -23,7 +23,12 @@ Commands:
 
 Options:
   --data DIR          data directory (env GRANARY_DATA, default ./data)
-  --listen HOST:PORT  listen address (env GRANARY_LISTEN, default 127.0.0.1:9000)
+  --listen HOST:PORT  S3 listen address (env GRANARY_LISTEN, default 127.0.0.1:9000)
+  --listen-portal HOST:PORT|none
+                      portal and admin API listen address, an origin S3 never serves (env
+                      GRANARY_LISTEN_PORTAL; default: the S3 host, port + 1, i.e. 127.0.0.1:9001)
+  --portal-url URL    the portal's public origin when a proxy or host name serves it, e.g.
+                      https://portal.example.org (env GRANARY_PORTAL_URL)
   --metadata URL      postgres://user:pass@host:port/db: metadata in PostgreSQL, shared by several
                       gateways (env GRANARY_METADATA; default: SQLite in DIR/metadata.db)
   --listen-https HOST:PORT  external HTTPS listener (env GRANARY_LISTEN_HTTPS; needs the two below)
@@ -44,6 +49,8 @@ async function serve(argv: string[]): Promise<void> {
       'listen-https': { type: 'string' },
       'tls-cert': { type: 'string' },
       'tls-key': { type: 'string' },
+      'listen-portal': { type: 'string' },
+      'portal-url': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
     strict: true,
@@ -52,7 +59,7 @@ async function serve(argv: string[]): Promise<void> {
     process.stdout.write(USAGE);
     return;
   }
-  const config = loadConfig({ flags: { data: values.data, listen: values.listen, config: values.config, metadata: values.metadata, listenHttps: values['listen-https'], tlsCert: values['tls-cert'], tlsKey: values['tls-key'] } });
+  const config = loadConfig({ flags: { data: values.data, listen: values.listen, config: values.config, metadata: values.metadata, listenHttps: values['listen-https'], tlsCert: values['tls-cert'], tlsKey: values['tls-key'], listenPortal: values['listen-portal'], portalUrl: values['portal-url'] } });
   const app = await startApp(config);
   const c = app.bootstrap.created;
   if (c) {
@@ -69,9 +76,17 @@ async function serve(argv: string[]): Promise<void> {
       ].join('\n'),
     );
   }
-  const url = `http://${app.address.host.includes(':') ? `[${app.address.host}]` : app.address.host}:${app.address.port}`;
+  const hostPort = (a: { host: string; port: number }): string => `${a.host.includes(':') ? `[${a.host}]` : a.host}:${a.port}`;
+  const url = `http://${hostPort(app.address)}`;
   app.log.info('granary listening', { url, data: config.dataDir });
   process.stdout.write(`Granary S3 endpoint: ${url}\n`);
+  // The portal and the admin API (CLI: --url) are on their own origin, never on the S3 endpoint.
+  if (app.portalAddress) {
+    const portalUrl = `http://${hostPort(app.portalAddress)}`;
+    app.log.info('granary portal listening', { url: portalUrl });
+    process.stdout.write(`Granary portal: ${portalUrl}/_admin/portal/   (admin API: ${portalUrl}/_admin/api/v1)\n`);
+  }
+  if (config.portalUrl) process.stdout.write(`Granary portal (public URL): ${config.portalUrl}/_admin/portal/\n`);
   if (app.httpsAddress) {
     const h = app.httpsAddress.host;
     const httpsUrl = `https://${h.includes(':') ? `[${h}]` : h}:${app.httpsAddress.port}`;

@@ -18,5 +18,6 @@ export default defineConfig({
     modulePreload: { polyfill: false },
     assetsInlineLimit: 0,
   },
-  server: { proxy: { '/_admin/api': 'http://127.0.0.1:9000' } },
+  // `vite dev`: the API of a local `granary serve` (its portal listener; S3 stays on 9000).
+  server: { proxy: { '/_admin/api': 'http://127.0.0.1:9001' } },
 });

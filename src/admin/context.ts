@@ -2,7 +2,10 @@
  * What an admin route works with: the principal (resolved once per request), the services, the path
  * parameters, and — for tenancy routes — the tenancy and the caller's role there, already checked.
  */
+import type { IncomingMessage } from 'node:http';
 import type { SessionStore } from './session.js';
+import type { PasswordThrottle } from '../iam/password-throttle.js';
+import type { PortalOrigins } from '../config/portal-origin.js';
 import type { MetadataStore, TenancyRecord, UserRecord } from '../metadata/store.js';
 import type { BucketPolicies } from '../iam/bucket-policies.js';
 import type { Directory } from '../iam/directory/directory.js';
@@ -35,6 +38,14 @@ export interface AdminServices {
   bucketPolicies: BucketPolicies;
   /** Portal sessions (in the metadata store, shared by every gateway). */
   sessions: SessionStore;
+  /** Every password check goes through this (the shared password-guessing throttle). */
+  passwords: PasswordThrottle;
+  /** The client's address (X-Forwarded-For only from trusted proxies), for the throttle. */
+  clientAddress: (req: IncomingMessage) => string;
+  /** Where the portal lives, and which S3 origin its presigned URLs point at. */
+  origins: PortalOrigins;
+  /** S3 region of presigned URLs. */
+  region: string;
 }
 
 export interface AdminContext {

@@ -2,6 +2,7 @@
  * Builds the admin API (services + handler) from what app.ts constructed. Kept here so the composition
  * root stays a short list of wiring.
  */
+import type { IncomingMessage } from 'node:http';
 import type { GranaryConfig } from '../config/config.js';
 import type { AccessKeys } from '../iam/access-keys.js';
 import { BucketPolicies } from '../iam/bucket-policies.js';
@@ -16,6 +17,9 @@ import { Tenancies } from '../tenancy/tenancies.js';
 import { UserKeys } from '../tenancy/user-keys.js';
 import { Users } from '../tenancy/users.js';
 import { AuthenticatorChain, BasicAuthenticator } from './auth.js';
+import { PasswordThrottle } from '../iam/password-throttle.js';
+import { clientAddress, parseTrustedProxies } from '../iam/client-address.js';
+import { PortalOrigins } from '../config/portal-origin.js';
 import { SessionAuthenticator, SessionStore } from './session.js';
 import type { AdminServices } from './context.js';
 import { AdminHandler } from './handler.js';
@@ -29,11 +33,16 @@ export interface AdminApiDeps {
   /** The port the server listens on, once known (names the internal endpoint unless configured). */
   listenPort: () => number | undefined;
   bucketPolicies?: BucketPolicies;
+  /** Where the portal lives (default: from the config, for tests that build the API alone). */
+  origins?: PortalOrigins;
 }
 
 export function createAdminApi(d: AdminApiDeps): { handler: AdminHandler; services: AdminServices } {
   const audit = new AuditTrail(d.metadata);
   const sessions = new SessionStore(d.metadata);
+  const passwords = new PasswordThrottle(d.metadata, d.directory);
+  const trusted = parseTrustedProxies(d.config.trustedProxies);
+  const addressOf = (req: IncomingMessage): string => clientAddress(req, trusted);
   const services: AdminServices = {
     metadata: d.metadata,
     directory: d.directory,
@@ -53,9 +62,13 @@ export function createAdminApi(d: AdminApiDeps): { handler: AdminHandler; servic
     joinRequests: new JoinRequests(d.metadata, audit),
     users: new Users(d.metadata, d.directory, audit),
     sessions,
+    passwords,
+    clientAddress: addressOf,
+    origins: d.origins ?? new PortalOrigins(d.config),
+    region: d.config.region,
     groups: new Groups(d.metadata, audit),
     userKeys: new UserKeys(d.metadata, d.accessKeys, audit, d.config.maxKeyLifetimeDays),
     bucketPolicies: d.bucketPolicies ?? new BucketPolicies(d.metadata),
   };
-  return { handler: new AdminHandler({ services, authenticator: new AuthenticatorChain([new BasicAuthenticator(d.directory), new SessionAuthenticator(d.metadata, sessions)]), log: d.log }), services };
+  return { handler: new AdminHandler({ services, authenticator: new AuthenticatorChain([new BasicAuthenticator(passwords, addressOf), new SessionAuthenticator(d.metadata, sessions)]), log: d.log }), services };
 }

@@ -1,7 +1,8 @@
 /**
  * The admin API pipeline, once for every request under /_admin/api/v1:
- *   route → authenticate (one AdminPrincipal) → resolve {tenancy} → authorize by the route's `access`
- *   → handler → JSON, with every failure answered as application/problem+json (RFC 9457) here.
+ *   route → refuse cross-site requests and non-JSON bodies (request-guard.ts) → authenticate (one
+ *   AdminPrincipal) → resolve {tenancy} → authorize by the route's `access` → handler → JSON, with every
+ *   failure answered as application/problem+json (RFC 9457) here.
  * Authorization is decided only here, from the route table, never inside a handler; services add the
  * finer rules of their domain (e.g. a DEPUTY cannot make a MANAGER).
  */
@@ -18,6 +19,7 @@ import type { AdminContext, AdminPrincipal, AdminResult, AdminRoute, AdminServic
 import type { Problem } from './contract.js';
 import { AdminProblem, problem } from './problems.js';
 import { AdminRouter } from './router.js';
+import { challengeFor, checkJsonBody, checkOrigin } from './request-guard.js';
 import { ADMIN_API_PREFIX, ADMIN_ROUTES } from './routes.js';
 
 const MAX_BODY = 1024 * 1024;
@@ -39,10 +41,11 @@ export class AdminHandler {
     return path === ADMIN_API_PREFIX || path.startsWith(ADMIN_API_PREFIX + '/') || path.startsWith(ADMIN_API_PREFIX + '?');
   }
 
-  async handle(req: IncomingMessage, res: ServerResponse, requestId: string): Promise<void> {
+  /** `portalOrigin`: the portal origin the request was made on (config/portal-origin.ts). */
+  async handle(req: IncomingMessage, res: ServerResponse, requestId: string, portalOrigin: string): Promise<void> {
     let result: AdminResult;
     try {
-      result = await this.run(req);
+      result = await this.run(req, portalOrigin);
     } catch (e) {
       result = this.failure(e, requestId);
     }
@@ -61,7 +64,7 @@ export class AdminHandler {
     res.end(req.method === 'HEAD' ? undefined : data);
   }
 
-  private async run(req: IncomingMessage): Promise<AdminResult> {
+  private async run(req: IncomingMessage, portalOrigin: string): Promise<AdminResult> {
     const url = new URL(req.url ?? '/', 'http://admin.invalid');
     const path = url.pathname.slice(ADMIN_API_PREFIX.length) || '/';
     const method = req.method === 'HEAD' ? 'GET' : (req.method ?? 'GET');
@@ -69,11 +72,16 @@ export class AdminHandler {
     if (m.kind === 'not-found') throw new AdminProblem(404, `no admin API resource at ${url.pathname}`);
     if (m.kind === 'method-not-allowed') throw new AdminProblem(405, `${method} is not allowed on ${url.pathname} (allowed: ${m.allowed.join(', ')})`, undefined, { allow: m.allowed.join(', ') });
     const route = m.route;
+    // Before any credential is looked at: a cross-site request is no password guess either.
+    if (method !== 'GET') {
+      checkOrigin(req, portalOrigin);
+      checkJsonBody(req);
+    }
 
     let principal: AdminPrincipal | undefined;
     if (route.access.kind !== 'public') {
       const auth = await this.deps.authenticator.authenticate(req);
-      const challenge = { 'www-authenticate': 'Basic realm="granary", charset="UTF-8"' };
+      const challenge = challengeFor(req);
       if (auth.kind === 'none') throw new AdminProblem(401, 'sign in: send HTTP Basic credentials (username and password)', undefined, challenge);
       if (auth.kind === 'invalid') throw new AdminProblem(401, auth.detail, undefined, challenge);
       principal = auth.principal;

@@ -1,19 +1,18 @@
 /**
  * Session endpoints for the portal: sign in (POST /session), who am I and the CSRF token (GET /session),
  * sign out (DELETE /session), re-enter the password for key management (POST /session/elevate).
- * Sign-in and elevation are throttled per username and per client address (429 + Retry-After).
+ * Sign-in and elevation check the password through the shared throttle (iam/password-throttle.ts: per
+ * username and per client address, 429 + Retry-After).
  */
 import type { AdminContext, AdminResult, AdminRoute } from './context.js';
 import { me, ok } from './context.js';
 import { object, str } from './input.js';
 import { AdminProblem } from './problems.js';
 import type { SessionInfo } from './session-contract.js';
+import { tooManyGuesses } from './auth.js';
 import {
-  checkSameOrigin,
   clearedSessionCookie,
-  clientAddress,
   currentRequest,
-  loginThrottle,
   sessionCookie,
   sessionOf,
   type Session,
@@ -30,22 +29,12 @@ function info(sessions: SessionStore, s: Session | undefined, ctxUser?: { userna
   };
 }
 
-/** Checks a password through the directory, throttled; throws 429 or 401. */
+/** Checks a password through the shared throttle; throws 429 or 401. */
 async function checkPassword(ctx: AdminContext, username: string, password: string) {
-  const req = currentRequest();
-  const keys = [`user:${username.toLowerCase()}`, `ip:${clientAddress(req)}`];
-  const wait = loginThrottle.retryAfterMs(keys);
-  if (wait > 0) {
-    const secs = Math.ceil(wait / 1000);
-    throw new AdminProblem(429, `too many failed sign-ins; try again in ${secs} s`, 'too-many-requests', { 'retry-after': String(secs) });
-  }
-  const user = await ctx.services.directory.authenticate(username, password);
-  if (!user) {
-    loginThrottle.fail(keys);
-    throw new AdminProblem(401, 'wrong username or password');
-  }
-  loginThrottle.succeed(keys[0]!);
-  return user;
+  const r = await ctx.services.passwords.check(username, password, ctx.services.clientAddress(currentRequest()));
+  if (r.kind === 'throttled') throw tooManyGuesses(r.retryAfterSeconds);
+  if (r.kind === 'wrong') throw new AdminProblem(401, 'wrong username or password');
+  return r.user;
 }
 
 export const sessionRoutes: AdminRoute[] = [
@@ -53,7 +42,7 @@ export const sessionRoutes: AdminRoute[] = [
     method: 'POST', path: '/session', access: { kind: 'public' }, summary: 'Sign in (portal): sets the session cookie, returns the CSRF token',
     handle: async (ctx): Promise<AdminResult> => {
       const req = currentRequest();
-      checkSameOrigin(req); // login CSRF
+      // Login CSRF: the pipeline refused a foreign Origin already (admin/request-guard.ts).
       const b = object(await ctx.body());
       const user = await checkPassword(ctx, str(b, 'username'), str(b, 'password'));
       const sessions = ctx.services.sessions;

@@ -1,10 +1,10 @@
-/** Session store expiry and elevation, login back-off, cookie attributes — with a fake clock. */
+/** Session store expiry and elevation, cookie attributes — with a fake clock. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { IncomingMessage } from 'node:http';
 import { createHash } from 'node:crypto';
 import { openSqliteMetadataStore } from '../metadata/sqlite/sqlite-store.js';
-import { ELEVATION_MS, LoginThrottle, readCookie, SESSION_IDLE_MS, SESSION_MAX_MS, sessionCookie, SessionStore, TOUCH_EVERY_MS } from './session.js';
+import { ELEVATION_MS, readCookie, SESSION_IDLE_MS, SESSION_MAX_MS, sessionCookie, SessionStore, TOUCH_EVERY_MS, withRequest } from './session.js';
 
 test('sessions: random ids, idle and absolute expiry, delete, elevation for 10 minutes', async () => {
   let now = 1_000_000;
@@ -73,34 +73,14 @@ test('sessions live in the metadata store: every gateway sees them, only the has
   }
 });
 
-test('login throttle: 5 free failures per user, then exponential back-off; addresses get 20', () => {
-  let now = 0;
-  const t = new LoginThrottle(() => now);
-  const keys = ['user:alice', 'ip:10.0.0.1'];
-  for (let i = 0; i < 5; i++) {
-    assert.equal(t.retryAfterMs(keys), 0);
-    t.fail(keys);
-  }
-  assert.equal(t.retryAfterMs(keys), 1000);
-  now += 1000;
-  assert.equal(t.retryAfterMs(keys), 0);
-  t.fail(keys);
-  assert.equal(t.retryAfterMs(keys), 2000);
-  for (let i = 0; i < 30; i++) t.fail(keys);
-  assert.equal(t.retryAfterMs(keys), LoginThrottle.MAX_DELAY_MS, 'capped');
-  t.succeed('user:alice');
-  assert.ok(t.retryAfterMs(['user:alice']) === 0);
-  assert.ok(t.retryAfterMs(['ip:10.0.0.1']) > 0, 'a success does not unlock the address');
-  const other = ['user:bob', 'ip:10.0.0.2'];
-  for (let i = 0; i < 4; i++) t.fail(['user:x' + i, 'ip:10.0.0.2']);
-  assert.equal(t.retryAfterMs(other), 0, 'four failures from an address are not yet throttled');
-});
-
 test('cookie: HttpOnly, SameSite=Strict, Path /_admin/, Secure only over TLS; parsing', () => {
   const plain = { socket: {}, headers: {} } as unknown as IncomingMessage;
   const tls = { socket: { encrypted: true }, headers: {} } as unknown as IncomingMessage;
   assert.match(sessionCookie('abc', plain), /^granary_session=abc; Path=\/_admin\/; HttpOnly; SameSite=Strict; Max-Age=\d+$/);
   assert.match(sessionCookie('abc', tls), /; Secure;/);
+  // A TLS proxy in front of the plain portal listener: the portal's origin (portalUrl) is https.
+  assert.match(withRequest(plain, 'https://portal.example.org', () => sessionCookie('abc', plain)), /; Secure;/);
+  assert.doesNotMatch(withRequest(plain, 'http://127.0.0.1:9001', () => sessionCookie('abc', plain)), /Secure/);
   const req = { headers: { cookie: 'x=1; granary_session=zzz ; y=2' } } as unknown as IncomingMessage;
   assert.equal(readCookie(req, 'granary_session'), 'zzz');
   assert.equal(readCookie(req, 'nope'), undefined);

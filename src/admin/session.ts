@@ -1,7 +1,7 @@
 /**
  * Portal sessions for the admin API: a random session id in an HttpOnly, SameSite=Strict cookie (Secure
- * over TLS), a CSRF token bound to the session, short-lived elevation (password asked again) for key
- * management, and login throttling per username and per client address.
+ * over TLS), a CSRF token bound to the session, and short-lived elevation (password asked again) for key
+ * management. Password guessing is throttled for every password check by iam/password-throttle.ts.
  *
  * Where sessions live: in the metadata store (`sessions` table, keyed by the SHA-256 of the id), so every
  * gateway behind a balancer knows every session, sign-out on one ends it on all, and a restart keeps
@@ -122,77 +122,32 @@ export class SessionStore {
 }
 
 /**
- * Login throttling (kept in process memory, unlike sessions — acceptable because it is only a brake, never
- * an authorization decision: behind N gateways a guesser gets at most N times the free attempts before the
- * back-off bites on each, the exponential delay still makes brute force hopeless, and a restart merely
- * forgets some failures. Sharing it would cost a store write per failed sign-in, which is itself a lever
- * for an attacker): after FREE_FAILURES failed sign-ins for one username (FREE_FAILURES_PER_ADDRESS from one
- * address: many people may share a NAT), each further attempt must wait 2^(n-free) seconds (capped at 15
- * minutes) after the last failure. A success clears the
- * username's counter (not the address's: one good account must not unlock guessing at others).
+ * The request being served and the portal origin it was made on (config/portal-origin.ts), for session
+ * routes that need its cookie, address and origin. The HTTP server runs each admin request inside
+ * `withRequest`; AdminContext deliberately carries no request object.
  */
-export class LoginThrottle {
-  static readonly FREE_FAILURES = 5;
-  static readonly FREE_FAILURES_PER_ADDRESS = 20;
-  static readonly MAX_DELAY_MS = 15 * 60 * 1000;
-  readonly #failures = new Map<string, { count: number; last: number }>();
-
-  constructor(private readonly now: () => number = Date.now) {}
-
-  /** Milliseconds the caller must still wait, or 0. */
-  retryAfterMs(keys: string[]): number {
-    let wait = 0;
-    for (const k of keys) {
-      const f = this.#failures.get(k);
-      const free = k.startsWith('ip:') ? LoginThrottle.FREE_FAILURES_PER_ADDRESS : LoginThrottle.FREE_FAILURES;
-      if (!f || f.count < free) continue;
-      const delay = Math.min(LoginThrottle.MAX_DELAY_MS, 1000 * 2 ** (f.count - free));
-      wait = Math.max(wait, f.last + delay - this.now());
-    }
-    return Math.max(0, wait);
-  }
-
-  fail(keys: string[]): void {
-    const t = this.now();
-    for (const k of keys) {
-      const f = this.#failures.get(k) ?? { count: 0, last: t };
-      f.count++;
-      f.last = t;
-      this.#failures.set(k, f);
-    }
-    if (this.#failures.size > 100_000) {
-      // Bound memory under a spray of usernames: forget the oldest half.
-      const entries = [...this.#failures.entries()].sort((a, b) => a[1].last - b[1].last);
-      for (const [k] of entries.slice(0, entries.length / 2)) this.#failures.delete(k);
-    }
-  }
-
-  succeed(key: string): void {
-    this.#failures.delete(key);
-  }
-}
-
-/** One throttle per process (in memory, see above); sessions live in the metadata store. */
-export const loginThrottle = new LoginThrottle();
-
-/**
- * The request being served, for session routes that need its cookie, address and scheme. The HTTP server
- * runs each admin request inside `withRequest`; AdminContext deliberately carries no request object.
- */
-const currentReq = new AsyncLocalStorage<IncomingMessage>();
-export const withRequest = <T>(req: IncomingMessage, fn: () => T): T => currentReq.run(req, fn);
+const currentReq = new AsyncLocalStorage<{ req: IncomingMessage; origin: string }>();
+export const withRequest = <T>(req: IncomingMessage, origin: string, fn: () => T): T => currentReq.run({ req, origin }, fn);
 export function currentRequest(): IncomingMessage {
   const r = currentReq.getStore();
   if (!r) throw new Error('session routes need the request (run admin requests inside withRequest)');
-  return r;
+  return r.req;
+}
+/** The portal origin of the request being served (`https://portal.example.org`, `http://host:9001`). */
+export function currentOrigin(): string {
+  const r = currentReq.getStore();
+  if (!r) throw new Error('session routes need the request (run admin requests inside withRequest)');
+  return r.origin;
 }
 
+/**
+ * Whether the portal is reached over TLS: the request itself, or the portal origin (a TLS proxy in front
+ * of the plain portal listener, `portalUrl` https://…), so the cookie is Secure wherever the browser uses TLS.
+ */
 export function isTls(req: IncomingMessage): boolean {
-  return Boolean((req.socket as TLSSocket).encrypted);
-}
-
-export function clientAddress(req: IncomingMessage): string {
-  return req.socket.remoteAddress ?? 'unknown';
+  if ((req.socket as TLSSocket).encrypted) return true;
+  const r = currentReq.getStore();
+  return r?.req === req && r.origin.startsWith('https:');
 }
 
 export function readCookie(req: IncomingMessage, name: string): string | undefined {
@@ -216,25 +171,6 @@ export function clearedSessionCookie(req: IncomingMessage): string {
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
-/**
- * A browser's Origin (or, failing that, Referer) must be this server itself. Absent both, the request did
- * not come from a page (curl, the CLI), and SameSite=Strict plus the CSRF token still apply.
- */
-export function checkSameOrigin(req: IncomingMessage): void {
-  const origin = req.headers.origin ?? (req.headers.referer ? safeOrigin(req.headers.referer) : undefined);
-  if (origin === undefined) return;
-  const expected = `${isTls(req) ? 'https' : 'http'}://${req.headers.host ?? ''}`;
-  if (origin !== expected) throw new AdminProblem(403, `cross-origin request refused (Origin ${origin})`, 'cross-origin');
-}
-
-function safeOrigin(url: string): string {
-  try {
-    return new URL(url).origin;
-  } catch {
-    return 'null';
-  }
-}
-
 /** Key management (create/delete keys) needs a session elevated in the last ELEVATION_MS. */
 function needsElevation(method: string, path: string): boolean {
   return !SAFE_METHODS.has(method) && /^\/_admin\/api\/v1\/me\/keys(\/|$|\?)/.test(path);
@@ -242,7 +178,7 @@ function needsElevation(method: string, path: string): boolean {
 
 /**
  * The session cookie as an admin authenticator. A state-changing request must also carry the session's
- * CSRF token in X-CSRF-Token and, when the browser sends one, a same-origin Origin: otherwise 403.
+ * CSRF token in X-CSRF-Token (and, like every admin request, pass admin/request-guard.ts): otherwise 403.
  * The session principal is the same AdminPrincipal as Basic; the user is re-read on every request so a
  * deleted user's session dies at once.
  */
@@ -260,7 +196,7 @@ export class SessionAuthenticator implements AdminAuthenticator {
     if (!session) throw new AdminProblem(401, 'your session has ended; sign in again', 'session-ended');
     const method = req.method ?? 'GET';
     if (!SAFE_METHODS.has(method)) {
-      checkSameOrigin(req);
+      // The Origin of every state-changing request was checked by the pipeline (admin/request-guard.ts).
       const token = req.headers[CSRF_HEADER];
       if (typeof token !== 'string' || !safeEqual(token, session.csrfToken)) {
         throw new AdminProblem(403, 'missing or wrong X-CSRF-Token for this session (reload the portal)', 'csrf');

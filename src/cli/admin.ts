@@ -20,7 +20,8 @@ const COMMON_OPTIONS = {
 } as const;
 
 const COMMON_HELP = `Common options:
-  --url URL          server (env GRANARY_URL, default http://127.0.0.1:9000)
+  --url URL          the admin API's server: the portal URL, not the S3 endpoint
+                     (env GRANARY_URL, default http://127.0.0.1:9001)
   -u, --user NAME    username (env GRANARY_USER)
   --password PW      password (env GRANARY_PASSWORD)
   --config FILE      CLI config JSON {"url","user","password"} (default ~/.config/granary/cli.json)

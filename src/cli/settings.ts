@@ -17,7 +17,8 @@ export class CliUsageError extends Error {
   override name = 'CliUsageError';
 }
 
-export const DEFAULT_URL = 'http://127.0.0.1:9000';
+/** The portal and admin API listener of a default `granary serve` (S3 is on 9000, never the admin API). */
+export const DEFAULT_URL = 'http://127.0.0.1:9001';
 
 export function defaultConfigPath(env: NodeJS.ProcessEnv): string {
   const base = env.XDG_CONFIG_HOME || join(env.HOME || homedir(), '.config');

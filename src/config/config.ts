@@ -4,6 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { parseTrustedProxies } from '../iam/client-address.js';
 
 export interface GranaryConfig {
   /** Data directory: metadata database and blobs live under it. */
@@ -18,6 +19,25 @@ export interface GranaryConfig {
   listenHttps: { host: string; port: number } | undefined;
   tlsCert: string | undefined;
   tlsKey: string | undefined;
+  /**
+   * host:port of the portal and admin API listener (flag `--listen-portal`, env GRANARY_LISTEN_PORTAL,
+   * config key `listenPortal`): an origin S3 never serves, so user content can never run as the portal.
+   * Default: the S3 listener's host and its port + 1 (port 0 stays 0: any free port). `none` = no
+   * separate listener (then `portalUrl` must name the portal's host, served on the S3 listeners).
+   */
+  listenPortal: { host: string; port: number } | undefined;
+  /**
+   * The origin browsers open the portal at, when it is not the portal listener itself (flag `--portal-url`,
+   * env GRANARY_PORTAL_URL, config key `portalUrl`): e.g. `https://portal.example.org` behind a TLS proxy.
+   * Requests naming its host are portal requests on every listener; S3 is never served to that host.
+   */
+  portalUrl: string | undefined;
+  /**
+   * Load balancers in front of the gateways (addresses or CIDR blocks; env GRANARY_TRUSTED_PROXIES, comma-
+   * separated; config key `trustedProxies`): for requests from them, the client address used by the
+   * password throttle is read from X-Forwarded-For. Empty (default): the header is ignored.
+   */
+  trustedProxies: string[];
   /** Fallback poll of the certificate files' mtimes, besides fs.watch (GRANARY_TLS_RELOAD_INTERVAL_MS). */
   tlsReloadIntervalMs: number;
   /** Region reported by GetBucketLocation and accepted as LocationConstraint. */
@@ -76,6 +96,9 @@ export const DEFAULTS: GranaryConfig = {
   listenHttps: undefined,
   tlsCert: undefined,
   tlsKey: undefined,
+  listenPortal: undefined,
+  portalUrl: undefined,
+  trustedProxies: [],
   tlsReloadIntervalMs: 30_000,
   region: 'us-east-1',
   internalDomain: 's3.localhost',
@@ -113,7 +136,7 @@ function parseIntSetting(name: string, value: unknown, min: number): number {
 }
 
 export interface ConfigSources {
-  flags?: { data?: string; listen?: string; config?: string; metadata?: string; listenHttps?: string; tlsCert?: string; tlsKey?: string };
+  flags?: { data?: string; listen?: string; config?: string; metadata?: string; listenHttps?: string; tlsCert?: string; tlsKey?: string; listenPortal?: string; portalUrl?: string };
   env?: NodeJS.ProcessEnv;
 }
 
@@ -123,6 +146,8 @@ export function loadConfig(sources: ConfigSources = {}): GranaryConfig {
   const flags = sources.flags ?? {};
   const cfg: GranaryConfig = { ...DEFAULTS, listen: { ...DEFAULTS.listen }, domains: [], publicPorts: { ...DEFAULTS.publicPorts }, quotaThresholds: { ...DEFAULTS.quotaThresholds } };
   let extraDomains: string[] = [];
+  /** As written (`HOST:PORT` or `none`); undefined = derived from the S3 listener. */
+  let listenPortal: string | undefined;
 
   const file = flags.config ?? env.GRANARY_CONFIG;
   if (file) {
@@ -134,11 +159,17 @@ export function loadConfig(sources: ConfigSources = {}): GranaryConfig {
     }
     if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new ConfigError(`config file ${file} must hold a JSON object`);
     const f = raw as Record<string, unknown>;
-    const known = new Set(['data', 'listen', 'region', 'domains', 'internalDomain', 'externalDomain', 'internalPort', 'externalPort', 'inlineMaxBytes', 'sweepIntervalMs', 'usageSampleIntervalMs', 'orphanGraceMs', 'queuedDeleteDelayMs', 'logLevel', 'maxKeyLifetimeDays', 'quotaWarningPercent', 'quotaCriticalPercent', 'ldap', 'metadata', 'listenHttps', 'tlsCert', 'tlsKey', 'tlsReloadIntervalMs']);
+    const known = new Set(['data', 'listen', 'region', 'domains', 'internalDomain', 'externalDomain', 'internalPort', 'externalPort', 'inlineMaxBytes', 'sweepIntervalMs', 'usageSampleIntervalMs', 'orphanGraceMs', 'queuedDeleteDelayMs', 'logLevel', 'maxKeyLifetimeDays', 'quotaWarningPercent', 'quotaCriticalPercent', 'ldap', 'metadata', 'listenHttps', 'tlsCert', 'tlsKey', 'tlsReloadIntervalMs', 'listenPortal', 'portalUrl', 'trustedProxies']);
     for (const k of Object.keys(f)) if (!known.has(k)) throw new ConfigError(`config file ${file}: unknown setting "${k}"`);
     if (f.data !== undefined) cfg.dataDir = String(f.data);
     if (f.listen !== undefined) cfg.listen = parseListen(String(f.listen));
     if (f.listenHttps !== undefined) cfg.listenHttps = parseListen(String(f.listenHttps));
+    if (f.listenPortal !== undefined) listenPortal = String(f.listenPortal);
+    if (f.portalUrl !== undefined) cfg.portalUrl = String(f.portalUrl);
+    if (f.trustedProxies !== undefined) {
+      if (!Array.isArray(f.trustedProxies)) throw new ConfigError('trustedProxies must be a list of addresses or CIDR blocks');
+      cfg.trustedProxies = f.trustedProxies.map(String);
+    }
     if (f.tlsCert !== undefined) cfg.tlsCert = String(f.tlsCert);
     if (f.tlsKey !== undefined) cfg.tlsKey = String(f.tlsKey);
     if (f.tlsReloadIntervalMs !== undefined) cfg.tlsReloadIntervalMs = parseIntSetting('tlsReloadIntervalMs', f.tlsReloadIntervalMs, 100);
@@ -170,6 +201,9 @@ export function loadConfig(sources: ConfigSources = {}): GranaryConfig {
   if (env.GRANARY_DATA) cfg.dataDir = env.GRANARY_DATA;
   if (env.GRANARY_LISTEN) cfg.listen = parseListen(env.GRANARY_LISTEN);
   if (env.GRANARY_LISTEN_HTTPS) cfg.listenHttps = parseListen(env.GRANARY_LISTEN_HTTPS);
+  if (env.GRANARY_LISTEN_PORTAL) listenPortal = env.GRANARY_LISTEN_PORTAL;
+  if (env.GRANARY_PORTAL_URL) cfg.portalUrl = env.GRANARY_PORTAL_URL;
+  if (env.GRANARY_TRUSTED_PROXIES) cfg.trustedProxies = env.GRANARY_TRUSTED_PROXIES.split(',').map((x) => x.trim()).filter(Boolean);
   if (env.GRANARY_TLS_CERT) cfg.tlsCert = env.GRANARY_TLS_CERT;
   if (env.GRANARY_TLS_KEY) cfg.tlsKey = env.GRANARY_TLS_KEY;
   if (env.GRANARY_TLS_RELOAD_INTERVAL_MS) cfg.tlsReloadIntervalMs = parseIntSetting('GRANARY_TLS_RELOAD_INTERVAL_MS', env.GRANARY_TLS_RELOAD_INTERVAL_MS, 100);
@@ -216,6 +250,8 @@ export function loadConfig(sources: ConfigSources = {}): GranaryConfig {
   if (flags.listenHttps) cfg.listenHttps = parseListen(flags.listenHttps);
   if (flags.tlsCert) cfg.tlsCert = flags.tlsCert;
   if (flags.tlsKey) cfg.tlsKey = flags.tlsKey;
+  if (flags.listenPortal) listenPortal = flags.listenPortal;
+  if (flags.portalUrl) cfg.portalUrl = flags.portalUrl;
   if (cfg.listenHttps) {
     if (!cfg.tlsCert || !cfg.tlsKey) throw new ConfigError('an HTTPS listener needs tlsCert and tlsKey (PEM files; --tls-cert/--tls-key, GRANARY_TLS_CERT/GRANARY_TLS_KEY)');
     cfg.tlsCert = resolve(cfg.tlsCert);
@@ -237,7 +273,54 @@ export function loadConfig(sources: ConfigSources = {}): GranaryConfig {
   cfg.internalDomain = cfg.internalDomain.toLowerCase();
   cfg.externalDomain = cfg.externalDomain.toLowerCase();
   cfg.domains = [...new Set([cfg.internalDomain, cfg.externalDomain, ...extraDomains.map((d) => d.toLowerCase())])];
+  try {
+    parseTrustedProxies(cfg.trustedProxies);
+  } catch (e) {
+    throw new ConfigError(`trustedProxies: ${(e as Error).message}`);
+  }
+  cfg.listenPortal = portalListener(listenPortal, cfg.listen);
+  if (cfg.portalUrl !== undefined) cfg.portalUrl = parsePortalUrl(cfg.portalUrl, cfg.domains);
+  if (!cfg.listenPortal && !cfg.portalUrl) {
+    throw new ConfigError('listenPortal is none but no portalUrl names the portal\'s host: the portal and admin API would be unreachable');
+  }
+  for (const other of [cfg.listen, cfg.listenHttps]) {
+    if (other && cfg.listenPortal && other.port !== 0 && other.port === cfg.listenPortal.port && sameHost(other.host, cfg.listenPortal.host)) {
+      throw new ConfigError(`the portal listener ${cfg.listenPortal.host}:${cfg.listenPortal.port} must not be an S3 listener too (set listenPortal)`);
+    }
+  }
   return cfg;
+}
+
+const sameHost = (a: string, b: string): boolean => a === b || a === '0.0.0.0' || b === '0.0.0.0' || a === '::' || b === '::';
+
+/** The portal listener: as written, `none`, or (unset) the S3 listener's host with its port + 1. */
+function portalListener(value: string | undefined, s3: { host: string; port: number }): { host: string; port: number } | undefined {
+  if (value !== undefined && value.trim().toLowerCase() === 'none') return undefined;
+  if (value !== undefined) return parseListen(value);
+  if (s3.port === 65535) throw new ConfigError('the S3 listener uses port 65535, so the portal cannot default to the next one: set listenPortal');
+  return { host: s3.host, port: s3.port === 0 ? 0 : s3.port + 1 };
+}
+
+/**
+ * The portal's public origin (`https://portal.example.org`, no path): its host may be no S3 domain nor
+ * under one, or a tenancy or bucket host name would be the portal (and the portal's origin an S3 one).
+ */
+export function parsePortalUrl(value: string, domains: readonly string[]): string {
+  let u: URL;
+  try {
+    u = new URL(value.trim());
+  } catch {
+    throw new ConfigError(`portalUrl "${value}" is not a URL (e.g. https://portal.example.org)`);
+  }
+  if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new ConfigError(`portalUrl "${value}" must be an http:// or https:// URL`);
+  if ((u.pathname !== '/' && u.pathname !== '') || u.search || u.hash || u.username || u.password) {
+    throw new ConfigError(`portalUrl "${value}" must be an origin only (scheme, host, optional port), e.g. https://portal.example.org`);
+  }
+  const host = u.hostname.toLowerCase();
+  for (const d of domains) {
+    if (host === d || host.endsWith('.' + d)) throw new ConfigError(`portalUrl's host ${host} is an S3 host name (domain ${d}): the portal needs a host S3 never serves`);
+  }
+  return u.origin;
 }
 
 function parseLogLevel(v: string): GranaryConfig['logLevel'] {

@@ -1,7 +1,10 @@
 /**
- * The listeners (internal HTTP, optional external HTTPS: same dispatch, same data) and dispatch: `/_admin/…` for health (and later the admin API and portal), everything
- * else to the S3 pipeline. Tracks open connections so shutdown can stop accepting, let in-flight requests
- * finish for a grace period, then cut what is left.
+ * The listeners and dispatch. S3 listeners (internal HTTP, optional external HTTPS: same data) serve the S3
+ * pipeline and `/_admin/health`; the portal and the admin API (`/_admin/portal/`, `/_admin/api/v1`) live on
+ * an origin S3 never serves (config/portal-origin.ts): the portal listener, and requests naming the
+ * configured portal host (`portalUrl`) on any listener. So user content can never run as the portal.
+ * Tracks open connections so shutdown can stop accepting, let in-flight requests finish for a grace
+ * period, then cut what is left.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
@@ -13,6 +16,10 @@ import type { S3Handler } from '../s3/handler.js';
 import { AdminHandler } from '../admin/handler.js';
 import { withRequest } from '../admin/session.js';
 import { PortalStatic } from './portal-static.js';
+import type { PortalOrigins } from '../config/portal-origin.js';
+
+/** Which listener a request arrived on. */
+type Side = 's3' | 'portal';
 
 export interface HttpServerDeps {
   s3: S3Handler;
@@ -21,6 +28,8 @@ export interface HttpServerDeps {
   admin?: AdminHandler;
   /** The portal SPA at /_admin/portal/ (absent: served from dist/web when built). */
   portal?: PortalStatic;
+  /** Where the portal lives; absent (unit tests): every listener serves everything, as a portal listener would not. */
+  origins?: PortalOrigins;
 }
 
 const SERVER_OPTIONS = { keepAliveTimeout: 65_000, requestTimeout: 0, headersTimeout: 60_000 };
@@ -32,6 +41,8 @@ export class GranaryHttpServer {
   readonly server: Server;
   /** The external HTTPS listener, once `listenHttps` ran. */
   httpsServer: HttpsServer | undefined;
+  /** The portal and admin API listener, once `listenPortal` ran. */
+  portalServer: Server | undefined;
   readonly #sockets = new Set<Socket>();
   /** The response being written on each socket, if any. */
   readonly #responding = new WeakMap<Socket, ServerResponse>();
@@ -39,17 +50,17 @@ export class GranaryHttpServer {
   #closing = false;
 
   constructor(private readonly deps: HttpServerDeps) {
-    this.server = createServer(SERVER_OPTIONS, (req, res) => this.onRequest(req, res));
-    this.attach(this.server);
+    this.server = createServer(SERVER_OPTIONS, (req, res) => this.onRequest(req, res, 's3'));
+    this.attach(this.server, 's3');
   }
 
   /** The same connection handling on every listener. */
-  private attach(server: Server | HttpsServer): void {
+  private attach(server: Server | HttpsServer, side: Side): void {
     // `Expect: 100-continue`: answer "100 Continue" only when an operation starts reading the body, so a
     // refused upload (no such bucket, access denied, quota) is refused before the client sends a byte.
     server.on('checkContinue', (req: IncomingMessage, res: ServerResponse) => {
       (req as IncomingMessage & { awaitingContinue?: boolean }).awaitingContinue = true;
-      this.onRequest(req, res);
+      this.onRequest(req, res, side);
     });
     // Any other expectation is ignored, as S3 ignores it (Node would answer 417 Expectation Failed itself).
     server.on('checkExpectation', (req: IncomingMessage, res: ServerResponse) => this.onRequest(req, res));
@@ -73,7 +84,7 @@ export class GranaryHttpServer {
     });
   }
 
-  private onRequest(req: IncomingMessage, res: ServerResponse): void {
+  private onRequest(req: IncomingMessage, res: ServerResponse, side: Side): void {
     const requestId = newRequestId();
     this.#inFlight++;
     this.#responding.set(req.socket, res);
@@ -83,8 +94,34 @@ export class GranaryHttpServer {
     });
     if (this.#closing) res.setHeader('connection', 'close');
     const path = req.url ?? '/';
-    if (path.startsWith('/_admin/')) {
+    const origins = this.deps.origins;
+    const portalSide = !origins || side === 'portal' || origins.isPortalHost(req.headers.host);
+    // Health answers everywhere (load balancers check the S3 port); it holds no user content, no secret.
+    if (path === '/_admin/health' || path.startsWith('/_admin/health?')) {
+      req.resume();
+      res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-store' });
+      res.end(JSON.stringify({ status: this.#closing ? 'stopping' : 'ok' }));
+      return;
+    }
+    if (portalSide && path.startsWith('/_admin/')) {
       this.admin(req, res, path, requestId);
+      return;
+    }
+    if (origins && portalSide) {
+      // The portal's origin serves no S3: a bare visit is sent to the portal, anything else is not here.
+      req.resume();
+      if ((req.method === 'GET' || req.method === 'HEAD') && (path === '/' || path === '')) {
+        res.writeHead(302, { location: '/_admin/portal/', 'content-length': '0', 'cache-control': 'no-store' });
+        res.end();
+        return;
+      }
+      notFound(res, `this is the portal and admin API origin; S3 is not served here (${path})`);
+      return;
+    }
+    if (origins && path.startsWith('/_admin/')) {
+      // An S3 listener or host: the portal and admin API are never served here (user content's origin).
+      req.resume();
+      notFound(res, `the portal and admin API are not served on S3 endpoints: use ${origins.url()}${path}`);
       return;
     }
     this.deps.s3.handle(req, res, requestId).catch((err: unknown) => {
@@ -94,39 +131,43 @@ export class GranaryHttpServer {
   }
 
   private admin(req: IncomingMessage, res: ServerResponse, path: string, requestId: string): void {
-    if (path === '/_admin/health' || path.startsWith('/_admin/health?')) {
-      res.writeHead(200, { 'content-type': 'application/json' });
-      res.end(JSON.stringify({ status: this.#closing ? 'stopping' : 'ok' }));
-      return;
-    }
     if (PortalStatic.owns(path)) {
       (this.deps.portal ??= new PortalStatic()).serve(req, res);
       return;
     }
     if (this.deps.admin && AdminHandler.owns(path)) {
       const admin = this.deps.admin;
-      // Session routes read the cookie, address and scheme of the request being served (admin/session.ts).
-      withRequest(req, () => admin.handle(req, res, requestId)).catch((err: unknown) => {
+      // Session routes read the cookie, address and portal origin of the request being served (admin/session.ts).
+      const origin = this.deps.origins?.originOf(req.headers.host) ?? `${(req.socket as { encrypted?: boolean }).encrypted ? 'https' : 'http'}://${req.headers.host ?? 'localhost'}`;
+      withRequest(req, origin, () => admin.handle(req, res, requestId, origin)).catch((err: unknown) => {
         this.deps.log.error('unhandled admin request failure', { requestId, err });
         res.destroy();
       });
       return;
     }
     req.resume();
-    res.writeHead(404, { 'content-type': 'application/problem+json' });
-    res.end(JSON.stringify({ type: 'about:blank', title: 'Not Found', status: 404, detail: `no admin resource at ${path}` }));
+    notFound(res, `no admin resource at ${path}`);
   }
 
   listen(host: string, port: number): Promise<{ host: string; port: number }> {
     return listenOn(this.server, host, port);
   }
 
+  /** Starts the portal and admin API listener (plain HTTP; put TLS in front and set `portalUrl`). */
+  listenPortal(host: string, port: number): Promise<{ host: string; port: number }> {
+    if (this.portalServer) throw new Error('the portal listener is already started');
+    const server = createServer(SERVER_OPTIONS, (req, res) => this.onRequest(req, res, 'portal'));
+    this.portalServer = server;
+    this.attach(server, 'portal');
+    return listenOn(server, host, port);
+  }
+
   /** Starts the external HTTPS listener with a certificate (replace it later with `setSecureContext`). */
   listenHttps(host: string, port: number, tls: TlsPair): Promise<{ host: string; port: number }> {
     if (this.httpsServer) throw new Error('the HTTPS listener is already started');
-    const server = createHttpsServer({ ...SERVER_OPTIONS, cert: tls.cert, key: tls.key }, (req, res) => this.onRequest(req, res));
+    const server = createHttpsServer({ ...SERVER_OPTIONS, cert: tls.cert, key: tls.key }, (req, res) => this.onRequest(req, res, 's3'));
     this.httpsServer = server;
-    this.attach(server);
+    this.attach(server, 's3');
     return listenOn(server, host, port);
   }
 
@@ -139,7 +180,7 @@ export class GranaryHttpServer {
   async close(graceMs = 10_000): Promise<void> {
     this.#closing = true;
     const closed = Promise.all(
-      [this.server, this.httpsServer].map((s) => (s && s.listening ? new Promise<void>((r) => s.close(() => r())) : undefined)),
+      [this.server, this.httpsServer, this.portalServer].map((s) => (s && s.listening ? new Promise<void>((r) => s.close(() => r())) : undefined)),
     );
     const deadline = Date.now() + graceMs;
     let quietSince = Date.now();
@@ -151,6 +192,12 @@ export class GranaryHttpServer {
     for (const s of this.#sockets) s.destroy();
     await closed;
   }
+}
+
+function notFound(res: ServerResponse, detail: string): void {
+  const body = JSON.stringify({ type: 'about:blank', title: 'Not Found', status: 404, detail });
+  res.writeHead(404, { 'content-type': 'application/problem+json', 'content-length': String(Buffer.byteLength(body)), 'cache-control': 'no-store', 'x-content-type-options': 'nosniff' });
+  res.end(body);
 }
 
 function listenOn(server: Server | HttpsServer, host: string, port: number): Promise<{ host: string; port: number }> {

@@ -303,6 +303,19 @@ export interface SessionRecord {
   elevatedUntil: number;
 }
 
+/**
+ * Failed password checks counted for one throttle key (`user:<name>`, `ip:<address>`), shared by every
+ * gateway. A key never seen reads as `{ failures: 0, lastFailure: 0 }`.
+ */
+export interface AuthFailureRecord {
+  key: string;
+  failures: number;
+  lastFailure: number;
+}
+
+/** The outcome of beginAuthAttempt: go ahead (with the records as they were before), or wait. */
+export type AuthAttempt = { allowed: true; before: AuthFailureRecord[] } | { allowed: false; retryAt: number };
+
 export interface MetadataStore {
   close(): Promise<void>;
 
@@ -471,6 +484,24 @@ export interface MetadataStore {
   deleteSessionsOfUser(userId: string): Promise<number>;
   /** Deletes sessions idle since before `idleBefore` or created before `createdBefore`; returns how many. */
   deleteExpiredSessions(idleBefore: number, createdBefore: number): Promise<number>;
+
+  // ----- password-guessing throttle (iam/password-throttle.ts decides; shared by all gateways)
+  /**
+   * A password check is about to be made for `keys` at `at`. Atomically (parallel checks on every gateway
+   * see each other): reads the keys' records; if `retryAt(records)` is later than `at`, changes nothing and
+   * answers `allowed: false`; else counts the check as a failure of every key in advance (failures + 1,
+   * lastFailure = at), so parallel guesses cannot all pass before the first one fails.
+   */
+  beginAuthAttempt(keys: string[], at: number, retryAt: (records: AuthFailureRecord[]) => number): Promise<AuthAttempt>;
+  /**
+   * Takes back the failure counted in advance at `at` for `key` (the check succeeded or could not be made):
+   * failures − 1, and lastFailure back to `previousLastFailure` unless a later failure has set it since.
+   */
+  withdrawAuthFailure(key: string, at: number, previousLastFailure: number): Promise<void>;
+  /** Forgets a key's failures (a successful sign-in of that user). */
+  clearAuthFailures(key: string): Promise<void>;
+  /** Forgets keys whose last failure was before `before`; returns how many. */
+  deleteAuthFailuresBefore(before: number): Promise<number>;
 
   // ----- blob garbage collection (the sweeper)
   /** Blob ids queued for deletion at or before `queuedBefore`, at most `limit`. */

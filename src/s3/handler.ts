@@ -16,6 +16,7 @@ import { ENDPOINTS } from './endpoints.js';
 import { OPERATIONS } from './operations/index.js';
 import { hostLabelOf, locate, route } from './router.js';
 import { actualRequestHeaders, preflight } from './cors.js';
+import { portalPreflight, setBrowserHeaders, type PortalOriginCheck } from './browser-headers.js';
 import { formHeaders, postSignatureOf, readPostForm, verifyPostSignature, type PostForm, type PostSignature } from './post-object.js';
 import { AccessContext, type RequestAuth } from './access.js';
 import type { WriteKind } from '../core/quota.js';
@@ -62,6 +63,8 @@ export interface S3HandlerDeps extends S3Services {
   accessKeys: AccessKeys;
   /** The tenancy that requests without any other tenancy information work in. */
   defaultTenancy: () => Promise<TenancyRecord>;
+  /** The portal's origin, whose presigned requests may cross origins (browser-headers.ts). */
+  origins?: PortalOriginCheck;
 }
 
 /** Splits a request-target into raw path and raw query (absolute-form targets included). */
@@ -82,6 +85,7 @@ export class S3Handler {
     res.setHeader('x-amz-request-id', requestId);
     res.setHeader('x-amz-id-2', requestId);
     res.setHeader('server', 'Granary');
+    setBrowserHeaders(req, res, this.deps.origins);
     const method = req.method ?? 'GET';
     const isHead = method === 'HEAD';
     const { rawPath, rawQuery } = splitTarget(req.url ?? '/');
@@ -120,7 +124,7 @@ export class S3Handler {
       virtualBucket = hostTenancy ? (dot < 0 ? undefined : hostLabel.slice(0, dot)) : hostLabel;
     }
     // A CORS preflight is no S3 operation and carries no credentials: answered from the bucket's rules.
-    if (method === 'OPTIONS') return this.preflight(req, rawPath, virtualBucket, hostTenancy, setResource);
+    if (method === 'OPTIONS') return portalPreflight(req, this.deps.origins) ?? this.preflight(req, rawPath, virtualBucket, hostTenancy, setResource);
     const r = route({ method, rawPath, query, headers: req.headers, virtualBucket });
     setResource(r.bucket === undefined ? '/' : `/${r.bucket}${r.key !== undefined ? '/' + r.key : ''}`);
     const { pathTenancy, bucketName } = await this.splitTenancy(r.bucket);
@@ -170,7 +174,8 @@ export class S3Handler {
       spec.scope === 'service' || r.endpoint === 'CreateBucket' || bucketName === undefined
         ? undefined
         : await this.deps.buckets.get(tenancy.id, bucketName);
-    if (bucket?.cors && req.headers.origin !== undefined) {
+    // The portal's own presigned requests were answered for its origin already (browser-headers.ts).
+    if (bucket?.cors && req.headers.origin !== undefined && !res.hasHeader('access-control-allow-origin')) {
       for (const [name, value] of Object.entries(actualRequestHeaders(bucket, method, req.headers))) res.setHeader(name, value);
     }
 

@@ -28,7 +28,7 @@ const pw = (u: string) => `${u}-password-123`;
 const skip = existsSync(CHROMIUM) ? false : `${CHROMIUM} is not installed (scripts/install-test-deps.sh installs it)`;
 
 async function admin(s: TestServer, method: string, path: string, body?: unknown, user = ADMIN_USER, password = ADMIN_PASSWORD): Promise<unknown> {
-  const r = await fetch(`${s.url}${API}${path}`, {
+  const r = await fetch(`${s.portalUrl}${API}${path}`, {
     method,
     headers: { authorization: 'Basic ' + Buffer.from(`${user}:${password}`).toString('base64'), 'content-type': 'application/json' },
     body: body === undefined ? undefined : JSON.stringify(body),
@@ -45,7 +45,7 @@ async function keyFor(s: TestServer, user: string, tenancy: string): Promise<S3C
 
 async function signIn(ctx: BrowserContext, s: TestServer, user: string, password = pw(user)): Promise<Page> {
   const page = await ctx.newPage();
-  await page.goto(`${s.url}/_admin/portal/`);
+  await page.goto(`${s.portalUrl}/_admin/portal/`);
   await page.getByLabel('Username').fill(user);
   await page.getByLabel('Password').fill(password);
   await page.getByRole('button', { name: 'Sign in' }).click();
@@ -54,7 +54,7 @@ async function signIn(ctx: BrowserContext, s: TestServer, user: string, password
 }
 
 async function manage(page: Page, s: TestServer, tenancy: string, tab: string, user: string): Promise<void> {
-  await page.goto(`${s.url}/_admin/portal/#/t/${tenancy}/${tab}`);
+  await page.goto(`${s.portalUrl}/_admin/portal/#/t/${tenancy}/${tab}`);
   await page.reload(); // a fresh view even when only the hash changed
   const elevate = page.locator('#elevate-password');
   const tabs = page.getByRole('tablist');
@@ -244,7 +244,7 @@ describe('portal end to end (Chromium)', { skip }, () => {
     await shot(page, '06b-join-approved');
     await jo.reload();
     await jo.getByRole('cell', { name: /approved/ }).waitFor();
-    await jo.goto(`${s.url}/_admin/portal/#/`);
+    await jo.goto(`${s.portalUrl}/_admin/portal/#/`);
     await jo.getByRole('article', { name: `Tenancy ${T}` }).waitFor();
     await joCtx.close();
   });
@@ -254,7 +254,7 @@ describe('portal end to end (Chromium)', { skip }, () => {
     const { CreateBucketCommand } = await import('@aws-sdk/client-s3');
     await c.send(new CreateBucketCommand({ Bucket: 'filler' }));
     await c.send(new PutObjectCommand({ Bucket: 'filler', Key: 'a', Body: Buffer.alloc(700 * 1024) }));
-    await page.goto(`${s.url}/_admin/portal/#/`);
+    await page.goto(`${s.portalUrl}/_admin/portal/#/`);
     await page.reload();
     const meter = page.getByRole('article', { name: `Tenancy ${FULL_T}` }).getByRole('meter');
     await meter.waitFor();
@@ -323,10 +323,10 @@ describe('portal end to end (Chromium)', { skip }, () => {
   });
 
   test('sign out ends the session', async () => {
-    await page.goto(`${s.url}/_admin/portal/#/`);
+    await page.goto(`${s.portalUrl}/_admin/portal/#/`);
     await page.getByRole('button', { name: 'Sign out' }).click();
     await page.getByRole('button', { name: 'Sign in' }).waitFor();
-    const r = await page.request.get(`${s.url}${API}/me`);
+    const r = await page.request.get(`${s.portalUrl}${API}/me`);
     assert.equal(r.status(), 401);
   });
 });

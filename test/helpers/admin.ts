@@ -1,5 +1,6 @@
 /**
- * A small typed client for the admin API (`/_admin/api/v1`, HTTP Basic), built from src/admin/contract.ts,
+ * A small typed client for the admin API (`/_admin/api/v1`, HTTP Basic, on the server's portal origin —
+ * `TestServer.portalUrl`, never the S3 endpoint), built from src/admin/contract.ts,
  * plus fixtures the tenancy/permission/quota tests share: users with keys in tenancies, S3 clients that
  * address a tenancy by host name (`<tenancy>.s3.localhost`) without touching DNS or /etc/hosts, and raw
  * (anonymous or Host-rewritten) HTTP requests. Tests set up state only through this API.
@@ -34,8 +35,9 @@ export class AdminClient {
     readonly password: string,
   ) {}
 
+  /** The site administrator on the server's admin API (its portal origin). */
   static site(s: TestServer): AdminClient {
-    return new AdminClient(s.url, ADMIN_USER, ADMIN_PASSWORD);
+    return new AdminClient(s.portalUrl, ADMIN_USER, ADMIN_PASSWORD);
   }
 
   /** The same API as another user (their own password). */

@@ -1,7 +1,8 @@
 /**
  * HAProxy (Debian's package, `scripts/install-test-deps.sh`) in front of test gateways: runs in the
- * foreground with docs/haproxy.cfg, only its `bind` line and `server` lines replaced by a free loopback
- * port and the given gateway ports, so the operator example is what the tests exercise.
+ * foreground with docs/haproxy.cfg, only its `bind` lines (S3, then the portal) and `server` lines
+ * replaced by free loopback ports and the given gateways' S3 and portal ports, so the operator example is
+ * what the tests exercise.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -11,8 +12,12 @@ import { join } from 'node:path';
 import { REPO_ROOT } from './server.js';
 
 export interface TestHaproxy {
+  /** The S3 frontend. */
   url: string;
   port: number;
+  /** The portal and admin API frontend. */
+  portalUrl: string;
+  portalPort: number;
   output(): string;
   stop(): Promise<void>;
 }
@@ -22,21 +27,29 @@ export function haproxyBinary(): string | undefined {
   return undefined;
 }
 
-/** docs/haproxy.cfg with our listener and backends. */
-export function haproxyConfig(listenPort: number, backendPorts: number[]): string {
+/** docs/haproxy.cfg with our listeners (S3, portal) and backends (`granary`: S3, `granary-portal`). */
+export function haproxyConfig(listenPort: number, backendPorts: number[], portalListenPort?: number, portalBackendPorts: number[] = []): string {
   // REPO_ROOT is dist/ when this runs compiled (the bench): the docs stay in the source tree above it.
   const file = [join(REPO_ROOT, 'docs/haproxy.cfg'), join(REPO_ROOT, '..', 'docs/haproxy.cfg')].find((f) => existsSync(f));
   if (!file) throw new Error('docs/haproxy.cfg not found');
   const base = readFileSync(file, 'utf8');
   const lines = base.split('\n');
   const out: string[] = [];
-  let serversDone = false;
+  const binds = [listenPort, portalListenPort];
+  let bindsSeen = 0;
+  let backend = '';
+  const serversDone = new Set<string>();
   for (const line of lines) {
+    const section = /^backend\s+(\S+)/.exec(line);
+    if (section) backend = section[1]!;
     if (/^\s*bind\s/.test(line)) {
-      out.push(`    bind 127.0.0.1:${listenPort}`);
+      const port = binds[bindsSeen++];
+      if (port === undefined) throw new Error('docs/haproxy.cfg has more bind lines than the test expects');
+      out.push(`    bind 127.0.0.1:${port}`);
     } else if (/^\s*server\s/.test(line)) {
-      if (!serversDone) backendPorts.forEach((p, i) => out.push(`    server gw${i + 1} 127.0.0.1:${p}`));
-      serversDone = true;
+      const ports = backend === 'granary-portal' ? portalBackendPorts : backendPorts;
+      if (!serversDone.has(backend)) ports.forEach((p, i) => out.push(`    server gw${i + 1} 127.0.0.1:${p}`));
+      serversDone.add(backend);
     } else {
       out.push(line);
     }
@@ -44,13 +57,15 @@ export function haproxyConfig(listenPort: number, backendPorts: number[]): strin
   return out.join('\n');
 }
 
-export async function startHaproxy(backendPorts: number[]): Promise<TestHaproxy> {
+/** HAProxy in front of gateways' S3 ports and (when given) their portal ports. */
+export async function startHaproxy(backendPorts: number[], portalBackendPorts: number[] = []): Promise<TestHaproxy> {
   const bin = haproxyBinary();
   if (!bin) throw new Error('haproxy not installed (scripts/install-test-deps.sh)');
   const dir = mkdtempSync(join(tmpdir(), 'granary-haproxy-'));
   const port = await freePort();
+  const portalPort = await freePort();
   const cfg = join(dir, 'haproxy.cfg');
-  writeFileSync(cfg, haproxyConfig(port, backendPorts));
+  writeFileSync(cfg, haproxyConfig(port, backendPorts, portalPort, portalBackendPorts));
   // -db: foreground, no daemon; -W is not needed (single process).
   const proc: ChildProcess = spawn(bin, ['-db', '-f', cfg], { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
@@ -68,6 +83,8 @@ export async function startHaproxy(backendPorts: number[]): Promise<TestHaproxy>
   return {
     url: `http://127.0.0.1:${port}`,
     port,
+    portalUrl: `http://127.0.0.1:${portalPort}`,
+    portalPort,
     output: () => out,
     async stop() {
       if (proc.exitCode === null && proc.signalCode === null) {

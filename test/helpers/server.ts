@@ -11,11 +11,18 @@ import { fileURLToPath } from 'node:url';
 export const REPO_ROOT = resolve(fileURLToPath(new URL('../..', import.meta.url)));
 
 export interface TestServer {
-  /** http://127.0.0.1:PORT */
+  /** http://127.0.0.1:PORT — the S3 endpoint */
   url: string;
   /** 127.0.0.1:PORT */
   endpoint: string;
   port: number;
+  /**
+   * http://127.0.0.1:PORTAL_PORT — the portal and admin API, an origin S3 never serves (the portal is at
+   * `${portalUrl}/_admin/portal/`, the admin API at `${portalUrl}/_admin/api/v1`). Equal to `url` on a
+   * server without a portal listener (`--listen-portal none`).
+   */
+  portalUrl: string;
+  portalPort: number;
   /** https://127.0.0.1:PORT when the server was started with an HTTPS listener (`--listen-https`). */
   httpsUrl?: string;
   dataDir: string;
@@ -36,12 +43,23 @@ export interface StartOptions {
   dataDir?: string;
   env?: Record<string, string>;
   port?: number;
+  /** The portal listener's port (default: any free port; never the S3 port + 1, which may be taken). */
+  portalPort?: number;
   /** Extra `granary serve` arguments (e.g. `['--metadata', url]`). */
   args?: string[];
 }
 
 let counter = 0;
 const HTTPS_LINE = /Granary S3 endpoint \(HTTPS\): https:\/\/127\.0\.0\.1:(\d+)/;
+const PORTAL_LINE = /Granary portal: http:\/\/127\.0\.0\.1:(\d+)\//;
+
+/** `--listen-portal` / GRANARY_LISTEN_PORTAL as the caller set it, if at all. */
+function portalSetting(opts: StartOptions): string | undefined {
+  const args = opts.args ?? [];
+  const i = args.indexOf('--listen-portal');
+  return i >= 0 ? args[i + 1] : opts.env?.GRANARY_LISTEN_PORTAL;
+}
+const wantsOwnPortal = (opts: StartOptions): boolean => portalSetting(opts) !== undefined;
 
 export async function startServer(opts: StartOptions = {}): Promise<TestServer> {
   const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'granary-test-'));
@@ -50,7 +68,11 @@ export async function startServer(opts: StartOptions = {}): Promise<TestServer> 
   const secretKey = `test-secret-${process.pid}-${counter}-abcdefghijklmnop`;
   const proc = spawn(
     process.execPath,
-    ['--import', 'tsx', join(REPO_ROOT, 'src/main.ts'), 'serve', '--data', dataDir, '--listen', `127.0.0.1:${opts.port ?? 0}`, ...(opts.args ?? [])],
+    [
+      '--import', 'tsx', join(REPO_ROOT, 'src/main.ts'), 'serve', '--data', dataDir, '--listen', `127.0.0.1:${opts.port ?? 0}`,
+      ...(wantsOwnPortal(opts) ? [] : ['--listen-portal', `127.0.0.1:${opts.portalPort ?? 0}`]),
+      ...(opts.args ?? []),
+    ],
     {
       cwd: REPO_ROOT,
       env: {
@@ -69,12 +91,14 @@ export async function startServer(opts: StartOptions = {}): Promise<TestServer> 
   proc.stderr!.on('data', (d: Buffer) => (out += d.toString()));
   const exited = new Promise<number | null>((r) => proc.once('exit', (code) => r(code)));
   const wantsHttps = (opts.args ?? []).includes('--listen-https') || opts.env?.GRANARY_LISTEN_HTTPS !== undefined;
+  const noPortalListener = /(^|\s)none(\s|$)/i.test(portalSetting(opts) ?? '');
 
   const port = await new Promise<number>((resolvePort, reject) => {
     const timer = setTimeout(() => reject(new Error(`server did not start:\n${out}`)), 30_000);
     const check = (): void => {
       const m = /Granary S3 endpoint: http:\/\/127\.0\.0\.1:(\d+)/.exec(out);
       if (m && wantsHttps && !HTTPS_LINE.test(out)) return;
+      if (m && !noPortalListener && !PORTAL_LINE.test(out)) return;
       if (m) {
         clearTimeout(timer);
         resolvePort(Number(m[1]));
@@ -88,11 +112,14 @@ export async function startServer(opts: StartOptions = {}): Promise<TestServer> 
   });
 
   const httpsPort = HTTPS_LINE.exec(out)?.[1];
+  const portalPort = Number(PORTAL_LINE.exec(out)?.[1] ?? port);
   return {
     ...(httpsPort ? { httpsUrl: `https://127.0.0.1:${httpsPort}` } : {}),
     url: `http://127.0.0.1:${port}`,
     endpoint: `127.0.0.1:${port}`,
     port,
+    portalUrl: `http://127.0.0.1:${portalPort}`,
+    portalPort,
     dataDir,
     accessKey,
     secretKey,

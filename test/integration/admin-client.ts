@@ -1,4 +1,4 @@
-/** A tiny admin API client for integration tests: HTTP Basic, JSON in and out, status and body back. */
+/** A tiny admin API client for integration tests (on the portal origin): HTTP Basic, JSON in and out, status and body back. */
 import type { TestServer } from '../helpers/server.js';
 
 export const ADMIN = { user: 'admin', password: 'admin-password-for-tests' };
@@ -18,7 +18,7 @@ export async function api(s: TestServer, who: { user: string; password: string }
     payload = typeof body === 'string' ? body : JSON.stringify(body);
     headers['content-type'] = 'application/json';
   }
-  const res = await fetch(`${s.url}/_admin/api/v1${path}`, { method, headers, body: payload });
+  const res = await fetch(`${s.portalUrl}/_admin/api/v1${path}`, { method, headers, body: payload });
   const text = await res.text();
   let json: unknown;
   try {

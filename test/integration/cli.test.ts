@@ -25,7 +25,7 @@ describe('granary admin CLI', () => {
 
   /** Runs the CLI as admin (credentials from the environment unless `who` overrides with flags). */
   function cli(args: string[], opts: { who?: [string, string]; env?: Record<string, string>; input?: string; fail?: boolean } = {}) {
-    const env: NodeJS.ProcessEnv = { ...process.env, HOME: home, XDG_CONFIG_HOME: join(home, '.config'), GRANARY_URL: s.url, GRANARY_USER: 'admin', GRANARY_PASSWORD: 'admin-password-for-tests', ...opts.env };
+    const env: NodeJS.ProcessEnv = { ...process.env, HOME: home, XDG_CONFIG_HOME: join(home, '.config'), GRANARY_URL: s.portalUrl, GRANARY_USER: 'admin', GRANARY_PASSWORD: 'admin-password-for-tests', ...opts.env };
     const flags = opts.who ? ['--user', opts.who[0], '--password', opts.who[1]] : [];
     const r = run(process.execPath, ['--import', 'tsx', join(REPO_ROOT, 'src/main.ts'), 'admin', ...args, ...flags], { env, input: opts.input, allowFailure: true, cwd: REPO_ROOT });
     if (!opts.fail && r.status !== 0) assert.fail(`granary admin ${args.join(' ')} exited ${r.status}\n${r.stdout}\n${r.stderr}`);
@@ -127,7 +127,7 @@ describe('granary admin CLI', () => {
 
   test('credentials from a config file; --help everywhere; clear errors and exit codes', () => {
     const cfg = join(home, 'cli.json');
-    writeFileSync(cfg, JSON.stringify({ url: s.url, user: 'mia', password: 'mia-password-1' }));
+    writeFileSync(cfg, JSON.stringify({ url: s.portalUrl, user: 'mia', password: 'mia-password-1' }));
     const me = cli(['member', 'list', 'cedadev-o', '--json', '--config', cfg], { env: { GRANARY_USER: '', GRANARY_PASSWORD: '', GRANARY_URL: '' } });
     assert.ok(JSON.parse(me.stdout).items.length >= 1);
     const top = cli(['--help']).stdout;

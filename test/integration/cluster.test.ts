@@ -48,7 +48,7 @@ describe('cluster: three gateways on PostgreSQL behind HAProxy', { skip, timeout
   let lb: TestHaproxy;
   let key: { accessKeyId: string; secretAccessKey: string };
   let admin: AdminClient;
-  const startGateway = (port?: number) => startServer({ dataDir, args: ['--metadata', pg.url], ...(port ? { port } : {}) });
+  const startGateway = (port?: number, portalPort?: number) => startServer({ dataDir, args: ['--metadata', pg.url], ...(port ? { port } : {}), ...(portalPort ? { portalPort } : {}) });
 
   before(async () => {
     const t0 = Date.now();
@@ -56,8 +56,8 @@ describe('cluster: three gateways on PostgreSQL behind HAProxy', { skip, timeout
     dataDir = mkdtempSync(join(tmpdir(), 'granary-cluster-'));
     // All three at once on a fresh database: bootstrap and migrations must cope with the race.
     gw.push(...(await Promise.all([startGateway(), startGateway(), startGateway()])));
-    lb = await startHaproxy(gw.map((g) => g.port));
-    admin = new AdminClient(lb.url, ADMIN_USER, ADMIN_PASSWORD);
+    lb = await startHaproxy(gw.map((g) => g.port), gw.map((g) => g.portalPort));
+    admin = new AdminClient(lb.portalUrl, ADMIN_USER, ADMIN_PASSWORD);
     const a = await makeActor(admin, 'clusteruser', 'default', 'MANAGER');
     key = creds(a.key);
     console.log(`# cluster up in ${Date.now() - t0} ms: gateways ${gw.map((g) => g.port).join(', ')}, haproxy ${lb.port}`);
@@ -150,11 +150,11 @@ describe('cluster: three gateways on PostgreSQL behind HAProxy', { skip, timeout
     const anon = (g: TestServer) => fetch(`${g.url}/default:revocation/x`).then((r) => r.status);
     // A change reaches every gateway within one second (each may serve a lookup cached ≤ 500 ms).
     await honouredEverywhere(async (g) => (await anon(g)) === 200, 'new policy');
-    await new AdminClient(gw[0]!.url, ADMIN_USER, ADMIN_PASSWORD).deletePolicy('default', 'revocation');
+    await new AdminClient(gw[0]!.portalUrl, ADMIN_USER, ADMIN_PASSWORD).deletePolicy('default', 'revocation');
     const policyMs = await refusedEverywhere(async (g) => (await anon(g)) === 403, 'removed policy');
 
     // Key deleted through gateway 0.
-    await new AdminClient(gw[0]!.url, a.username, a.password).deleteKey(a.key.accessKeyId);
+    await new AdminClient(gw[0]!.portalUrl, a.username, a.password).deleteKey(a.key.accessKeyId);
     const keyMs = await refusedEverywhere(async (g) => (await outcome(body(s3(g.url, k), 'revocation', 'x'))) === 'InvalidAccessKeyId', 'deleted key');
 
     // Member removed through gateway 0 (their keys for the tenancy go with the membership).
@@ -164,7 +164,7 @@ describe('cluster: three gateways on PostgreSQL behind HAProxy', { skip, timeout
       Statement: [{ Effect: 'Allow', Principal: { AWS: 'arn:aws:iam:::group/default-members' }, Action: 's3:GetObject', Resource: 'arn:aws:s3:::revocation/*' }],
     });
     await honouredEverywhere(async (g) => (await outcome(body(s3(g.url, creds(m.key)), 'revocation', 'x'))) === 'OK', 'group grant');
-    await new AdminClient(gw[0]!.url, ADMIN_USER, ADMIN_PASSWORD).removeMember('default', 'leaver');
+    await new AdminClient(gw[0]!.portalUrl, ADMIN_USER, ADMIN_PASSWORD).removeMember('default', 'leaver');
     const memberMs = await refusedEverywhere(async (g) => (await outcome(body(s3(g.url, creds(m.key)), 'revocation', 'x'))) !== 'OK', 'removed member');
     console.log(`# refused on the other gateways after: policy ${policyMs} ms, key ${keyMs} ms, member ${memberMs} ms`);
   });
@@ -218,7 +218,7 @@ describe('cluster: three gateways on PostgreSQL behind HAProxy', { skip, timeout
     assert.equal(await outcome(body(s3(gw[1]!.url, key), 'killed', 'slow')), 'NoSuchKey');
     console.log(`# kill: ${acked.size} acknowledged uploads all intact (${afterKill} after the kill, ${failures} failed in flight)`);
     // Bring the gateway back on its port (HAProxy's health check re-admits it).
-    gw[2] = await startGateway(victim.port);
+    gw[2] = await startGateway(victim.port, victim.portalPort);
   });
 
   test('PostgreSQL stopped: fast, clean 503s; restarted: service resumes by itself', async () => {
@@ -237,7 +237,7 @@ describe('cluster: three gateways on PostgreSQL behind HAProxy', { skip, timeout
         const get = await outcome(body(viaLb, 'outage', 'before'));
         assert.equal(get, 'ServiceUnavailable');
       }
-      const adm = await fetch(`${lb.url}/_admin/api/v1/tenancies`, { headers: { authorization: 'Basic ' + Buffer.from(`${ADMIN_USER}:${ADMIN_PASSWORD}`).toString('base64') } });
+      const adm = await fetch(`${lb.portalUrl}/_admin/api/v1/tenancies`, { headers: { authorization: 'Basic ' + Buffer.from(`${ADMIN_USER}:${ADMIN_PASSWORD}`).toString('base64') } });
       assert.equal(adm.status, 503);
       assert.match(adm.headers.get('content-type') ?? '', /problem\+json/);
     } finally {

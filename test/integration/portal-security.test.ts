@@ -16,7 +16,7 @@ interface Signed {
 }
 
 async function signIn(s: TestServer, username = ADMIN_USER, password = ADMIN_PASSWORD, headers: Record<string, string> = {}): Promise<Signed> {
-  const r = await fetch(`${s.url}${API}/session`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify({ username, password }) });
+  const r = await fetch(`${s.portalUrl}${API}/session`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify({ username, password }) });
   assert.equal(r.status, 201, await r.clone().text());
   const setCookie = r.headers.get('set-cookie') ?? '';
   assert.match(setCookie, /granary_session=/);
@@ -44,40 +44,40 @@ describe('portal security', () => {
     const a = await signIn(s);
     const body = json({ name: 'csrf-group-1' });
     // A cross-site form post: cookie sent (pretend SameSite failed), no token.
-    let r = await fetch(`${s.url}${API}/groups`, { method: 'POST', headers: { cookie: a.cookie, 'content-type': 'application/json', origin: 'https://evil.example' }, body });
+    let r = await fetch(`${s.portalUrl}${API}/groups`, { method: 'POST', headers: { cookie: a.cookie, 'content-type': 'application/json', origin: 'https://evil.example' }, body });
     assert.equal(r.status, 403);
-    r = await fetch(`${s.url}${API}/groups`, { method: 'POST', headers: { cookie: a.cookie, 'content-type': 'application/json' }, body });
+    r = await fetch(`${s.portalUrl}${API}/groups`, { method: 'POST', headers: { cookie: a.cookie, 'content-type': 'application/json' }, body });
     assert.equal(r.status, 403);
     assert.match(((await r.json()) as { detail: string }).detail, /CSRF/i);
     // Right token but a foreign Origin: still refused.
-    r = await fetch(`${s.url}${API}/groups`, { method: 'POST', headers: { cookie: a.cookie, 'x-csrf-token': a.csrf, 'content-type': 'application/json', origin: 'https://evil.example' }, body });
+    r = await fetch(`${s.portalUrl}${API}/groups`, { method: 'POST', headers: { cookie: a.cookie, 'x-csrf-token': a.csrf, 'content-type': 'application/json', origin: 'https://evil.example' }, body });
     assert.equal(r.status, 403);
     // A wrong token.
-    r = await fetch(`${s.url}${API}/groups`, { method: 'POST', headers: { cookie: a.cookie, 'x-csrf-token': a.csrf.slice(1) + 'x', 'content-type': 'application/json' }, body });
+    r = await fetch(`${s.portalUrl}${API}/groups`, { method: 'POST', headers: { cookie: a.cookie, 'x-csrf-token': a.csrf.slice(1) + 'x', 'content-type': 'application/json' }, body });
     assert.equal(r.status, 403);
     // The group was never created.
-    r = await fetch(`${s.url}${API}/groups`, { headers: { cookie: a.cookie } });
+    r = await fetch(`${s.portalUrl}${API}/groups`, { headers: { cookie: a.cookie } });
     assert.ok(!((await r.json()) as { items: Array<{ name: string }> }).items.some((g) => g.name === 'csrf-group-1'));
     // Same origin with the token: accepted.
-    r = await fetch(`${s.url}${API}/groups`, { method: 'POST', headers: { cookie: a.cookie, 'x-csrf-token': a.csrf, 'content-type': 'application/json', origin: s.url }, body });
+    r = await fetch(`${s.portalUrl}${API}/groups`, { method: 'POST', headers: { cookie: a.cookie, 'x-csrf-token': a.csrf, 'content-type': 'application/json', origin: s.portalUrl }, body });
     assert.equal(r.status, 201, await r.text());
     // Sign-in itself refuses a foreign Origin (login CSRF).
-    r = await fetch(`${s.url}${API}/session`, { method: 'POST', headers: { 'content-type': 'application/json', origin: 'https://evil.example' }, body: json({ username: ADMIN_USER, password: ADMIN_PASSWORD }) });
+    r = await fetch(`${s.portalUrl}${API}/session`, { method: 'POST', headers: { 'content-type': 'application/json', origin: 'https://evil.example' }, body: json({ username: ADMIN_USER, password: ADMIN_PASSWORD }) });
     assert.equal(r.status, 403);
   });
 
   test('a stolen cookie replayed after sign-out is refused', async () => {
     const a = await signIn(s);
-    let r = await fetch(`${s.url}${API}/me`, { headers: { cookie: a.cookie } });
+    let r = await fetch(`${s.portalUrl}${API}/me`, { headers: { cookie: a.cookie } });
     assert.equal(r.status, 200);
-    r = await fetch(`${s.url}${API}/session`, { method: 'DELETE', headers: { cookie: a.cookie, 'x-csrf-token': a.csrf } });
+    r = await fetch(`${s.portalUrl}${API}/session`, { method: 'DELETE', headers: { cookie: a.cookie, 'x-csrf-token': a.csrf } });
     assert.equal(r.status, 204);
     assert.match(r.headers.get('set-cookie') ?? '', /Max-Age=0/);
-    r = await fetch(`${s.url}${API}/me`, { headers: { cookie: a.cookie } });
+    r = await fetch(`${s.portalUrl}${API}/me`, { headers: { cookie: a.cookie } });
     assert.equal(r.status, 401);
-    r = await fetch(`${s.url}${API}/groups`, { method: 'POST', headers: { cookie: a.cookie, 'x-csrf-token': a.csrf, 'content-type': 'application/json' }, body: json({ name: 'replayed' }) });
+    r = await fetch(`${s.portalUrl}${API}/groups`, { method: 'POST', headers: { cookie: a.cookie, 'x-csrf-token': a.csrf, 'content-type': 'application/json' }, body: json({ name: 'replayed' }) });
     assert.equal(r.status, 401);
-    const g = (await (await fetch(`${s.url}${API}/session`, { headers: { cookie: a.cookie } })).json()) as { signedIn: boolean };
+    const g = (await (await fetch(`${s.portalUrl}${API}/session`, { headers: { cookie: a.cookie } })).json()) as { signedIn: boolean };
     assert.equal(g.signedIn, false);
   });
 
@@ -85,25 +85,25 @@ describe('portal security', () => {
     const a = await signIn(s);
     const tenancy = 'sec-keys';
     const basic = 'Basic ' + Buffer.from(`${ADMIN_USER}:${ADMIN_PASSWORD}`).toString('base64');
-    let r = await fetch(`${s.url}${API}/tenancies`, { method: 'POST', headers: { authorization: basic, 'content-type': 'application/json' }, body: json({ name: tenancy }) });
+    let r = await fetch(`${s.portalUrl}${API}/tenancies`, { method: 'POST', headers: { authorization: basic, 'content-type': 'application/json' }, body: json({ name: tenancy }) });
     assert.equal(r.status, 201, await r.text());
-    await fetch(`${s.url}${API}/tenancies/${tenancy}/members`, { method: 'POST', headers: { authorization: basic, 'content-type': 'application/json' }, body: json({ username: ADMIN_USER, role: 'MANAGER' }) });
+    await fetch(`${s.portalUrl}${API}/tenancies/${tenancy}/members`, { method: 'POST', headers: { authorization: basic, 'content-type': 'application/json' }, body: json({ username: ADMIN_USER, role: 'MANAGER' }) });
     const keyBody = json({ tenancy, name: 'k', expiresAt: new Date(Date.now() + 86_400_000).toISOString() });
     const h = { cookie: a.cookie, 'x-csrf-token': a.csrf, 'content-type': 'application/json' };
-    r = await fetch(`${s.url}${API}/me/keys`, { method: 'POST', headers: h, body: keyBody });
+    r = await fetch(`${s.portalUrl}${API}/me/keys`, { method: 'POST', headers: h, body: keyBody });
     assert.equal(r.status, 403);
     assert.match(((await r.json()) as { detail: string }).detail, /password again/);
-    r = await fetch(`${s.url}${API}/session/elevate`, { method: 'POST', headers: h, body: json({ password: 'wrong' }) });
+    r = await fetch(`${s.portalUrl}${API}/session/elevate`, { method: 'POST', headers: h, body: json({ password: 'wrong' }) });
     assert.equal(r.status, 401);
-    r = await fetch(`${s.url}${API}/session/elevate`, { method: 'POST', headers: h, body: json({ password: ADMIN_PASSWORD }) });
+    r = await fetch(`${s.portalUrl}${API}/session/elevate`, { method: 'POST', headers: h, body: json({ password: ADMIN_PASSWORD }) });
     assert.equal(r.status, 200);
     assert.ok(((await r.json()) as { elevatedUntil: string | null }).elevatedUntil);
-    r = await fetch(`${s.url}${API}/me/keys`, { method: 'POST', headers: h, body: keyBody });
+    r = await fetch(`${s.portalUrl}${API}/me/keys`, { method: 'POST', headers: h, body: keyBody });
     assert.equal(r.status, 201);
     const created = (await r.json()) as { secretAccessKey: string };
     assert.ok(created.secretAccessKey);
     assert.equal(r.headers.get('cache-control'), 'no-store');
-    r = await fetch(`${s.url}${API}/me/keys`, { method: 'POST', headers: { authorization: basic, 'content-type': 'application/json' }, body: keyBody });
+    r = await fetch(`${s.portalUrl}${API}/me/keys`, { method: 'POST', headers: { authorization: basic, 'content-type': 'application/json' }, body: keyBody });
     assert.equal(r.status, 201);
     assert.ok(!s.output().includes(created.secretAccessKey), 'secret in the server log');
   });
@@ -111,11 +111,11 @@ describe('portal security', () => {
   test('brute-force sign-in is throttled per username (429 with Retry-After)', async () => {
     const user = 'victim';
     const basic = 'Basic ' + Buffer.from(`${ADMIN_USER}:${ADMIN_PASSWORD}`).toString('base64');
-    await fetch(`${s.url}${API}/users`, { method: 'POST', headers: { authorization: basic, 'content-type': 'application/json' }, body: json({ username: user, password: 'victim-password-123' }) });
+    await fetch(`${s.portalUrl}${API}/users`, { method: 'POST', headers: { authorization: basic, 'content-type': 'application/json' }, body: json({ username: user, password: 'victim-password-123' }) });
     const statuses: number[] = [];
     let retryAfter: string | null = null;
     for (let i = 0; i < 8; i++) {
-      const r = await fetch(`${s.url}${API}/session`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: json({ username: user, password: `guess-${i}` }) });
+      const r = await fetch(`${s.portalUrl}${API}/session`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: json({ username: user, password: `guess-${i}` }) });
       statuses.push(r.status);
       if (r.status === 429) retryAfter = r.headers.get('retry-after');
     }
@@ -123,13 +123,13 @@ describe('portal security', () => {
     assert.ok(statuses.slice(5).every((x) => x === 429), `got ${statuses.join(',')}`);
     assert.ok(retryAfter && Number(retryAfter) >= 1);
     // Even the right password waits out the back-off.
-    const r = await fetch(`${s.url}${API}/session`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: json({ username: user, password: 'victim-password-123' }) });
+    const r = await fetch(`${s.portalUrl}${API}/session`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: json({ username: user, password: 'victim-password-123' }) });
     assert.equal(r.status, 429);
   });
 
   test('the portal is served with a strict CSP and hardening headers, with SPA fallback', async () => {
     for (const path of ['/_admin/portal/', '/_admin/portal/some/deep/link']) {
-      const r = await fetch(`${s.url}${path}`);
+      const r = await fetch(`${s.portalUrl}${path}`);
       assert.equal(r.status, 200, path);
       const csp = r.headers.get('content-security-policy') ?? '';
       assert.match(csp, /default-src 'self'/);
@@ -142,19 +142,19 @@ describe('portal security', () => {
       assert.doesNotMatch(html, /<script(?![^>]*\bsrc=)[^>]*>/, 'no inline script');
       const asset = /src="(\/_admin\/portal\/assets\/[^"]+\.js)"/.exec(html)?.[1];
       assert.ok(asset);
-      const a = await fetch(`${s.url}${asset}`);
+      const a = await fetch(`${s.portalUrl}${asset}`);
       assert.equal(a.status, 200);
       assert.match(a.headers.get('cache-control') ?? '', /immutable/);
     }
-    assert.equal((await fetch(`${s.url}/_admin/portal/assets/missing-123.js`)).status, 404, 'a missing hashed asset is not the index page');
-    assert.equal((await fetch(`${s.url}/_admin/portal/../api/v1/me`)).status, 401, 'no path escape from the portal');
+    assert.equal((await fetch(`${s.portalUrl}/_admin/portal/assets/missing-123.js`)).status, 404, 'a missing hashed asset is not the index page');
+    assert.equal((await fetch(`${s.portalUrl}/_admin/portal/../api/v1/me`)).status, 401, 'no path escape from the portal');
   });
 
   // Last: it throttles this test's address for every username.
   test('password spraying from one address is throttled too', async () => {
     let last = 0;
     for (let i = 0; i < 24 && last !== 429; i++) {
-      const r = await fetch(`${s.url}${API}/session`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: json({ username: `spray-${i}`, password: 'x' }) });
+      const r = await fetch(`${s.portalUrl}${API}/session`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: json({ username: `spray-${i}`, password: 'x' }) });
       last = r.status;
     }
     assert.equal(last, 429);

@@ -48,7 +48,7 @@ function granary(args: string[]): string {
   const r = run(process.execPath, ['--import', 'tsx', join(REPO_ROOT, 'src/main.ts'), 'admin', ...args], {
     cwd: REPO_ROOT,
     timeoutMs: 30_000,
-    env: { ...process.env, GRANARY_URL: server.url, GRANARY_USER: ADMIN_USER, GRANARY_PASSWORD: ADMIN_PASSWORD, HOME: work, XDG_CONFIG_HOME: join(work, 'xdg') },
+    env: { ...process.env, GRANARY_URL: server.portalUrl, GRANARY_USER: ADMIN_USER, GRANARY_PASSWORD: ADMIN_PASSWORD, HOME: work, XDG_CONFIG_HOME: join(work, 'xdg') },
   });
   return r.stdout;
 }

@@ -741,17 +741,23 @@ function Objects({ tenancy }: { tenancy: string }) {
   );
 }
 
+/** A share link downloads the file; opening it in the browser instead is a choice the user makes. */
 function ShareButton({ tenancy, bucket, objectKey, onUrl, onError }: { tenancy: string; bucket: string; objectKey: string; onUrl: (u: string) => void; onError: (e: unknown) => void }) {
-  const id = `share-exp-${objectKey.replace(/[^A-Za-z0-9]/g, '_')}`;
+  const slug = objectKey.replace(/[^A-Za-z0-9]/g, '_');
+  const id = `share-exp-${slug}`;
   const [exp, setExp] = useState('86400');
+  const [inline, setInline] = useState(false);
   return (
     <span class="row">
       <label for={id} class="inline">Share for</label>
       <select id={id} value={exp} onChange={(ev) => setExp((ev.currentTarget as HTMLSelectElement).value)}>
         <option value="3600">1 hour</option><option value="86400">1 day</option><option value="604800">7 days</option>
       </select>
+      <label class="inline">
+        <input type="checkbox" checked={inline} aria-label={`Open ${objectKey} in the browser instead of downloading`} onChange={(ev) => setInline((ev.currentTarget as HTMLInputElement).checked)} /> open in browser
+      </label>
       <button type="button" aria-label={`Share ${objectKey}`} onClick={async () => {
-        try { onUrl(await S3.downloadUrl(tenancy, bucket, objectKey, Number(exp), false)); } catch (e) { onError(e); }
+        try { onUrl(await S3.downloadUrl(tenancy, bucket, objectKey, Number(exp), !inline)); } catch (e) { onError(e); }
       }}>Share link</button>
     </span>
   );

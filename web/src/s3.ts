@@ -1,6 +1,8 @@
 /**
  * S3 from the browser through presigned URLs that the server signs for the signed-in user
- * (POST /tenancies/{t}/presign): the browser never sees a secret. Same origin, so no CORS is needed.
+ * (POST /tenancies/{t}/presign): the browser never sees a secret. The URLs point at the S3 endpoint, an
+ * origin other than the portal's (user content must never run as the portal), which grants this origin
+ * alone CORS for presigned requests; no cookie or other credential goes with them.
  */
 import { presign } from './api.js';
 
@@ -21,6 +23,11 @@ async function s3(tenancy: string, method: 'GET' | 'PUT' | 'POST' | 'DELETE', bu
   return r;
 }
 
+/** Undoes S3's `encoding-type=url` (percent-encoding; `+` is a space, as AWS's form encoding writes it). */
+export function urlDecode(s: string): string {
+  return decodeURIComponent(s.replace(/\+/g, '%20'));
+}
+
 const xml = (text: string): Document => new DOMParser().parseFromString(text, 'application/xml');
 const all = (d: Document | Element, tag: string): Element[] => Array.from(d.getElementsByTagName(tag));
 const txt = (e: Element, tag: string): string => e.getElementsByTagName(tag)[0]?.textContent ?? '';
@@ -33,11 +40,16 @@ export async function list(tenancy: string, bucket: string, prefix: string): Pro
   const out: Listing = { prefixes: [], objects: [] };
   let token: string | undefined;
   do {
-    const q: Record<string, string> = { 'list-type': '2', delimiter: '/', prefix, 'max-keys': '1000' };
+    // encoding-type=url: a key with a control character cannot be written in XML 1.0, and one such key
+    // would make the whole page unparseable (hiding the rest of the bucket).
+    const q: Record<string, string> = { 'list-type': '2', delimiter: '/', prefix, 'max-keys': '1000', 'encoding-type': 'url' };
     if (token) q['continuation-token'] = token;
     const d = xml(await (await s3(tenancy, 'GET', bucket, undefined, q)).text());
-    for (const p of all(d, 'CommonPrefixes')) out.prefixes.push(txt(p, 'Prefix'));
-    for (const c of all(d, 'Contents')) out.objects.push({ key: txt(c, 'Key'), size: Number(txt(c, 'Size')), lastModified: txt(c, 'LastModified') });
+    if (d.getElementsByTagName('parsererror').length) throw new Error('the listing could not be read (malformed XML)');
+    const encoded = txt(d.documentElement, 'EncodingType') === 'url';
+    const dec = (s: string): string => (encoded ? urlDecode(s) : s);
+    for (const p of all(d, 'CommonPrefixes')) out.prefixes.push(dec(txt(p, 'Prefix')));
+    for (const c of all(d, 'Contents')) out.objects.push({ key: dec(txt(c, 'Key')), size: Number(txt(c, 'Size')), lastModified: txt(c, 'LastModified') });
     token = txt(d.documentElement, 'IsTruncated') === 'true' ? txt(d.documentElement, 'NextContinuationToken') : undefined;
   } while (token);
   return out;
@@ -47,6 +59,10 @@ export async function deleteObject(tenancy: string, bucket: string, key: string)
   await s3(tenancy, 'DELETE', bucket, key);
 }
 
+/**
+ * A presigned GET. `attachment` (the default, for share links too): the browser saves the file instead of
+ * showing it; shown inline only when the user asks for it (S3 sandboxes such a page: no script runs).
+ */
 export async function downloadUrl(tenancy: string, bucket: string, key: string, expiresIn = 300, attachment = true): Promise<string> {
   const name = key.split('/').pop() || 'download';
   const query: Record<string, string> = attachment ? { 'response-content-disposition': `attachment; filename*=UTF-8''${encodeURIComponent(name)}` } : {};

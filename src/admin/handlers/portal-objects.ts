@@ -7,7 +7,9 @@
  * - POST /tenancies/{t}/presign: a presigned S3 URL (SigV4 query authentication) for one S3 request —
  *   list, upload (multipart: create, parts, complete), download, delete, share link. The URL is signed
  *   with the caller's own "portal" access key for the tenancy, so S3 authorizes it exactly as the user
- *   (bucket policies, ACLs, quota): the portal gains no power the user lacks.
+ *   (bucket policies, ACLs, quota): the portal gains no power the user lacks. The URL points at an S3
+ *   origin, never the portal's own (config/portal-origin.ts), so the browser reads S3's answers through
+ *   CORS that S3 grants the portal's origin alone.
  *
  * The portal key is created on first use (a normal key, visible in the user's key list and audit trail as
  * "portal (browser uploads and share links)", 7 days or the site's longest lifetime if shorter) and its
@@ -15,7 +17,6 @@
  * asked-for link, another is made. Deleting it revokes every link signed with it.
  */
 import { createHash, createHmac } from 'node:crypto';
-import type { IncomingMessage } from 'node:http';
 import { parseStoredAcl } from '../../iam/acl.js';
 import { bucketIsPublic } from '../../iam/public-access.js';
 import type { UserRecord, TenancyRecord } from '../../metadata/store.js';
@@ -24,7 +25,7 @@ import { me, ok, tenancyOf } from '../context.js';
 import { object, optStr } from '../input.js';
 import { AdminProblem, badRequest } from '../problems.js';
 import type { PortalBucket, PresignResponse } from '../session-contract.js';
-import { currentRequest, isTls } from '../session.js';
+import { currentOrigin } from '../session.js';
 
 const MEMBER = { kind: 'tenancy', roles: ['USER', 'DEPUTY', 'MANAGER'] } as const;
 const PORTAL_KEY_NAME = 'portal (browser uploads and share links)';
@@ -96,12 +97,6 @@ export function presignUrl(o: { origin: string; host: string; method: string; pa
   return `${o.origin}${canonicalPath}?${canonicalQuery}&X-Amz-Signature=${signature}`;
 }
 
-function hostOf(req: IncomingMessage): string {
-  const h = req.headers.host;
-  if (!h) throw badRequest('the request has no Host header');
-  return h;
-}
-
 export const portalObjectRoutes: AdminRoute[] = [
   {
     method: 'GET', path: '/directory/tenancies', access: { kind: 'authenticated' }, summary: 'Find tenancies by name (?q=, at least 2 characters) to ask to join',
@@ -156,10 +151,9 @@ export const portalObjectRoutes: AdminRoute[] = [
         if (e instanceof Error && /not a member/.test(e.message)) throw new AdminProblem(403, `objects are browsed with your own access: join ${tenancy.name} first`);
         throw e;
       });
-      const req = currentRequest();
-      const host = hostOf(req);
+      const s3 = new URL(ctx.services.origins.s3OriginFor(currentOrigin()));
       const path = bucket === undefined ? '/' : key === undefined ? `/${bucket}` : `/${bucket}/${key}`;
-      const url = presignUrl({ origin: `${isTls(req) ? 'https' : 'http'}://${host}`, host, method, path, query, accessKeyId: pk.accessKeyId, secret: pk.secret, region: 'us-east-1', expiresIn });
+      const url = presignUrl({ origin: s3.origin, host: s3.host, method, path, query, accessKeyId: pk.accessKeyId, secret: pk.secret, region: ctx.services.region, expiresIn });
       return { status: 200, body: { url, expiresAt: new Date(needUntil).toISOString() } satisfies PresignResponse, headers: { 'cache-control': 'no-store' } };
     },
   },

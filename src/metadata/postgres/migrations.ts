@@ -253,6 +253,20 @@ CREATE INDEX sessions_by_user ON sessions (user_id);
 CREATE INDEX sessions_by_last_seen ON sessions (last_seen);
 `,
   },
+  {
+    id: 5,
+    name: '005_auth_failures',
+    // The password-guessing throttle (iam/password-throttle.ts), shared by every way a password is
+    // checked and by every gateway: failures per user and per client address.
+    sql: `
+CREATE TABLE auth_failures (
+  key          TEXT COLLATE "C" PRIMARY KEY,
+  failures     INTEGER NOT NULL,
+  last_failure BIGINT NOT NULL
+);
+CREATE INDEX auth_failures_by_last_failure ON auth_failures (last_failure);
+`,
+  },
 ];
 
 /** Quotes an SQL identifier (schema names come from configuration). */

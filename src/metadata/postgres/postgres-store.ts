@@ -73,6 +73,8 @@ import type {
   WriteCondition,
   WriteQuota,
   SessionRecord,
+  AuthAttempt,
+  AuthFailureRecord,
   UsageSample,
 } from '../store.js';
 import { checksumOf, objectRecordOf, toAccessKey, toBucket, toGroup, toJoinRequest, toMembership, toPart, toTenancy } from '../rows.js';
@@ -1238,6 +1240,46 @@ export class PostgresMetadataStore implements MetadataStore {
   }
   async deleteExpiredSessions(idleBefore: number, createdBefore: number): Promise<number> {
     return (await this.query('DELETE FROM sessions WHERE last_seen < $1 OR created_at < $2', [idleBefore, createdBefore])).rowCount ?? 0;
+  }
+
+  // ----- password-guessing throttle
+
+  async beginAuthAttempt(keys: string[], at: number, retryAt: (records: AuthFailureRecord[]) => number): Promise<AuthAttempt> {
+    if (this.closed) throw new Error('metadata store is closed');
+    // Sorted, so two gateways lock the same rows in the same order (no deadlock). The rows are made first
+    // (an absent row cannot be locked), then locked: parallel attempts for one key run one after another.
+    const sorted = [...new Set(keys)].sort();
+    return this.tx(async (c) => {
+      await c.query(
+        `INSERT INTO auth_failures (key, failures, last_failure) SELECT k, 0, 0 FROM unnest($1::text[]) AS k
+         ON CONFLICT (key) DO NOTHING`,
+        [sorted],
+      );
+      const r = await c.query('SELECT key, failures, last_failure FROM auth_failures WHERE key = ANY($1::text[]) ORDER BY key FOR UPDATE', [sorted]);
+      const found = new Map(r.rows.map((row) => [row.key as string, row]));
+      const before = keys.map((key): AuthFailureRecord => {
+        const row = found.get(key);
+        return { key, failures: Number(row?.failures ?? 0), lastFailure: Number(row?.last_failure ?? 0) };
+      });
+      const wait = retryAt(before);
+      if (wait > at) return { allowed: false, retryAt: wait };
+      await c.query('UPDATE auth_failures SET failures = failures + 1, last_failure = $2 WHERE key = ANY($1::text[])', [sorted, at]);
+      return { allowed: true, before };
+    });
+  }
+  async withdrawAuthFailure(key: string, at: number, previousLastFailure: number): Promise<void> {
+    await this.query(
+      `UPDATE auth_failures SET failures = failures - 1,
+         last_failure = CASE WHEN last_failure = $2 THEN $3 ELSE last_failure END WHERE key = $1 AND failures > 0`,
+      [key, at, previousLastFailure],
+    );
+    await this.query('DELETE FROM auth_failures WHERE key = $1 AND failures <= 0', [key]);
+  }
+  async clearAuthFailures(key: string): Promise<void> {
+    await this.query('DELETE FROM auth_failures WHERE key = $1', [key]);
+  }
+  async deleteAuthFailuresBefore(before: number): Promise<number> {
+    return (await this.query('DELETE FROM auth_failures WHERE last_failure < $1', [before])).rowCount ?? 0;
   }
 
   // ----- blob garbage collection

@@ -313,4 +313,18 @@ ALTER TABLE objects_v6 RENAME TO objects;
 CREATE INDEX objects_listing ON objects (bucket_id, key, size, etag, last_modified, checksum, owner_id, storage_class);
 `,
   },
+  {
+    id: 7,
+    name: '007_auth_failures',
+    // The password-guessing throttle (iam/password-throttle.ts), shared by every way a password is
+    // checked and, through the store, by every gateway: failures per user and per client address.
+    sql: `
+CREATE TABLE auth_failures (
+  key          TEXT PRIMARY KEY,
+  failures     INTEGER NOT NULL,
+  last_failure INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX auth_failures_by_last_failure ON auth_failures (last_failure);
+`,
+  },
 ];

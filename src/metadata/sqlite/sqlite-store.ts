@@ -67,6 +67,8 @@ import type {
   UserRecord,
   WriteCondition,
   SessionRecord,
+  AuthAttempt,
+  AuthFailureRecord,
   UsageSample,
 } from '../store.js';
 import { checksumOf, objectRecordOf, toAccessKey, toBucket, toGroup, toJoinRequest, toMembership, toPart, toTenancy } from '../rows.js';
@@ -422,6 +424,14 @@ export class SqliteMetadataStore implements MetadataStore {
       delSession: p('DELETE FROM sessions WHERE id_hash = ?'),
       delSessionsOfUser: p('DELETE FROM sessions WHERE user_id = ?'),
       delExpiredSessions: p('DELETE FROM sessions WHERE last_seen < ? OR created_at < ?'),
+      authFailure: p('SELECT key, failures, last_failure FROM auth_failures WHERE key = ?'),
+      countAuthFailure: p(`INSERT INTO auth_failures (key, failures, last_failure) VALUES (?, 1, ?)
+        ON CONFLICT (key) DO UPDATE SET failures = failures + 1, last_failure = excluded.last_failure`),
+      withdrawAuthFailure: p(`UPDATE auth_failures SET failures = failures - 1,
+        last_failure = CASE WHEN last_failure = ? THEN ? ELSE last_failure END WHERE key = ? AND failures > 0`),
+      dropSpentAuthFailure: p('DELETE FROM auth_failures WHERE key = ? AND failures <= 0'),
+      clearAuthFailures: p('DELETE FROM auth_failures WHERE key = ?'),
+      purgeAuthFailures: p('DELETE FROM auth_failures WHERE last_failure < ?'),
     };
   }
 
@@ -980,6 +990,37 @@ export class SqliteMetadataStore implements MetadataStore {
   }
   async deleteExpiredSessions(idleBefore: number, createdBefore: number): Promise<number> {
     return this.s.delExpiredSessions.run(idleBefore, createdBefore).changes;
+  }
+
+  // ----- password-guessing throttle
+
+  async beginAuthAttempt(keys: string[], at: number, retryAt: (records: AuthFailureRecord[]) => number): Promise<AuthAttempt> {
+    return this.db
+      .transaction((): AuthAttempt => {
+        const before = keys.map((key): AuthFailureRecord => {
+          const r = this.s.authFailure.get(key) as { failures: number; last_failure: number } | undefined;
+          return { key, failures: r?.failures ?? 0, lastFailure: r?.last_failure ?? 0 };
+        });
+        const wait = retryAt(before);
+        if (wait > at) return { allowed: false, retryAt: wait };
+        for (const key of keys) this.s.countAuthFailure.run(key, at);
+        return { allowed: true, before };
+      })
+      .immediate();
+  }
+  async withdrawAuthFailure(key: string, at: number, previousLastFailure: number): Promise<void> {
+    this.db
+      .transaction(() => {
+        this.s.withdrawAuthFailure.run(at, previousLastFailure, key);
+        this.s.dropSpentAuthFailure.run(key);
+      })
+      .immediate();
+  }
+  async clearAuthFailures(key: string): Promise<void> {
+    this.s.clearAuthFailures.run(key);
+  }
+  async deleteAuthFailuresBefore(before: number): Promise<number> {
+    return this.s.purgeAuthFailures.run(before).changes;
   }
 
   // ----- blob garbage collection
