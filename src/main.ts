@@ -79,14 +79,15 @@ async function serve(argv: string[]): Promise<void> {
   const hostPort = (a: { host: string; port: number }): string => `${a.host.includes(':') ? `[${a.host}]` : a.host}:${a.port}`;
   const url = `http://${hostPort(app.address)}`;
   app.log.info('granary listening', { url, data: config.dataDir });
-  process.stdout.write(`Granary S3 endpoint: ${url}\n`);
-  // The portal and the admin API (CLI: --url) are on their own origin, never on the S3 endpoint.
+  // The portal and the admin API (the CLI's --url) are on their own origin, never on the S3 endpoint.
+  const lines = [`Granary S3 endpoint: ${url}`];
   if (app.portalAddress) {
     const portalUrl = `http://${hostPort(app.portalAddress)}`;
     app.log.info('granary portal listening', { url: portalUrl });
-    process.stdout.write(`Granary portal: ${portalUrl}/_admin/portal/   (admin API: ${portalUrl}/_admin/api/v1)\n`);
+    lines.push(`Granary portal: ${portalUrl}/_admin/portal/   (admin API: ${portalUrl}/_admin/api/v1)`);
   }
-  if (config.portalUrl) process.stdout.write(`Granary portal (public URL): ${config.portalUrl}/_admin/portal/\n`);
+  if (config.portalUrl) lines.push(`Granary portal (public URL): ${config.portalUrl}/_admin/portal/`);
+  process.stdout.write(lines.join('\n') + '\n');
   if (app.httpsAddress) {
     const h = app.httpsAddress.host;
     const httpsUrl = `https://${h.includes(':') ? `[${h}]` : h}:${app.httpsAddress.port}`;

@@ -14,9 +14,12 @@
  */
 import type { GranaryConfig } from './config.js';
 
-/** `Host` header → lower-case host name without the port (`[::1]` keeps its brackets). */
+/**
+ * `Host` header → lower-case host name without the port (`[::1]` keeps its brackets); undefined unless it
+ * is a plain DNS name or IP literal (it ends up in URLs and the portal's CSP).
+ */
 export function hostnameOf(host: string | undefined): string | undefined {
-  if (!host) return undefined;
+  if (!host || !/^(?:[A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\])(?::\d{1,5})?$/.test(host)) return undefined;
   try {
     return new URL(`http://${host}`).hostname.toLowerCase();
   } catch {
@@ -57,7 +60,7 @@ export class PortalOrigins {
   /** The portal origin a portal request was made on (see the module comment). */
   originOf(host: string | undefined): string {
     if (this.config.portalUrl && this.isPortalHost(host)) return this.config.portalUrl;
-    if (host && hostnameOf(host) !== undefined) return `http://${host.toLowerCase()}`;
+    if (host && hostnameOf(host) !== undefined) return new URL(`http://${host.toLowerCase()}`).origin;
     return this.url();
   }
 

@@ -2,7 +2,8 @@
  * Serves the portal SPA (built by Vite into dist/web/) at /_admin/portal/. Hashed assets under assets/
  * are cached for a year (immutable); every other path that is not a file falls back to index.html (the
  * SPA routes itself), which is never cached. Every response carries a strict Content-Security-Policy
- * (no inline script, nothing from elsewhere, no framing) and the usual hardening headers.
+ * (no inline script, nothing from elsewhere but the S3 endpoint its presigned requests go to, no framing)
+ * and the usual hardening headers.
  */
 import { createReadStream, existsSync, statSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -11,9 +12,14 @@ import { fileURLToPath } from 'node:url';
 
 export const PORTAL_PREFIX = '/_admin/portal/';
 
+/** The portal's CSP; `s3Origin`: where its presigned S3 requests go (config/portal-origin.ts). */
+export function portalCsp(s3Origin?: string): string {
+  const connect = s3Origin ? `'self' ${s3Origin}` : "'self'";
+  return `default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src ${connect}; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'`;
+}
+
 export const PORTAL_SECURITY_HEADERS: Record<string, string> = {
-  'content-security-policy':
-    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'",
+  'content-security-policy': portalCsp(),
   'x-content-type-options': 'nosniff',
   'referrer-policy': 'no-referrer',
   'x-frame-options': 'DENY',
@@ -48,9 +54,10 @@ export class PortalStatic {
     return path === '/_admin/portal' || path.startsWith(PORTAL_PREFIX);
   }
 
-  serve(req: IncomingMessage, res: ServerResponse): void {
+  /** `s3Origin`: the S3 endpoint the portal may connect to (its presigned requests), for the CSP. */
+  serve(req: IncomingMessage, res: ServerResponse, s3Origin?: string): void {
     req.resume();
-    const headers: Record<string, string> = { ...PORTAL_SECURITY_HEADERS };
+    const headers: Record<string, string> = { ...PORTAL_SECURITY_HEADERS, 'content-security-policy': portalCsp(s3Origin) };
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       res.writeHead(405, { ...headers, allow: 'GET, HEAD', 'content-length': '0' });
       res.end();

@@ -132,7 +132,8 @@ export class GranaryHttpServer {
 
   private admin(req: IncomingMessage, res: ServerResponse, path: string, requestId: string): void {
     if (PortalStatic.owns(path)) {
-      (this.deps.portal ??= new PortalStatic()).serve(req, res);
+      const origins = this.deps.origins;
+      (this.deps.portal ??= new PortalStatic()).serve(req, res, origins?.s3OriginFor(origins.originOf(req.headers.host)));
       return;
     }
     if (this.deps.admin && AdminHandler.owns(path)) {

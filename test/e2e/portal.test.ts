@@ -11,60 +11,18 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { REPO_ROOT, startServer, type TestServer } from '../helpers/server.js';
 import { ADMIN_PASSWORD, ADMIN_USER } from '../helpers/admin.js';
+import { API, adminCall as admin, ensurePortalBuilt, keyFor, launchChromium, manage, pw, signIn, skipWithoutChromium as skip } from '../helpers/portal.js';
 
-const CHROMIUM = '/usr/bin/chromium';
 const OUT = join(REPO_ROOT, 'test-output', 'e2e');
-const API = '/_admin/api/v1';
 const T = 'proj-e2e';
 const FULL_T = 'tiny-e2e';
-const pw = (u: string) => `${u}-password-123`;
-const skip = existsSync(CHROMIUM) ? false : `${CHROMIUM} is not installed (scripts/install-test-deps.sh installs it)`;
-
-async function admin(s: TestServer, method: string, path: string, body?: unknown, user = ADMIN_USER, password = ADMIN_PASSWORD): Promise<unknown> {
-  const r = await fetch(`${s.portalUrl}${API}${path}`, {
-    method,
-    headers: { authorization: 'Basic ' + Buffer.from(`${user}:${password}`).toString('base64'), 'content-type': 'application/json' },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await r.text();
-  if (!r.ok) throw new Error(`${method} ${path} → ${r.status}: ${text}`);
-  return text ? JSON.parse(text) : undefined;
-}
-
-async function keyFor(s: TestServer, user: string, tenancy: string): Promise<S3Client> {
-  const k = (await admin(s, 'POST', '/me/keys', { tenancy, name: 'e2e-helper', expiresAt: new Date(Date.now() + 86_400_000).toISOString() }, user, pw(user))) as { accessKeyId: string; secretAccessKey: string };
-  return new S3Client({ endpoint: s.url, region: 'us-east-1', forcePathStyle: true, credentials: { accessKeyId: k.accessKeyId, secretAccessKey: k.secretAccessKey } });
-}
-
-async function signIn(ctx: BrowserContext, s: TestServer, user: string, password = pw(user)): Promise<Page> {
-  const page = await ctx.newPage();
-  await page.goto(`${s.portalUrl}/_admin/portal/`);
-  await page.getByLabel('Username').fill(user);
-  await page.getByLabel('Password').fill(password);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.getByRole('heading', { name: 'My tenancies' }).waitFor();
-  return page;
-}
-
-async function manage(page: Page, s: TestServer, tenancy: string, tab: string, user: string): Promise<void> {
-  await page.goto(`${s.portalUrl}/_admin/portal/#/t/${tenancy}/${tab}`);
-  await page.reload(); // a fresh view even when only the hash changed
-  const elevate = page.locator('#elevate-password');
-  const tabs = page.getByRole('tablist');
-  await Promise.race([elevate.waitFor(), tabs.waitFor()]);
-  if (await elevate.isVisible()) {
-    await elevate.fill(pw(user));
-    await page.getByRole('button', { name: 'Continue' }).click();
-  }
-  await tabs.waitFor();
-}
 
 const shot = (page: Page, name: string) => page.screenshot({ path: join(OUT, `${name}.png`), fullPage: true });
 
@@ -77,10 +35,7 @@ describe('portal end to end (Chromium)', { skip }, () => {
 
   before(async () => {
     mkdirSync(OUT, { recursive: true });
-    if (!existsSync(join(REPO_ROOT, 'dist/web/index.html'))) {
-      const b = spawnSync('npx', ['vite', 'build', '--config', 'web/vite.config.ts', '--logLevel', 'warn'], { cwd: REPO_ROOT, stdio: 'inherit' });
-      assert.equal(b.status, 0, 'building the portal failed');
-    }
+    ensurePortalBuilt();
     s = await startServer();
     for (const u of ['mia', 'uma', 'nick', 'jo']) await admin(s, 'POST', '/users', { username: u, password: pw(u), displayName: u.toUpperCase() });
     for (const t of [T, FULL_T]) {
@@ -92,10 +47,7 @@ describe('portal end to end (Chromium)', { skip }, () => {
     await admin(s, 'POST', '/groups', { name: 'climate' });
     await admin(s, 'POST', '/groups/climate/members', { username: 'uma' });
     await admin(s, 'PUT', `/tenancies/${FULL_T}/quota`, { bytes: 1024 * 1024, action: 'read-delete' });
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
+    browser = await launchChromium();
     mia = await browser.newContext({ acceptDownloads: true, viewport: { width: 1100, height: 900 } });
     page = await signIn(mia, s, 'mia');
   });

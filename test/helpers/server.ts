@@ -92,6 +92,7 @@ export async function startServer(opts: StartOptions = {}): Promise<TestServer> 
   const exited = new Promise<number | null>((r) => proc.once('exit', (code) => r(code)));
   const wantsHttps = (opts.args ?? []).includes('--listen-https') || opts.env?.GRANARY_LISTEN_HTTPS !== undefined;
   const noPortalListener = /(^|\s)none(\s|$)/i.test(portalSetting(opts) ?? '');
+  const wantsPortalUrl = (opts.args ?? []).includes('--portal-url') || opts.env?.GRANARY_PORTAL_URL !== undefined;
 
   const port = await new Promise<number>((resolvePort, reject) => {
     const timer = setTimeout(() => reject(new Error(`server did not start:\n${out}`)), 30_000);
@@ -99,6 +100,7 @@ export async function startServer(opts: StartOptions = {}): Promise<TestServer> 
       const m = /Granary S3 endpoint: http:\/\/127\.0\.0\.1:(\d+)/.exec(out);
       if (m && wantsHttps && !HTTPS_LINE.test(out)) return;
       if (m && !noPortalListener && !PORTAL_LINE.test(out)) return;
+      if (m && wantsPortalUrl && !/Granary portal \(public URL\): /.test(out)) return;
       if (m) {
         clearTimeout(timer);
         resolvePort(Number(m[1]));
