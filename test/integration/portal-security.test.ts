@@ -150,6 +150,57 @@ describe('portal security', () => {
     assert.equal((await fetch(`${s.portalUrl}/_admin/portal/../api/v1/me`)).status, 401, 'no path escape from the portal');
   });
 
+  test('CSRF through Basic: non-JSON bodies are refused (415), so are foreign origins (403), before the password is checked', async () => {
+    const basic = 'Basic ' + Buffer.from(`${ADMIN_USER}:${ADMIN_PASSWORD}`).toString('base64');
+    const groups = async () => ((await (await fetch(`${s.portalUrl}${API}/groups`, { headers: { authorization: basic } })).json()) as { items: Array<{ name: string }> }).items.map((g) => g.name);
+    // What an HTML form can send: text/plain holding JSON, urlencoded, multipart.
+    const forms: Array<[string, string]> = [
+      ['text/plain', '{"name":"csrf-basic-1","x":"="}'],
+      ['application/x-www-form-urlencoded', 'name=csrf-basic-2'],
+      ['multipart/form-data; boundary=b', '--b\r\ncontent-disposition: form-data; name="name"\r\n\r\ncsrf-basic-3\r\n--b--\r\n'],
+    ];
+    for (const [type, body] of forms) {
+      const r = await fetch(`${s.portalUrl}${API}/groups`, { method: 'POST', headers: { authorization: basic, 'content-type': type }, body });
+      assert.equal(r.status, 415, type);
+      assert.match(((await r.json()) as { detail: string }).detail, /application\/json/);
+    }
+    // A body without a Content-Type, and a form post without a body.
+    assert.equal((await fetch(`${s.portalUrl}${API}/groups`, { method: 'POST', headers: { authorization: basic }, body: new Uint8Array(Buffer.from('{"name":"csrf-basic-4"}')) })).status, 415);
+    assert.equal((await fetch(`${s.portalUrl}${API}/tenancies/default/usage/repair?fix=true`, { method: 'POST', headers: { authorization: basic, 'content-type': 'application/x-www-form-urlencoded' } })).status, 415);
+    // JSON from a page of another origin, or the browser saying the page is cross-site or same-site.
+    const json = JSON.stringify({ name: 'csrf-basic-5' });
+    const foreign: Array<Record<string, string>> = [{ origin: 'https://evil.example' }, { origin: s.url }, { origin: 'null' }, { referer: `${s.url}/bucket/evil.html` }, { 'sec-fetch-site': 'cross-site' }, { 'sec-fetch-site': 'same-site' }];
+    for (const h of foreign) {
+      const r = await fetch(`${s.portalUrl}${API}/groups`, { method: 'POST', headers: { authorization: basic, 'content-type': 'application/json', ...h }, body: json });
+      assert.equal(r.status, 403, JSON.stringify(h));
+    }
+    // Refused before any password check: a cross-site request is no guess either.
+    const wrong = 'Basic ' + Buffer.from(`${ADMIN_USER}:wrong`).toString('base64');
+    for (let i = 0; i < 8; i++) {
+      assert.equal((await fetch(`${s.portalUrl}${API}/groups`, { method: 'POST', headers: { authorization: wrong, 'content-type': 'text/plain' }, body: 'x' })).status, 415);
+    }
+    assert.deepEqual((await groups()).filter((g) => g.startsWith('csrf-basic')), []);
+    // The portal's own origin, and clients that are no page (no Origin at all), are served.
+    const ok = await fetch(`${s.portalUrl}${API}/groups`, { method: 'POST', headers: { authorization: basic, 'content-type': 'application/json; charset=utf-8', origin: s.portalUrl, 'sec-fetch-site': 'same-origin' }, body: json });
+    assert.equal(ok.status, 201, await ok.text());
+  });
+
+  test('a 401 invites no browser to cache Basic credentials; other clients get the challenge', async () => {
+    const chrome = 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/130.0 Safari/537.36';
+    const browsers: Array<Record<string, string>> = [{ 'user-agent': chrome }, { 'user-agent': 'x', 'sec-fetch-dest': 'document' }];
+    for (const headers of browsers) {
+      const r = await fetch(`${s.portalUrl}${API}/me`, { headers });
+      assert.equal(r.status, 401);
+      assert.equal(r.headers.get('www-authenticate'), null, JSON.stringify(headers));
+      const wrong = await fetch(`${s.portalUrl}${API}/me`, { headers: { ...headers, authorization: 'Basic ' + Buffer.from('nobody-here:x').toString('base64') } });
+      assert.equal(wrong.status, 401);
+      assert.equal(wrong.headers.get('www-authenticate'), null);
+    }
+    const curl = await fetch(`${s.portalUrl}${API}/me`, { headers: { 'user-agent': 'curl/8.5.0' } });
+    assert.equal(curl.status, 401);
+    assert.match(curl.headers.get('www-authenticate') ?? '', /^Basic realm="granary"/);
+  });
+
   // Last: it throttles this test's address for every username.
   test('password spraying from one address is throttled too', async () => {
     let last = 0;

@@ -148,6 +148,26 @@ describe('PostgresMetadataStore specifics', () => {
     }
   });
 
+  it('password checks racing through 3 separate pools (as gateways): exactly the free ones pass, no deadlock', async () => {
+    const schema = freshSchema();
+    const stores = await Promise.all(Array.from({ length: 3 }, () => openPostgresMetadataStore(url(), { schema, poolSize: 8 })));
+    try {
+      const policy = (records: Array<{ failures: number }>) => (records.some((r) => r.failures >= 5) ? Number.MAX_SAFE_INTEGER : 0);
+      // Two keys each, in both orders, on a fresh row and an existing one: the locks are taken sorted.
+      await stores[0]!.beginAuthAttempt(['ip:192.0.2.9'], 1, () => 0);
+      const results = await Promise.all(
+        Array.from({ length: 45 }, (_, i) => {
+          const keys = i % 2 ? ['user:racer', 'ip:192.0.2.9'] : ['ip:192.0.2.9', 'user:racer'];
+          return stores[i % 3]!.beginAuthAttempt(keys, 1000 + i, policy);
+        }),
+      );
+      // The address had one failure already: four more pass, then its count stops everything.
+      assert.equal(results.filter((r) => r.allowed).length, 4);
+    } finally {
+      await Promise.all(stores.map((s) => s.close()));
+    }
+  });
+
   it('50 concurrent reserve+put cycles through 3 separate pools never push usage past a small tenancy quota', async () => {
     const schema = freshSchema();
     const stores = await Promise.all(Array.from({ length: 3 }, () => openPostgresMetadataStore(url(), { schema, poolSize: 6 })));
