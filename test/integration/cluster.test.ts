@@ -169,6 +169,23 @@ describe('cluster: three gateways on PostgreSQL behind HAProxy', { skip, timeout
     console.log(`# refused on the other gateways after: policy ${policyMs} ms, key ${keyMs} ms, member ${memberMs} ms`);
   });
 
+  test('password guessing is throttled across gateways: the counts live in PostgreSQL', async () => {
+    await admin.createUser({ username: 'guess-target', password: 'guess-target-password' });
+    const me = (g: TestServer, password: string) =>
+      fetch(`${g.portalUrl}/_admin/api/v1/me`, { headers: { authorization: 'Basic ' + Buffer.from(`guess-target:${password}`).toString('base64') } });
+    // Five guesses spread over the gateways (and one through HAProxy's portal frontend) …
+    const statuses = [];
+    for (let i = 0; i < 4; i++) statuses.push((await me(gw[i % 3]!, `guess-${i}`)).status);
+    statuses.push((await fetch(`${lb.portalUrl}/_admin/api/v1/me`, { headers: { authorization: 'Basic ' + Buffer.from('guess-target:guess-4').toString('base64') } })).status);
+    assert.deepEqual(statuses, [401, 401, 401, 401, 401]);
+    // … and every gateway makes the next one wait, whichever it is.
+    for (const g of gw) {
+      const r = await me(g, 'guess-target-password');
+      assert.equal(r.status, 429, `gateway ${g.port}`);
+      assert.ok(Number(r.headers.get('retry-after')) >= 1);
+    }
+  });
+
   test('a gateway SIGKILLed mid-upload loses nothing acknowledged; the others carry on', async () => {
     const viaLb = s3(lb.url, key);
     await viaLb.send(new CreateBucketCommand({ Bucket: 'killed' }));
