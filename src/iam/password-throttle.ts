@@ -13,8 +13,9 @@
  * Shared: the counts live in the metadata store, so a guesser gains nothing by spreading attempts over
  * gateways. Exact under concurrency: a check is counted as a failure *before* the password is verified
  * (and taken back if it succeeds), in one transaction with the decision, so parallel guesses cannot all
- * slip through before the first one fails. Within a gateway, checks for the same username or address run
- * one after another, so a client's own parallel requests with the right password never pile up counts.
+ * slip through before the first one fails. Within a gateway, checks for the same username run one after
+ * another, and at most ADDRESS_CONCURRENCY at a time for one address (scrypt runs on libuv's four threads
+ * anyway), so a client's own parallel requests with the right password never pile up counts in advance.
  * IPv6 clients are counted per /64 (one subscriber's allocation), IPv4 per address.
  */
 import { createHash } from 'node:crypto';
@@ -26,6 +27,8 @@ export const FREE_FAILURES = 5;
 export const FREE_FAILURES_PER_ADDRESS = 20;
 export const MAX_DELAY_MS = 15 * 60 * 1000;
 export const FORGET_AFTER_MS = 24 * 60 * 60 * 1000;
+/** Password checks for one address at a time, per process (one per username). */
+export const ADDRESS_CONCURRENCY = 4;
 /** Old failure records are purged at most this often (per process). */
 const PURGE_EVERY_MS = 10 * 60 * 1000;
 
@@ -67,10 +70,33 @@ export function retryAt(records: AuthFailureRecord[]): number {
   return at;
 }
 
+/** Counting semaphores per key, taken in sorted key order (so two checks can never wait for each other). */
+class KeyedLimits {
+  readonly #held = new Map<string, { active: number; waiting: Array<() => void> }>();
+
+  async acquire(key: string, limit: number): Promise<void> {
+    const h = this.#held.get(key) ?? { active: 0, waiting: [] };
+    this.#held.set(key, h);
+    if (h.active < limit) {
+      h.active++;
+      return;
+    }
+    await new Promise<void>((resolve) => h.waiting.push(resolve)); // the slot is handed over on release
+  }
+
+  release(key: string): void {
+    const h = this.#held.get(key);
+    if (!h) return;
+    const next = h.waiting.shift();
+    if (next) next();
+    else if (--h.active === 0) this.#held.delete(key);
+  }
+}
+
 export class PasswordThrottle {
   #lastPurge = 0;
   /** Checks in flight in this process, per throttle key (see the module comment). */
-  readonly #inFlight = new Map<string, Promise<void>>();
+  readonly #limits = new KeyedLimits();
 
   constructor(
     private readonly metadata: MetadataStore,
@@ -81,16 +107,12 @@ export class PasswordThrottle {
   /** Checks `password` for `username`, asked from `address`; throttled as the module comment says. */
   async check(username: string, password: string, address: string | undefined): Promise<PasswordCheck> {
     const keys = [userKey(username), addressKey(address)];
-    const waitFor = keys.map((k) => this.#inFlight.get(k)).filter((p): p is Promise<void> => p !== undefined);
-    let done!: () => void;
-    const mine = new Promise<void>((r) => (done = r));
-    for (const k of keys) this.#inFlight.set(k, mine);
+    const ordered = [...keys].sort();
+    for (const k of ordered) await this.#limits.acquire(k, k.startsWith('ip:') ? ADDRESS_CONCURRENCY : 1);
     try {
-      await Promise.all(waitFor);
       return await this.checkNow(keys, username, password);
     } finally {
-      done();
-      for (const k of keys) if (this.#inFlight.get(k) === mine) this.#inFlight.delete(k);
+      for (const k of ordered) this.#limits.release(k);
     }
   }
 
