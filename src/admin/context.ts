@@ -27,7 +27,8 @@ export interface AdminPrincipal {
 
 export interface AdminServices {
   metadata: MetadataStore;
-  directory: Directory;
+  /** Which directory people sign in through; passwords are checked only through `passwords` (the throttle). */
+  directory: Pick<Directory, 'kind' | 'managesPasswords'>;
   audit: AuditTrail;
   tenancies: Tenancies;
   membership: Membership;

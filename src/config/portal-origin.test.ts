@@ -51,6 +51,7 @@ describe('portal origins', () => {
     assert.equal(o.s3OriginFor('http://gateway.example.org:9001'), 'http://gateway.example.org:9000');
     assert.equal(o.allowsOrigin('http://gateway.example.org:9001', 'gateway.example.org:9000'), true);
     assert.equal(o.allowsOrigin('http://[::1]:9001', '[::1]:9000'), true);
+    assert.equal(o.urlFor('gateway.example.org:9000'), 'http://gateway.example.org:9001', 'where an S3 endpoint sends people');
     for (const other of ['http://gateway.example.org:9002', 'https://gateway.example.org:9001', 'http://other.example.org:9001', 'http://gateway.example.org', 'null', undefined]) {
       assert.equal(o.allowsOrigin(other, 'gateway.example.org:9000'), false, String(other));
     }

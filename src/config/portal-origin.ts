@@ -87,6 +87,13 @@ export class PortalOrigins {
     return h !== undefined && origin === withPort('http', h, this.#listenerPort);
   }
 
+  /** Where to point someone who asked an S3 endpoint (`host`) for the portal: the portal of that host. */
+  urlFor(host: string | undefined): string {
+    if (this.config.portalUrl) return this.config.portalUrl;
+    const h = hostnameOf(host);
+    return h !== undefined && this.#listenerPort !== undefined ? withPort('http', h, this.#listenerPort) : this.url();
+  }
+
   /** The portal's URL to point people at: `portalUrl`, else the portal listener (its address as configured). */
   url(): string {
     if (this.config.portalUrl) return this.config.portalUrl;

@@ -121,7 +121,7 @@ export class GranaryHttpServer {
     if (origins && path.startsWith('/_admin/')) {
       // An S3 listener or host: the portal and admin API are never served here (user content's origin).
       req.resume();
-      notFound(res, `the portal and admin API are not served on S3 endpoints: use ${origins.url()}${path}`);
+      notFound(res, `the portal and admin API are not served on S3 endpoints: use ${origins.urlFor(req.headers.host)}${path}`);
       return;
     }
     this.deps.s3.handle(req, res, requestId).catch((err: unknown) => {

@@ -1,8 +1,9 @@
 /**
  * The password-guessing throttle with a fake clock, the built-in directory and a real SQLite store:
- * five free failures per username (twenty per address), then a doubling wait up to 15 minutes; a success
- * forgets the username's failures, not the address's; two gateways (throttles) on one store share the
- * counts; a directory that fails counts nothing; keys for addresses (IPv6 per /64).
+ * five free failures per username (twenty per address), then a doubling wait from 10 s up to 15 minutes; a
+ * success forgets the username's failures, not the address's; quiet time forgets them (a day for a
+ * username, an hour for an address); two gateways (throttles) on one store share the counts; a directory
+ * that fails counts nothing; keys for addresses (IPv6 per /64).
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -10,7 +11,7 @@ import { openSqliteMetadataStore } from '../metadata/sqlite/sqlite-store.js';
 import { BuiltinDirectory } from './directory/builtin.js';
 import type { Directory } from './directory/directory.js';
 import { hashPassword } from './passwords.js';
-import { FORGET_AFTER_MS, MAX_DELAY_MS, PasswordThrottle, addressKey, userKey } from './password-throttle.js';
+import { BASE_DELAY_MS, FORGET_ADDRESS_AFTER_MS, FORGET_USER_AFTER_MS, MAX_DELAY_MS, PasswordThrottle, addressKey, userKey } from './password-throttle.js';
 
 async function setup() {
   const metadata = await openSqliteMetadataStore(':memory:');
@@ -26,12 +27,14 @@ test('five free failures per username, then a doubling wait, capped; a success f
   try {
     const ip = '192.0.2.1';
     for (let i = 0; i < 5; i++) assert.equal((await throttle.check('alice', 'wrong', ip)).kind, 'wrong');
-    assert.deepEqual(await throttle.check('alice', 'alice-password', ip), { kind: 'throttled', retryAfterSeconds: 1 });
-    assert.deepEqual(await throttle.check('ALICE', 'x', '192.0.2.2'), { kind: 'throttled', retryAfterSeconds: 1 }, 'per username, case-folded, from any address');
-    clock.advance(1000);
+    assert.deepEqual(await throttle.check('alice', 'alice-password', ip), { kind: 'throttled', retryAfterSeconds: 10 });
+    assert.deepEqual(await throttle.check('ALICE', 'x', '192.0.2.2'), { kind: 'throttled', retryAfterSeconds: 10 }, 'per username, case-folded, from any address');
+    clock.advance(BASE_DELAY_MS - 1);
+    assert.deepEqual(await throttle.check('alice', 'wrong', ip), { kind: 'throttled', retryAfterSeconds: 1 });
+    clock.advance(1);
     assert.equal((await throttle.check('alice', 'wrong', ip)).kind, 'wrong');
-    assert.deepEqual(await throttle.check('alice', 'wrong', ip), { kind: 'throttled', retryAfterSeconds: 2 });
-    for (let wait = 2000; wait < MAX_DELAY_MS * 4; wait *= 2) {
+    assert.deepEqual(await throttle.check('alice', 'wrong', ip), { kind: 'throttled', retryAfterSeconds: 20 });
+    for (let wait = 2 * BASE_DELAY_MS; wait < MAX_DELAY_MS * 4; wait *= 2) {
       clock.advance(Math.min(wait, MAX_DELAY_MS));
       assert.equal((await throttle.check('alice', 'wrong', ip)).kind, 'wrong');
     }
@@ -40,12 +43,20 @@ test('five free failures per username, then a doubling wait, capped; a success f
     const ok = await throttle.check('alice', 'alice-password', ip);
     assert.equal(ok.kind, 'ok');
     for (let i = 0; i < 5; i++) assert.equal((await throttle.check('alice', 'wrong', '192.0.2.3')).kind, 'wrong', 'forgotten after the success');
+    assert.equal((await throttle.check('alice', 'wrong', '192.0.2.3')).kind, 'throttled');
+    // An hour later the username still waits its turn (forgotten only after a day) …
+    clock.advance(FORGET_ADDRESS_AFTER_MS);
+    assert.equal((await throttle.check('alice', 'wrong', '192.0.2.3')).kind, 'wrong');
+    assert.equal((await throttle.check('alice', 'wrong', '192.0.2.3')).kind, 'throttled');
+    // … a quiet day later it starts afresh.
+    clock.advance(FORGET_USER_AFTER_MS + 1);
+    for (let i = 0; i < 5; i++) assert.equal((await throttle.check('alice', 'wrong', '192.0.2.3')).kind, 'wrong', 'a day later');
   } finally {
     await metadata.close();
   }
 });
 
-test('twenty per address; a success there does not unlock the address; old failures are forgotten', async () => {
+test('twenty per address; a success there does not unlock the address; an hour later it starts afresh', async () => {
   const { metadata, throttle, clock } = await setup();
   try {
     const ip = '198.51.100.7';
@@ -53,9 +64,9 @@ test('twenty per address; a success there does not unlock the address; old failu
     assert.equal((await throttle.check('alice', 'alice-password', ip)).kind, 'ok', 'a success is no failure of the address');
     assert.equal((await throttle.check('user19', 'x', ip)).kind, 'wrong');
     assert.equal((await throttle.check('alice', 'alice-password', ip)).kind, 'throttled', 'the address waits, whoever signs in');
-    clock.advance(FORGET_AFTER_MS + 11 * 60 * 1000);
-    assert.equal((await throttle.check('someone', 'x', ip)).kind, 'wrong');
-    assert.equal((await throttle.check('someone-else', 'x', ip)).kind, 'wrong', 'a day later the address starts afresh');
+    clock.advance(FORGET_ADDRESS_AFTER_MS + 1);
+    for (let i = 0; i < 20; i++) assert.equal((await throttle.check(`later${i}`, 'x', ip)).kind, 'wrong', 'an hour later');
+    assert.equal((await throttle.check('later-20', 'x', ip)).kind, 'throttled');
   } finally {
     await metadata.close();
   }

@@ -5,10 +5,11 @@
  *
  * Per username and per client address: after FREE_FAILURES failed checks for one username
  * (FREE_FAILURES_PER_ADDRESS from one address: many people may share a NAT), each further check must wait
- * 2^(n − free) seconds after the last failure, capped at MAX_DELAY_MS; refused checks (429 + Retry-After)
- * are not counted and cost no password hash. A success forgets the username's failures (not the
- * address's: one good account must not unlock guessing at others). Failures older than FORGET_AFTER_MS
- * are dropped.
+ * BASE_DELAY_MS × 2^(n − free) after the last failure, capped at MAX_DELAY_MS; refused checks (429 +
+ * Retry-After) are not counted and cost no password hash. A success forgets the username's failures (not
+ * the address's: one good account must not unlock guessing at others). A username's failures are
+ * forgotten a day after the last one (a guesser gains nothing by pausing), an address's after an hour
+ * (an office behind one NAT does not pile up a day of typos).
  *
  * Shared: the counts live in the metadata store, so a guesser gains nothing by spreading attempts over
  * gateways. Exact under concurrency: a check is counted as a failure *before* the password is verified
@@ -25,8 +26,10 @@ import { parseAddress } from './policy/cidr.js';
 
 export const FREE_FAILURES = 5;
 export const FREE_FAILURES_PER_ADDRESS = 20;
+export const BASE_DELAY_MS = 10 * 1000;
 export const MAX_DELAY_MS = 15 * 60 * 1000;
-export const FORGET_AFTER_MS = 24 * 60 * 60 * 1000;
+export const FORGET_USER_AFTER_MS = 24 * 60 * 60 * 1000;
+export const FORGET_ADDRESS_AFTER_MS = 60 * 60 * 1000;
 /** Password checks for one address at a time, per process (one per username). */
 export const ADDRESS_CONCURRENCY = 4;
 /** Old failure records are purged at most this often (per process). */
@@ -65,7 +68,7 @@ export function retryAt(records: AuthFailureRecord[]): number {
   for (const r of records) {
     const free = freeFor(r.key);
     if (r.failures < free) continue;
-    at = Math.max(at, r.lastFailure + Math.min(MAX_DELAY_MS, 1000 * 2 ** Math.min(30, r.failures - free)));
+    at = Math.max(at, r.lastFailure + Math.min(MAX_DELAY_MS, BASE_DELAY_MS * 2 ** Math.min(30, r.failures - free)));
   }
   return at;
 }
@@ -119,7 +122,11 @@ export class PasswordThrottle {
   private async checkNow(keys: string[], username: string, password: string): Promise<PasswordCheck> {
     await this.purge();
     const at = this.now();
-    const attempt = await this.metadata.beginAuthAttempt(keys, at, retryAt);
+    const attempt = await this.metadata.beginAuthAttempt(
+      keys.map((key) => ({ key, forgetBefore: at - (key.startsWith('ip:') ? FORGET_ADDRESS_AFTER_MS : FORGET_USER_AFTER_MS) })),
+      at,
+      retryAt,
+    );
     if (!attempt.allowed) return { kind: 'throttled', retryAfterSeconds: Math.max(1, Math.ceil((attempt.retryAt - at) / 1000)) };
     let user: UserRecord | undefined;
     try {
@@ -140,6 +147,6 @@ export class PasswordThrottle {
     const t = this.now();
     if (t - this.#lastPurge < PURGE_EVERY_MS) return;
     this.#lastPurge = t;
-    await this.metadata.deleteAuthFailuresBefore(t - FORGET_AFTER_MS);
+    await this.metadata.deleteAuthFailuresBefore(t - Math.max(FORGET_USER_AFTER_MS, FORGET_ADDRESS_AFTER_MS));
   }
 }

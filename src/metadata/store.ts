@@ -488,11 +488,12 @@ export interface MetadataStore {
   // ----- password-guessing throttle (iam/password-throttle.ts decides; shared by all gateways)
   /**
    * A password check is about to be made for `keys` at `at`. Atomically (parallel checks on every gateway
-   * see each other): reads the keys' records; if `retryAt(records)` is later than `at`, changes nothing and
-   * answers `allowed: false`; else counts the check as a failure of every key in advance (failures + 1,
+   * see each other): reads the keys' records — one whose last failure is before its `forgetBefore` reads
+   * as never seen —; if `retryAt(records)` is later than `at`, changes nothing and answers
+   * `allowed: false`; else counts the check as a failure of every key in advance (failures + 1,
    * lastFailure = at), so parallel guesses cannot all pass before the first one fails.
    */
-  beginAuthAttempt(keys: string[], at: number, retryAt: (records: AuthFailureRecord[]) => number): Promise<AuthAttempt>;
+  beginAuthAttempt(keys: Array<{ key: string; forgetBefore: number }>, at: number, retryAt: (records: AuthFailureRecord[]) => number): Promise<AuthAttempt>;
   /**
    * Takes back the failure counted in advance at `at` for `key` (the check succeeded or could not be made):
    * failures − 1, and lastFailure back to `previousLastFailure` unless a later failure has set it since.

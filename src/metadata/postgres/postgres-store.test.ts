@@ -154,11 +154,11 @@ describe('PostgresMetadataStore specifics', () => {
     try {
       const policy = (records: Array<{ failures: number }>) => (records.some((r) => r.failures >= 5) ? Number.MAX_SAFE_INTEGER : 0);
       // Two keys each, in both orders, on a fresh row and an existing one: the locks are taken sorted.
-      await stores[0]!.beginAuthAttempt(['ip:192.0.2.9'], 1, () => 0);
+      await stores[0]!.beginAuthAttempt([{ key: 'ip:192.0.2.9', forgetBefore: 0 }], 1, () => 0);
       const results = await Promise.all(
         Array.from({ length: 45 }, (_, i) => {
           const keys = i % 2 ? ['user:racer', 'ip:192.0.2.9'] : ['ip:192.0.2.9', 'user:racer'];
-          return stores[i % 3]!.beginAuthAttempt(keys, 1000 + i, policy);
+          return stores[i % 3]!.beginAuthAttempt(keys.map((key) => ({ key, forgetBefore: 0 })), 1000 + i, policy);
         }),
       );
       // The address had one failure already: four more pass, then its count stops everything.

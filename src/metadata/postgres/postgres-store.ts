@@ -1244,11 +1244,11 @@ export class PostgresMetadataStore implements MetadataStore {
 
   // ----- password-guessing throttle
 
-  async beginAuthAttempt(keys: string[], at: number, retryAt: (records: AuthFailureRecord[]) => number): Promise<AuthAttempt> {
+  async beginAuthAttempt(keys: Array<{ key: string; forgetBefore: number }>, at: number, retryAt: (records: AuthFailureRecord[]) => number): Promise<AuthAttempt> {
     if (this.closed) throw new Error('metadata store is closed');
     // Sorted, so two gateways lock the same rows in the same order (no deadlock). The rows are made first
     // (an absent row cannot be locked), then locked: parallel attempts for one key run one after another.
-    const sorted = [...new Set(keys)].sort();
+    const sorted = [...new Set(keys.map((k) => k.key))].sort();
     return this.tx(async (c) => {
       await c.query(
         `INSERT INTO auth_failures (key, failures, last_failure) SELECT k, 0, 0 FROM unnest($1::text[]) AS k
@@ -1257,13 +1257,18 @@ export class PostgresMetadataStore implements MetadataStore {
       );
       const r = await c.query('SELECT key, failures, last_failure FROM auth_failures WHERE key = ANY($1::text[]) ORDER BY key FOR UPDATE', [sorted]);
       const found = new Map(r.rows.map((row) => [row.key as string, row]));
-      const before = keys.map((key): AuthFailureRecord => {
+      const before = keys.map(({ key, forgetBefore }): AuthFailureRecord => {
         const row = found.get(key);
-        return { key, failures: Number(row?.failures ?? 0), lastFailure: Number(row?.last_failure ?? 0) };
+        const last = Number(row?.last_failure ?? 0);
+        return row && last >= forgetBefore ? { key, failures: Number(row.failures), lastFailure: last } : { key, failures: 0, lastFailure: 0 };
       });
       const wait = retryAt(before);
       if (wait > at) return { allowed: false, retryAt: wait };
-      await c.query('UPDATE auth_failures SET failures = failures + 1, last_failure = $2 WHERE key = ANY($1::text[])', [sorted, at]);
+      await c.query(
+        `UPDATE auth_failures AS a SET failures = v.failures, last_failure = $3
+           FROM unnest($1::text[], $2::int[]) AS v(key, failures) WHERE a.key = v.key`,
+        [before.map((b) => b.key), before.map((b) => b.failures + 1), at],
+      );
       return { allowed: true, before };
     });
   }

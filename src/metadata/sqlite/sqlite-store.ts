@@ -425,8 +425,8 @@ export class SqliteMetadataStore implements MetadataStore {
       delSessionsOfUser: p('DELETE FROM sessions WHERE user_id = ?'),
       delExpiredSessions: p('DELETE FROM sessions WHERE last_seen < ? OR created_at < ?'),
       authFailure: p('SELECT key, failures, last_failure FROM auth_failures WHERE key = ?'),
-      countAuthFailure: p(`INSERT INTO auth_failures (key, failures, last_failure) VALUES (?, 1, ?)
-        ON CONFLICT (key) DO UPDATE SET failures = failures + 1, last_failure = excluded.last_failure`),
+      putAuthFailure: p(`INSERT INTO auth_failures (key, failures, last_failure) VALUES (?, ?, ?)
+        ON CONFLICT (key) DO UPDATE SET failures = excluded.failures, last_failure = excluded.last_failure`),
       withdrawAuthFailure: p(`UPDATE auth_failures SET failures = failures - 1,
         last_failure = CASE WHEN last_failure = ? THEN ? ELSE last_failure END WHERE key = ? AND failures > 0`),
       dropSpentAuthFailure: p('DELETE FROM auth_failures WHERE key = ? AND failures <= 0'),
@@ -994,16 +994,16 @@ export class SqliteMetadataStore implements MetadataStore {
 
   // ----- password-guessing throttle
 
-  async beginAuthAttempt(keys: string[], at: number, retryAt: (records: AuthFailureRecord[]) => number): Promise<AuthAttempt> {
+  async beginAuthAttempt(keys: Array<{ key: string; forgetBefore: number }>, at: number, retryAt: (records: AuthFailureRecord[]) => number): Promise<AuthAttempt> {
     return this.db
       .transaction((): AuthAttempt => {
-        const before = keys.map((key): AuthFailureRecord => {
+        const before = keys.map(({ key, forgetBefore }): AuthFailureRecord => {
           const r = this.s.authFailure.get(key) as { failures: number; last_failure: number } | undefined;
-          return { key, failures: r?.failures ?? 0, lastFailure: r?.last_failure ?? 0 };
+          return r && r.last_failure >= forgetBefore ? { key, failures: r.failures, lastFailure: r.last_failure } : { key, failures: 0, lastFailure: 0 };
         });
         const wait = retryAt(before);
         if (wait > at) return { allowed: false, retryAt: wait };
-        for (const key of keys) this.s.countAuthFailure.run(key, at);
+        for (const r of before) this.s.putAuthFailure.run(r.key, r.failures + 1, at);
         return { allowed: true, before };
       })
       .immediate();
