@@ -195,16 +195,20 @@ export interface RawResponse {
   body: string;
 }
 
-/** A plain HTTP request to the server (unsigned unless you add headers), with any Host header. */
-export function rawRequest(s: TestServer, method: string, path: string, opts: { host?: string; headers?: Record<string, string>; body?: string | Buffer } = {}): Promise<RawResponse> {
+/**
+ * A plain HTTP request to the server (unsigned unless you add headers), with any Host header: to the S3
+ * listener, or with `portal: true` to the portal and admin API listener (`/_admin/api/v1/…` lives there).
+ */
+export function rawRequest(s: TestServer, method: string, path: string, opts: { host?: string; headers?: Record<string, string>; body?: string | Buffer; portal?: boolean } = {}): Promise<RawResponse> {
+  const port = opts.portal ? s.portalPort : s.port;
   return new Promise((resolve, reject) => {
     const req = httpRequest(
       {
         host: '127.0.0.1',
-        port: s.port,
+        port,
         method,
         path,
-        headers: { host: opts.host ? `${opts.host}:${s.port}` : s.endpoint, ...(opts.body !== undefined ? { 'content-length': String(Buffer.byteLength(opts.body)) } : {}), ...opts.headers },
+        headers: { host: opts.host ? `${opts.host}:${port}` : `127.0.0.1:${port}`, ...(opts.body !== undefined ? { 'content-length': String(Buffer.byteLength(opts.body)) } : {}), ...opts.headers },
       },
       (res) => {
         const chunks: Buffer[] = [];

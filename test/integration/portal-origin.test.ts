@@ -67,6 +67,7 @@ describe('the portal origin (separate listener)', () => {
 
   test('the portal listener serves the portal and the API, and no S3', async () => {
     assert.equal((await fetch(`${s.portalUrl}${API}/me`, { headers: { authorization: basic } })).status, 200);
+    assert.equal((await rawRequest(s, 'GET', `${API}/me`, { portal: true, headers: { authorization: basic } })).status, 200);
     assert.equal((await fetch(`${s.portalUrl}/_admin/portal/`)).status, 200);
     assert.equal((await fetch(`${s.portalUrl}/_admin/health`)).status, 200);
     const root = await fetch(`${s.portalUrl}/`, { redirect: 'manual' });
