@@ -63,7 +63,7 @@ export class GranaryHttpServer {
       this.onRequest(req, res, side);
     });
     // Any other expectation is ignored, as S3 ignores it (Node would answer 417 Expectation Failed itself).
-    server.on('checkExpectation', (req: IncomingMessage, res: ServerResponse) => this.onRequest(req, res));
+    server.on('checkExpectation', (req: IncomingMessage, res: ServerResponse) => this.onRequest(req, res, side));
     server.on('connection', (s: Socket) => {
       this.#sockets.add(s);
       s.setNoDelay(true);
