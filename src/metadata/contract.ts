@@ -11,7 +11,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { newId } from '../lib/ids.js';
 import { compareKeys } from './key-range.js';
-import type { BucketRecord, MetadataStore, NewObject, ObjectPart, PutObjectResult, TenancyRecord, UserRecord } from './store.js';
+import type { BucketRecord, MetadataStore, NewObject, ObjectPart, PutObjectResult, TenancyRecord, UserRecord, WriteQuota } from './store.js';
 
 interface Fixture {
   store: MetadataStore;
@@ -911,7 +911,7 @@ export function metadataStoreContract(name: string, open: () => Promise<Metadata
           assert.ok(r1.ok);
           // used counts the live reservations: 30 stored + 50 reserved.
           assert.deepEqual(await store.reserveQuota({ tenancyId: tenancy.id, bucketId: bucket.id, bytes: 21, objects: 1, ttlMs: 60_000 }),
-            { ok: false, reason: 'quota-exceeded', scope: 'tenancy', kind: 'bytes', limit: 100, used: 80 });
+            { ok: false, reason: 'quota-exceeded', scope: 'tenancy', kind: 'bytes', limit: 100, used: 80, needed: 21 });
           const r2 = await store.reserveQuota({ tenancyId: tenancy.id, bucketId: bucket.id, bytes: 20, objects: 1, ttlMs: 60_000 });
           assert.ok(r2.ok, 'exactly up to the quota');
           assert.equal((await store.reserveQuota({ tenancyId: tenancy.id, bucketId: bucket.id, bytes: 1, objects: 0, ttlMs: 60_000 })).ok, false);
@@ -932,18 +932,18 @@ export function metadataStoreContract(name: string, open: () => Promise<Metadata
           await store.updateTenancy(tenancy.id, { quotaBytes: 100, quotaObjects: 3 });
           await store.setBucketQuota(bucket.id, { bytes: 40, objects: null });
           const res = (bucketId: string, bytes: number, objects = 1) => store.reserveQuota({ tenancyId: tenancy.id, bucketId, bytes, objects, ttlMs: 60_000 });
-          assert.deepEqual(await res(bucket.id, 41), { ok: false, reason: 'quota-exceeded', scope: 'bucket', kind: 'bytes', limit: 40, used: 0 });
+          assert.deepEqual(await res(bucket.id, 41), { ok: false, reason: 'quota-exceeded', scope: 'bucket', kind: 'bytes', limit: 40, used: 0, needed: 41 });
           assert.deepEqual(await store.putObject(big(bucket.id, 'x', 41), undefined, enforce),
-            { ok: false, reason: 'quota-exceeded', scope: 'bucket', kind: 'bytes', limit: 40, used: 0 });
+            { ok: false, reason: 'quota-exceeded', scope: 'bucket', kind: 'bytes', limit: 40, used: 0, needed: 41 });
           assert.ok((await store.putObject(big(bucket.id, 'x', 40), undefined, enforce)).ok);
           // The other bucket has no quota of its own but shares the tenancy's.
           assert.deepEqual(await store.putObject(big(other.bucket.id, 'y', 61), undefined, enforce),
-            { ok: false, reason: 'quota-exceeded', scope: 'tenancy', kind: 'bytes', limit: 100, used: 40 });
+            { ok: false, reason: 'quota-exceeded', scope: 'tenancy', kind: 'bytes', limit: 100, used: 40, needed: 61 });
           assert.ok((await store.putObject(big(other.bucket.id, 'y', 30), undefined, enforce)).ok);
           assert.ok((await store.putObject(big(other.bucket.id, 'z', 0), undefined, enforce)).ok);
-          assert.deepEqual(await res(other.bucket.id, 0), { ok: false, reason: 'quota-exceeded', scope: 'tenancy', kind: 'objects', limit: 3, used: 3 });
+          assert.deepEqual(await res(other.bucket.id, 0), { ok: false, reason: 'quota-exceeded', scope: 'tenancy', kind: 'objects', limit: 3, used: 3, needed: 1 });
           assert.deepEqual(await store.putObject(big(other.bucket.id, 'w', 0), undefined, enforce),
-            { ok: false, reason: 'quota-exceeded', scope: 'tenancy', kind: 'objects', limit: 3, used: 3 });
+            { ok: false, reason: 'quota-exceeded', scope: 'tenancy', kind: 'objects', limit: 3, used: 3, needed: 1 });
           // Overwriting a key adds no object.
           assert.ok((await store.putObject(big(other.bucket.id, 'z', 5), undefined, enforce)).ok);
           assert.deepEqual(await store.getTenancyUsage(tenancy.id), { bytes: 75, objects: 3 });
@@ -1015,7 +1015,7 @@ export function metadataStoreContract(name: string, open: () => Promise<Metadata
           // ...on a refusal (the write is bigger than it reserved, and another writer holds the rest)...
           const held = await reserve(50);
           assert.deepEqual(await store.putObject(big(bucket.id, 'c', 60), undefined, { enforce: true, reservationId: await reserve(40) }),
-            { ok: false, reason: 'quota-exceeded', scope: 'tenancy', kind: 'bytes', limit: 100, used: 60 });
+            { ok: false, reason: 'quota-exceeded', scope: 'tenancy', kind: 'bytes', limit: 100, used: 60, needed: 60 });
           await store.releaseQuota(held);
           // ...and on success.
           assert.ok((await store.putObject(big(bucket.id, 'c', 45), undefined, { enforce: true, reservationId: await reserve(45) })).ok);
@@ -1090,14 +1090,14 @@ export function metadataStoreContract(name: string, open: () => Promise<Metadata
           const [p1, p2] = [newId(), newId()];
           assert.ok((await store.putUploadPart({ uploadId: up.uploadId, partNumber: 1, blobId: p1, size: 60, etag: '"1"', checksum: null }, enforce)).ok);
           assert.deepEqual(await store.putUploadPart({ uploadId: up.uploadId, partNumber: 2, blobId: newId(), size: 41, etag: '"2"', checksum: null }, enforce),
-            { ok: false, reason: 'quota-exceeded', scope: 'tenancy', kind: 'bytes', limit: 100, used: 60 });
+            { ok: false, reason: 'quota-exceeded', scope: 'tenancy', kind: 'bytes', limit: 100, used: 60, needed: 41 });
           assert.ok((await store.putUploadPart({ uploadId: up.uploadId, partNumber: 2, blobId: p2, size: 40, etag: '"2"', checksum: null }, enforce)).ok);
           await assertUsage(store, f, 100, 0);
           // The object count is full (another object), so completing a new key is refused and keeps the upload.
           await store.putObject(big(bucket.id, 'other', 0));
           const o = obj(bucket.id, 'mp', { size: 60, parts: [{ blobId: p1, size: 60, etag: '"1"' }] });
           assert.deepEqual(await store.completeUpload(up.uploadId, o, undefined, enforce),
-            { ok: false, reason: 'quota-exceeded', scope: 'tenancy', kind: 'objects', limit: 1, used: 1 });
+            { ok: false, reason: 'quota-exceeded', scope: 'tenancy', kind: 'objects', limit: 1, used: 1, needed: 1 });
           assert.ok(await store.getUpload(up.uploadId));
           await store.deleteObject(bucket.id, 'other');
           // Completing with part 2 unused frees its 40 bytes.
@@ -1109,6 +1109,129 @@ export function metadataStoreContract(name: string, open: () => Promise<Metadata
           assert.ok((await store.putUploadPart({ uploadId: up2.uploadId, partNumber: 1, blobId: q, size: 40, etag: '"q"', checksum: null }, enforce)).ok);
           assert.ok((await store.completeUpload(up2.uploadId, obj(bucket.id, 'mp', { size: 40, parts: [{ blobId: q, size: 40, etag: '"q"' }] }), undefined, enforce)).ok);
           await assertUsage(store, f, 40, 1);
+        }));
+
+      it('an upload over an existing object is charged only what it adds; completion settles, abort gives back', () =>
+        withStore(async ({ store, tenancy, bucket }) => {
+          const f = { tenancyId: tenancy.id, bucketId: bucket.id };
+          const part = (uploadId: string, partNumber: number, size: number, blobId = newId()) =>
+            store.putUploadPart({ uploadId, partNumber, blobId, size, etag: `"${partNumber}"`, checksum: null }, enforce);
+          await store.putObject(big(bucket.id, 'k', 60));
+          await store.updateTenancy(tenancy.id, { quotaBytes: 100 });
+          // 60 of 100 in use: re-uploading the 60-byte object needs no room beyond the 40 left.
+          const up = await store.createUpload(upload(bucket.id, 'k'));
+          const p1 = newId();
+          assert.ok((await part(up.uploadId, 1, 50, p1)).ok);
+          assert.equal(await store.getKeyCredit(bucket.id, 'k'), 50);
+          await assertUsage(store, f, 60, 1);
+          // Beyond the object's size the parts count: 10 credited + 40 charged fits exactly, one more does not.
+          assert.deepEqual(await part(up.uploadId, 2, 51), { ok: false, reason: 'quota-exceeded', scope: 'tenancy', kind: 'bytes', limit: 100, used: 60, needed: 41 });
+          const p2 = newId();
+          assert.ok((await part(up.uploadId, 2, 50, p2)).ok);
+          await assertUsage(store, f, 100, 1);
+          assert.equal(await store.getKeyCredit(bucket.id, 'k'), 60);
+          // Re-sending part 2 smaller gives the difference back.
+          const p2b = newId();
+          assert.ok((await part(up.uploadId, 2, 30, p2b)).ok);
+          await assertUsage(store, f, 80, 1);
+          // Completing replaces the object: usage is the new object's size, nothing credited remains.
+          const done = await store.completeUpload(up.uploadId, obj(bucket.id, 'k', { size: 80, parts: [{ blobId: p1, size: 50, etag: '"1"' }, { blobId: p2b, size: 30, etag: '"2"' }] }), undefined, enforce);
+          assert.ok(done.ok);
+          await assertUsage(store, f, 80, 1);
+          assert.equal(await store.getKeyCredit(bucket.id, 'k'), 0);
+          // Aborting an upload over the object gives back only what was charged.
+          const up2 = await store.createUpload(upload(bucket.id, 'k'));
+          assert.ok((await part(up2.uploadId, 1, 90)).ok);
+          await assertUsage(store, f, 90, 1);
+          assert.ok(await store.abortUpload(up2.uploadId));
+          await assertUsage(store, f, 80, 1);
+          const rec = await store.recountUsage(tenancy.id, false);
+          assert.deepEqual(rec.counted, rec.recorded);
+        }));
+
+      it('credits never exceed the object: shrinking overwrites, deletes and other completions charge them back', () =>
+        withStore(async ({ store, tenancy, bucket }) => {
+          const f = { tenancyId: tenancy.id, bucketId: bucket.id };
+          const part = (uploadId: string, partNumber: number, size: number) =>
+            store.putUploadPart({ uploadId, partNumber, blobId: newId(), size, etag: `"${partNumber}"`, checksum: null }, enforce);
+          await store.putObject(big(bucket.id, 'k', 50));
+          await store.updateTenancy(tenancy.id, { quotaBytes: 100 });
+          // Two uploads over one 50-byte object share its 50 bytes of credit.
+          const a = await store.createUpload(upload(bucket.id, 'k'));
+          const b = await store.createUpload(upload(bucket.id, 'k'));
+          assert.ok((await part(a.uploadId, 1, 30)).ok);
+          assert.ok((await part(b.uploadId, 1, 30)).ok);
+          assert.equal(await store.getKeyCredit(bucket.id, 'k'), 50);
+          await assertUsage(store, f, 60, 1);
+          await store.putObject(big(bucket.id, 'other', 20));
+          await assertUsage(store, f, 80, 2);
+          // A smaller object offers 10: 40 of the credit becomes usage, as much as the object gave back.
+          assert.ok((await store.putObject(big(bucket.id, 'k', 10), undefined, enforce)).ok, 'a shrinking overwrite never grows usage');
+          assert.equal(await store.getKeyCredit(bucket.id, 'k'), 10);
+          await assertUsage(store, f, 80, 2);
+          assert.ok((await store.putObject(big(bucket.id, 'k', 20), undefined, enforce)).ok);
+          await assertUsage(store, f, 90, 2);
+          await store.deleteObject(bucket.id, 'other');
+          // Deleting the object: the uploads now add all their bytes; usage does not grow.
+          assert.ok((await store.deleteObject(bucket.id, 'k')).ok);
+          assert.equal(await store.getKeyCredit(bucket.id, 'k'), 0);
+          await assertUsage(store, f, 60, 0);
+          // A part to an upload whose object is gone is charged in full.
+          assert.ok((await part(a.uploadId, 2, 10)).ok);
+          await assertUsage(store, f, 70, 0);
+          // A new object at the key is a plain write...
+          assert.deepEqual(await store.putObject(big(bucket.id, 'k', 40), undefined, enforce),
+            { ok: false, reason: 'quota-exceeded', scope: 'tenancy', kind: 'bytes', limit: 100, used: 70, needed: 40 });
+          assert.ok((await store.putObject(big(bucket.id, 'k', 30), undefined, enforce)).ok);
+          await assertUsage(store, f, 100, 1);
+          // ...which the uploads' next parts claim credit against: usage falls to what completing them leaves.
+          assert.ok((await part(b.uploadId, 2, 10)).ok);
+          assert.equal(await store.getKeyCredit(bucket.id, 'k'), 30);
+          await assertUsage(store, f, 80, 1);
+          // Completing one upload trims the other's credit to the new object.
+          const small = (await store.listUploadParts(a.uploadId, 0, 10))[1]!;
+          assert.ok((await store.completeUpload(a.uploadId, obj(bucket.id, 'k', { size: small.size, parts: [{ blobId: small.blobId, size: small.size, etag: small.etag }] }), undefined, enforce)).ok);
+          assert.equal(await store.getKeyCredit(bucket.id, 'k'), 10, "b's credit fits the 10-byte object");
+          await assertUsage(store, f, 40, 1);
+          const rec = await store.recountUsage(tenancy.id, false);
+          assert.deepEqual(rec.counted, rec.recorded);
+          assert.ok(await store.abortUpload(b.uploadId));
+          await assertUsage(store, f, 10, 1);
+        }));
+
+      it('concurrent parts of uploads over one object near a full quota never pass it', () =>
+        withStore(async ({ store, tenancy, bucket }) => {
+          await store.putObject(big(bucket.id, 'k', 100));
+          await store.putObject(big(bucket.id, 'fill', 50));
+          await store.updateTenancy(tenancy.id, { quotaBytes: 210 });
+          // Three uploads race to re-upload the 100-byte object: 100 bytes of credit and 60 of room between them.
+          const ups = await Promise.all([0, 1, 2].map(() => store.createUpload(upload(bucket.id, 'k'))));
+          const results = await Promise.all(ups.flatMap((u) => [1, 2, 3, 4].map((n) =>
+            store.putUploadPart({ uploadId: u.uploadId, partNumber: n, blobId: newId(), size: 20, etag: `"${n}"`, checksum: null }, enforce))));
+          const stored = results.filter((r) => r.ok).length;
+          assert.equal(stored * 20, 160, 'exactly credit + room');
+          const usage = await store.getTenancyUsage(tenancy.id);
+          assert.equal(usage.bytes, 210);
+          assert.equal(await store.getKeyCredit(bucket.id, 'k'), 100);
+          const rec = await store.recountUsage(tenancy.id, false);
+          assert.deepEqual(rec.counted, rec.recorded);
+        }));
+
+      it('remembers what a completed upload became, until the key is completed again', () =>
+        withStore(async ({ store, bucket }) => {
+          const up = await store.createUpload(upload(bucket.id, 'k'));
+          const blob = newId();
+          await store.putUploadPart({ uploadId: up.uploadId, partNumber: 1, blobId: blob, size: 5, etag: '"1"', checksum: null });
+          const done = await store.completeUpload(up.uploadId, obj(bucket.id, 'k', { size: 5, parts: [{ blobId: blob, size: 5, etag: '"1"' }] }));
+          assert.ok(done.ok);
+          assert.deepEqual(await store.getCompletedUpload(up.uploadId), { uploadId: up.uploadId, bucketId: bucket.id, key: 'k', etag: done.object.etag, lastModified: done.object.lastModified });
+          assert.equal(await store.getCompletedUpload('never'), undefined);
+          const up2 = await store.createUpload(upload(bucket.id, 'k'));
+          const blob2 = newId();
+          await store.putUploadPart({ uploadId: up2.uploadId, partNumber: 1, blobId: blob2, size: 5, etag: '"2"', checksum: null });
+          assert.ok((await store.completeUpload(up2.uploadId, obj(bucket.id, 'k', { size: 5, parts: [{ blobId: blob2, size: 5, etag: '"2"' }] }))).ok);
+          assert.equal(await store.getCompletedUpload(up.uploadId), undefined);
+          assert.ok(await store.getCompletedUpload(up2.uploadId));
         }));
 
       it('recountUsage matches the counters after a mixed workload', () =>

@@ -82,9 +82,7 @@ export interface QuotaReservation {
   bytes: number;
   objects: number;
 }
-export type ReserveResult =
-  | { ok: true; reservation: QuotaReservation }
-  | { ok: false; reason: 'quota-exceeded'; scope: 'tenancy' | 'bucket'; kind: 'bytes' | 'objects'; limit: number; used: number };
+export type ReserveResult = { ok: true; reservation: QuotaReservation } | QuotaExceeded;
 
 export interface UserRecord {
   id: string;
@@ -222,8 +220,31 @@ export type PutObjectResult =
   | { ok: false; reason: 'precondition-failed' | 'no-such-bucket' }
   | QuotaExceeded;
 
-/** A write would take usage past a quota (after counting other writers' reservations). */
-export type QuotaExceeded = { ok: false; reason: 'quota-exceeded'; scope: 'tenancy' | 'bucket'; kind: 'bytes' | 'objects'; limit: number; used: number };
+/**
+ * A write would take usage past a quota (after counting other writers' reservations): `used` includes the
+ * live reservations, `needed` is what the write would have added (of `kind`).
+ */
+export type QuotaExceeded = {
+  ok: false;
+  reason: 'quota-exceeded';
+  scope: 'tenancy' | 'bucket';
+  kind: 'bytes' | 'objects';
+  limit: number;
+  used: number;
+  needed: number;
+};
+
+/** How long a completion is remembered for retries (an SDK retrying a lost response does so within minutes). */
+export const COMPLETED_UPLOAD_RETENTION_MS = 24 * 60 * 60 * 1000;
+
+/** What a completed multipart upload became: a retried completion succeeds while this object is unchanged. */
+export interface CompletedUploadRecord {
+  uploadId: string;
+  bucketId: string;
+  key: string;
+  etag: string;
+  lastModified: number;
+}
 
 export type DeleteObjectResult =
   | { ok: true; deleted: ObjectRecord | undefined }
@@ -281,6 +302,7 @@ export interface UploadScan {
   limit: number;
 }
 
+/** Usage as the quota counts it: bytes net of upload credits (what usage is once in-flight uploads complete). */
 export interface UsageRecord {
   bytes: number;
   objects: number;
@@ -432,13 +454,17 @@ export interface MetadataStore {
   getUpload(uploadId: string): Promise<MultipartUploadRecord | undefined>;
   /** Ordered by (key, initiatedAt, uploadId). */
   scanUploads(bucketId: string, scan: UploadScan): Promise<MultipartUploadRecord[]>;
-  /** Adds or replaces a part (the replaced part's blob is queued for deletion); usage counts part bytes. */
+  /**
+   * Adds or replaces a part (the replaced part's blob is queued for deletion); usage counts part bytes, net of
+   * the upload's credit against the object at its key (metadata/upload-credits.ts).
+   */
   putUploadPart(p: NewUploadPart, quota?: WriteQuota): Promise<{ ok: true; replaced: UploadPartRecord | undefined } | { ok: false; reason: 'no-such-upload' } | QuotaExceeded>;
   /** Parts with partNumber > after, ordered, at most limit. */
   listUploadParts(uploadId: string, after: number, limit: number): Promise<UploadPartRecord[]>;
   /**
    * Atomically: removes the upload, stores the object (with condition and usage update), queues the blobs
-   * of parts not used by the object and of the replaced object for deletion.
+   * of parts not used by the object and of the replaced object for deletion, and records the completion
+   * (getCompletedUpload).
    */
   completeUpload(
     uploadId: string,
@@ -448,12 +474,19 @@ export interface MetadataStore {
   ): Promise<PutObjectResult | { ok: false; reason: 'no-such-upload' }>;
   /** Removes the upload and queues all its part blobs for deletion. */
   abortUpload(uploadId: string): Promise<boolean>;
+  /**
+   * The object a completed upload became: kept COMPLETED_UPLOAD_RETENTION_MS at least, unless the key is
+   * completed again (the caller compares it with the current object).
+   */
+  getCompletedUpload(uploadId: string): Promise<CompletedUploadRecord | undefined>;
+  /** Bytes of in-flight uploads' parts counted against the object at the key (their credits; 0 when none). */
+  getKeyCredit(bucketId: string, key: string): Promise<number>;
 
   // ----- usage
   getTenancyUsage(tenancyId: string): Promise<UsageRecord>;
   getBucketUsage(bucketId: string): Promise<UsageRecord>;
   /**
-   * Usage recounted from the object and upload-part rows (the repair command): returns what the rows say
+   * Usage recounted from the object, upload-part and upload-credit rows (the repair command): returns what the rows say
    * and what the counters said, and when `fix` is true overwrites the counters with the recount.
    */
   recountUsage(tenancyId: string, fix: boolean): Promise<{ counted: UsageRecord; recorded: UsageRecord; buckets: Array<{ bucketId: string; counted: UsageRecord; recorded: UsageRecord }> }>;

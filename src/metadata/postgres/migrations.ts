@@ -267,8 +267,34 @@ CREATE TABLE auth_failures (
 CREATE INDEX auth_failures_by_last_failure ON auth_failures (last_failure);
 `,
   },
-];
+  {
+    id: 6,
+    name: '006_upload_credits_completed_uploads',
+    // As SQLite's 008: upload_credits (an in-flight upload's bytes counted against the object it will
+    // replace; per key they sum to at most that object's size) and completed_uploads (what a retried
+    // CompleteMultipartUpload answers while the object is unchanged).
+    sql: `
+CREATE TABLE upload_credits (
+  upload_id TEXT PRIMARY KEY REFERENCES multipart_uploads(upload_id) ON DELETE CASCADE,
+  bucket_id TEXT NOT NULL,
+  key       TEXT COLLATE "C" NOT NULL,
+  bytes     BIGINT NOT NULL CHECK (bytes > 0)
+);
+CREATE INDEX upload_credits_by_key ON upload_credits (bucket_id, key);
 
+CREATE TABLE completed_uploads (
+  upload_id     TEXT PRIMARY KEY,
+  bucket_id     TEXT NOT NULL REFERENCES buckets(id) ON DELETE CASCADE,
+  key           TEXT COLLATE "C" NOT NULL,
+  etag          TEXT NOT NULL,
+  last_modified BIGINT NOT NULL,
+  completed_at  BIGINT NOT NULL
+);
+CREATE INDEX completed_uploads_by_key ON completed_uploads (bucket_id, key);
+CREATE INDEX completed_uploads_by_time ON completed_uploads (completed_at);
+`,
+  },
+];
 /** Quotes an SQL identifier (schema names come from configuration). */
 export function quoteIdent(name: string): string {
   return '"' + name.replace(/"/g, '""') + '"';

@@ -269,6 +269,54 @@ describe('PostgresMetadataStore specifics', () => {
     }
   });
 
+  it('uploads re-uploading objects through 3 pools while the objects are overwritten and deleted: credits stay within the objects, usage exact', async () => {
+    const schema = freshSchema();
+    const stores = await Promise.all(Array.from({ length: 3 }, () => openPostgresMetadataStore(url(), { schema, poolSize: 6 })));
+    try {
+      const { tenancyId, bucketId } = await makeBucket(stores[0]!);
+      const keys = ['a', 'b', 'c', 'd'];
+      for (const k of keys) await stores[0]!.putObject(obj(bucketId, k, { size: 100, parts: [{ blobId: newId(), size: 100 }] }));
+      const QUOTA = 700;
+      await stores[0]!.updateTenancy(tenancyId, { quotaBytes: QUOTA });
+      // Two uploads per key (as two gateways re-uploading the same file), 30-byte parts, while other writers
+      // shrink, grow and delete the objects they would replace.
+      const uploads = await Promise.all(keys.flatMap((k) => [0, 1].map((i) => stores[i]!.createUpload({
+        uploadId: newId(), bucketId, key: k, ownerId: 'o', contentType: 'x', headers: {}, tagging: null,
+        storageClass: 'STANDARD', checksumAlgorithm: null, checksumType: null,
+      }))));
+      const ops: Array<Promise<unknown>> = [];
+      for (let n = 1; n <= 6; n++) {
+        for (const [i, u] of uploads.entries()) {
+          ops.push(stores[(i + n) % 3]!.putUploadPart({ uploadId: u.uploadId, partNumber: n, blobId: newId(), size: 30, etag: `"${n}"`, checksum: null }, { enforce: true }));
+        }
+        const k = keys[n % keys.length]!;
+        ops.push(n % 3 === 0
+          ? stores[n % 3]!.deleteObject(bucketId, k)
+          : stores[n % 3]!.putObject(obj(bucketId, k, { size: 20 * n, parts: [{ blobId: newId(), size: 20 * n }] }), undefined, { enforce: true }));
+      }
+      const results = await Promise.all(ops);
+      for (const r of results) assert.ok((r as { ok: boolean }).ok || (r as { reason: string }).reason === 'quota-exceeded', JSON.stringify(r));
+      const q = (sql: string) => admin!.query(sql.replaceAll('$s', quoteIdent(schema)));
+      const over = await q(`SELECT c.key, sum(c.bytes) AS credit, max(o.size) AS size FROM $s.upload_credits c
+        LEFT JOIN $s.objects o ON o.bucket_id = c.bucket_id AND o.key = c.key GROUP BY c.key HAVING sum(c.bytes) > coalesce(max(o.size), 0)`);
+      assert.deepEqual(over.rows, [], 'credits never exceed the object they are against');
+      const rec = await stores[1]!.recountUsage(tenancyId, false);
+      assert.deepEqual(rec.counted, rec.recorded);
+      assert.ok(rec.recorded.bytes <= QUOTA, `usage ${rec.recorded.bytes} > ${QUOTA}`);
+      // Completing every upload with all its parts leaves exactly the objects' bytes.
+      for (const u of uploads) {
+        const parts = await stores[2]!.listUploadParts(u.uploadId, 0, 100);
+        const size = parts.reduce((n, p) => n + p.size, 0);
+        await stores[u.uploadId.charCodeAt(0) % 3]!.completeUpload(u.uploadId, obj(bucketId, u.key, { size, parts: parts.map((p) => ({ blobId: p.blobId, size: p.size, etag: p.etag })) }), undefined, { enforce: true });
+      }
+      const left = await stores[0]!.scanObjects(bucketId, { prefix: '', start: '', limit: 100 });
+      assert.deepEqual(await stores[0]!.getTenancyUsage(tenancyId), { bytes: left.reduce((n, o) => n + o.size, 0), objects: left.length });
+      assert.equal((await q('SELECT count(*)::int AS n FROM $s.upload_credits')).rows[0].n, 0);
+    } finally {
+      await Promise.all(stores.map((s) => s.close()));
+    }
+  });
+
   it('a refused write rolls back entirely and releases its reservation; reservations expire on PostgreSQL\'s clock', async () => {
     const schema = freshSchema();
     const store = await openPostgresMetadataStore(url(), { schema });
@@ -282,7 +330,7 @@ describe('PostgresMetadataStore specifics', () => {
         enforce: true,
         reservationId: r.reservation.id,
       });
-      assert.deepEqual(put, { ok: false, reason: 'quota-exceeded', scope: 'tenancy', kind: 'bytes', limit: 100, used: 0 });
+      assert.deepEqual(put, { ok: false, reason: 'quota-exceeded', scope: 'tenancy', kind: 'bytes', limit: 100, used: 0, needed: 150 });
       assert.equal(await store.getObject(bucketId, 'big'), undefined);
       assert.equal(await store.isBlobKnown(blobId), false);
       assert.deepEqual(await store.getTenancyUsage(tenancyId), { bytes: 0, objects: 0 });

@@ -36,6 +36,8 @@ import pg from 'pg';
 import { newId } from '../../lib/ids.js';
 import { scanRange } from '../key-range.js';
 import { runMigrations } from './migrations.js';
+import { creditFor, trimCredits } from '../upload-credits.js';
+import { COMPLETED_UPLOAD_RETENTION_MS } from '../store.js';
 import type {
   AccessKeyRecord,
   AuditRecord,
@@ -61,6 +63,7 @@ import type {
   ObjectRecord,
   ObjectScan,
   PutObjectResult,
+  CompletedUploadRecord,
   QuotaExceeded,
   ReserveResult,
   Role,
@@ -267,7 +270,9 @@ const SQL = {
     ON CONFLICT (bucket_id, key) DO NOTHING`,
   updateObject: `UPDATE objects SET size = $3, etag = $4, last_modified = $5, content_type = $6, headers = $7, inline = $8,
     parts = $9, checksum = $10, tagging = $11, owner_id = $12, storage_class = $13, acl = $14 WHERE bucket_id = $1 AND key = $2`,
-  deleteObject: 'DELETE FROM objects WHERE bucket_id = $1 AND key = $2',
+  // The object and the credits uploads held against it (they become usage: see metadata/upload-credits.ts).
+  deleteObject: `WITH c AS (DELETE FROM upload_credits WHERE bucket_id = $1 AND key = $2 RETURNING bytes)
+    DELETE FROM objects WHERE bucket_id = $1 AND key = $2 RETURNING (SELECT coalesce(sum(bytes), 0) FROM c)::bigint AS credit`,
   unreferenceObject: 'DELETE FROM object_blobs WHERE bucket_id = $1 AND key = $2',
   referenceBlobs: `INSERT INTO object_blobs (blob_id, bucket_id, key) SELECT b, $2::text, $3::text FROM unnest($1::text[]) AS b
     ON CONFLICT DO NOTHING`,
@@ -284,7 +289,22 @@ const SQL = {
     UPDATE tenancies t SET used_bytes = t.used_bytes + $1, used_objects = t.used_objects + $2 FROM b WHERE t.id = b.tenancy_id`,
   uploadForUpdate: 'SELECT upload_id, bucket_id, key FROM multipart_uploads WHERE upload_id = $1 FOR UPDATE',
   // Parts of one upload change under this lock; NO KEY UPDATE still lets the parts' FK checks through.
-  uploadForPart: 'SELECT upload_id, bucket_id FROM multipart_uploads WHERE upload_id = $1 FOR NO KEY UPDATE',
+  uploadForPart: 'SELECT upload_id, bucket_id, key FROM multipart_uploads WHERE upload_id = $1 FOR NO KEY UPDATE',
+  // The object an upload will replace, locked (after the upload: the writers' order) so that credits against
+  // it change one writer at a time; NO KEY UPDATE conflicts with the FOR UPDATE of puts and deletes.
+  objectSizeForCredit: 'SELECT size FROM objects WHERE bucket_id = $1 AND key = $2 FOR NO KEY UPDATE',
+  creditState: `SELECT (SELECT coalesce(sum(size), 0) FROM upload_parts WHERE upload_id = $1)::bigint AS part_bytes,
+      (SELECT coalesce(sum(bytes), 0) FROM upload_credits WHERE bucket_id = $2 AND key = $3)::bigint AS key_credit,
+      (SELECT coalesce(sum(bytes), 0) FROM upload_credits WHERE upload_id = $1)::bigint AS credit`,
+  creditOf: 'SELECT coalesce(sum(bytes), 0)::bigint AS bytes FROM upload_credits WHERE upload_id = $1',
+  creditsAtKey: 'SELECT upload_id, bytes FROM upload_credits WHERE bucket_id = $1 AND key = $2 ORDER BY upload_id FOR UPDATE',
+  setCredit: `INSERT INTO upload_credits (upload_id, bucket_id, key, bytes) VALUES ($1, $2, $3, $4)
+    ON CONFLICT (upload_id) DO UPDATE SET bytes = excluded.bytes`,
+  delCredit: 'DELETE FROM upload_credits WHERE upload_id = $1',
+  // A completion replaces the key's earlier completions; completions past retention go on the way.
+  recordCompletion: `WITH d AS (DELETE FROM completed_uploads WHERE (bucket_id = $2 AND key = $3) OR completed_at < $7)
+    INSERT INTO completed_uploads (upload_id, bucket_id, key, etag, last_modified, completed_at)
+    VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (upload_id) DO NOTHING`,
   part: 'SELECT * FROM upload_parts WHERE upload_id = $1 AND part_number = $2',
   upsertPart: `INSERT INTO upload_parts (upload_id, part_number, blob_id, size, etag, checksum, last_modified)
     VALUES ($1, $2, $3, $4, $5, $6, $7)
@@ -331,10 +351,10 @@ function overQuota(bucket: Counters, tenancy: Counters, bytes: number, objects: 
   const scopes: Array<['bucket' | 'tenancy', Counters]> = [['bucket', bucket], ['tenancy', tenancy]];
   for (const [scope, c] of scopes) {
     if (bytes > 0 && c.quotaBytes !== null && c.usedBytes + c.reservedBytes + bytes > c.quotaBytes) {
-      return { ok: false, reason: 'quota-exceeded', scope, kind: 'bytes', limit: c.quotaBytes, used: c.usedBytes + c.reservedBytes };
+      return { ok: false, reason: 'quota-exceeded', scope, kind: 'bytes', limit: c.quotaBytes, used: c.usedBytes + c.reservedBytes, needed: bytes };
     }
     if (objects > 0 && c.quotaObjects !== null && c.usedObjects + c.reservedObjects + objects > c.quotaObjects) {
-      return { ok: false, reason: 'quota-exceeded', scope, kind: 'objects', limit: c.quotaObjects, used: c.usedObjects + c.reservedObjects };
+      return { ok: false, reason: 'quota-exceeded', scope, kind: 'objects', limit: c.quotaObjects, used: c.usedObjects + c.reservedObjects, needed: objects };
     }
   }
   return undefined;
@@ -915,7 +935,9 @@ export class PostgresMetadataStore implements MetadataStore {
       const stored = await this.storeObject(c, o, condition, now);
       if (!stored.ok) return stored;
       await this.releaseBlobs(c, stored.oldBlobs, now);
-      await this.applyUsage(c, o.bucketId, o.size - (stored.replaced?.size ?? 0), stored.replaced ? 0 : 1, quota);
+      // A smaller object offers less to the uploads that will replace it: their cut credits become usage.
+      const cut = stored.replaced && o.size < stored.replaced.size ? await this.fitCredits(c, o.bucketId, o.key, o.size) : 0;
+      await this.applyUsage(c, o.bucketId, o.size - (stored.replaced?.size ?? 0) + cut, stored.replaced ? 0 : 1, quota);
       return { ok: true, object: stored.object, replaced: stored.replaced };
     });
   }
@@ -941,10 +963,10 @@ export class PostgresMetadataStore implements MetadataStore {
       const old = oldRow && toObject(oldRow);
       if (!conditionHolds(old, condition)) return { ok: false, reason: 'precondition-failed' };
       if (!old) return { ok: true, deleted: undefined };
-      await c.query(SQL.deleteObject, [bucketId, key]);
+      const credit = (await c.query(SQL.deleteObject, [bucketId, key])).rows[0]?.credit ?? 0;
       await c.query(SQL.unreferenceObject, [bucketId, key]);
       await this.releaseBlobs(c, blobIdsOf(old.parts), now);
-      await this.addUsage(c, bucketId, -old.size, -1);
+      await this.addUsage(c, bucketId, -old.size + credit, -1);
       return { ok: true, deleted: old };
     });
   }
@@ -1047,9 +1069,22 @@ export class PostgresMetadataStore implements MetadataStore {
       // The upload row lock serialises writers of this upload's parts, so this read is stable.
       const oldRow = (await c.query(SQL.part, [p.uploadId, p.partNumber])).rows[0];
       const old = oldRow && toPart(oldRow);
+      const growth = p.size - (old?.size ?? 0);
+      // The upload's credit against the object it will replace (metadata/upload-credits.ts). No object, no
+      // credit: a delete drops the key's credits with the object, in one transaction.
+      const object = (await c.query(SQL.objectSizeForCredit, [up.bucket_id, up.key])).rows[0];
+      let credit = 0;
+      let newCredit = 0;
+      if (object) {
+        const st = (await c.query(SQL.creditState, [p.uploadId, up.bucket_id, up.key])).rows[0]!;
+        credit = st.credit;
+        newCredit = creditFor(st.part_bytes + growth, object.size, st.key_credit - credit);
+      }
       await c.query(SQL.upsertPart, [p.uploadId, p.partNumber, p.blobId, p.size, p.etag, p.checksum, now]);
       if (old && old.blobId !== p.blobId) await this.releaseBlobs(c, [old.blobId], now);
-      await this.applyUsage(c, up.bucket_id, p.size - (old?.size ?? 0), 0, quota);
+      if (newCredit > 0 && newCredit !== credit) await c.query(SQL.setCredit, [p.uploadId, up.bucket_id, up.key, newCredit]);
+      else if (newCredit === 0 && credit > 0) await c.query(SQL.delCredit, [p.uploadId]);
+      await this.applyUsage(c, up.bucket_id, growth - (newCredit - credit), 0, quota);
       return { ok: true, replaced: old };
     });
   }
@@ -1076,11 +1111,20 @@ export class PostgresMetadataStore implements MetadataStore {
       // has been written at that point, so committing the (read-only) transaction is harmless.
       if (!stored.ok) return stored;
       const parts = (await c.query(SQL.partsOf, [uploadId])).rows.map(toPart);
-      await c.query(SQL.deleteUpload, [uploadId]);
+      // Credits exist only against an existing object: this upload's comes back with the replaced object,
+      // the others' are trimmed to the new object's size.
+      let credit = 0;
+      let cut = 0;
+      if (stored.replaced) {
+        credit = (await c.query(SQL.creditOf, [uploadId])).rows[0]!.bytes;
+        cut = await this.fitCredits(c, o.bucketId, o.key, o.size, uploadId);
+      }
+      await c.query(SQL.deleteUpload, [uploadId]); // its credit goes with it (ON DELETE CASCADE)
       // Part blobs now referenced by the object survive the release; unused parts are queued.
       await this.releaseBlobs(c, [...stored.oldBlobs, ...parts.map((p) => p.blobId)], now);
       const partBytes = parts.reduce((n, p) => n + p.size, 0);
-      await this.applyUsage(c, o.bucketId, o.size - partBytes - (stored.replaced?.size ?? 0), stored.replaced ? 0 : 1, quota);
+      await this.applyUsage(c, o.bucketId, o.size - partBytes - (stored.replaced?.size ?? 0) + credit + cut, stored.replaced ? 0 : 1, quota);
+      await c.query(SQL.recordCompletion, [uploadId, o.bucketId, o.key, stored.object.etag, stored.object.lastModified, now, now - COMPLETED_UPLOAD_RETENTION_MS]);
       return { ok: true, object: stored.object, replaced: stored.replaced };
     });
   }
@@ -1091,11 +1135,22 @@ export class PostgresMetadataStore implements MetadataStore {
       const up = (await c.query(SQL.uploadForUpdate, [uploadId])).rows[0];
       if (!up) return false;
       const parts = (await c.query(SQL.partsOf, [uploadId])).rows.map(toPart);
-      await c.query(SQL.deleteUpload, [uploadId]);
+      const credit = (await c.query(SQL.creditOf, [uploadId])).rows[0]!.bytes;
+      await c.query(SQL.deleteUpload, [uploadId]); // its credit goes with it (ON DELETE CASCADE)
       await this.releaseBlobs(c, parts.map((p) => p.blobId), now);
-      await this.addUsage(c, up.bucket_id, -parts.reduce((n, p) => n + p.size, 0), 0);
+      // The credited bytes were never charged: only the rest comes back.
+      await this.addUsage(c, up.bucket_id, -parts.reduce((n, p) => n + p.size, 0) + credit, 0);
       return true;
     });
+  }
+
+  async getCompletedUpload(uploadId: string): Promise<CompletedUploadRecord | undefined> {
+    const r = (await this.query('SELECT * FROM completed_uploads WHERE upload_id = $1', [uploadId])).rows[0];
+    return r && { uploadId: r.upload_id, bucketId: r.bucket_id, key: r.key, etag: r.etag, lastModified: r.last_modified };
+  }
+
+  async getKeyCredit(bucketId: string, key: string): Promise<number> {
+    return (await this.query('SELECT coalesce(sum(bytes), 0)::bigint AS bytes FROM upload_credits WHERE bucket_id = $1 AND key = $2', [bucketId, key])).rows[0]!.bytes;
   }
 
   // ----- usage
@@ -1131,7 +1186,8 @@ export class PostgresMetadataStore implements MetadataStore {
           `SELECT b.id, b.used_bytes, b.used_objects,
              (SELECT COALESCE(SUM(o.size), 0) FROM objects o WHERE o.bucket_id = b.id)::bigint
                + (SELECT COALESCE(SUM(p.size), 0) FROM multipart_uploads u JOIN upload_parts p ON p.upload_id = u.upload_id
-                  WHERE u.bucket_id = b.id)::bigint AS counted_bytes,
+                  WHERE u.bucket_id = b.id)::bigint
+               - (SELECT COALESCE(SUM(c.bytes), 0) FROM upload_credits c WHERE c.bucket_id = b.id)::bigint AS counted_bytes,
              (SELECT COUNT(*) FROM objects o WHERE o.bucket_id = b.id) AS counted_objects
            FROM buckets b WHERE b.tenancy_id = $1 ORDER BY b.name`,
           [tenancyId],
@@ -1344,6 +1400,23 @@ export class PostgresMetadataStore implements MetadataStore {
       if (ids.length > 0) await c.query(SQL.referenceBlobs, [ids, o.bucketId, o.key]);
       return { ok: true, object, replaced: old, oldBlobs: old ? blobIdsOf(old.parts) : [] };
     }
+  }
+
+  /**
+   * For the (locked) object at (bucketId, key) becoming `size` bytes: trims the credits uploads hold against
+   * it to fit (metadata/upload-credits.ts) and returns the bytes cut, which become charged usage. A quota
+   * refusal later in the write rolls the trim back with everything else. `except`: the completing upload.
+   */
+  private async fitCredits(c: pg.PoolClient, bucketId: string, key: string, size: number, except?: string): Promise<number> {
+    const credits = (await c.query(SQL.creditsAtKey, [bucketId, key])).rows
+      .filter((r) => r.upload_id !== except)
+      .map((r) => ({ uploadId: r.upload_id as string, bytes: r.bytes as number }));
+    const { changed, cut } = trimCredits(credits, size);
+    for (const x of changed) {
+      if (x.bytes === 0) await c.query(SQL.delCredit, [x.uploadId]);
+      else await c.query(SQL.setCredit, [x.uploadId, bucketId, key, x.bytes]);
+    }
+    return cut;
   }
 
   private async releaseBlobs(c: pg.PoolClient, blobIds: string[], now: number): Promise<void> {

@@ -327,4 +327,33 @@ CREATE TABLE auth_failures (
 CREATE INDEX auth_failures_by_last_failure ON auth_failures (last_failure);
 `,
   },
+  {
+    id: 8,
+    name: '008_upload_credits_completed_uploads',
+    // upload_credits: bytes of an in-flight upload's parts counted against the object it will replace rather
+    // than against the quota (a re-upload over an object needs room only for what it adds); for each key the
+    // credits sum to at most that object's size, and the usage counters are net of them.
+    // completed_uploads: which object a completed upload became, so a retried CompleteMultipartUpload of an
+    // unchanged object answers as the first did (the object's ETag and Last-Modified identify it).
+    sql: `
+CREATE TABLE upload_credits (
+  upload_id TEXT PRIMARY KEY REFERENCES multipart_uploads(upload_id) ON DELETE CASCADE,
+  bucket_id TEXT NOT NULL,
+  key       TEXT NOT NULL COLLATE BINARY,
+  bytes     INTEGER NOT NULL CHECK (bytes > 0)
+) WITHOUT ROWID;
+CREATE INDEX upload_credits_by_key ON upload_credits (bucket_id, key);
+
+CREATE TABLE completed_uploads (
+  upload_id     TEXT PRIMARY KEY,
+  bucket_id     TEXT NOT NULL REFERENCES buckets(id) ON DELETE CASCADE,
+  key           TEXT NOT NULL COLLATE BINARY,
+  etag          TEXT NOT NULL,
+  last_modified INTEGER NOT NULL,
+  completed_at  INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX completed_uploads_by_key ON completed_uploads (bucket_id, key);
+CREATE INDEX completed_uploads_by_time ON completed_uploads (completed_at);
+`,
+  },
 ];

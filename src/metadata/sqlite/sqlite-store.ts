@@ -35,6 +35,7 @@ import type {
   JoinRequestRecord,
   JoinRequestStatus,
   NewAuditRecord,
+  CompletedUploadRecord,
   QuotaExceeded,
   QuotaReservation,
   ReserveResult,
@@ -71,6 +72,8 @@ import type {
   AuthFailureRecord,
   UsageSample,
 } from '../store.js';
+import { creditFor, trimCredits } from '../upload-credits.js';
+import { COMPLETED_UPLOAD_RETENTION_MS } from '../store.js';
 import { checksumOf, objectRecordOf, toAccessKey, toBucket, toGroup, toJoinRequest, toMembership, toPart, toTenancy } from '../rows.js';
 
 function sessionFromRow(r: Record<string, unknown>): SessionRecord {
@@ -349,7 +352,8 @@ export class SqliteMetadataStore implements MetadataStore {
         (SELECT coalesce(sum(o.size), 0) FROM objects o WHERE o.bucket_id = b.id) AS object_bytes,
         (SELECT count(*) FROM objects o WHERE o.bucket_id = b.id) AS object_count,
         (SELECT coalesce(sum(p.size), 0) FROM multipart_uploads u JOIN upload_parts p ON p.upload_id = u.upload_id
-          WHERE u.bucket_id = b.id) AS part_bytes
+          WHERE u.bucket_id = b.id) AS part_bytes,
+        (SELECT coalesce(sum(c.bytes), 0) FROM upload_credits c WHERE c.bucket_id = b.id) AS credit_bytes
         FROM buckets b WHERE b.tenancy_id = ? ORDER BY b.name`),
 
       insReservation: p(`INSERT INTO quota_reservations (id, tenancy_id, bucket_id, bytes, objects, expires_at)
@@ -413,6 +417,23 @@ export class SqliteMetadataStore implements MetadataStore {
       putPart: p(`INSERT OR REPLACE INTO upload_parts (upload_id, part_number, blob_id, size, etag, checksum,
         last_modified) VALUES (?, ?, ?, ?, ?, ?, ?)`),
       delParts: p('DELETE FROM upload_parts WHERE upload_id = ?'),
+      partBytes: p('SELECT coalesce(sum(size), 0) AS bytes FROM upload_parts WHERE upload_id = ?'),
+      objectSize: p('SELECT size FROM objects WHERE bucket_id = ? AND key = ?'),
+
+      creditOf: p('SELECT bytes FROM upload_credits WHERE upload_id = ?'),
+      creditsAtKey: p('SELECT upload_id, bytes FROM upload_credits WHERE bucket_id = ? AND key = ? ORDER BY upload_id'),
+      keyCredit: p('SELECT coalesce(sum(bytes), 0) AS bytes FROM upload_credits WHERE bucket_id = ? AND key = ?'),
+      setCredit: p(`INSERT INTO upload_credits (upload_id, bucket_id, key, bytes) VALUES (?, ?, ?, ?)
+        ON CONFLICT (upload_id) DO UPDATE SET bytes = excluded.bytes`),
+      delCredit: p('DELETE FROM upload_credits WHERE upload_id = ?'),
+      delCreditsAtKey: p('DELETE FROM upload_credits WHERE bucket_id = ? AND key = ?'),
+
+      completedUpload: p('SELECT * FROM completed_uploads WHERE upload_id = ?'),
+      delCompletedAtKey: p('DELETE FROM completed_uploads WHERE bucket_id = ? AND key = ?'),
+      insCompleted: p(`INSERT OR REPLACE INTO completed_uploads (upload_id, bucket_id, key, etag, last_modified, completed_at)
+        VALUES (?, ?, ?, ?, ?, ?)`),
+      pruneCompleted: p(`DELETE FROM completed_uploads WHERE upload_id IN
+        (SELECT upload_id FROM completed_uploads WHERE completed_at < ? ORDER BY completed_at LIMIT 100)`),
 
       putUsageSample: p('INSERT OR REPLACE INTO usage_samples (tenancy_id, at, bytes, objects) VALUES (?, ?, ?, ?)'),
       usageSamples: p(`SELECT at, bytes, objects FROM (SELECT at, bytes, objects FROM usage_samples
@@ -884,6 +905,13 @@ export class SqliteMetadataStore implements MetadataStore {
   abortUpload(uploadId: string): Promise<boolean> {
     return this.enqueue(() => this.abortUploadNow(uploadId));
   }
+  async getCompletedUpload(uploadId: string): Promise<CompletedUploadRecord | undefined> {
+    const r = this.s.completedUpload.get(uploadId);
+    return r && { uploadId: r.upload_id, bucketId: r.bucket_id, key: r.key, etag: r.etag, lastModified: r.last_modified };
+  }
+  async getKeyCredit(bucketId: string, key: string): Promise<number> {
+    return this.s.keyCredit.get(bucketId, key)!.bytes as number;
+  }
 
   // ----- usage
 
@@ -914,7 +942,7 @@ export class SqliteMetadataStore implements MetadataStore {
         const buckets = this.s.recount.all(tenancyId).map((r) => {
           const b = {
             bucketId: r.id as string,
-            counted: { bytes: r.object_bytes + r.part_bytes, objects: r.object_count } as UsageRecord,
+            counted: { bytes: r.object_bytes + r.part_bytes - r.credit_bytes, objects: r.object_count } as UsageRecord,
             recorded: { bytes: r.used_bytes, objects: r.used_objects } as UsageRecord,
           };
           counted.bytes += b.counted.bytes;
@@ -1130,7 +1158,7 @@ export class SqliteMetadataStore implements MetadataStore {
         if (limit === null || delta <= 0) continue;
         res ??= reserved();
         const used = (state[`${p}used_${kind}`] as number) + (res[kind] as number);
-        if (used + delta > limit) return { ok: false, reason: 'quota-exceeded', scope, kind, limit, used };
+        if (used + delta > limit) return { ok: false, reason: 'quota-exceeded', scope, kind, limit, used, needed: delta };
       }
     }
     return undefined;
@@ -1171,6 +1199,28 @@ export class SqliteMetadataStore implements MetadataStore {
     return ids;
   }
 
+  /**
+   * For the object at (bucketId, key) becoming `size` bytes (0 = deleted): how the credits uploads hold
+   * against it must be trimmed to fit (metadata/upload-credits.ts). `cut` becomes charged usage; `apply`
+   * writes the trim (only once the write is past its quota check). `except` (the completing upload) is
+   * left out.
+   */
+  private fitCredits(bucketId: string, key: string, size: number, except?: string): { cut: number; apply: () => void } {
+    const credits = (this.s.creditsAtKey.all(bucketId, key) as Row[])
+      .filter((r) => r.upload_id !== except)
+      .map((r) => ({ uploadId: r.upload_id as string, bytes: r.bytes as number }));
+    const { changed, cut } = trimCredits(credits, size);
+    return {
+      cut,
+      apply: () => {
+        for (const c of changed) {
+          if (c.bytes === 0) this.s.delCredit.run(c.uploadId);
+          else this.s.setCredit.run(c.uploadId, bucketId, key, c.bytes);
+        }
+      },
+    };
+  }
+
   private putObjectNow(o: NewObject, condition: WriteCondition | undefined, quota: WriteQuota | undefined, now: number): PutObjectResult {
     this.releaseReservation(quota);
     const bucket = this.s.bucketTenancy.get(o.bucketId);
@@ -1178,13 +1228,17 @@ export class SqliteMetadataStore implements MetadataStore {
     const oldRow = this.s.object.get(o.bucketId, o.key);
     const old = oldRow && toObject(oldRow);
     if (!conditionHolds(old, condition)) return { ok: false, reason: 'precondition-failed' };
-    const exceeded = this.enforceQuota(quota, o.bucketId, o.size - (old?.size ?? 0), old ? 0 : 1);
+    // A smaller object offers less to the uploads that will replace it: their cut credits become usage.
+    const fit = old && o.size < old.size ? this.fitCredits(o.bucketId, o.key, o.size) : undefined;
+    const bytes = o.size - (old?.size ?? 0) + (fit?.cut ?? 0);
+    const exceeded = this.enforceQuota(quota, o.bucketId, bytes, old ? 0 : 1);
     if (exceeded) return exceeded;
+    fit?.apply();
     // Unreference first, then write: a blob kept by the new object must not be queued.
     const oldBlobs = old ? this.unreferenceObject(old) : [];
     const object = this.writeObject(o, now);
     for (const b of oldBlobs) this.releaseBlob(b, now);
-    this.addUsage(o.bucketId, bucket.tenancy_id, o.size - (old?.size ?? 0), old ? 0 : 1);
+    this.addUsage(o.bucketId, bucket.tenancy_id, bytes, old ? 0 : 1);
     return { ok: true, object, replaced: old };
   }
 
@@ -1197,7 +1251,11 @@ export class SqliteMetadataStore implements MetadataStore {
     const bucket = this.s.bucketTenancy.get(bucketId)!;
     this.s.delObject.run(bucketId, key);
     for (const b of this.unreferenceObject(old)) this.releaseBlob(b, now);
-    this.addUsage(bucketId, bucket.tenancy_id, -old.size, -1);
+    // Uploads that were to replace it now add their bytes: the credits come back as usage (never more
+    // than the object's size, so a delete never grows usage).
+    const fit = this.fitCredits(bucketId, key, 0);
+    fit.apply();
+    this.addUsage(bucketId, bucket.tenancy_id, -old.size + fit.cut, -1);
     return { ok: true, deleted: old };
   }
 
@@ -1207,17 +1265,31 @@ export class SqliteMetadataStore implements MetadataStore {
     if (!up) return { ok: false, reason: 'no-such-upload' };
     const oldRow = this.s.part.get(p.uploadId, p.partNumber);
     const old = oldRow && toPart(oldRow);
-    const exceeded = this.enforceQuota(quota, up.bucket_id, p.size - (old?.size ?? 0), 0);
+    const growth = p.size - (old?.size ?? 0);
+    // The upload's credit against the object it will replace (metadata/upload-credits.ts).
+    const objectBytes = (this.s.objectSize.get(up.bucket_id, up.key)?.size as number | undefined) ?? 0;
+    const credit = (this.s.creditOf.get(p.uploadId)?.bytes as number | undefined) ?? 0;
+    let newCredit = 0;
+    if (objectBytes > 0 || credit > 0) {
+      const partBytes = (this.s.partBytes.get(p.uploadId)!.bytes as number) + growth;
+      const others = (this.s.keyCredit.get(up.bucket_id, up.key)!.bytes as number) - credit;
+      newCredit = creditFor(partBytes, objectBytes, others);
+    }
+    const bytes = growth - (newCredit - credit);
+    const exceeded = this.enforceQuota(quota, up.bucket_id, bytes, 0);
     if (exceeded) return exceeded;
     this.s.putPart.run(p.uploadId, p.partNumber, p.blobId, p.size, p.etag, p.checksum, now);
     if (old && old.blobId !== p.blobId) this.releaseBlob(old.blobId, now);
-    this.addUsage(up.bucket_id, up.tenancy_id, p.size - (old?.size ?? 0), 0);
+    if (newCredit > 0) this.s.setCredit.run(p.uploadId, up.bucket_id, up.key, newCredit);
+    else if (credit > 0) this.s.delCredit.run(p.uploadId);
+    this.addUsage(up.bucket_id, up.tenancy_id, bytes, 0);
     return { ok: true, replaced: old };
   }
 
   /**
-   * Usage changes by (object size − all the upload's part bytes − replaced object's size) bytes, which is
-   * normally ≤ 0 (the parts were counted as they arrived), and by +1 object for a new key.
+   * Usage changes by (object size − all the upload's part bytes − replaced object's size + the upload's
+   * credit + other uploads' credits the new object no longer covers) bytes, which is normally ≤ 0 (the parts
+   * were counted as they arrived, net of the credit), and by +1 object for a new key.
    */
   private completeUploadNow(uploadId: string, o: NewObject, condition: WriteCondition | undefined, quota: WriteQuota | undefined, now: number): PutObjectResult | { ok: false; reason: 'no-such-upload' } {
     this.releaseReservation(quota);
@@ -1232,16 +1304,23 @@ export class SqliteMetadataStore implements MetadataStore {
     if (!conditionHolds(old, condition)) return { ok: false, reason: 'precondition-failed' };
     const parts = this.s.parts.all(uploadId).map(toPart);
     const partBytes = parts.reduce((n, p) => n + p.size, 0);
+    const credit = (this.s.creditOf.get(uploadId)?.bytes as number | undefined) ?? 0;
+    const fit = old ? this.fitCredits(o.bucketId, o.key, o.size, uploadId) : undefined;
+    const bytes = o.size - partBytes - (old?.size ?? 0) + credit + (fit?.cut ?? 0);
     // A refused completion, like a failed precondition, leaves the upload in place.
-    const exceeded = this.enforceQuota(quota, o.bucketId, o.size - partBytes - (old?.size ?? 0), old ? 0 : 1);
+    const exceeded = this.enforceQuota(quota, o.bucketId, bytes, old ? 0 : 1);
     if (exceeded) return exceeded;
+    fit?.apply();
     this.s.delParts.run(uploadId);
-    this.s.delUpload.run(uploadId);
+    this.s.delUpload.run(uploadId); // its credit goes with it (ON DELETE CASCADE)
     const oldBlobs = old ? this.unreferenceObject(old) : [];
     const object = this.writeObject(o, now);
     // Part blobs now referenced by the object survive releaseBlob; unused parts are queued.
     for (const b of [...oldBlobs, ...parts.map((p) => p.blobId)]) this.releaseBlob(b, now);
-    this.addUsage(o.bucketId, up.tenancy_id, o.size - partBytes - (old?.size ?? 0), old ? 0 : 1);
+    this.addUsage(o.bucketId, up.tenancy_id, bytes, old ? 0 : 1);
+    this.s.delCompletedAtKey.run(o.bucketId, o.key);
+    this.s.pruneCompleted.run(now - COMPLETED_UPLOAD_RETENTION_MS);
+    this.s.insCompleted.run(uploadId, o.bucketId, o.key, object.etag, object.lastModified, now);
     return { ok: true, object, replaced: old };
   }
 
@@ -1250,10 +1329,12 @@ export class SqliteMetadataStore implements MetadataStore {
     const up = this.s.uploadBucketTenancy.get(uploadId);
     if (!up) return false;
     const parts = this.s.parts.all(uploadId).map(toPart);
+    const credit = (this.s.creditOf.get(uploadId)?.bytes as number | undefined) ?? 0;
     this.s.delParts.run(uploadId);
-    this.s.delUpload.run(uploadId);
+    this.s.delUpload.run(uploadId); // its credit goes with it (ON DELETE CASCADE)
     for (const p of parts) this.releaseBlob(p.blobId, now);
-    this.addUsage(up.bucket_id, up.tenancy_id, -parts.reduce((n, p) => n + p.size, 0), 0);
+    // The credited bytes were never charged: only the rest comes back.
+    this.addUsage(up.bucket_id, up.tenancy_id, -parts.reduce((n, p) => n + p.size, 0) + credit, 0);
     return true;
   }
 }
