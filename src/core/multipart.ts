@@ -21,7 +21,8 @@ import type {
 import type { QuotaGuard } from './quota.js';
 import { newId } from '../lib/ids.js';
 import { writeVerifiedBlob, type Digester } from './objects.js';
-import { combineFullObjectCrc, compositeChecksum } from './checksums.js';
+import { checksumHeaderName, combineFullObjectCrc, compositeChecksum, isValidChecksumValue, type ChecksumAlgorithm } from './checksums.js';
+import { estimatePartCharge } from '../metadata/upload-credits.js';
 
 export const MAX_PART_NUMBER = 10_000;
 export const MAX_PART_SIZE = 5 * 1024 ** 3;
@@ -30,8 +31,55 @@ export const MIN_PART_SIZE = 5 * 1024 ** 2;
 export interface CompletedPartRequest {
   partNumber: number;
   etag: string;
-  /** Checksum the client states for the part (base64), if any. */
-  checksum?: string;
+  /** Checksums the client states for the part (base64), by algorithm (normally at most the upload's one). */
+  checksums?: Partial<Record<ChecksumAlgorithm, string>>;
+}
+
+/** What a CompleteMultipartUpload request states about the object it makes (each checked when given). */
+export interface CompleteExpectations {
+  /** x-amz-checksum-type: must be the upload's. */
+  checksumType?: ObjectChecksum['type'];
+  /** x-amz-checksum-<alg>: the whole object's checksum as the client computed it ("…-N" for COMPOSITE). */
+  checksum?: { algorithm: ChecksumAlgorithm; value: string };
+  /** x-amz-mp-object-size. */
+  objectSize?: number;
+}
+
+/** A part's checksums in the completion request against the part as uploaded. */
+function checkPartChecksum(alg: ChecksumAlgorithm, type: ObjectChecksum['type'], r: CompletedPartRequest, p: UploadPartRecord): void {
+  const stated = Object.entries(r.checksums ?? {}) as Array<[ChecksumAlgorithm, string]>;
+  const mine = r.checksums?.[alg];
+  if (stated.length > 1 || (mine !== undefined && !isValidChecksumValue(alg, mine))) {
+    throw new S3Error('InvalidArgument', { message: 'Invalid Base64 or multiple checksums present in request' });
+  }
+  if (mine === undefined && stated.length === 1) {
+    throw new S3Error('BadDigest', { message: `The ${stated[0]![0].toLowerCase()} you specified for part ${r.partNumber} did not match what we received.` });
+  }
+  if (mine === undefined) {
+    if (type === 'COMPOSITE') {
+      throw new S3Error('InvalidRequest', {
+        message: `The upload was created using a ${alg.toLowerCase()} checksum. The complete request must include the checksum for each part. It was missing for part ${r.partNumber} in the request.`,
+      });
+    }
+    return;
+  }
+  if (p.checksum !== null && mine !== p.checksum) {
+    throw new S3Error('InvalidPart', { message: `The checksum of part ${r.partNumber} does not match the uploaded part.`, details: { PartNumber: r.partNumber } });
+  }
+}
+
+/** The request's whole-object checksum against the one the parts make. */
+function checkObjectChecksum(alg: ChecksumAlgorithm, type: ObjectChecksum['type'], sent: { algorithm: ChecksumAlgorithm; value: string }, made: ObjectChecksum | null, partCount: number): void {
+  if (sent.algorithm !== alg) {
+    throw new S3Error('InvalidRequest', { message: `Checksum Type mismatch occurred, expected checksum Type: ${alg.toLowerCase()}, actual checksum Type: ${sent.algorithm.toLowerCase()}` });
+  }
+  const m = type === 'COMPOSITE' ? /^([A-Za-z0-9+/=]+)-([1-9]\d{0,4})$/.exec(sent.value) : /^([A-Za-z0-9+/=]+)$/.exec(sent.value);
+  if (!m || !isValidChecksumValue(alg, m[1]!)) {
+    throw new S3Error('InvalidRequest', { message: `Value for ${checksumHeaderName(alg)} header is invalid.` });
+  }
+  if (!made || made.value !== sent.value || (type === 'COMPOSITE' && Number(m[2]) !== partCount)) {
+    throw new S3Error('BadDigest', { message: `The ${alg} you specified did not match the calculated checksum.` });
+  }
 }
 
 export function validPartNumber(v: string | null): number {
@@ -55,6 +103,35 @@ export class Multipart {
 
   create(u: Omit<NewMultipartUpload, 'uploadId'>): Promise<MultipartUploadRecord> {
     return this.metadata.createUpload({ ...u, uploadId: newId() });
+  }
+
+  /**
+   * What a part of `size` bytes is expected to add to usage, for the reservation taken before its body is
+   * read: a re-sent part gives back its earlier copy, and parts of an upload over an existing object count
+   * against that object first (metadata/upload-credits.ts). The store decides exactly at commit.
+   */
+  async partCharge(upload: MultipartUploadRecord, partNumber: number, size: number): Promise<number> {
+    const [object, before] = await Promise.all([
+      this.metadata.getObject(upload.bucketId, upload.key),
+      this.metadata.listUploadParts(upload.uploadId, partNumber - 1, 1),
+    ]);
+    const oldSize = before[0]?.partNumber === partNumber ? before[0].size : 0;
+    if (!object) return Math.max(0, size - oldSize);
+    return estimatePartCharge(size, oldSize, object.size, await this.metadata.getKeyCredit(upload.bucketId, upload.key));
+  }
+
+  /**
+   * For a CompleteMultipartUpload of an upload that no longer exists: the object it completed into, when
+   * that object is still unchanged and the request names the same parts (a retry after a lost response,
+   * which AWS answers as it answered the first).
+   */
+  async completedInto(bucket: BucketRecord, key: string, uploadId: string | null, requested: CompletedPartRequest[]): Promise<ObjectRecord | undefined> {
+    const done = uploadId ? await this.metadata.getCompletedUpload(uploadId) : undefined;
+    if (!done || done.bucketId !== bucket.id || done.key !== key) return undefined;
+    const o = await this.metadata.getObject(bucket.id, key);
+    if (!o || o.etag !== done.etag || o.lastModified !== done.lastModified) return undefined;
+    if (o.parts.length !== requested.length || o.parts.some((p, i) => p.etag === undefined || unquote(p.etag) !== unquote(requested[i]!.etag))) return undefined;
+    return o;
   }
 
   /** The upload, which must belong to this bucket and key, or NoSuchUpload. */
@@ -116,7 +193,20 @@ export class Multipart {
     }
   }
 
-  async complete(bucket: BucketRecord, upload: MultipartUploadRecord, requested: CompletedPartRequest[], condition?: WriteCondition, quota?: WriteQuota): Promise<ObjectRecord> {
+  /**
+   * Completes the upload from the requested parts, with AWS's rules: parts in ascending order (and, when
+   * the upload has a checksum algorithm, numbered 1, 2, 3… without gaps), each part's ETag and checksum
+   * as uploaded, every COMPOSITE part's checksum stated, and the request's checksum type, whole-object
+   * checksum and object size (when given) matching what the parts make.
+   */
+  async complete(
+    bucket: BucketRecord,
+    upload: MultipartUploadRecord,
+    requested: CompletedPartRequest[],
+    condition?: WriteCondition,
+    quota?: WriteQuota,
+    expect: CompleteExpectations = {},
+  ): Promise<ObjectRecord> {
     if (requested.length === 0) {
       throw new S3Error('MalformedXML', { message: 'The XML you provided was not well-formed or did not validate against our published schema' });
     }
@@ -124,15 +214,24 @@ export class Multipart {
     for (let i = 1; i < requested.length; i++) {
       if (requested[i]!.partNumber <= requested[i - 1]!.partNumber) throw new S3Error('InvalidPartOrder', { details: { UploadId: upload.uploadId } });
     }
+    const alg = upload.checksumAlgorithm;
+    const type = upload.checksumType ?? (alg === 'CRC64NVME' ? 'FULL_OBJECT' : 'COMPOSITE');
+    if (alg) {
+      // Part checksums are combined in part-number order: AWS wants the numbers to run 1, 2, 3…
+      if (requested.some((r, i) => r.partNumber !== i + 1)) {
+        throw new S3Error('InvalidPartOrder', { message: 'The parts of an upload with checksums must be numbered consecutively from 1.', details: { UploadId: upload.uploadId } });
+      }
+      if (expect.checksumType !== undefined && expect.checksumType !== type) {
+        throw new S3Error('InvalidRequest', { message: `The upload was created using the ${type} checksum mode. The complete request must use the same checksum mode.` });
+      }
+    }
     const stored = new Map((await this.allParts(upload.uploadId)).map((p) => [p.partNumber, p]));
     const parts: UploadPartRecord[] = requested.map((r) => {
       const p = stored.get(r.partNumber);
       if (!p || unquote(p.etag) !== unquote(r.etag)) {
         throw new S3Error('InvalidPart', { details: { UploadId: upload.uploadId, PartNumber: r.partNumber, ETag: r.etag } });
       }
-      if (r.checksum !== undefined && p.checksum !== null && r.checksum !== p.checksum) {
-        throw new S3Error('InvalidPart', { message: `The checksum of part ${r.partNumber} does not match the uploaded part.`, details: { PartNumber: r.partNumber } });
-      }
+      if (alg) checkPartChecksum(alg, type, r, p);
       return p;
     });
     parts.forEach((p, i) => {
@@ -140,6 +239,13 @@ export class Multipart {
         throw new S3Error('EntityTooSmall', { details: { UploadId: upload.uploadId, PartNumber: p.partNumber, ProposedSize: p.size, MinSizeAllowed: MIN_PART_SIZE } });
       }
     });
+    const size = parts.reduce((n, p) => n + p.size, 0);
+    if (expect.objectSize !== undefined && expect.objectSize !== size) {
+      throw new S3Error('InvalidRequest', { message: `The provided 'x-amz-mp-object-size' header value ${expect.objectSize} does not match what was computed: ${size}` });
+    }
+    const checksum = this.objectChecksum(upload, parts);
+    // compat: as AWS, a whole-object checksum sent for an upload created without an algorithm is ignored.
+    if (alg && expect.checksum) checkObjectChecksum(alg, type, expect.checksum, checksum, parts.length);
 
     const etagHash = createHash('md5');
     for (const p of parts) etagHash.update(Buffer.from(unquote(p.etag), 'hex'));
@@ -148,13 +254,13 @@ export class Multipart {
       {
         bucketId: upload.bucketId,
         key: upload.key,
-        size: parts.reduce((n, p) => n + p.size, 0),
+        size,
         etag: `"${etagHash.digest('hex')}-${parts.length}"`,
         contentType: upload.contentType,
         headers: upload.headers,
         inline: null,
         parts: parts.map((p) => ({ blobId: p.blobId, size: p.size, etag: p.etag, ...(p.checksum ? { checksum: p.checksum } : {}) })),
-        checksum: this.objectChecksum(upload, parts),
+        checksum,
         tagging: upload.tagging,
         ownerId: upload.ownerId,
         storageClass: upload.storageClass,
@@ -164,7 +270,12 @@ export class Multipart {
       quota,
     );
     if (!result.ok) {
-      if (result.reason === 'no-such-upload') throw new S3Error('NoSuchUpload', { details: { UploadId: upload.uploadId } });
+      if (result.reason === 'no-such-upload') {
+        // Completed by a concurrent request (the same retry arriving twice): answer as that one did.
+        const done = await this.completedInto(bucket, upload.key, upload.uploadId, requested);
+        if (done) return done;
+        throw new S3Error('NoSuchUpload', { details: { UploadId: upload.uploadId } });
+      }
       if (result.reason === 'no-such-bucket') throw new S3Error('NoSuchBucket');
       if (result.reason === 'quota-exceeded') throw await this.quota.errorFor(result, bucket);
       throw new S3Error('PreconditionFailed', { details: { Condition: condition?.ifMatch ? 'If-Match' : 'If-None-Match' } });
@@ -178,6 +289,7 @@ export class Multipart {
     if (!alg || parts.some((p) => p.checksum === null)) return null;
     const type = upload.checksumType ?? (alg === 'CRC64NVME' ? 'FULL_OBJECT' : 'COMPOSITE');
     if (type === 'COMPOSITE') return { algorithm: alg, type, value: compositeChecksum(alg, parts.map((p) => p.checksum!)) };
+    // SHA-1 and SHA-256 are COMPOSITE only (CreateMultipartUpload refuses FULL_OBJECT for them).
     if (alg === 'SHA1' || alg === 'SHA256') return null;
     return { algorithm: alg, type, value: combineFullObjectCrc(alg, parts.map((p) => ({ checksum: p.checksum!, size: p.size }))) };
   }

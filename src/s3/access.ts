@@ -169,6 +169,12 @@ export class AccessContext {
     });
   }
 
+  /** Whether the principal may see the tenancy's own state (its quota fill level): its members and site administrators. */
+  async seesQuota(): Promise<boolean> {
+    if (this.principal.kind !== 'user') return false;
+    return this.principal.user.isSiteAdmin || (await this.membership()) !== undefined;
+  }
+
   /** Throws AccessDenied unless allowed. */
   async require(action: string, bucket: BucketRecord | undefined, key: string | undefined): Promise<void> {
     const d = await this.decide(action, bucket, key);

@@ -194,11 +194,15 @@ export class S3Handler {
     expectOwner(req.headers['x-amz-expected-bucket-owner'], bucket);
 
     const status = await this.deps.quota.status(tenancy);
-    if (status) {
+    // The fill level is the tenancy's business: shown to its members (and site administrators), not to
+    // anonymous callers or users reaching a shared bucket from elsewhere.
+    if (status && (await access.seesQuota())) {
       res.setHeader('x-granary-quota-used-percent', String(status.percent));
       res.setHeader('x-granary-quota-level', status.level);
     }
-    await this.deps.quota.check(tenancy, bucket, QUOTA_KIND[r.endpoint] ?? 'read', status);
+    const body = postBody ?? requestBody(req, auth, res);
+    const declared = r.endpoint === 'PutObject' || r.endpoint === 'UploadPart' ? body.size : undefined;
+    await this.deps.quota.check(tenancy, bucket, QUOTA_KIND[r.endpoint] ?? 'read', status, declared);
 
     let copySource: S3Context['copySource'];
     const copyHeader = req.headers['x-amz-copy-source'];
@@ -222,15 +226,11 @@ export class S3Handler {
     const op = OPERATIONS[r.endpoint];
     if (!op) throw new S3Error('NotImplemented', { message: `${r.endpoint} is not implemented by Granary yet` });
 
-    const body = postBody ?? requestBody(req, auth, res);
     // A write of declared size reserves its room before a byte of the body is read (for a form upload,
     // the whole form's length: an upper bound of the file's).
     let quota: WriteQuota | undefined;
-    if (bucket && (r.endpoint === 'PutObject' || r.endpoint === 'UploadPart' || r.endpoint === 'PostObject')) {
-      // An overwrite needs room only for what it adds (the store re-checks exactly at commit).
-      const replaced = r.endpoint === 'UploadPart' || key === undefined ? undefined : await this.deps.metadata.getObject(bucket.id, key);
-      const bytes = Math.max(0, (body.size ?? 0) - (replaced?.size ?? 0));
-      quota = await this.deps.quota.reserve(tenancy, bucket, bytes, r.endpoint === 'UploadPart' || replaced ? 0 : 1);
+    if (bucket && key !== undefined && (r.endpoint === 'PutObject' || r.endpoint === 'UploadPart' || r.endpoint === 'PostObject')) {
+      quota = await this.reserveFor(r.endpoint, tenancy, bucket, key, query, body.size ?? 0);
     }
     const ctx: S3Context = {
       requestId,
@@ -255,6 +255,25 @@ export class S3Handler {
     } finally {
       await this.deps.quota.release(quota);
     }
+  }
+
+  /**
+   * The reservation of a write of declared size, for what it adds (the store re-checks exactly at commit):
+   * an overwrite gives back the replaced object's bytes, a re-sent part its earlier copy's, and a part of
+   * an upload over an existing object is counted against that object first (metadata/upload-credits.ts).
+   */
+  private async reserveFor(endpoint: 'PutObject' | 'UploadPart' | 'PostObject', tenancy: TenancyRecord, bucket: BucketRecord, key: string, query: URLSearchParams, size: number): Promise<WriteQuota> {
+    const { quota, metadata, multipart } = this.deps;
+    if (!quota.enforced(tenancy, bucket)) return quota.reserve(tenancy, bucket, size, 0);
+    if (endpoint === 'UploadPart') {
+      // An unknown upload or a bad part number is the operation's error to answer; reserve the whole part.
+      const upload = await metadata.getUpload(query.get('uploadId') ?? '');
+      const n = Number(query.get('partNumber'));
+      const usable = upload && upload.bucketId === bucket.id && upload.key === key && Number.isInteger(n) && n >= 1;
+      return quota.reserve(tenancy, bucket, usable ? await multipart.partCharge(upload, n, size) : size, 0);
+    }
+    const replaced = await metadata.getObject(bucket.id, key);
+    return quota.reserve(tenancy, bucket, Math.max(0, size - (replaced?.size ?? 0)), replaced ? 0 : 1);
   }
 
   /** `tenancy:bucket` in a path names the tenancy as Ceph RGW writes it. */

@@ -349,11 +349,11 @@ describe('copies', () => {
     await s3.send(new PutObjectCommand({ Bucket: src, Key: 'small', Body: 'tail!' }));
     const whole = await s3.send(new UploadPartCopyCommand({ Bucket: dst, Key: 'assembled', UploadId: c.UploadId!, PartNumber: 4, CopySource: `${src}/small` }));
     done.push({ PartNumber: 4, ETag: whole.CopyPartResult!.ETag });
-    // A range beyond the source is refused.
+    // A range beyond the source is refused (InvalidRange, issue 16).
     await rejectsWith(
       () => s3.send(new UploadPartCopyCommand({ Bucket: dst, Key: 'assembled', UploadId: c.UploadId!, PartNumber: 5, CopySource: `${src}/source.bin`, CopySourceRange: `bytes=0-${data.length}` })),
-      'InvalidArgument',
-      400,
+      'InvalidRange',
+      416,
     );
     const done2 = await s3.send(new CompleteMultipartUploadCommand({ Bucket: dst, Key: 'assembled', UploadId: c.UploadId!, MultipartUpload: { Parts: done } }));
     const expected = Buffer.concat([data, Buffer.from('tail!')]);

@@ -24,10 +24,16 @@ const parser = new XMLParser({
 export type XmlObject = { [name: string]: XmlElement };
 export type XmlElement = string | XmlObject | XmlElement[];
 
+/** XML 1.0's Char production: tab, LF, CR and everything from space up, less surrogates, U+FFFE and U+FFFF. */
+function isXmlChar(cp: number): boolean {
+  return cp === 0x9 || cp === 0xa || cp === 0xd || (cp >= 0x20 && cp <= 0xd7ff) || (cp >= 0xe000 && cp <= 0xfffd) || (cp >= 0x10000 && cp <= 0x10ffff);
+}
+const NOT_XML_CHAR = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]/;
+
 /** Parses a whole document and returns its root element's content, checking the root's name. */
 export function parseXml(body: Buffer, rootName: string): XmlObject {
   const text = body.toString('utf8');
-  if (XMLValidator.validate(text) !== true) throw new S3Error('MalformedXML');
+  if (NOT_XML_CHAR.test(text) || XMLValidator.validate(text) !== true) throw new S3Error('MalformedXML');
   let doc: Record<string, unknown>;
   try {
     doc = parser.parse(text) as Record<string, unknown>;
@@ -56,7 +62,8 @@ export function decodeEntities(raw: string): string {
   return raw.replace(/&(#[xX][0-9a-fA-F]{1,6}|#[0-9]{1,7}|lt|gt|amp|quot|apos);/g, (m, ref: string) => {
     if (ref[0] !== '#') return NAMED[ref] ?? m;
     const cp = ref[1] === 'x' || ref[1] === 'X' ? parseInt(ref.slice(2), 16) : parseInt(ref.slice(1), 10);
-    if (cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) throw new S3Error('MalformedXML');
+    // Only characters XML 1.0 allows may be referenced (AWS refuses a key such as "a&#1;b" the same way).
+    if (!isXmlChar(cp)) throw new S3Error('MalformedXML');
     return String.fromCodePoint(cp);
   });
 }

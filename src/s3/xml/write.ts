@@ -22,15 +22,16 @@ const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;'
 
 /**
  * Escapes text for XML. Characters XML 1.0 cannot carry (most C0 controls) are written as numeric
- * references, as AWS does for keys containing them, so listings of odd keys stay well-formed.
+ * references, as AWS does for keys containing them; so are CR and LF, which a parser would otherwise
+ * normalise (CR and CRLF become LF), so a key with line breaks reads back exactly.
  */
 export function escapeXml(text: string): string {
   // Most text needs no escaping: testing first is much cheaper than a replace that finds nothing.
   if (!NEEDS_ESCAPE.test(text)) return text;
   return text.replace(ESCAPE_ALL, (c) => ESCAPES[c] ?? `&#${c.charCodeAt(0)};`);
 }
-const NEEDS_ESCAPE = /[&<>"'\u0000-\u0008\u000B\u000C\u000E-\u001F]/;
-const ESCAPE_ALL = /[&<>"'\u0000-\u0008\u000B\u000C\u000E-\u001F]/g;
+const NEEDS_ESCAPE = /[&<>"'\u0000-\u0008\u000A-\u001F]/;
+const ESCAPE_ALL = /[&<>"'\u0000-\u0008\u000A-\u001F]/g;
 
 function writeValue(out: string[], value: XmlValue): void {
   if (value === null || value === undefined) return;

@@ -100,7 +100,8 @@ export async function ListObjectsV2(ctx: S3Context): Promise<HttpResponse> {
   const delimiter = q.get('delimiter') ?? '';
   const maxKeys = maxKeysOf(q);
   const enc = encodingOf(q);
-  const token = q.get('continuation-token');
+  // An empty token is no token (clients send `continuation-token=` on a first page).
+  const token = q.get('continuation-token') || null;
   const startAfter = q.get('start-after') ?? '';
   const fetchOwner = q.get('fetch-owner') === 'true';
   const after = token !== null ? decodeToken(token) : startAfter;

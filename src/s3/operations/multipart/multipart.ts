@@ -10,7 +10,7 @@
 import type { HttpResponse } from '../../../lib/http-response.js';
 import { S3Error } from '../../../errors/s3-error.js';
 import { bucketOf, headerOf, keyOf, userIdOf, type S3Context } from '../../context.js';
-import { asObject, children, parseXml, text } from '../../xml/read.js';
+import { asObject, children, parseXml, text, type XmlObject } from '../../xml/read.js';
 import { isoTime, type XmlNode } from '../../xml/write.js';
 import { emptyResponse, ownerNode, xmlResponse } from '../common.js';
 import { objectHeadersFrom, storageClassFrom } from '../object/headers.js';
@@ -19,9 +19,9 @@ import { writeCondition } from '../object/put-object.js';
 import { aclFromHeaders } from '../acl/acl-headers.js';
 import { requestChecksum } from '../object/checksum-request.js';
 import { checkCopySourceConditions } from '../object/copy-object.js';
-import { checksumDigester, checksumHeaderName, parseAlgorithm, type ChecksumAlgorithm } from '../../../core/checksums.js';
-import { validPartNumber, type CompletedPartRequest } from '../../../core/multipart.js';
-import type { ObjectChecksum } from '../../../metadata/store.js';
+import { CHECKSUM_ALGORITHMS, checksumDigester, checksumHeaderName, parseAlgorithm, type ChecksumAlgorithm } from '../../../core/checksums.js';
+import { validPartNumber, type CompletedPartRequest, type CompleteExpectations } from '../../../core/multipart.js';
+import type { BucketRecord, MultipartUploadRecord, ObjectChecksum, ObjectRecord } from '../../../metadata/store.js';
 
 function checksumTypeOf(ctx: S3Context, alg: ChecksumAlgorithm | null): ObjectChecksum['type'] | null {
   const v = headerOf(ctx, 'x-amz-checksum-type');
@@ -112,14 +112,22 @@ export async function UploadPartCopy(ctx: S3Context): Promise<HttpResponse> {
   const rangeHeader = headerOf(ctx, 'x-amz-copy-source-range');
   if (rangeHeader !== undefined) {
     const m = /^bytes=(\d+)-(\d+)$/.exec(rangeHeader.trim());
-    if (!m || Number(m[1]) > Number(m[2]) || Number(m[2]) >= src.size) {
-      throw new S3Error('InvalidArgument', { message: `Range specified is not valid for source object of size: ${src.size}`, details: { ArgumentName: 'x-amz-copy-source-range', ArgumentValue: rangeHeader } });
+    if (!m) {
+      throw new S3Error('InvalidArgument', {
+        message: 'The x-amz-copy-source-range value must be of the form bytes=first-last where first and last are the zero-based offsets of the first and last bytes to copy',
+        details: { ArgumentName: 'x-amz-copy-source-range', ArgumentValue: rangeHeader },
+      });
+    }
+    if (Number(m[1]) > Number(m[2]) || Number(m[2]) >= src.size) {
+      throw new S3Error('InvalidRange', { message: `The requested range is not valid for a source object of size ${src.size}.`, details: { RangeRequested: rangeHeader.trim(), ActualObjectSize: src.size } });
     }
     range = { start: Number(m[1]), end: Number(m[2]) };
   }
   const size = range ? range.end - range.start + 1 : src.size;
   const computed = upload.checksumAlgorithm ? requestChecksumFor(upload.checksumAlgorithm) : undefined;
-  const quota = await ctx.services.quota.reserve(ctx.tenancy, bucket, size, 0);
+  // Charged for what it adds, as an UploadPart of this size would be.
+  const charge = ctx.services.quota.enforced(ctx.tenancy, bucket) ? await ctx.services.multipart.partCharge(upload, partNumber, size) : size;
+  const quota = await ctx.services.quota.reserve(ctx.tenancy, bucket, charge, 0);
   const part = await ctx.services.multipart.uploadPart({
     bucket,
     quota,
@@ -138,23 +146,45 @@ export async function UploadPartCopy(ctx: S3Context): Promise<HttpResponse> {
   return xmlResponse('CopyPartResult', result);
 }
 
-export async function CompleteMultipartUpload(ctx: S3Context): Promise<HttpResponse> {
-  const bucket = bucketOf(ctx);
-  const key = keyOf(ctx);
-  const upload = await ctx.services.multipart.get(bucket, key, ctx.query.get('uploadId'));
-  const condition = writeCondition(ctx);
-  const doc = parseXml(await ctx.body.readAll(), 'CompleteMultipartUpload');
-  const requested: CompletedPartRequest[] = children(doc, 'Part').map((e) => {
+/** The <Part> list of a CompleteMultipartUpload document, with every checksum each part states. */
+function requestedParts(doc: XmlObject): CompletedPartRequest[] {
+  return children(doc, 'Part').map((e) => {
     const p = asObject(e);
     const n = text(p, 'PartNumber');
     const etag = text(p, 'ETag');
     if (n === undefined || etag === undefined || !/^\d+$/.test(n.trim())) throw new S3Error('MalformedXML');
-    const checksumName = upload.checksumAlgorithm ? 'Checksum' + upload.checksumAlgorithm : undefined;
-    const checksum = checksumName ? text(p, checksumName) : undefined;
-    return { partNumber: Number(n.trim()), etag, ...(checksum ? { checksum: checksum.trim() } : {}) };
+    const checksums: Partial<Record<ChecksumAlgorithm, string>> = {};
+    for (const alg of CHECKSUM_ALGORITHMS) {
+      const v = text(p, 'Checksum' + alg);
+      if (v !== undefined) checksums[alg] = v.trim();
+    }
+    return { partNumber: Number(n.trim()), etag, checksums };
   });
-  const quota = await ctx.services.quota.reserve(ctx.tenancy, bucket, 0, 1);
-  const o = await ctx.services.multipart.complete(bucket, upload, requested, condition, quota).finally(() => ctx.services.quota.release(quota));
+}
+
+/** What the completion request states about the whole object: x-amz-checksum-type, -<alg>, x-amz-mp-object-size. */
+function completeExpectations(ctx: S3Context): CompleteExpectations {
+  const expect: CompleteExpectations = {};
+  const type = headerOf(ctx, 'x-amz-checksum-type');
+  if (type !== undefined) {
+    const t = type.trim().toUpperCase();
+    if (t !== 'COMPOSITE' && t !== 'FULL_OBJECT') throw new S3Error('InvalidRequest', { message: 'Value for x-amz-checksum-type header is invalid.' });
+    expect.checksumType = t;
+  }
+  const sent = CHECKSUM_ALGORITHMS.filter((a) => headerOf(ctx, checksumHeaderName(a)) !== undefined);
+  if (sent.length > 1) throw new S3Error('InvalidRequest', { message: 'Expecting a single x-amz-checksum- header. Multiple checksum Types are not allowed.' });
+  if (sent.length === 1) expect.checksum = { algorithm: sent[0]!, value: headerOf(ctx, checksumHeaderName(sent[0]!))!.trim() };
+  const size = headerOf(ctx, 'x-amz-mp-object-size');
+  if (size !== undefined) {
+    const v = size.trim();
+    if (/^-\d+$/.test(v)) throw new S3Error('InvalidRequest', { message: `Value for x-amz-mp-object-size header is less than zero: '${v}'` });
+    if (!/^\d{1,16}$/.test(v)) throw new S3Error('InvalidRequest', { message: `Value for x-amz-mp-object-size header is invalid: '${v}'` });
+    expect.objectSize = Number(v);
+  }
+  return expect;
+}
+
+function completeResponse(bucket: BucketRecord, key: string, o: ObjectRecord): HttpResponse {
   const result: XmlNode = [
     ['Location', `/${bucket.name}/${encodeURIComponent(key).replace(/%2F/g, '/')}`],
     ['Bucket', bucket.name],
@@ -167,6 +197,28 @@ export async function CompleteMultipartUpload(ctx: S3Context): Promise<HttpRespo
     headers['x-amz-checksum-type'] = o.checksum.type;
   }
   return xmlResponse('CompleteMultipartUploadResult', result, 200, headers);
+}
+
+export async function CompleteMultipartUpload(ctx: S3Context): Promise<HttpResponse> {
+  const bucket = bucketOf(ctx);
+  const key = keyOf(ctx);
+  const uploadId = ctx.query.get('uploadId');
+  let upload: MultipartUploadRecord;
+  try {
+    upload = await ctx.services.multipart.get(bucket, key, uploadId);
+  } catch (e) {
+    // A retry of a completion whose response was lost: AWS answers as it did, while the object is unchanged.
+    const requested = await ctx.body.readAll().then((b) => requestedParts(parseXml(b, 'CompleteMultipartUpload')), () => undefined);
+    const done = requested && (await ctx.services.multipart.completedInto(bucket, key, uploadId, requested));
+    if (done) return completeResponse(bucket, key, done);
+    throw e;
+  }
+  const condition = writeCondition(ctx);
+  const expect = completeExpectations(ctx);
+  const requested = requestedParts(parseXml(await ctx.body.readAll(), 'CompleteMultipartUpload'));
+  const quota = await ctx.services.quota.reserve(ctx.tenancy, bucket, 0, 1);
+  const o = await ctx.services.multipart.complete(bucket, upload, requested, condition, quota, expect).finally(() => ctx.services.quota.release(quota));
+  return completeResponse(bucket, key, o);
 }
 
 export async function AbortMultipartUpload(ctx: S3Context): Promise<HttpResponse> {

@@ -61,7 +61,10 @@ export async function CopyObject(ctx: S3Context): Promise<HttpResponse> {
   const alg = algHeader !== undefined ? parseAlgorithm(algHeader) : src.checksum?.type === 'FULL_OBJECT' ? src.checksum.algorithm : undefined;
   const digester = alg ? checksumDigester(alg, () => undefined) : undefined;
   const acl = await aclFromHeaders(ctx, { owner: userIdOf(ctx), bucketOwner: bucket.ownerId });
-  const quota = await ctx.services.quota.reserve(ctx.tenancy, bucket, src.size, 1);
+  // Charged for what it adds, as a PUT over the destination is: a copy onto an existing object (rclone setting
+  // modification times, s3cmd modify changing headers: a copy of an object onto itself) gives its bytes back.
+  const dest = ctx.services.quota.enforced(ctx.tenancy, bucket) ? (sameObject ? src : await ctx.services.metadata.getObject(bucket.id, key)) : undefined;
+  const quota = await ctx.services.quota.reserve(ctx.tenancy, bucket, Math.max(0, src.size - (dest?.size ?? 0)), dest ? 0 : 1);
   const o = await ctx.services.objects.put({
     bucket,
     key,

@@ -21,15 +21,20 @@ const OVERRIDES: Array<[string, string]> = [
   ['response-content-encoding', 'content-encoding'],
 ];
 
-/** The byte range of part `n` (1-based) of an object; a single-PUT object is one part. */
+/**
+ * The byte range of part `n` (1-based). A single-PUT object is one part, so part 1 is the whole object;
+ * a part beyond the object's is InvalidPartNumber (416), as AWS answers.
+ */
 function partRange(o: ObjectRecord, n: number): ByteRange {
-  const count = Math.max(o.parts.length, 1);
+  const count = isMultipart(o) ? o.parts.length : 1;
   if (n > count) throw new S3Error('InvalidPartNumber', { details: { PartNumberRequested: n, ActualPartCount: count } });
-  if (o.parts.length === 0) return { start: 0, end: o.size - 1 };
+  if (!isMultipart(o)) return { start: 0, end: o.size - 1 };
   let start = 0;
   for (let i = 0; i < n - 1; i++) start += o.parts[i]!.size;
   return { start, end: start + o.parts[n - 1]!.size - 1 };
 }
+
+const isMultipart = (o: ObjectRecord): boolean => o.parts.length > 0 && o.parts[0]!.etag !== undefined;
 
 async function prepare(ctx: S3Context): Promise<{ o: ObjectRecord; range: ByteRange | undefined; headers: HttpResponse['headers']; status: number }> {
   const o = await ctx.services.objects.get(bucketOf(ctx), keyOf(ctx));
@@ -45,13 +50,16 @@ async function prepare(ctx: S3Context): Promise<{ o: ObjectRecord; range: ByteRa
   let range: ByteRange | undefined;
   let status = 200;
   if (partNumber !== null) {
+    if (rangeHeader !== undefined) throw new S3Error('InvalidRequest', { message: 'Cannot specify both Range header and partNumber query parameter' });
     if (!/^\d+$/.test(partNumber) || Number(partNumber) < 1 || Number(partNumber) > 10000) {
       throw new S3Error('InvalidArgument', { message: 'Part number must be an integer between 1 and 10000, inclusive', details: { ArgumentName: 'partNumber', ArgumentValue: partNumber } });
     }
-    if (rangeHeader !== undefined) throw new S3Error('InvalidRequest', { message: 'Cannot specify both Range header and partNumber query parameter' });
     range = partRange(o, Number(partNumber));
-    headers['x-amz-mp-parts-count'] = Math.max(o.parts.length, 1);
-    if (o.parts.length > 1 || o.parts[0]?.etag !== undefined) status = 206;
+    // AWS answers a part request with 206 and its range, for a single-PUT object too; the parts count only
+    // for a multipart object.
+    if (isMultipart(o)) headers['x-amz-mp-parts-count'] = o.parts.length;
+    if (o.size > 0) status = 206;
+    else range = undefined;
   } else {
     range = parseRange(rangeHeader, o.size);
     if (range) status = 206;
@@ -60,8 +68,8 @@ async function prepare(ctx: S3Context): Promise<{ o: ObjectRecord; range: ByteRa
     headers['content-range'] = `bytes ${range.start}-${range.end}/${o.size}`;
     headers['content-length'] = range.end - range.start + 1;
   } else {
-    range = partNumber !== null ? range : undefined;
-    headers['content-length'] = range ? range.end - range.start + 1 : o.size;
+    range = undefined;
+    headers['content-length'] = o.size;
   }
   for (const [param, header] of OVERRIDES) {
     const v = ctx.query.get(param);

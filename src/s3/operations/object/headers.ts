@@ -19,15 +19,19 @@ function one(h: IncomingHttpHeaders, name: string): string | undefined {
   return Array.isArray(v) ? v.join(',') : v;
 }
 
-/** Content-Encoding without the aws-chunked transfer framing (which is not part of the object). */
+/**
+ * Content-Encoding without the aws-chunked transfer framing (which is not part of the object); the other
+ * codings stay exactly as sent, spacing included ("aws-chunked, gzip" → "gzip").
+ */
 export function storedContentEncoding(h: IncomingHttpHeaders): string | undefined {
   const v = one(h, 'content-encoding');
   if (v === undefined) return undefined;
   const rest = v
     .split(',')
-    .map((s) => s.trim())
-    .filter((s) => s !== '' && s.toLowerCase() !== 'aws-chunked');
-  return rest.length ? rest.join(',') : undefined;
+    .filter((s) => s.trim().toLowerCase() !== 'aws-chunked')
+    .join(',')
+    .trim();
+  return rest === '' ? undefined : rest;
 }
 
 /** The headers to store with a new object (system headers + user metadata), validated. */
@@ -69,7 +73,6 @@ export function objectResponseHeaders(o: ObjectRecord): Record<string, string | 
   };
   for (const [k, v] of Object.entries(o.headers)) h[k] = v;
   if (o.storageClass !== 'STANDARD') h['x-amz-storage-class'] = o.storageClass;
-  if (o.parts.length > 0 && o.parts[0]!.etag !== undefined) h['x-amz-mp-parts-count'] = o.parts.length;
   if (o.tagging) h['x-amz-tagging-count'] = new URLSearchParams(o.tagging).size;
   return h;
 }
