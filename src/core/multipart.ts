@@ -210,10 +210,13 @@ export class Multipart {
     if (requested.length === 0) {
       throw new S3Error('MalformedXML', { message: 'The XML you provided was not well-formed or did not validate against our published schema' });
     }
-    if (requested.length > MAX_PART_NUMBER) throw new S3Error('MalformedXML');
     for (let i = 1; i < requested.length; i++) {
-      if (requested[i]!.partNumber <= requested[i - 1]!.partNumber) throw new S3Error('InvalidPartOrder', { details: { UploadId: upload.uploadId } });
+      if (requested[i]!.partNumber < requested[i - 1]!.partNumber) throw new S3Error('InvalidPartOrder', { details: { UploadId: upload.uploadId } });
     }
+    // A part named twice (a client that re-sent it lists each response, in the order they came) counts once,
+    // as its last mention: the copy that finished last, which is the part the upload holds.
+    requested = requested.filter((r, i) => requested[i + 1]?.partNumber !== r.partNumber);
+    if (requested.length > MAX_PART_NUMBER) throw new S3Error('MalformedXML');
     const alg = upload.checksumAlgorithm;
     const type = upload.checksumType ?? (alg === 'CRC64NVME' ? 'FULL_OBJECT' : 'COMPOSITE');
     if (alg) {

@@ -12,12 +12,13 @@
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
   AbortMultipartUploadCommand,
   CompleteMultipartUploadCommand,
+  CopyObjectCommand,
   CreateBucketCommand,
   CreateMultipartUploadCommand,
   DeleteObjectCommand,
@@ -25,6 +26,7 @@ import {
   GetObjectCommand,
   HeadObjectCommand,
   ListObjectsV2Command,
+  PutBucketAclCommand,
   PutObjectCommand,
   UploadPartCommand,
   S3ServiceException,
@@ -451,8 +453,127 @@ test('a bucket quota inside a tenancy quota: the tighter one refuses, deletes st
   assert.equal((await putTo('small', 'late', 1000)).code, 'OK');
 });
 
+/** s3cmd, rclone and the AWS CLI for a user, configured as CLIENTS.md says (path style at 127.0.0.1). */
+function clientsFor(user: Actor, name: string) {
+  const dir = join(work, `clients-${name}`);
+  mkdirSync(dir, { recursive: true });
+  const cfg = join(dir, 's3cfg');
+  writeFileSync(cfg, [`access_key = ${user.key.accessKeyId}`, `secret_key = ${user.key.secretAccessKey}`, `host_base = ${server.endpoint}`, `host_bucket = ${server.endpoint}`, 'use_https = False', 'signature_v2 = False', ''].join('\n'));
+  const conf = join(dir, 'rclone.conf');
+  writeFileSync(conf, ['[granary]', 'type = s3', 'provider = Other', `access_key_id = ${user.key.accessKeyId}`, `secret_access_key = ${user.key.secretAccessKey}`, `endpoint = http://${server.endpoint}`, 'acl = private', ''].join('\n'));
+  const { AWS_CA_BUNDLE: _ca, ...rcloneEnv } = process.env;
+  return {
+    dir,
+    s3cmd: (args: string[], allowFailure = false) => run('s3cmd', ['-c', cfg, '--no-progress', ...args], { allowFailure, timeoutMs: 120_000, env: { ...process.env, HOME: dir } }),
+    rclone: (args: string[], allowFailure = false) => run('rclone', ['--config', conf, '--low-level-retries', '1', '--retries', '1', ...args], { allowFailure, timeoutMs: 120_000, env: rcloneEnv }),
+    aws: (args: string[], allowFailure = false) =>
+      run('aws', ['--endpoint-url', server.url, ...args], { allowFailure, timeoutMs: 120_000, env: awsEnv(server, { AWS_ACCESS_KEY_ID: user.key.accessKeyId, AWS_SECRET_ACCESS_KEY: user.key.secretAccessKey }) }),
+  };
+}
+
+test('rclone sync on a tenancy two-thirds full: setting modification times is a copy onto itself, charged nothing, and the deletes run', async () => {
+  const { user, c } = await setup('q-rclone-sync', { bytes: 3_000_000 });
+  const cl = clientsFor(user, 'rclone-sync');
+  const local = join(cl.dir, 'data');
+  mkdirSync(local);
+  writeFileSync(join(local, 'big.bin'), Buffer.alloc(1_500_000, 7));
+  writeFileSync(join(local, 'small.txt'), 'small');
+  cl.rclone(['copy', local, 'granary:bkt/data']);
+  await c.send(new PutObjectCommand({ Bucket: 'bkt', Key: 'data/stale.txt', Body: Buffer.alloc(500_000, 1) }));
+  assert.equal((await admin.usage('q-rclone-sync')).usage.bytes, 2_000_005);
+  // The researcher touches the files (same bytes, new times); sync updates the times and removes the stale copy.
+  const later = new Date(Date.now() + 3_600_000);
+  for (const f of ['big.bin', 'small.txt']) utimesSync(join(local, f), later, later);
+  const r = cl.rclone(['sync', local, 'granary:bkt/data', '-v'], true);
+  assert.equal(r.status, 0, `rclone sync failed:\n${r.stdout}\n${r.stderr}`);
+  assert.doesNotMatch(r.stderr, /QuotaExceeded|Failed to set modification time|not deleting/);
+  assert.equal(await outcome(c.send(new HeadObjectCommand({ Bucket: 'bkt', Key: 'data/stale.txt' }))), 'NotFound', 'the delete ran');
+  const head = await c.send(new HeadObjectCommand({ Bucket: 'bkt', Key: 'data/big.bin' }));
+  assert.equal(Math.round(Number(head.Metadata?.mtime)), Math.round(later.getTime() / 1000), 'modification time set');
+  assert.deepEqual((await admin.usage('q-rclone-sync')).usage, { bytes: 1_500_005, objects: 2 });
+});
+
+test('s3cmd modify on a tenancy two-thirds full changes headers of a large object (a copy onto itself, charged nothing)', async () => {
+  const { user, c } = await setup('q-s3cmd-modify', { bytes: 3_000_000 });
+  const cl = clientsFor(user, 's3cmd-modify');
+  const file = join(cl.dir, 'big.bin');
+  writeFileSync(file, Buffer.alloc(1_600_000, 3));
+  cl.s3cmd(['put', file, 's3://bkt/big.bin']);
+  await c.send(new PutObjectCommand({ Bucket: 'bkt', Key: 'other', Body: Buffer.alloc(400_000, 1) }));
+  const r = cl.s3cmd(['modify', '--add-header=Cache-Control:max-age=60', 's3://bkt/big.bin'], true);
+  assert.equal(r.status, 0, `s3cmd modify failed:\n${r.stdout}\n${r.stderr}`);
+  const head = await c.send(new HeadObjectCommand({ Bucket: 'bkt', Key: 'big.bin' }));
+  assert.equal(head.CacheControl, 'max-age=60');
+  assert.equal(head.ContentLength, 1_600_000);
+  assert.deepEqual((await admin.usage('q-s3cmd-modify')).usage, { bytes: 2_000_000, objects: 2 });
+  // A copy to a new key is a write of the whole object: refused when it does not fit, with what to free.
+  const copy = await errOf(c.send(new CopyObjectCommand({ Bucket: 'bkt', Key: 'big-copy', CopySource: 'bkt/big.bin' })));
+  assert.equal(`${copy.status} ${copy.code}`, '403 QuotaExceeded');
+  assert.match(copy.message, /quota of q-s3cmd-modify \(2\.9 MiB\) would be exceeded: 1\.9 MiB is in use and this write needs 1\.5 MiB more\. Free at least 586 KiB for it to fit; reads and deletes still work\./);
+});
+
+test('re-uploading a large file over itself (s3cmd put, aws s3 cp: multipart) needs room only for what it adds', async () => {
+  const MiB = 1024 * 1024;
+  const { user, c } = await setup('q-mp-over', { bytes: 20 * MiB });
+  const cl = clientsFor(user, 'mp-over');
+  const file = join(cl.dir, 'big.bin');
+  writeFileSync(file, Buffer.alloc(12 * MiB, 9));
+  cl.s3cmd(['put', '--multipart-chunk-size-mb=5', file, 's3://bkt/big.bin']);
+  assert.equal((await admin.usage('q-mp-over')).usage.bytes, 12 * MiB);
+  // 8 MiB free, a 12 MiB file over the 12 MiB object: every part fits against the object it replaces.
+  writeFileSync(file, Buffer.alloc(12 * MiB, 10));
+  const again = cl.s3cmd(['put', '--multipart-chunk-size-mb=5', file, 's3://bkt/big.bin'], true);
+  assert.equal(again.status, 0, `s3cmd put over itself failed:\n${again.stdout}\n${again.stderr}`);
+  assert.equal((await c.send(new HeadObjectCommand({ Bucket: 'bkt', Key: 'big.bin' }))).ETag?.endsWith('-3"'), true, 'a multipart upload');
+  assert.deepEqual((await admin.usage('q-mp-over')).usage, { bytes: 12 * MiB, objects: 1 });
+  writeFileSync(file, Buffer.alloc(12 * MiB, 11));
+  const cp = cl.aws(['s3', 'cp', file, 's3://bkt/big.bin'], true);
+  assert.equal(cp.status, 0, `aws s3 cp over the object failed:\n${cp.stdout}\n${cp.stderr}`);
+  const got = await c.send(new GetObjectCommand({ Bucket: 'bkt', Key: 'big.bin', Range: 'bytes=0-0' }));
+  assert.equal(Buffer.from(await got.Body!.transformToByteArray())[0], 11);
+  assert.deepEqual((await admin.usage('q-mp-over')).usage, { bytes: 12 * MiB, objects: 1 });
+  // While such an upload is in flight, usage already says what is left after it: 8 MiB, for anything.
+  const up = await c.send(new CreateMultipartUploadCommand({ Bucket: 'bkt', Key: 'big.bin' }));
+  await c.send(new UploadPartCommand({ Bucket: 'bkt', Key: 'big.bin', UploadId: up.UploadId, PartNumber: 1, Body: Buffer.alloc(10 * MiB, 1) }));
+  assert.equal((await admin.usage('q-mp-over')).usage.bytes, 12 * MiB);
+  assert.equal(await outcome(c.send(new PutObjectCommand({ Bucket: 'bkt', Key: 'other', Body: Buffer.alloc(8 * MiB) }))), 'OK');
+  // Now the tenancy is full: the upload's next part must fit in what the object still covers (2 MiB).
+  const tooBig = await errOf(c.send(new UploadPartCommand({ Bucket: 'bkt', Key: 'big.bin', UploadId: up.UploadId, PartNumber: 2, Body: Buffer.alloc(3 * MiB, 2) })));
+  assert.equal(tooBig.code, 'QuotaExceeded');
+  await c.send(new AbortMultipartUploadCommand({ Bucket: 'bkt', Key: 'big.bin', UploadId: up.UploadId }));
+  assert.deepEqual((await admin.usage('q-mp-over')).usage, { bytes: 20 * MiB, objects: 2 });
+});
+
+test('the "full" error says what still works and how much to free; anonymous responses carry no quota headers', async () => {
+  const { c } = await setup('q-full-msg', { bytes: 10_000 });
+  await c.send(new PutObjectCommand({ Bucket: 'bkt', Key: 'a', Body: Buffer.alloc(10_000) }));
+  const full = await errOf(c.send(new PutObjectCommand({ Bucket: 'bkt', Key: 'b', Body: Buffer.alloc(2_000) })));
+  assert.equal(`${full.status} ${full.code}`, '403 QuotaExceeded');
+  assert.match(full.message, /q-full-msg is full: 9\.8 KiB of its 9\.8 KiB quota is in use/);
+  assert.match(full.message, /Reads and deletes still work/);
+  assert.match(full.message, /free at least 2\.0 KiB for this write of 2\.0 KiB/);
+  // Over by an object count: delete that many more than one.
+  await admin.setQuota('q-full-msg', { bytes: null, objects: 1 });
+  const objects = await errOf(c.send(new PutObjectCommand({ Bucket: 'bkt', Key: 'b', Body: 'x' })));
+  assert.match(objects.message, /1 object of its 1 object quota is in use\. Reads and deletes still work\. To write again, delete at least 1 object to add one\./);
+  // A member sees the fill level; an anonymous caller does not, whether allowed (a public bucket) or refused.
+  const h = withHeaders(c);
+  await c.send(new ListObjectsV2Command({ Bucket: 'bkt' }));
+  assert.equal(h.last()['x-granary-quota-level'], 'full');
+  await c.send(new PutBucketAclCommand({ Bucket: 'bkt', ACL: 'public-read' }));
+  const anon = s3For(server, 'anonymous', { host: 'q-full-msg.s3.localhost' });
+  made.push(anon);
+  const ah = withHeaders(anon);
+  await anon.send(new ListObjectsV2Command({ Bucket: 'bkt' }));
+  assert.equal(ah.last()['x-granary-quota-level'], undefined);
+  assert.equal(ah.last()['x-granary-quota-used-percent'], undefined);
+  assert.equal(await outcome(anon.send(new PutObjectCommand({ Bucket: 'bkt', Key: 'anon', Body: 'x' }))), 'AccessDenied');
+  assert.equal(ah.last()['x-granary-quota-level'], undefined);
+  assert.equal(ah.last()['x-granary-quota-used-percent'], undefined);
+});
+
 test('the repair command reports no drift after all of the above', async () => {
-  assert.ok(tenancies.length >= 9);
+  assert.ok(tenancies.length >= 13);
   const drift: string[] = [];
   for (const t of tenancies) {
     const r = await admin.repairUsage(t);

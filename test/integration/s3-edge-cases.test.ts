@@ -60,7 +60,7 @@ interface Raw {
 }
 
 /** A request signed with SigV4 by the test's own signer (for requests no SDK sends as we need them). */
-function raw(method: string, path: string, opts: { query?: Record<string, string>; headers?: Record<string, string>; body?: Buffer | string; write?: (req: ReturnType<typeof httpRequest>) => void } = {}): Promise<Raw> {
+function raw(method: string, path: string, opts: { query?: Record<string, string>; headers?: Record<string, string>; body?: Buffer | string; payloadHash?: string; write?: (req: ReturnType<typeof httpRequest>) => void } = {}): Promise<Raw> {
   const body = opts.body === undefined ? undefined : Buffer.from(opts.body);
   const { target, headers } = signHeaders({
     method,
@@ -69,6 +69,7 @@ function raw(method: string, path: string, opts: { query?: Record<string, string
     host: server.endpoint,
     accessKey: server.accessKey,
     secretKey: server.secretKey,
+    ...(opts.payloadHash ? { payloadHash: opts.payloadHash } : {}),
     headers: { ...(body ? { 'content-length': String(body.length) } : {}), ...(opts.headers ?? {}) },
   });
   return new Promise((resolve, reject) => {
@@ -144,7 +145,10 @@ describe('retries and idempotence', () => {
     // The copy that finished last is the part.
     const listed = await s3.send(new ListPartsCommand({ Bucket, Key, UploadId: up.UploadId }));
     assert.deepEqual(listed.Parts?.map((p) => [p.PartNumber, p.ETag, p.Size]), [[1, slowEtag, slowBody.length]]);
-    await s3.send(new CompleteMultipartUploadCommand({ Bucket, Key, UploadId: up.UploadId, MultipartUpload: { Parts: [{ PartNumber: 1, ETag: slowEtag }] } }));
+    // The client lists every response it got, in the order they came: the last mention of a part counts.
+    const wrongOrder = await errorOf(s3.send(new CompleteMultipartUploadCommand({ Bucket, Key, UploadId: up.UploadId, MultipartUpload: { Parts: [{ PartNumber: 1, ETag: slowEtag }, { PartNumber: 1, ETag: fast.ETag }] } })));
+    assert.equal(wrongOrder.code, 'InvalidPart', 'the last mention names the copy that lost');
+    await s3.send(new CompleteMultipartUploadCommand({ Bucket, Key, UploadId: up.UploadId, MultipartUpload: { Parts: [{ PartNumber: 1, ETag: fast.ETag }, { PartNumber: 1, ETag: slowEtag }] } }));
     const got = await s3.send(new GetObjectCommand({ Bucket, Key }));
     assert.ok(Buffer.from(await got.Body!.transformToByteArray()).equals(slowBody));
   });
@@ -304,10 +308,25 @@ describe('checksums', () => {
   test('a wrong x-amz-checksum-sha256 or -crc64nvme is BadDigest (header, trailer and parts)', async () => {
     const Bucket = await newBucket();
     const wrongSha = sha256('something else');
-    const wrongCrc64 = 'AAAAAAAAAAA=';
+    const wrongCrc64 = 'AAAAAAAAAAE='; // (all zeros would be right: it is the CRC-64/NVME of no bytes)
+    const large = Buffer.alloc(2 * MiB, 5);
     for (const [name, value] of [['x-amz-checksum-sha256', wrongSha], ['x-amz-checksum-crc64nvme', wrongCrc64]] as const) {
-      const r = await raw('PUT', `/${Bucket}/k`, { headers: { [name]: value }, body: 'hello' });
-      assert.equal(`${r.status} ${codeOf(r)}`, '400 BadDigest', `${name}: ${r.body}`);
+      for (const body of [Buffer.from('hello'), large, Buffer.alloc(0)]) {
+        for (const payloadHash of [undefined, createHash('sha256').update(body).digest('hex')]) {
+          const r = await raw('PUT', `/${Bucket}/k`, { headers: { [name]: value }, body, ...(payloadHash ? { payloadHash } : {}) });
+          assert.equal(`${r.status} ${codeOf(r)}`, '400 BadDigest', `${name} (${body.length} bytes, ${payloadHash ? 'signed' : 'unsigned'} payload): ${r.body}`);
+        }
+      }
+    }
+    // In an aws-chunked trailer (as current SDKs send checksums of streamed bodies).
+    for (const [name, value] of [['x-amz-checksum-sha256', wrongSha], ['x-amz-checksum-crc64nvme', wrongCrc64]] as const) {
+      const body = `5\r\nhello\r\n0\r\n${name}:${value}\r\n\r\n`;
+      const r = await raw('PUT', `/${Bucket}/k`, {
+        payloadHash: 'STREAMING-UNSIGNED-PAYLOAD-TRAILER',
+        headers: { 'content-encoding': 'aws-chunked', 'x-amz-decoded-content-length': '5', 'x-amz-trailer': name },
+        body,
+      });
+      assert.equal(`${r.status} ${codeOf(r)}`, '400 BadDigest', `${name} trailer: ${r.body}`);
     }
     const sdk = await errorOf(s3.send(new PutObjectCommand({ Bucket, Key: 'k', Body: 'hello', ChecksumSHA256: wrongSha })));
     assert.equal(sdk.code, 'BadDigest');
@@ -315,6 +334,19 @@ describe('checksums', () => {
     const part = await errorOf(s3.send(new UploadPartCommand({ Bucket, Key: 'mp', UploadId: up.UploadId, PartNumber: 1, Body: 'hello', ChecksumSHA256: wrongSha })));
     assert.equal(part.code, 'BadDigest');
     assert.equal((await errorOf(s3.send(new HeadObjectCommand({ Bucket, Key: 'k' })))).code, 'NotFound');
+    // A wrong whole-object checksum on CompleteMultipartUpload (COMPOSITE SHA-256 "…-N", FULL_OBJECT CRC-64/NVME).
+    for (const [alg, value, good] of [['SHA256', `${wrongSha}-1`, (p: string) => `${sha256(Buffer.from(p, 'base64'))}-1`], ['CRC64NVME', wrongCrc64, (p: string) => p]] as const) {
+      const Key = `final-${alg}`;
+      const u = await s3.send(new CreateMultipartUploadCommand({ Bucket, Key, ChecksumAlgorithm: alg }));
+      const p = await s3.send(new UploadPartCommand({ Bucket, Key, UploadId: u.UploadId, PartNumber: 1, Body: 'part', ChecksumAlgorithm: alg }));
+      const partSum = (p as unknown as Record<string, string>)[`Checksum${alg}`]!;
+      const body = `<CompleteMultipartUpload><Part><PartNumber>1</PartNumber><ETag>${p.ETag}</ETag><Checksum${alg}>${partSum}</Checksum${alg}></Part></CompleteMultipartUpload>`;
+      const complete = (v: string) => raw('POST', `/${Bucket}/${Key}`, { query: { uploadId: u.UploadId! }, headers: { [`x-amz-checksum-${alg.toLowerCase()}`]: v }, body });
+      const wrong = await complete(value);
+      assert.equal(`${wrong.status} ${codeOf(wrong)}`, '400 BadDigest', `${alg}: ${wrong.body}`);
+      const right = await complete(good(partSum));
+      assert.equal(right.status, 200, `${alg}: ${right.body}`);
+    }
   });
 
   test('multipart uploads report ChecksumType in CreateMultipartUpload, ListParts, Complete, HeadObject and GetObjectAttributes', async () => {
