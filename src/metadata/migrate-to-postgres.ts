@@ -35,6 +35,8 @@ const TABLE_ORDER = [
   'object_blobs',
   'multipart_uploads',
   'upload_parts',
+  'upload_credits',
+  'completed_uploads',
   'blob_deletions',
   'join_requests',
   'audit_log',

@@ -11,7 +11,9 @@
  * - an upload row is locked before its parts change or it is completed/aborted;
  * - the bucket row is key-share locked first, so a concurrent deleteBucket either sees the new object
  *   (not-empty) or makes this write answer no-such-bucket;
- * - usage counters are `UPDATE … SET used_bytes = used_bytes + $n` in the same transaction.
+ * - usage counters are `UPDATE … SET used_bytes = used_bytes + $n` in the same transaction;
+ * - upload credits (metadata/upload-credits.ts) change only under the lock of the object they are against:
+ *   a part write locks that object row (after its upload row), puts and deletes hold it already.
  * Locks are always taken in the order upload → bucket (key share) → object → bucket → tenancy, so
  * writers do not deadlock each other; 40001/40P01 are retried anyway (a few times, with jitter).
  *

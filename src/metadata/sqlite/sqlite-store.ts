@@ -22,7 +22,8 @@
  * between (the batch is one BEGIN IMMEDIATE transaction, ops in order). A write with `quota.enforce`
  * first deletes its own reservation, then checks its usage delta (bucket and tenancy, bytes and objects;
  * only kinds that grow) against the counters as updated by the ops before it plus the other live
- * reservations; a refused op returns 'quota-exceeded' and the rest of the batch commits.
+ * reservations; a refused op returns 'quota-exceeded' and the rest of the batch commits. Usage is net of
+ * upload credits (metadata/upload-credits.ts), kept in the same transactions.
  */
 import Database from 'better-sqlite3';
 import { newId } from '../../lib/ids.js';
