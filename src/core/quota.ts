@@ -1,8 +1,13 @@
 /**
  * Exact quotas (issue 5, DESIGN §3): what a full tenancy or bucket still allows (its quota action), room
- * reserved before a declared-size write reads its body, and the S3 error naming the quota.
+ * reserved before a declared-size write reads its body, and the S3 errors naming the quota.
  * The authoritative check is inside the store's write transaction (`WriteQuota`); this module decides
  * early and cheaply so a refused upload is refused before a byte of its body is read.
+ *
+ * A write is judged by what it adds (issue 16): an overwrite gives the replaced bytes back, a part of an
+ * upload over an existing object counts against that object first (metadata/upload-credits.ts). So a
+ * write whose charge is known before its body ('charged') passes a full tenancy when it adds nothing —
+ * `rclone sync` setting modification times, `s3cmd modify` — and is refused by its reservation otherwise.
  */
 import { S3Error } from '../errors/s3-error.js';
 import { formatSize } from '../lib/format-size.js';
@@ -17,8 +22,11 @@ export interface QuotaStatus {
   percent: number;
   level: QuotaLevel;
 }
-export type WriteKind = 'read' | 'write' | 'delete' | 'complete';
-
+/**
+ * How a request counts for a full tenancy's quota action: 'write' is refused while full; 'charged' (a
+ * write whose reservation says what it adds) and 'complete' (adds no bytes) are judged by what they add.
+ */
+export type WriteKind = 'read' | 'write' | 'charged' | 'delete' | 'complete';
 
 const amount = (kind: 'bytes' | 'objects', n: number, roundUp = false): string =>
   kind === 'bytes' ? formatSize(n, { roundUp }) : `${n} object${n === 1 ? '' : 's'}`;
@@ -35,63 +43,46 @@ function whatStillWorks(action: QuotaAction): string {
   }
 }
 
-/**
- * The error for one write the quota refused: the quota, what is in use, what the write needed and how much
- * must be freed for it to fit. `used` includes other writers' reservations.
- */
-export function quotaExceededError(
-  scope: 'tenancy' | 'bucket',
-  name: string,
-  kind: 'bytes' | 'objects',
-  limit: number,
-  used: number,
-  needed: number,
-): S3Error {
-  const free = Math.max(0, used + needed - limit);
-  const thisWrite = needed > 0 ? ` and this write needs ${amount(kind, needed)} more` : '';
-  return new S3Error('QuotaExceeded', {
-    message:
-      `The ${scope} quota of ${name} (${amount(kind, limit)}) would be exceeded: ${amount(kind, used)} ${kind === 'bytes' || used === 1 ? 'is' : 'are'} in use${thisWrite}. ` +
-      `Free at least ${amount(kind, free, true)} for it to fit; reads and deletes still work.`,
-    details: { QuotaScope: scope, QuotaName: name, QuotaKind: kind, QuotaLimit: limit, QuotaUsed: used, QuotaNeeded: needed },
-  });
+interface Refusal {
+  scope: 'tenancy' | 'bucket';
+  name: string;
+  kind: 'bytes' | 'objects';
+  limit: number;
+  /** In use, counting other writers' reservations. */
+  used: number;
+  /** What the write would add (of `kind`); undefined when not known (a body of undeclared size). */
+  needed: number | undefined;
+  /** The quota is full already (usage alone, not counting reservations, has reached it). */
+  full: boolean;
 }
 
 /**
- * The error for a write while the tenancy (or bucket) is full: which quota, how far over, what still
- * works under the tenancy's quota action and how much must be freed to write again.
+ * The error for a write the quota refused: the quota, what is in use, what the write needed and how much
+ * must be freed for it to fit. When the quota is already full, it says so, and what still works under the
+ * tenancy's quota action.
  */
-function fullError(
-  scope: 'tenancy' | 'bucket',
-  name: string,
-  limits: { quotaBytes: number | null; quotaObjects: number | null },
-  usage: UsageRecord,
-  action: QuotaAction,
-  kind: WriteKind,
-  writeSize: number | undefined,
-): S3Error {
-  // The quota that is full: bytes if that one is, else objects.
-  const bytesFull = limits.quotaBytes !== null && usage.bytes >= limits.quotaBytes;
-  const quotaKind: 'bytes' | 'objects' = bytesFull || limits.quotaObjects === null ? 'bytes' : 'objects';
-  const limit = (quotaKind === 'bytes' ? limits.quotaBytes : limits.quotaObjects) ?? 0;
-  const used = quotaKind === 'bytes' ? usage.bytes : usage.objects;
+export function quotaExceededError(r: Refusal, action: QuotaAction = 'read-delete'): S3Error {
+  const { scope, name, kind, limit, used, needed, full } = r;
+  const details = { QuotaScope: scope, QuotaName: name, QuotaKind: kind, QuotaLimit: limit, QuotaUsed: used, ...(needed !== undefined ? { QuotaNeeded: needed } : {}) };
   const over = Math.max(0, used - limit);
-  let free: string;
-  if (quotaKind === 'objects') {
-    free = `delete at least ${amount('objects', over + 1)} to add one`;
-  } else if (writeSize !== undefined && writeSize > 0) {
-    free = `free at least ${amount('bytes', over + writeSize, true)} for this write of ${amount('bytes', writeSize)}`;
-  } else {
-    free = over > 0 ? `free ${amount('bytes', over, true)} more than you want to write` : 'free at least as much as you want to write';
+  if (!full && needed !== undefined) {
+    return new S3Error('QuotaExceeded', {
+      message:
+        `The ${scope} quota of ${name} (${amount(kind, limit)}) would be exceeded: ${amount(kind, used)} ${kind === 'bytes' || used === 1 ? 'is' : 'are'} in use` +
+        ` and this write needs ${amount(kind, needed)} more. Free at least ${amount(kind, used + needed - limit, true)} for it to fit; reads and deletes still work.`,
+      details,
+    });
   }
+  let free: string;
+  if (kind === 'objects') free = `delete at least ${amount('objects', over + 1)} to add one`;
+  else if (needed !== undefined && needed > 0) free = `free at least ${amount('bytes', over + needed, true)} for this write of ${amount('bytes', needed)}`;
+  else free = over > 0 ? `free ${amount('bytes', over, true)} more than you want to write` : 'free at least as much as you want to write';
   const works = whatStillWorks(action);
-  const canFree = action === 'read-delete' || (action === 'read-only' && kind !== 'delete');
-  const message =
-    `The ${scope} ${name} is full: ${amount(quotaKind, used)} of its ${amount(quotaKind, limit)} quota ${quotaKind === 'objects' && used !== 1 ? 'are' : 'is'} in use. ` +
-    (canFree ? `${works} To write again, ${free}.` : works);
   return new S3Error('QuotaExceeded', {
-    message,
-    details: { QuotaScope: scope, QuotaName: name, QuotaKind: quotaKind, QuotaLimit: limit, QuotaUsed: used },
+    message:
+      `The ${scope} ${name} is full: ${amount(kind, used)} of its ${amount(kind, limit)} quota ${kind === 'objects' && used !== 1 ? 'are' : 'is'} in use. ` +
+      (action === 'lockout' ? works : `${works} To write again, ${free}.`),
+    details,
   });
 }
 
@@ -107,6 +98,14 @@ function fractionOf(usage: UsageRecord, bytes: number | null, objects: number | 
   if (bytes !== null) f = Math.max(f, bytes === 0 ? 1 : usage.bytes / bytes);
   if (objects !== null) f = Math.max(f, objects === 0 ? 1 : usage.objects / objects);
   return f;
+}
+
+/** The quota that is full (bytes if that one is, else objects), as a refusal of a write of `writeSize`. */
+function fullRefusal(scope: 'tenancy' | 'bucket', name: string, limits: { quotaBytes: number | null; quotaObjects: number | null }, usage: UsageRecord, writeSize: number | undefined): Refusal {
+  const bytesFull = limits.quotaBytes !== null && usage.bytes >= limits.quotaBytes;
+  const kind = bytesFull || limits.quotaObjects === null ? 'bytes' : 'objects';
+  const limit = (kind === 'bytes' ? limits.quotaBytes : limits.quotaObjects) ?? 0;
+  return { scope, name, kind, limit, used: kind === 'bytes' ? usage.bytes : usage.objects, needed: kind === 'bytes' ? writeSize : 1, full: true };
 }
 
 export class QuotaGuard {
@@ -125,22 +124,28 @@ export class QuotaGuard {
   /**
    * Refuses what the tenancy's quota action forbids while the tenancy (or the bucket) is full:
    * read-delete refuses writes; read-only refuses writes and deletes; lockout refuses everything;
-   * notify refuses nothing. `writeSize`, when the request declares it, makes the error say exactly how
-   * much must be freed.
+   * notify refuses nothing. 'charged' and 'complete' writes are left to their reservation and the
+   * store (they pass when they add nothing). `writeSize`, when declared, says how much must be freed.
    */
   async check(tenancy: TenancyRecord, bucket: BucketRecord | undefined, kind: WriteKind, status?: QuotaStatus, writeSize?: number): Promise<void> {
     const action = tenancy.quotaAction;
     if (action === 'notify' || kind === 'read' && action !== 'lockout') return;
     if (kind === 'delete' && action === 'read-delete') return;
-    if (kind === 'complete' && action !== 'lockout') return;
+    if ((kind === 'complete' || kind === 'charged') && action !== 'lockout') return;
     const st = status ?? (await this.status(tenancy));
     if (st?.level === 'full') {
-      throw fullError('tenancy', tenancy.name, tenancy, await this.metadata.getTenancyUsage(tenancy.id), action, kind, writeSize);
+      throw quotaExceededError(fullRefusal('tenancy', tenancy.name, tenancy, await this.metadata.getTenancyUsage(tenancy.id), writeSize), action);
     }
     if (bucket && (bucket.quotaBytes !== null || bucket.quotaObjects !== null) && kind !== 'read') {
       const usage = await this.metadata.getBucketUsage(bucket.id);
-      if (fractionOf(usage, bucket.quotaBytes, bucket.quotaObjects) >= 1) throw fullError('bucket', bucket.name, bucket, usage, action, kind, writeSize);
+      if (fractionOf(usage, bucket.quotaBytes, bucket.quotaObjects) >= 1) throw quotaExceededError(fullRefusal('bucket', bucket.name, bucket, usage, writeSize), action);
     }
+  }
+
+  /** True when writes to this bucket are held to a quota (reservations and charges are worth computing). */
+  enforced(tenancy: TenancyRecord, bucket: BucketRecord): boolean {
+    if (tenancy.quotaAction === 'notify') return false;
+    return tenancy.quotaBytes !== null || tenancy.quotaObjects !== null || bucket.quotaBytes !== null || bucket.quotaObjects !== null;
   }
 
   /**
@@ -149,17 +154,10 @@ export class QuotaGuard {
    */
   async reserve(tenancy: TenancyRecord, bucket: BucketRecord, bytes: number, objects: number): Promise<WriteQuota> {
     if (tenancy.quotaAction === 'notify') return { enforce: false };
-    const limited = tenancy.quotaBytes !== null || tenancy.quotaObjects !== null || bucket.quotaBytes !== null || bucket.quotaObjects !== null;
-    if (!limited) return { enforce: true };
+    if (!this.enforced(tenancy, bucket)) return { enforce: true };
     const r = await this.metadata.reserveQuota({ tenancyId: tenancy.id, bucketId: bucket.id, bytes, objects, ttlMs: RESERVATION_TTL_MS });
-    if (!r.ok) throw quotaExceededError(r.scope, r.scope === 'tenancy' ? tenancy.name : bucket.name, r.kind, r.limit, r.used, r.needed);
+    if (!r.ok) throw quotaExceededError(await this.refusal(r, r.scope === 'tenancy' ? tenancy.name : bucket.name, bucket), tenancy.quotaAction);
     return { enforce: true, reservationId: r.reservation.id };
-  }
-
-  /** True when writes to this bucket are held to a quota (reservations and charges are worth computing). */
-  enforced(tenancy: TenancyRecord, bucket: BucketRecord): boolean {
-    if (tenancy.quotaAction === 'notify') return false;
-    return tenancy.quotaBytes !== null || tenancy.quotaObjects !== null || bucket.quotaBytes !== null || bucket.quotaObjects !== null;
   }
 
   /** Gives back room a write did not use (idempotent; a committed write already released it). */
@@ -169,7 +167,15 @@ export class QuotaGuard {
 
   /** The S3 error for a write the store refused at commit. */
   async errorFor(r: QuotaExceeded, bucket: BucketRecord): Promise<S3Error> {
-    const name = r.scope === 'bucket' ? bucket.name : ((await this.metadata.getTenancyById(bucket.tenancyId))?.name ?? bucket.tenancyId);
-    return quotaExceededError(r.scope, name, r.kind, r.limit, r.used, r.needed);
+    const tenancy = await this.metadata.getTenancyById(bucket.tenancyId);
+    const name = r.scope === 'bucket' ? bucket.name : (tenancy?.name ?? bucket.tenancyId);
+    return quotaExceededError(await this.refusal(r, name, bucket), tenancy?.quotaAction);
+  }
+
+  /** A store's refusal, told apart: full already (by usage alone), or this write would pass the quota. */
+  private async refusal(r: QuotaExceeded, name: string, bucket: BucketRecord): Promise<Refusal> {
+    const usage = r.scope === 'tenancy' ? await this.metadata.getTenancyUsage(bucket.tenancyId) : await this.metadata.getBucketUsage(bucket.id);
+    const inUse = r.kind === 'bytes' ? usage.bytes : usage.objects;
+    return inUse >= r.limit ? { ...r, name, used: inUse, full: true } : { ...r, name, full: false };
   }
 }

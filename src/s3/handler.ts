@@ -29,17 +29,19 @@ import { errorDocument } from './xml/error.js';
 import { isMetadataUnavailable } from '../metadata/unavailable.js';
 import { closeAfterResponse } from '../http/lingering-close.js';
 
-/** How each operation counts for a full tenancy's quota action (unlisted: a read). */
+/** How each operation counts for a full tenancy's quota action (unlisted: a read); see core/quota.ts. */
 const QUOTA_KIND: Partial<Record<EndpointName, WriteKind>> = {
-  PutObject: 'write',
-  CopyObject: 'write',
-  CreateMultipartUpload: 'write',
-  UploadPart: 'write',
-  UploadPartCopy: 'write',
+  // Judged by what they add, as their reservation says: an overwrite, a copy onto an existing object or a
+  // part covered by the object its upload replaces passes a full tenancy; anything that adds is refused.
+  PutObject: 'charged',
+  CopyObject: 'charged',
+  CreateMultipartUpload: 'charged',
+  UploadPart: 'charged',
+  UploadPartCopy: 'charged',
+  PostObject: 'charged',
   // Completing adds no bytes (the parts are counted already): only the object count, checked exactly
   // by the store at commit, so an upload that filled the quota can still be completed.
   CompleteMultipartUpload: 'complete',
-  PostObject: 'write',
   DeleteObject: 'delete',
   DeleteObjects: 'delete',
   AbortMultipartUpload: 'delete',
@@ -202,7 +204,9 @@ export class S3Handler {
     }
     const body = postBody ?? requestBody(req, auth, res);
     const declared = r.endpoint === 'PutObject' || r.endpoint === 'UploadPart' ? body.size : undefined;
-    await this.deps.quota.check(tenancy, bucket, QUOTA_KIND[r.endpoint] ?? 'read', status, declared);
+    // A body of undeclared size reserves nothing: while full it is refused before it is read.
+    const unknownSize = (r.endpoint === 'PutObject' || r.endpoint === 'UploadPart') && declared === undefined;
+    await this.deps.quota.check(tenancy, bucket, unknownSize ? 'write' : (QUOTA_KIND[r.endpoint] ?? 'read'), status, declared);
 
     let copySource: S3Context['copySource'];
     const copyHeader = req.headers['x-amz-copy-source'];

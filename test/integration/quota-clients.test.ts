@@ -26,6 +26,7 @@ import {
   GetObjectCommand,
   HeadObjectCommand,
   ListObjectsV2Command,
+  ListPartsCommand,
   PutBucketAclCommand,
   PutObjectCommand,
   UploadPartCommand,
@@ -491,6 +492,16 @@ test('rclone sync on a tenancy two-thirds full: setting modification times is a 
   const head = await c.send(new HeadObjectCommand({ Bucket: 'bkt', Key: 'data/big.bin' }));
   assert.equal(Math.round(Number(head.Metadata?.mtime)), Math.round(later.getTime() / 1000), 'modification time set');
   assert.deepEqual((await admin.usage('q-rclone-sync')).usage, { bytes: 1_500_005, objects: 2 });
+  // Even on a full tenancy: copies onto themselves add nothing, so sync still sets the times and frees room.
+  await c.send(new PutObjectCommand({ Bucket: 'bkt', Key: 'data/stale2.bin', Body: Buffer.alloc(1_499_995, 2) }));
+  assert.equal((await admin.usage('q-rclone-sync')).status.level, 'full');
+  const latest = new Date(Date.now() + 7_200_000);
+  for (const f of ['big.bin', 'small.txt']) utimesSync(join(local, f), latest, latest);
+  const full = cl.rclone(['sync', local, 'granary:bkt/data', '-v'], true);
+  assert.equal(full.status, 0, `rclone sync on a full tenancy failed:\n${full.stdout}\n${full.stderr}`);
+  assert.equal(await outcome(c.send(new HeadObjectCommand({ Bucket: 'bkt', Key: 'data/stale2.bin' }))), 'NotFound');
+  assert.equal(Math.round(Number((await c.send(new HeadObjectCommand({ Bucket: 'bkt', Key: 'data/big.bin' }))).Metadata?.mtime)), Math.round(latest.getTime() / 1000));
+  assert.deepEqual((await admin.usage('q-rclone-sync')).usage, { bytes: 1_500_005, objects: 2 });
 });
 
 test('s3cmd modify on a tenancy two-thirds full changes headers of a large object (a copy onto itself, charged nothing)', async () => {
@@ -540,7 +551,13 @@ test('re-uploading a large file over itself (s3cmd put, aws s3 cp: multipart) ne
   // Now the tenancy is full: the upload's next part must fit in what the object still covers (2 MiB).
   const tooBig = await errOf(c.send(new UploadPartCommand({ Bucket: 'bkt', Key: 'big.bin', UploadId: up.UploadId, PartNumber: 2, Body: Buffer.alloc(3 * MiB, 2) })));
   assert.equal(tooBig.code, 'QuotaExceeded');
-  await c.send(new AbortMultipartUploadCommand({ Bucket: 'bkt', Key: 'big.bin', UploadId: up.UploadId }));
+  // A part the object still covers is fine even now, and completing over the object adds no object
+  // (here at a full object quota too).
+  const small = await c.send(new UploadPartCommand({ Bucket: 'bkt', Key: 'big.bin', UploadId: up.UploadId, PartNumber: 2, Body: Buffer.alloc(2 * MiB, 2) }));
+  await admin.setQuota('q-mp-over', { bytes: 20 * MiB, objects: 2 });
+  const first = (await c.send(new ListPartsCommand({ Bucket: 'bkt', Key: 'big.bin', UploadId: up.UploadId }))).Parts![0]!;
+  const done = await errOf(c.send(new CompleteMultipartUploadCommand({ Bucket: 'bkt', Key: 'big.bin', UploadId: up.UploadId, MultipartUpload: { Parts: [{ PartNumber: 1, ETag: first.ETag }, { PartNumber: 2, ETag: small.ETag }] } })));
+  assert.equal(done.code, 'OK', `${done.code}: ${done.message}`);
   assert.deepEqual((await admin.usage('q-mp-over')).usage, { bytes: 20 * MiB, objects: 2 });
 });
 

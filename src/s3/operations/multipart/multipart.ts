@@ -216,7 +216,9 @@ export async function CompleteMultipartUpload(ctx: S3Context): Promise<HttpRespo
   const condition = writeCondition(ctx);
   const expect = completeExpectations(ctx);
   const requested = requestedParts(parseXml(await ctx.body.readAll(), 'CompleteMultipartUpload'));
-  const quota = await ctx.services.quota.reserve(ctx.tenancy, bucket, 0, 1);
+  // Completing adds no bytes, and no object over an existing one (the store decides exactly at commit).
+  const replaces = ctx.services.quota.enforced(ctx.tenancy, bucket) && (await ctx.services.metadata.getObject(bucket.id, key)) !== undefined;
+  const quota = await ctx.services.quota.reserve(ctx.tenancy, bucket, 0, replaces ? 0 : 1);
   const o = await ctx.services.multipart.complete(bucket, upload, requested, condition, quota, expect).finally(() => ctx.services.quota.release(quota));
   return completeResponse(bucket, key, o);
 }
