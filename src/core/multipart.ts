@@ -94,6 +94,14 @@ export function validPartNumber(v: string | null): number {
 
 const unquote = (e: string): string => e.trim().replace(/^"+|"+$/g, '');
 
+/**
+ * A part named twice in a row (a client that re-sent it lists each response, in the order they came) counts
+ * once, as its last mention: the copy that finished last, which is the part the upload holds.
+ */
+function lastMentions(requested: CompletedPartRequest[]): CompletedPartRequest[] {
+  return requested.filter((r, i) => requested[i + 1]?.partNumber !== r.partNumber);
+}
+
 export class Multipart {
   constructor(
     private readonly metadata: MetadataStore,
@@ -130,7 +138,8 @@ export class Multipart {
     if (!done || done.bucketId !== bucket.id || done.key !== key) return undefined;
     const o = await this.metadata.getObject(bucket.id, key);
     if (!o || o.etag !== done.etag || o.lastModified !== done.lastModified) return undefined;
-    if (o.parts.length !== requested.length || o.parts.some((p, i) => p.etag === undefined || unquote(p.etag) !== unquote(requested[i]!.etag))) return undefined;
+    const parts = lastMentions(requested);
+    if (o.parts.length !== parts.length || o.parts.some((p, i) => p.etag === undefined || unquote(p.etag) !== unquote(parts[i]!.etag))) return undefined;
     return o;
   }
 
@@ -213,9 +222,7 @@ export class Multipart {
     for (let i = 1; i < requested.length; i++) {
       if (requested[i]!.partNumber < requested[i - 1]!.partNumber) throw new S3Error('InvalidPartOrder', { details: { UploadId: upload.uploadId } });
     }
-    // A part named twice (a client that re-sent it lists each response, in the order they came) counts once,
-    // as its last mention: the copy that finished last, which is the part the upload holds.
-    requested = requested.filter((r, i) => requested[i + 1]?.partNumber !== r.partNumber);
+    requested = lastMentions(requested);
     if (requested.length > MAX_PART_NUMBER) throw new S3Error('MalformedXML');
     const alg = upload.checksumAlgorithm;
     const type = upload.checksumType ?? (alg === 'CRC64NVME' ? 'FULL_OBJECT' : 'COMPOSITE');

@@ -205,7 +205,7 @@ export class S3Handler {
     const body = postBody ?? requestBody(req, auth, res);
     const declared = r.endpoint === 'PutObject' || r.endpoint === 'UploadPart' ? body.size : undefined;
     // A body of undeclared size reserves nothing: while full it is refused before it is read.
-    const unknownSize = (r.endpoint === 'PutObject' || r.endpoint === 'UploadPart') && declared === undefined;
+    const unknownSize = (r.endpoint === 'PutObject' || r.endpoint === 'UploadPart' || r.endpoint === 'PostObject') && body.size === undefined;
     await this.deps.quota.check(tenancy, bucket, unknownSize ? 'write' : (QUOTA_KIND[r.endpoint] ?? 'read'), status, declared);
 
     let copySource: S3Context['copySource'];
