@@ -31,17 +31,32 @@ export function scopesFrom(entries: string[]): Array<{ bucket: string; prefix?: 
   });
 }
 
+/** Whether a read-only restriction still allows `action`. */
+export function readOnlyAllows(r: KeyRestriction | null, action: string): boolean {
+  return !r?.readOnly || READ_ACTIONS.has(action);
+}
+
 /**
- * Whether the restriction lets the key perform `action` on (bucket, key). For ListBucket the prefix
- * scope is checked against the listing prefix (`s3:prefix`), so a prefix-limited key can list its part.
+ * Whether the restriction lets the key perform `action` on (bucket, key). A scope names a bucket of the
+ * key's own tenancy (`keyTenancyId`): bucket names are unique only within a tenancy, so `abkt` of another
+ * tenancy is a different bucket that no scope of this key names. For ListBucket the prefix scope is
+ * checked against the listing prefix (`s3:prefix`), so a prefix-limited key can list its part.
  */
-export function restrictionAllows(r: KeyRestriction | null, action: string, bucket: string | undefined, key: string | undefined, listPrefix?: string): boolean {
+export function restrictionAllows(
+  r: KeyRestriction | null,
+  action: string,
+  bucket: { name: string; tenancyId: string } | undefined,
+  keyTenancyId: string,
+  key: string | undefined,
+  listPrefix?: string,
+): boolean {
   if (!r) return true;
-  if (r.readOnly && !READ_ACTIONS.has(action)) return false;
+  if (!readOnlyAllows(r, action)) return false;
   if (r.scopes === null) return true;
   if (bucket === undefined) return action === 's3:ListAllMyBuckets';
+  if (bucket.tenancyId !== keyTenancyId) return false;
   return r.scopes.some((s) => {
-    if (s.bucket !== bucket) return false;
+    if (s.bucket !== bucket.name) return false;
     if (!s.prefix) return true;
     if (key !== undefined) return key.startsWith(s.prefix);
     if (action === 's3:ListBucket' || action === 's3:ListBucketMultipartUploads') return (listPrefix ?? '').startsWith(s.prefix);

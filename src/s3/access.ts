@@ -6,7 +6,7 @@
 import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
 import type { TLSSocket } from 'node:tls';
 import { S3Error } from '../errors/s3-error.js';
-import { authorize, type Decision } from '../iam/authorize.js';
+import { authorize, mayAuthorizeSomeObject, type Decision } from '../iam/authorize.js';
 import { parseStoredAcl } from '../iam/acl.js';
 import { groupsOfUser } from '../iam/groups.js';
 import type { Principal } from '../iam/principal.js';
@@ -137,11 +137,8 @@ export class AccessContext {
    */
   async decide(action: string, bucket: BucketRecord | undefined, key: string | undefined, extra: ConditionContext = {}): Promise<Decision> {
     const policy = bucket ? this.services.policies.parsedOf(bucket) : undefined;
-    // A stored policy that no longer parses (a stricter parser since) fails closed: its Deny statements
-    // must not silently disappear. Site administrators can still reach the bucket to fix it.
-    if (bucket?.policy && !policy && !(this.principal.kind === 'user' && this.principal.user.isSiteAdmin)) {
-      return { allowed: false, reason: 'the bucket policy can no longer be read; a site administrator must replace it' };
-    }
+    // A stored policy that no longer parses fails closed (authorize decides who can still fix it).
+    const policyUnreadable = !!bucket?.policy && !policy;
     const conditional = policy !== undefined || (this.principal.kind === 'user' && this.principal.key.restriction);
     const context: ConditionContext = conditional ? { ...this.conditionContext(), ...extra } : { ...extra };
     if (policy && key !== undefined && bucket && bucket.policy?.toLowerCase().includes('existingobjecttag')) {
@@ -157,6 +154,7 @@ export class AccessContext {
       bucket,
       key,
       policy,
+      policyUnreadable,
       bucketAcl: parseStoredAcl(bucket?.acl ?? null),
       objectAcl:
         bucket && key !== undefined
@@ -193,6 +191,28 @@ export class AccessContext {
       throw new S3Error('NoSuchKey', { details: { Key: key } });
     }
     throw new S3Error('AccessDenied');
+  }
+
+  /**
+   * Throws AccessDenied unless `action` could be allowed on some object of the bucket: for requests that
+   * name their objects in the body (DeleteObjects), checked before the body is read; each object is then
+   * authorized on its own.
+   */
+  async requireSomeObject(action: string, bucket: BucketRecord): Promise<void> {
+    const policy = this.services.policies.parsedOf(bucket);
+    const d = mayAuthorizeSomeObject({
+      principal: this.principal,
+      groups: policy ? await this.groups() : [],
+      membership: await this.membership(),
+      tenancy: this.tenancy,
+      action,
+      bucket,
+      policy,
+      policyUnreadable: !!bucket.policy && !policy,
+      bucketAcl: parseStoredAcl(bucket.acl ?? null),
+      context: {},
+    });
+    if (!d.allowed) throw new S3Error('AccessDenied');
   }
 
   async allowed(action: string, bucket: BucketRecord | undefined, key?: string): Promise<boolean> {

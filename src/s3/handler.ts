@@ -190,9 +190,13 @@ export class S3Handler {
     // A form stands for the PutObject headers its fields give (policy conditions read them).
     const access = new AccessContext(this.deps, req, principal, tenancy, query, { ...(post ? { headers: formHeaders(post.fields) } : {}), auth: requestAuth });
     // DeleteObjects names its keys in the body: it is authorized key by key (s3:DeleteObject on each
-    // object ARN) by the operation, as AWS does, so a Deny on a prefix cannot be bypassed with it.
+    // object ARN) by the operation, as AWS does, so a Deny on a prefix cannot be bypassed with it. Before
+    // its body is read, it must be one that could delete something here at all (authorize before reading).
+    // compat: a principal with no way to delete anything in the bucket gets 403 for the whole request, where
+    // AWS reads the document and answers AccessDenied per key.
     if (bucket && key !== undefined && KEY_READS.has(r.endpoint)) await access.requireRead(spec.action, bucket, key);
-    else if (r.endpoint !== 'DeleteObjects') await access.require(spec.action, bucket, key);
+    else if (r.endpoint === 'DeleteObjects' && bucket) await access.requireSomeObject(spec.action, bucket);
+    else await access.require(spec.action, bucket, key);
     expectOwner(req.headers['x-amz-expected-bucket-owner'], bucket);
 
     const status = await this.deps.quota.status(tenancy);

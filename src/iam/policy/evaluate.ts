@@ -56,6 +56,23 @@ export function evaluate(policies: readonly Policy[], request: PolicyRequest): P
   return allow ? { effect: 'Allow', statement: allow } : { effect: 'NoMatch' };
 }
 
+/**
+ * Whether some Allow statement could apply to this principal and action on *some* resource under some
+ * conditions: resources and conditions are not looked at. An over-approximation used to refuse, before a
+ * request body is read, a request every part of which would be denied (DeleteObjects names its keys in
+ * the body); a `false` here means no statement can allow the action to this principal at all.
+ */
+export function mayAllow(policies: readonly Policy[], request: Pick<PolicyRequest, 'principal' | 'action'>): boolean {
+  return policies.some((p) =>
+    p.statements.some(
+      (s) =>
+        s.effect === 'Allow' &&
+        principalMatches(s.principal.matchers, request.principal) !== s.principal.negated &&
+        s.action.patterns.some((a) => matchTokens(a.tokens, request.action, true)) !== s.action.negated,
+    ),
+  );
+}
+
 function normaliseContext(raw: PolicyRequest['context']): Context {
   const context = new Map<string, string[]>();
   for (const [key, value] of Object.entries(raw)) {

@@ -29,4 +29,36 @@ describe('request XML', () => {
     assert.throws(() => parseXml(Buffer.from('<Other/>'), 'Delete'), malformed);
     assert.throws(() => parseXml(Buffer.from('not xml'), 'Delete'), malformed);
   });
+
+  it('refuses invalid UTF-8 as MalformedXML instead of reading it as U+FFFD (issue 15 #13)', () => {
+    const bad = Buffer.concat([Buffer.from('<Delete><Object><Key>'), Buffer.from([0xff, 0xfe]), Buffer.from('</Key></Object></Delete>')]);
+    assert.throws(() => parseXml(bad, 'Delete'), (e: unknown) => e instanceof S3Error && e.code === 'MalformedXML');
+    // An overlong encoding of '/' and a lone surrogate are not UTF-8 either.
+    for (const bytes of [[0xc0, 0xaf], [0xed, 0xa0, 0x80]]) {
+      const doc = Buffer.concat([Buffer.from('<Delete><Object><Key>a'), Buffer.from(bytes), Buffer.from('</Key></Object></Delete>')]);
+      assert.throws(() => parseXml(doc, 'Delete'), (e: unknown) => e instanceof S3Error && e.code === 'MalformedXML');
+    }
+    const ok = parseXml(Buffer.from('<Delete><Object><Key>caf\u00e9 \u{1F600}</Key></Object></Delete>'), 'Delete');
+    assert.equal(text(asObject(children(ok, 'Object')[0]!), 'Key'), 'caf\u00e9 \u{1F600}');
+  });
+
+  it('bounds what the parser is given: elements, depth, attributes, DTDs, bytes (issue 15 #5)', () => {
+    const malformed = (e: unknown) => e instanceof S3Error && e.code === 'MalformedXML';
+    // 1,000 keys is what DeleteObjects allows; far more elements than that is refused before parsing.
+    const thousand = '<Delete>' + '<Object><Key>k</Key><VersionId>null</VersionId></Object>'.repeat(1000) + '</Delete>';
+    assert.equal(children(parseXml(Buffer.from(thousand), 'Delete'), 'Object').length, 1000);
+    assert.throws(() => parseXml(Buffer.from('<Delete>' + '<a/>'.repeat(100_000) + '</Delete>'), 'Delete'), malformed);
+    assert.throws(() => parseXml(Buffer.from('<Delete>' + '<a>'.repeat(50) + '</a>'.repeat(50) + '</Delete>'), 'Delete'), malformed);
+    const attrs = Array.from({ length: 20 }, (_, i) => `a${i}="1"`).join(' ');
+    assert.throws(() => parseXml(Buffer.from(`<Delete ${attrs}></Delete>`), 'Delete'), malformed);
+    assert.throws(() => parseXml(Buffer.from('<!DOCTYPE d [<!ENTITY x "y">]><Delete></Delete>'), 'Delete'), malformed);
+    // Attribute values may hold '>' and '=' without confusing the scan; comments and CDATA are skipped.
+    const acl = parseXml(
+      Buffer.from('<?xml version="1.0"?><!-- <x> --><AccessControlPolicy xmlns="a=>b"><AccessControlList><Grant><Grantee xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xsi:type="CanonicalUser"><ID><![CDATA[<id>]]></ID></Grantee><Permission>READ</Permission></Grant></AccessControlList></AccessControlPolicy>'),
+      'AccessControlPolicy',
+    );
+    assert.ok(acl.AccessControlList);
+    // Each kind has its own byte bound: a tagging document is small, a Delete may be megabytes.
+    assert.throws(() => parseXml(Buffer.alloc(65 * 1024, 0x20), 'Tagging'), (e: unknown) => e instanceof S3Error && e.code === 'MaxMessageLengthExceeded');
+  });
 });

@@ -9,7 +9,7 @@ import type { HttpResponse } from '../../../lib/http-response.js';
 import { S3Error } from '../../../errors/s3-error.js';
 import { explicitAcl, isPermission, ownerPermissions, parseStoredAcl, serialiseAcl, type Acl, type AclOwners, type Grant } from '../../../iam/acl.js';
 import { bucketOf, keyOf, type S3Context } from '../../context.js';
-import { asObject, children, parseXml, text, type XmlObject } from '../../xml/read.js';
+import { asObject, children, parseXml, readXmlBody, text, type XmlObject } from '../../xml/read.js';
 import type { XmlNode } from '../../xml/write.js';
 import { emptyResponse, ownerNode, xmlResponse } from '../common.js';
 import { aclFromHeaders, hasAclHeaders, resolveGrantee, type GranteeRef } from './acl-headers.js';
@@ -52,10 +52,10 @@ function granteeRef(grantee: XmlObject): GranteeRef {
 async function requestedAcl(ctx: S3Context, owners: AclOwners): Promise<string | null> {
   if (hasAclHeaders(ctx)) {
     // Headers or a document, not both (AWS): the document would otherwise be silently dropped.
-    if (ctx.body.present && (await ctx.body.readAll()).length > 0) throw new S3Error('UnexpectedContent');
+    if (ctx.body.present && (await readXmlBody(ctx.body, 'AccessControlPolicy')).length > 0) throw new S3Error('UnexpectedContent');
     return aclFromHeaders(ctx, owners);
   }
-  const body = await ctx.body.readAll();
+  const body = await readXmlBody(ctx.body, 'AccessControlPolicy');
   if (body.length === 0) throw new S3Error('MissingRequestBodyError', { message: 'Request Body is empty' });
   const doc = parseXml(body, 'AccessControlPolicy');
   const list = doc.AccessControlList;

@@ -8,14 +8,14 @@
 import type { HttpResponse } from '../../../lib/http-response.js';
 import { S3Error } from '../../../errors/s3-error.js';
 import { bucketOf, userIdOf, type S3Context } from '../../context.js';
-import { parseXml, text } from '../../xml/read.js';
+import { parseXml, readXmlBody, text } from '../../xml/read.js';
 import { emptyResponse, xmlResponse } from '../common.js';
 import { aclFromHeaders } from '../acl/acl-headers.js';
 
 export async function CreateBucket(ctx: S3Context): Promise<HttpResponse> {
   const name = ctx.bucketName ?? '';
   if (ctx.body.present) {
-    const body = await ctx.body.readAll();
+    const body = await readXmlBody(ctx.body, 'CreateBucketConfiguration');
     if (body.length > 0) {
       const cfg = parseXml(body, 'CreateBucketConfiguration');
       const location = text(cfg, 'LocationConstraint');

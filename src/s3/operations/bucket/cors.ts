@@ -9,10 +9,11 @@ import { S3Error } from '../../../errors/s3-error.js';
 import { bucketOf, type S3Context } from '../../context.js';
 import { corsRulesOf, corsXml, parseCorsConfiguration, serialiseCors } from '../../cors.js';
 import { emptyResponse, xmlResponse } from '../common.js';
+import { readXmlBody } from '../../xml/read.js';
 
 export async function PutBucketCors(ctx: S3Context): Promise<HttpResponse> {
   const b = bucketOf(ctx);
-  const rules = parseCorsConfiguration(await ctx.body.readAll());
+  const rules = parseCorsConfiguration(await readXmlBody(ctx.body, 'CORSConfiguration'));
   if (!(await ctx.services.metadata.setBucketCors(b.id, serialiseCors(rules)))) throw new S3Error('NoSuchBucket', { details: { BucketName: b.name } });
   return emptyResponse(200);
 }

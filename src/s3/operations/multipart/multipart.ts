@@ -10,7 +10,7 @@
 import type { HttpResponse } from '../../../lib/http-response.js';
 import { S3Error } from '../../../errors/s3-error.js';
 import { bucketOf, headerOf, keyOf, userIdOf, type S3Context } from '../../context.js';
-import { asObject, children, parseXml, text, type XmlObject } from '../../xml/read.js';
+import { asObject, children, parseXml, readXmlBody, text, type XmlObject } from '../../xml/read.js';
 import { isoTime, type XmlNode } from '../../xml/write.js';
 import { emptyResponse, ownerNode, xmlResponse } from '../common.js';
 import { objectHeadersFrom, storageClassFrom } from '../object/headers.js';
@@ -208,14 +208,14 @@ export async function CompleteMultipartUpload(ctx: S3Context): Promise<HttpRespo
     upload = await ctx.services.multipart.get(bucket, key, uploadId);
   } catch (e) {
     // A retry of a completion whose response was lost: AWS answers as it did, while the object is unchanged.
-    const requested = await ctx.body.readAll().then((b) => requestedParts(parseXml(b, 'CompleteMultipartUpload')), () => undefined);
+    const requested = await readXmlBody(ctx.body, 'CompleteMultipartUpload').then((b) => requestedParts(parseXml(b, 'CompleteMultipartUpload')), () => undefined);
     const done = requested && (await ctx.services.multipart.completedInto(bucket, key, uploadId, requested));
     if (done) return completeResponse(bucket, key, done);
     throw e;
   }
   const condition = writeCondition(ctx);
   const expect = completeExpectations(ctx);
-  const requested = requestedParts(parseXml(await ctx.body.readAll(), 'CompleteMultipartUpload'));
+  const requested = requestedParts(parseXml(await readXmlBody(ctx.body, 'CompleteMultipartUpload'), 'CompleteMultipartUpload'));
   // Completing adds no bytes, and no object over an existing one (the store decides exactly at commit).
   const replaces = ctx.services.quota.enforced(ctx.tenancy, bucket) && (await ctx.services.metadata.getObject(bucket.id, key)) !== undefined;
   const quota = await ctx.services.quota.reserve(ctx.tenancy, bucket, 0, replaces ? 0 : 1);

@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto';
 import type { HttpResponse } from '../../../lib/http-response.js';
 import { S3Error, isS3Error } from '../../../errors/s3-error.js';
 import { bucketOf, headerOf, keyOf, type S3Context } from '../../context.js';
-import { asObject, children, parseXml, text } from '../../xml/read.js';
+import { asObject, children, parseXml, readXmlBody, text } from '../../xml/read.js';
 import type { XmlNode } from '../../xml/write.js';
 import { emptyResponse, xmlResponse } from '../common.js';
 
@@ -20,7 +20,7 @@ const MAX_DELETE_KEYS = 1000;
 
 export async function DeleteObjects(ctx: S3Context): Promise<HttpResponse> {
   const bucket = bucketOf(ctx);
-  const body = await ctx.body.readAll();
+  const body = await readXmlBody(ctx.body, 'Delete');
   const md5 = headerOf(ctx, 'content-md5');
   if (md5 !== undefined && createHash('md5').update(body).digest('base64') !== md5) throw new S3Error('BadDigest');
   const doc = parseXml(body, 'Delete');

@@ -6,7 +6,7 @@
 import type { HttpResponse } from '../../../lib/http-response.js';
 import { S3Error } from '../../../errors/s3-error.js';
 import { bucketOf, keyOf, type S3Context } from '../../context.js';
-import { asObject, children, parseXml, text } from '../../xml/read.js';
+import { asObject, children, parseXml, readXmlBody, text } from '../../xml/read.js';
 import type { XmlNode } from '../../xml/write.js';
 import { emptyResponse, xmlResponse } from '../common.js';
 import { validateTags } from './tagging-header.js';
@@ -42,7 +42,7 @@ export function tagsFromDocument(body: Buffer): Array<[string, string]> {
 export async function PutObjectTagging(ctx: S3Context): Promise<HttpResponse> {
   const bucket = bucketOf(ctx);
   const key = keyOf(ctx);
-  const tags = tagsFromDocument(await ctx.body.readAll());
+  const tags = tagsFromDocument(await readXmlBody(ctx.body, 'Tagging'));
   const ok = await ctx.services.metadata.setObjectTagging(bucket.id, key, tags.length ? new URLSearchParams(tags).toString() : null);
   if (!ok) throw new S3Error('NoSuchKey', { details: { Key: key } });
   return emptyResponse(200);
