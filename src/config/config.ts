@@ -40,8 +40,16 @@ export interface GranaryConfig {
   trustedProxies: string[];
   /** Fallback poll of the certificate files' mtimes, besides fs.watch (GRANARY_TLS_RELOAD_INTERVAL_MS). */
   tlsReloadIntervalMs: number;
-  /** Region reported by GetBucketLocation and accepted as LocationConstraint. */
+  /**
+   * Region reported by GetBucketLocation and accepted as LocationConstraint, and the region SigV4
+   * credential scopes must name (config key `region`, env GRANARY_REGION; default us-east-1).
+   */
   region: string;
+  /**
+   * Accept SigV4 signatures for any region, not only `region` (config key `acceptAnyRegion`, env
+   * GRANARY_ACCEPT_ANY_REGION=true): for sites whose users' clients are set to other regions.
+   */
+  acceptAnyRegion: boolean;
   /** Host domain of the internal (plain HTTP) endpoint: `<tenancy>.<internalDomain>`. */
   internalDomain: string;
   /** Host domain of the external (HTTPS) endpoint: `<tenancy>.<externalDomain>`. */
@@ -101,6 +109,7 @@ export const DEFAULTS: GranaryConfig = {
   trustedProxies: [],
   tlsReloadIntervalMs: 30_000,
   region: 'us-east-1',
+  acceptAnyRegion: false,
   internalDomain: 's3.localhost',
   externalDomain: 's3-ext.localhost',
   domains: ['s3.localhost', 's3-ext.localhost'],
@@ -135,6 +144,12 @@ function parseIntSetting(name: string, value: unknown, min: number): number {
   return n;
 }
 
+function parseBoolSetting(name: string, value: unknown): boolean {
+  if (value === true || value === 'true' || value === '1') return true;
+  if (value === false || value === 'false' || value === '0') return false;
+  throw new ConfigError(`${name} must be true or false, got "${String(value)}"`);
+}
+
 export interface ConfigSources {
   flags?: { data?: string; listen?: string; config?: string; metadata?: string; listenHttps?: string; tlsCert?: string; tlsKey?: string; listenPortal?: string; portalUrl?: string };
   env?: NodeJS.ProcessEnv;
@@ -159,7 +174,7 @@ export function loadConfig(sources: ConfigSources = {}): GranaryConfig {
     }
     if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new ConfigError(`config file ${file} must hold a JSON object`);
     const f = raw as Record<string, unknown>;
-    const known = new Set(['data', 'listen', 'region', 'domains', 'internalDomain', 'externalDomain', 'internalPort', 'externalPort', 'inlineMaxBytes', 'sweepIntervalMs', 'usageSampleIntervalMs', 'orphanGraceMs', 'queuedDeleteDelayMs', 'logLevel', 'maxKeyLifetimeDays', 'quotaWarningPercent', 'quotaCriticalPercent', 'ldap', 'metadata', 'listenHttps', 'tlsCert', 'tlsKey', 'tlsReloadIntervalMs', 'listenPortal', 'portalUrl', 'trustedProxies']);
+    const known = new Set(['data', 'listen', 'region', 'acceptAnyRegion', 'domains', 'internalDomain', 'externalDomain', 'internalPort', 'externalPort', 'inlineMaxBytes', 'sweepIntervalMs', 'usageSampleIntervalMs', 'orphanGraceMs', 'queuedDeleteDelayMs', 'logLevel', 'maxKeyLifetimeDays', 'quotaWarningPercent', 'quotaCriticalPercent', 'ldap', 'metadata', 'listenHttps', 'tlsCert', 'tlsKey', 'tlsReloadIntervalMs', 'listenPortal', 'portalUrl', 'trustedProxies']);
     for (const k of Object.keys(f)) if (!known.has(k)) throw new ConfigError(`config file ${file}: unknown setting "${k}"`);
     if (f.data !== undefined) cfg.dataDir = String(f.data);
     if (f.listen !== undefined) cfg.listen = parseListen(String(f.listen));
@@ -174,6 +189,7 @@ export function loadConfig(sources: ConfigSources = {}): GranaryConfig {
     if (f.tlsKey !== undefined) cfg.tlsKey = String(f.tlsKey);
     if (f.tlsReloadIntervalMs !== undefined) cfg.tlsReloadIntervalMs = parseIntSetting('tlsReloadIntervalMs', f.tlsReloadIntervalMs, 100);
     if (f.region !== undefined) cfg.region = String(f.region);
+    if (f.acceptAnyRegion !== undefined) cfg.acceptAnyRegion = parseBoolSetting('acceptAnyRegion', f.acceptAnyRegion);
     if (f.domains !== undefined) {
       if (!Array.isArray(f.domains)) throw new ConfigError('domains must be a list of host names');
       extraDomains = f.domains.map(String);
@@ -208,6 +224,7 @@ export function loadConfig(sources: ConfigSources = {}): GranaryConfig {
   if (env.GRANARY_TLS_KEY) cfg.tlsKey = env.GRANARY_TLS_KEY;
   if (env.GRANARY_TLS_RELOAD_INTERVAL_MS) cfg.tlsReloadIntervalMs = parseIntSetting('GRANARY_TLS_RELOAD_INTERVAL_MS', env.GRANARY_TLS_RELOAD_INTERVAL_MS, 100);
   if (env.GRANARY_REGION) cfg.region = env.GRANARY_REGION;
+  if (env.GRANARY_ACCEPT_ANY_REGION) cfg.acceptAnyRegion = parseBoolSetting('GRANARY_ACCEPT_ANY_REGION', env.GRANARY_ACCEPT_ANY_REGION);
   if (env.GRANARY_INTERNAL_DOMAIN) cfg.internalDomain = env.GRANARY_INTERNAL_DOMAIN;
   if (env.GRANARY_EXTERNAL_DOMAIN) cfg.externalDomain = env.GRANARY_EXTERNAL_DOMAIN;
   if (env.GRANARY_DOMAINS) extraDomains = env.GRANARY_DOMAINS.split(',').map((s) => s.trim()).filter(Boolean);

@@ -4,6 +4,7 @@
  * gives objects in unversioned buckets) is accepted, as AWS does.
  */
 import { S3Error } from '../errors/s3-error.js';
+import { checkObjectKey } from './object-key.js';
 
 export interface CopySource {
   bucket: string;
@@ -37,6 +38,6 @@ export function parseCopySource(header: string): CopySource {
       throw new S3Error('InvalidArgument', { message: 'Invalid version id specified', details: { ArgumentName: 'versionId', ArgumentValue: versionId } });
     }
   }
-  if (Buffer.byteLength(key) > 1024) throw new S3Error('KeyTooLongError');
+  checkObjectKey(key);
   return { bucket, key };
 }

@@ -23,7 +23,10 @@ import type { WriteKind } from '../core/quota.js';
 import type { EndpointName } from './endpoints.js';
 import type { WriteQuota } from '../metadata/store.js';
 import { parseCopySource } from './copy-source.js';
+import { checkObjectKey } from './object-key.js';
+import { refuseUnimplementedFeatures } from './unsupported-features.js';
 import { authenticateSigV4 } from './sigv4/authenticate.js';
+import { checkCredentialRegion } from './sigv4/parse.js';
 import { authenticateSigV2, isSigV2 } from './sigv2/authenticate.js';
 import { errorDocument } from './xml/error.js';
 import { isMetadataUnavailable } from '../metadata/unavailable.js';
@@ -142,7 +145,7 @@ export class S3Handler {
     };
     const auth = isSigV2(signed)
       ? await authenticateSigV2(signed, lookupSecret, virtualBucket)
-      : await authenticateSigV4(signed, lookupSecret);
+      : await authenticateSigV4(signed, lookupSecret, Date.now(), { region: this.signingRegion() });
     let principal: Principal =
       auth.kind === 'signed' && resolved ? { kind: 'user', user: resolved.user, key: resolved.key } : { kind: 'anonymous' };
     // PostObject (browser form): the principal and the key come from the form's fields, before the file.
@@ -161,12 +164,16 @@ export class S3Handler {
       if (sig.kind !== 'anonymous') {
         resolved = undefined;
         const secret = await lookupSecret(sig.accessKeyId);
+        if (sig.kind === 'v4') checkCredentialRegion(sig.region, this.signingRegion(), 'AuthorizationHeaderMalformed');
         if (secret === undefined || !resolved) throw new S3Error('InvalidAccessKeyId', { details: { AWSAccessKeyId: sig.accessKeyId } });
         verifyPostSignature(sig, secret);
         const k: ResolvedKey = resolved;
         principal = { kind: 'user', user: k.user, key: k.key };
       }
     }
+    // The key and the features the request asks for, however they arrived (path, form), checked once here.
+    if (key !== undefined) checkObjectKey(key);
+    refuseUnimplementedFeatures(r.endpoint, req.headers, post?.fields);
     if (principal.kind === 'user') void metadata.touchAccessKey(principal.key.accessKeyId, Date.now()).catch(() => undefined);
 
     const tenancy =
@@ -282,6 +289,11 @@ export class S3Handler {
     }
     const replaced = await metadata.getObject(bucket.id, key);
     return quota.reserve(tenancy, bucket, Math.max(0, size - (replaced?.size ?? 0)), replaced ? 0 : 1);
+  }
+
+  /** The region SigV4 credential scopes must name (undefined: any, when the site says so). */
+  private signingRegion(): string | undefined {
+    return this.deps.config.acceptAnyRegion ? undefined : this.deps.config.region;
   }
 
   /** `tenancy:bucket` in a path names the tenancy as Ceph RGW writes it. */

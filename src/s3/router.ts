@@ -203,8 +203,5 @@ export function locate(input: Pick<RouteInput, 'rawPath' | 'virtualBucket'>): { 
       key = rest === '' ? undefined : decodePath(rest);
     }
   }
-  if (key !== undefined && Buffer.byteLength(key, 'utf8') > 1024) {
-    throw new S3Error('KeyTooLongError', { details: { Size: Buffer.byteLength(key, 'utf8'), MaxSizeAllowed: 1024 } });
-  }
   return { bucket, key };
 }

@@ -17,6 +17,7 @@ import {
   ALGORITHM_ECDSA,
   ALGORITHM_HMAC,
   UNSIGNED_PAYLOAD,
+  checkCredentialRegion,
   formatAmzDate,
   formatIsoSeconds,
   notImplementedSigV2,
@@ -40,6 +41,11 @@ export const MAX_PRESIGN_EXPIRES_SECONDS = 604800;
 
 export type SecretLookup = (accessKeyId: string) => Promise<string | undefined>;
 
+export interface SigV4Options {
+  /** The region credential scopes must name; undefined = any region (AuthorizationHeaderMalformed otherwise). */
+  region?: string;
+}
+
 function header(req: SignedRequestInput, name: string): string | undefined {
   const v = req.headers[name];
   return Array.isArray(v) ? v.join(',') : v;
@@ -53,6 +59,7 @@ export async function authenticateSigV4(
   req: SignedRequestInput,
   lookupSecret: SecretLookup,
   now: number = Date.now(),
+  options: SigV4Options = {},
 ): Promise<AuthResult> {
   const authorization = header(req, 'authorization');
   const params = parseQueryParams(req.rawQuery);
@@ -65,9 +72,9 @@ export async function authenticateSigV4(
     });
   }
   if (authorization !== undefined && authorization.trim() !== '') {
-    return authenticateHeader(req, authorization, lookupSecret, now);
+    return authenticateHeader(req, authorization, lookupSecret, now, options);
   }
-  if (queryAuth) return authenticatePresigned(req, params, lookupSecret, now);
+  if (queryAuth) return authenticatePresigned(req, params, lookupSecret, now, options);
   if (params.has('AWSAccessKeyId') && params.has('Signature')) throw notImplementedSigV2();
   return { kind: 'anonymous' };
 }
@@ -77,9 +84,11 @@ async function authenticateHeader(
   authorization: string,
   lookupSecret: SecretLookup,
   now: number,
+  options: SigV4Options,
 ): Promise<AuthResult> {
   const auth = parseAuthorizationHeader(authorization);
   const credential = parseCredential(auth.credential, 'AuthorizationHeaderMalformed', 'Credential');
+  checkCredentialRegion(credential.region, options.region, 'AuthorizationHeaderMalformed');
 
   const contentSha256 = header(req, 'x-amz-content-sha256');
   if (contentSha256 === undefined) {
@@ -142,6 +151,7 @@ async function authenticatePresigned(
   params: Map<string, string>,
   lookupSecret: SecretLookup,
   now: number,
+  options: SigV4Options,
 ): Promise<AuthResult> {
   const algorithm = params.get('X-Amz-Algorithm');
   const credentialText = params.get('X-Amz-Credential');
@@ -169,6 +179,7 @@ async function authenticatePresigned(
     throw new S3Error('AuthorizationQueryParametersError', { message: 'X-Amz-Algorithm only supports "AWS4-HMAC-SHA256"' });
   }
   const credential = parseCredential(credentialText, 'AuthorizationQueryParametersError', 'X-Amz-Credential');
+  checkCredentialRegion(credential.region, options.region, 'AuthorizationQueryParametersError');
   const requestTime = parseAmzDate(amzDate);
   if (requestTime === undefined) {
     throw new S3Error('AuthorizationQueryParametersError', {

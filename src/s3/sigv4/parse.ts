@@ -87,8 +87,7 @@ export function parseSignedHeaders(list: string): string[] {
 
 /**
  * `AK/yyyymmdd/region/s3/aws4_request`. Parsed from the right so that the access key id is
- * whatever precedes the four scope components. Any region is accepted (compat: Granary is a
- * single-region store and clients send us-east-1 or whatever they are configured with).
+ * whatever precedes the four scope components. The region is checked by `checkCredentialRegion`.
  */
 export function parseCredential(value: string, malformed: S3ErrorCode, where: string): ParsedCredential {
   const parts = value.split('/');
@@ -114,6 +113,20 @@ export function parseCredential(value: string, malformed: S3ErrorCode, where: st
     throw bad(`incorrect service "${service}". This endpoint belongs to "${SIGNED_SERVICE}".`);
   }
   return { accessKeyId, date, region, service, scope: `${date}/${region}/${service}/${SCOPE_TERMINATOR}` };
+}
+
+/**
+ * The credential scope must name the region this store is configured for, as AWS requires; the answer
+ * names the expected region (`<Region>`), which clients such as s3cmd read to re-sign and retry.
+ * `expected` undefined: the site accepts any region (setting `acceptAnyRegion`).
+ */
+export function checkCredentialRegion(region: string, expected: string | undefined, malformed: S3ErrorCode): void {
+  if (expected === undefined || region === expected) return;
+  const detail = `the region '${region}' is wrong; expecting '${expected}'`;
+  throw new S3Error(malformed, {
+    message: malformed === 'AuthorizationQueryParametersError' ? `Error parsing the X-Amz-Credential parameter; ${detail}` : `The authorization header is malformed; ${detail}`,
+    details: { Region: expected },
+  });
 }
 
 /** `yyyymmddThhmmssZ` → epoch ms, or undefined when not exactly that form or not a real date. */

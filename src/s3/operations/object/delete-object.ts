@@ -9,6 +9,7 @@ import { bucketOf, headerOf, keyOf, type S3Context } from '../../context.js';
 import { asObject, children, parseXml, readXmlBody, text } from '../../xml/read.js';
 import type { XmlNode } from '../../xml/write.js';
 import { emptyResponse, xmlResponse } from '../common.js';
+import { checkObjectKey } from '../../object-key.js';
 
 export async function DeleteObject(ctx: S3Context): Promise<HttpResponse> {
   const ifMatch = headerOf(ctx, 'if-match');
@@ -36,7 +37,7 @@ export async function DeleteObjects(ctx: S3Context): Promise<HttpResponse> {
   const results = await Promise.all(
     keys.map(async (key): Promise<XmlNode[number] | undefined> => {
       try {
-        if (key === '' || Buffer.byteLength(key) > 1024) throw new S3Error(key === '' ? 'InvalidArgument' : 'KeyTooLongError');
+        checkObjectKey(key);
         await ctx.access.require('s3:DeleteObject', bucket, key);
         await ctx.services.objects.delete(bucket, key);
         return quiet ? undefined : ['Deleted', [['Key', key]]];
