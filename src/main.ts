@@ -9,6 +9,7 @@ import { startApp } from './app.js';
 import { runAdmin } from './cli/admin.js';
 import { runMigrate } from './cli/migrate.js';
 import { runCert } from './cli/cert.js';
+import { guardStdio, writeStderr } from './lib/log.js';
 
 const USAGE = `Usage: granary serve [--data DIR] [--listen HOST:PORT] [--listen-portal HOST:PORT] [--metadata postgres://…] [--config FILE]
        granary migrate --from DATA_DIR --to postgres://…
@@ -115,6 +116,8 @@ async function serve(argv: string[]): Promise<void> {
 }
 
 async function main(): Promise<void> {
+  // A failed write to stdout/stderr (full log volume, closed pipe) must not end the server (lib/log.ts).
+  guardStdio();
   const [command, ...rest] = process.argv.slice(2);
   switch (command) {
     case 'serve':
@@ -143,9 +146,9 @@ async function main(): Promise<void> {
 
 main().catch((err: unknown) => {
   if (err instanceof ConfigError) {
-    process.stderr.write(`granary: ${err.message}\n`);
+    writeStderr(`granary: ${err.message}\n`);
     process.exit(2);
   }
-  process.stderr.write(`granary: ${(err as Error)?.stack ?? String(err)}\n`);
+  writeStderr(`granary: ${(err as Error)?.stack ?? String(err)}\n`);
   process.exit(1);
 });
