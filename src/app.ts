@@ -74,6 +74,12 @@ export async function startApp(config: GranaryConfig, env: NodeJS.ProcessEnv = p
   }
   // Lookups every request makes are cached briefly; see metadata/read-cache.ts for why that stays fresh.
   const metadata: MetadataStore = withReadCache(shared ?? (await openSqliteMetadataStore(join(config.dataDir, 'metadata.db'))), config.metadataCacheMs);
+  if (!shared) {
+    // Embedded mode: this process is the database's only user, so no upload is in flight yet and every
+    // quota reservation left is from a process that died (they would otherwise hold room until they lapse).
+    const cleared = await metadata.clearQuotaReservations();
+    if (cleared > 0) log.info('cleared quota reservations left by a previous run', { count: cleared });
+  }
   const blobs = await FsBlobStore.open(join(config.dataDir, 'blobs'));
   const accessKeys = new AccessKeys(metadata, box);
   // Gateways starting together on a fresh database race to bootstrap; a loser retries and then finds it done.

@@ -70,6 +70,11 @@ export interface GranaryConfig {
   orphanGraceMs: number;
   /** How long a replaced or deleted object's blob is kept before deletion (a GET may still be opening it). */
   queuedDeleteDelayMs: number;
+  /**
+   * A request body that sends no byte for this long while it is being read is cut off with RequestTimeout
+   * (ms; config key `bodyIdleTimeoutMs`, env GRANARY_BODY_IDLE_TIMEOUT_MS; default 30 s; 0 = never).
+   */
+  bodyIdleTimeoutMs: number;
   /** How long request-path metadata lookups may be served from memory (ms; 0 = never; ≤ 1000 for clusters). */
   metadataCacheMs: number;
   /** Log level: 'debug' | 'info' | 'warn' | 'error'. */
@@ -120,6 +125,7 @@ export const DEFAULTS: GranaryConfig = {
   orphanGraceMs: 60 * 60 * 1000,
   queuedDeleteDelayMs: 60_000,
   metadataCacheMs: 500,
+  bodyIdleTimeoutMs: 30_000,
   logLevel: 'info',
   maxKeyLifetimeDays: 365,
   ldap: undefined,
@@ -174,7 +180,7 @@ export function loadConfig(sources: ConfigSources = {}): GranaryConfig {
     }
     if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new ConfigError(`config file ${file} must hold a JSON object`);
     const f = raw as Record<string, unknown>;
-    const known = new Set(['data', 'listen', 'region', 'acceptAnyRegion', 'domains', 'internalDomain', 'externalDomain', 'internalPort', 'externalPort', 'inlineMaxBytes', 'sweepIntervalMs', 'usageSampleIntervalMs', 'orphanGraceMs', 'queuedDeleteDelayMs', 'logLevel', 'maxKeyLifetimeDays', 'quotaWarningPercent', 'quotaCriticalPercent', 'ldap', 'metadata', 'listenHttps', 'tlsCert', 'tlsKey', 'tlsReloadIntervalMs', 'listenPortal', 'portalUrl', 'trustedProxies']);
+    const known = new Set(['data', 'listen', 'region', 'acceptAnyRegion', 'domains', 'internalDomain', 'externalDomain', 'internalPort', 'externalPort', 'inlineMaxBytes', 'sweepIntervalMs', 'usageSampleIntervalMs', 'orphanGraceMs', 'queuedDeleteDelayMs', 'logLevel', 'maxKeyLifetimeDays', 'quotaWarningPercent', 'quotaCriticalPercent', 'ldap', 'metadata', 'listenHttps', 'tlsCert', 'tlsKey', 'tlsReloadIntervalMs', 'listenPortal', 'portalUrl', 'trustedProxies', 'bodyIdleTimeoutMs']);
     for (const k of Object.keys(f)) if (!known.has(k)) throw new ConfigError(`config file ${file}: unknown setting "${k}"`);
     if (f.data !== undefined) cfg.dataDir = String(f.data);
     if (f.listen !== undefined) cfg.listen = parseListen(String(f.listen));
@@ -204,6 +210,7 @@ export function loadConfig(sources: ConfigSources = {}): GranaryConfig {
     if (f.orphanGraceMs !== undefined) cfg.orphanGraceMs = parseIntSetting('orphanGraceMs', f.orphanGraceMs, 0);
     if (f.queuedDeleteDelayMs !== undefined) cfg.queuedDeleteDelayMs = parseIntSetting('queuedDeleteDelayMs', f.queuedDeleteDelayMs, 0);
     if (f.logLevel !== undefined) cfg.logLevel = parseLogLevel(String(f.logLevel));
+    if (f.bodyIdleTimeoutMs !== undefined) cfg.bodyIdleTimeoutMs = parseIntSetting('bodyIdleTimeoutMs', f.bodyIdleTimeoutMs, 0);
     if (f.ldap !== undefined) {
       if (typeof f.ldap !== 'object' || f.ldap === null || Array.isArray(f.ldap)) throw new ConfigError('ldap must be an object (url, userBase, groupBase, …)');
       cfg.ldap = f.ldap as Record<string, string | number>;
@@ -236,6 +243,7 @@ export function loadConfig(sources: ConfigSources = {}): GranaryConfig {
   if (cfg.metadataCacheMs > 1000) throw new ConfigError('GRANARY_METADATA_CACHE_MS must be at most 1000 (changes must reach every gateway within a second)');
   if (env.GRANARY_QUEUED_DELETE_DELAY_MS) cfg.queuedDeleteDelayMs = parseIntSetting('GRANARY_QUEUED_DELETE_DELAY_MS', env.GRANARY_QUEUED_DELETE_DELAY_MS, 0);
   if (env.GRANARY_LOG_LEVEL) cfg.logLevel = parseLogLevel(env.GRANARY_LOG_LEVEL);
+  if (env.GRANARY_BODY_IDLE_TIMEOUT_MS) cfg.bodyIdleTimeoutMs = parseIntSetting('GRANARY_BODY_IDLE_TIMEOUT_MS', env.GRANARY_BODY_IDLE_TIMEOUT_MS, 0);
   if (env.GRANARY_LDAP_URL) {
     cfg.ldap = {
       ...cfg.ldap,

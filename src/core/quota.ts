@@ -13,8 +13,15 @@ import { S3Error } from '../errors/s3-error.js';
 import { formatSize } from '../lib/format-size.js';
 import type { BucketRecord, MetadataStore, QuotaAction, QuotaExceeded, TenancyRecord, UsageRecord, WriteQuota } from '../metadata/store.js';
 
-/** Reservations outlive a stalled upload by this long at most (a dead gateway's room comes back). */
-const RESERVATION_TTL_MS = 6 * 60 * 60 * 1000;
+/**
+ * A reservation lives this long unless renewed: an upload renews it while its bytes keep flowing
+ * (`keepAlive`), so a stalled upload (cut off by the body idle timeout) or a dead gateway gives its room
+ * back within minutes, not hours. The store still checks usage exactly at commit, so a reservation that
+ * lapsed under a very slow disk risks nothing but a concurrent writer getting in first.
+ */
+export const RESERVATION_TTL_MS = 2 * 60 * 1000;
+/** How often a flowing upload renews its reservation (well inside the TTL). */
+const RESERVATION_RENEW_MS = 30 * 1000;
 
 export type QuotaLevel = 'ok' | 'warning' | 'critical' | 'full';
 export interface QuotaStatus {
@@ -158,6 +165,27 @@ export class QuotaGuard {
     const r = await this.metadata.reserveQuota({ tenancyId: tenancy.id, bucketId: bucket.id, bytes, objects, ttlMs: RESERVATION_TTL_MS });
     if (!r.ok) throw quotaExceededError(await this.refusal(r, r.scope === 'tenancy' ? tenancy.name : bucket.name, bucket), tenancy.quotaAction);
     return { enforce: true, reservationId: r.reservation.id };
+  }
+
+  /**
+   * A function to call as an upload's bytes arrive: renews its reservation at most every
+   * RESERVATION_RENEW_MS (in the background; a failed renewal only lets the reservation lapse).
+   */
+  keepAlive(q: WriteQuota | undefined, now: () => number = Date.now): () => void {
+    const id = q?.reservationId;
+    if (!id) return () => {};
+    let last = now();
+    let renewing = false;
+    return () => {
+      const t = now();
+      if (renewing || t - last < RESERVATION_RENEW_MS) return;
+      last = t;
+      renewing = true;
+      this.metadata
+        .renewQuota(id, RESERVATION_TTL_MS)
+        .catch(() => false)
+        .finally(() => (renewing = false));
+    };
   }
 
   /** Gives back room a write did not use (idempotent; a committed write already released it). */

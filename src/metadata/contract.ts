@@ -925,6 +925,25 @@ export function metadataStoreContract(name: string, open: () => Promise<Metadata
           await assertUsage(store, { tenancyId: tenancy.id, bucketId: bucket.id }, 30, 1);
         }));
 
+      it('renews live reservations only; an expired one stops counting; clearing drops them all (issue 15 #6)', () =>
+        withStore(async ({ store, tenancy, bucket }) => {
+          await store.updateTenancy(tenancy.id, { quotaBytes: 100 });
+          const short = await store.reserveQuota({ tenancyId: tenancy.id, bucketId: bucket.id, bytes: 60, objects: 0, ttlMs: 300 });
+          assert.ok(short.ok);
+          assert.equal(await store.renewQuota(short.reservation.id, 60_000), true, 'a live reservation is extended');
+          await new Promise((r) => setTimeout(r, 400));
+          // Renewed: it still holds its room after its first expiry would have passed.
+          assert.equal((await store.reserveQuota({ tenancyId: tenancy.id, bucketId: bucket.id, bytes: 50, objects: 0, ttlMs: 60_000 })).ok, false);
+          const lapsing = await store.reserveQuota({ tenancyId: tenancy.id, bucketId: bucket.id, bytes: 40, objects: 0, ttlMs: 200 });
+          assert.ok(lapsing.ok);
+          await new Promise((r) => setTimeout(r, 300));
+          assert.equal(await store.renewQuota(lapsing.reservation.id, 60_000), false, 'an expired reservation is not revived');
+          assert.ok((await store.reserveQuota({ tenancyId: tenancy.id, bucketId: bucket.id, bytes: 40, objects: 0, ttlMs: 60_000 })).ok, 'its room is back');
+          assert.equal(await store.renewQuota('never-existed', 60_000), false);
+          assert.ok((await store.clearQuotaReservations()) >= 2);
+          assert.ok((await store.reserveQuota({ tenancyId: tenancy.id, bucketId: bucket.id, bytes: 100, objects: 0, ttlMs: 60_000 })).ok, 'all room is back');
+        }));
+
       it('checks object-count quotas and bucket quotas inside the tenancy quota', () =>
         withStore(async ({ store, tenancy, bucket }) => {
           const other = await store.createBucket({ tenancyId: tenancy.id, name: 'other', ownerId: 'o', region: 'r' });

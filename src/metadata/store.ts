@@ -500,6 +500,16 @@ export interface MetadataStore {
   reserveQuota(r: { tenancyId: string; bucketId: string; bytes: number; objects: number; ttlMs: number }): Promise<ReserveResult>;
   /** Releases a reservation (write failed or was refused). Idempotent. */
   releaseQuota(reservationId: string): Promise<void>;
+  /**
+   * Extends a live reservation to expire `ttlMs` from now (an upload whose bytes keep flowing keeps its
+   * room; a stalled or abandoned one loses it soon). False when it no longer exists (expired or released).
+   */
+  renewQuota(reservationId: string, ttlMs: number): Promise<boolean>;
+  /**
+   * Drops every reservation. Only where this process is the store's only user (embedded SQLite), at start:
+   * nothing can be in flight yet, so every reservation left is from a process that is gone.
+   */
+  clearQuotaReservations(): Promise<number>;
 
   // ----- usage history (sampled periodically; cascades with the tenancy)
   /** Records (or replaces, for the same instant) a usage sample. */

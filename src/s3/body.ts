@@ -4,7 +4,10 @@
  * - `aws-chunked` bodies (STREAMING-* payload modes) go through the chunk decoder, which verifies chunk
  *   and trailer signatures and exposes the trailers (integrity checksums) once the body ended;
  * - a signed payload hash is verified as the bytes pass;
- * - the declared size is x-amz-decoded-content-length for aws-chunked, else Content-Length.
+ * - the declared size is x-amz-decoded-content-length for aws-chunked, else Content-Length;
+ * - a body that stops arriving is cut off: no byte for `idleTimeoutMs` while the operation waits for one is
+ *   RequestTimeout (as S3 answers a stalled upload), so a stalled client cannot hold a connection, an
+ *   upload slot and its quota reservation for hours.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Transform } from 'node:stream';
@@ -27,6 +30,50 @@ export interface RequestBody {
   trailers(): Record<string, string>;
   /** Whether every byte of the request was read (otherwise the connection must not be reused). */
   readonly consumed: boolean;
+  /** Calls `listener` each time bytes of the body arrive (e.g. to keep a quota reservation alive). */
+  onProgress(listener: () => void): void;
+}
+
+export interface RequestBodyOptions {
+  /** RequestTimeout after this long without a byte while the body is being read; 0 = never. */
+  idleTimeoutMs?: number;
+}
+
+/**
+ * The body as it arrives, failing with RequestTimeout when no chunk comes for `ms` while the consumer is
+ * waiting for one. Time the consumer spends on a chunk (writing it to disk, hashing) does not count: only a
+ * client that stops sending is cut off. The timer is one per body, re-armed per chunk.
+ */
+async function* idleLimited(source: AsyncIterable<Buffer>, ms: number, onChunk: () => void): AsyncGenerator<Buffer> {
+  const it = source[Symbol.asyncIterator]();
+  let fail: ((e: unknown) => void) | undefined;
+  const timer = ms > 0 ? setTimeout(() => fail?.(new S3Error('RequestTimeout')), ms) : undefined;
+  timer?.unref();
+  let done = false;
+  try {
+    for (;;) {
+      let r: IteratorResult<Buffer>;
+      if (timer) {
+        timer.refresh();
+        r = await new Promise<IteratorResult<Buffer>>((resolve, reject) => {
+          fail = reject;
+          it.next().then(resolve, reject);
+        });
+        fail = undefined;
+      } else {
+        r = await it.next();
+      }
+      if (r.done) {
+        done = true;
+        return;
+      }
+      onChunk();
+      yield r.value;
+    }
+  } finally {
+    if (timer) clearTimeout(timer);
+    if (!done) it.return?.(undefined)?.catch(() => undefined);
+  }
 }
 
 function header(req: IncomingMessage, name: string): string | undefined {
@@ -54,7 +101,7 @@ function observeErrors(stream: Transform): void {
  * `res` is the response of the same request: when the client asked `Expect: 100-continue`, the interim
  * "100 Continue" is sent the first time the body is read, never before.
  */
-export function requestBody(req: IncomingMessage, auth: AuthResult, res?: ServerResponse): RequestBody {
+export function requestBody(req: IncomingMessage, auth: AuthResult, res?: ServerResponse, options: RequestBodyOptions = {}): RequestBody {
   const contentLength = parseLength(header(req, 'content-length'), 'Content-Length');
   const chunked = header(req, 'transfer-encoding') !== undefined;
   const payload = auth.kind === 'signed' ? auth.payload : undefined;
@@ -65,8 +112,14 @@ export function requestBody(req: IncomingMessage, auth: AuthResult, res?: Server
 
   let used = false;
   let decoder: (Transform & { trailers(): Record<string, string> }) | undefined;
+  const listeners: Array<() => void> = [];
+  const progress = (): void => {
+    for (const l of listeners) l();
+  };
 
-  const stream = (): AsyncIterable<Buffer> => {
+  const stream = (): AsyncIterable<Buffer> => idleLimited(rawStream(), options.idleTimeoutMs ?? 0, progress);
+
+  const rawStream = (): AsyncIterable<Buffer> => {
     if (used) throw new Error('request body read twice');
     used = true;
     const pending = req as IncomingMessage & { awaitingContinue?: boolean };
@@ -111,6 +164,7 @@ export function requestBody(req: IncomingMessage, auth: AuthResult, res?: Server
       return req.complete;
     },
     trailers: () => decoder?.trailers() ?? {},
+    onProgress: (listener) => void listeners.push(listener),
     async readAll(limit = MAX_XML_BODY_BYTES): Promise<Buffer> {
       if (size !== undefined && size > limit) throw new S3Error('MaxMessageLengthExceeded');
       const chunks: Buffer[] = [];

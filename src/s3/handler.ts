@@ -154,7 +154,7 @@ export class S3Handler {
     let postSignature: PostSignature | undefined;
     let postBody: RequestBody | undefined;
     if (r.endpoint === 'PostObject') {
-      postBody = requestBody(req, auth, res);
+      postBody = requestBody(req, auth, res, { idleTimeoutMs: config.bodyIdleTimeoutMs });
       post = await readPostForm(req.headers, postBody.stream());
       setPost(post);
       post.baseUrl = `${(req.socket as { encrypted?: boolean }).encrypted ? 'https' : 'http'}://${req.headers.host ?? 'localhost'}`;
@@ -213,7 +213,7 @@ export class S3Handler {
       res.setHeader('x-granary-quota-used-percent', String(status.percent));
       res.setHeader('x-granary-quota-level', status.level);
     }
-    const body = postBody ?? requestBody(req, auth, res);
+    const body = postBody ?? requestBody(req, auth, res, { idleTimeoutMs: config.bodyIdleTimeoutMs });
     const declared = r.endpoint === 'PutObject' || r.endpoint === 'UploadPart' ? body.size : undefined;
     // A body of undeclared size reserves nothing: while full it is refused before it is read.
     const unknownSize = (r.endpoint === 'PutObject' || r.endpoint === 'UploadPart' || r.endpoint === 'PostObject') && body.size === undefined;
@@ -246,6 +246,8 @@ export class S3Handler {
     let quota: WriteQuota | undefined;
     if (bucket && key !== undefined && (r.endpoint === 'PutObject' || r.endpoint === 'UploadPart' || r.endpoint === 'PostObject')) {
       quota = await this.reserveFor(r.endpoint, tenancy, bucket, key, query, body.size ?? 0);
+      // The reservation lives while the bytes flow; a stalled upload is cut off and its room lapses.
+      body.onProgress(this.deps.quota.keepAlive(quota));
     }
     const ctx: S3Context = {
       requestId,

@@ -1241,6 +1241,19 @@ export class PostgresMetadataStore implements MetadataStore {
   async releaseQuota(reservationId: string): Promise<void> {
     await this.query(SQL.releaseReservation, [reservationId]);
   }
+  /** On PostgreSQL's clock, like the expiry itself (the same for every gateway). */
+  async renewQuota(reservationId: string, ttlMs: number): Promise<boolean> {
+    const r = await this.query(
+      `UPDATE quota_reservations SET expires_at = (extract(epoch FROM clock_timestamp()) * 1000)::bigint + $2::bigint
+        WHERE id = $1 AND expires_at >= (extract(epoch FROM clock_timestamp()) * 1000)::bigint`,
+      [reservationId, Math.max(0, ttlMs)],
+    );
+    return (r.rowCount ?? 0) > 0;
+  }
+  async clearQuotaReservations(): Promise<number> {
+    const r = await this.query('DELETE FROM quota_reservations', []);
+    return r.rowCount ?? 0;
+  }
 
   // ----- usage history
 

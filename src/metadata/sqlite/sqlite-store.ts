@@ -360,6 +360,8 @@ export class SqliteMetadataStore implements MetadataStore {
       insReservation: p(`INSERT INTO quota_reservations (id, tenancy_id, bucket_id, bytes, objects, expires_at)
         VALUES (?, ?, ?, ?, ?, ?)`),
       delReservation: p('DELETE FROM quota_reservations WHERE id = ?'),
+      renewReservation: p('UPDATE quota_reservations SET expires_at = ? WHERE id = ? AND expires_at >= ?'),
+      clearReservations: p('DELETE FROM quota_reservations'),
       delExpiredReservations: p('DELETE FROM quota_reservations WHERE tenancy_id = ? AND expires_at < ?'),
       bucketReserved: p(`SELECT coalesce(sum(bytes), 0) AS bytes, coalesce(sum(objects), 0) AS objects
         FROM quota_reservations WHERE bucket_id = ? AND expires_at >= ?`),
@@ -988,6 +990,13 @@ export class SqliteMetadataStore implements MetadataStore {
     return this.enqueue(() => {
       this.s.delReservation.run(reservationId);
     });
+  }
+  /** Through the queue too: ordered with the write that may release it, and batched with other renewals. */
+  renewQuota(reservationId: string, ttlMs: number): Promise<boolean> {
+    return this.enqueue(() => this.s.renewReservation.run(Date.now() + Math.max(0, ttlMs), reservationId, Date.now()).changes > 0);
+  }
+  async clearQuotaReservations(): Promise<number> {
+    return this.s.clearReservations.run().changes;
   }
 
   // ----- usage history
