@@ -16,6 +16,7 @@ import { Buckets } from './core/buckets.js';
 import { Objects } from './core/objects.js';
 import { Multipart } from './core/multipart.js';
 import { QuotaGuard } from './core/quota.js';
+import { StorageCapacity } from './core/capacity.js';
 import { BucketPolicies } from './iam/bucket-policies.js';
 import { BlobSweeper } from './core/sweeper.js';
 import { hashOffload } from './lib/hash-offload.js';
@@ -73,7 +74,18 @@ export async function startApp(config: GranaryConfig, env: NodeJS.ProcessEnv = p
     shared = await openPostgresMetadataStore(config.metadata);
   }
   // Lookups every request makes are cached briefly; see metadata/read-cache.ts for why that stays fresh.
-  const metadata: MetadataStore = withReadCache(shared ?? (await openSqliteMetadataStore(join(config.dataDir, 'metadata.db'))), config.metadataCacheMs);
+  // Free space on the data filesystem (core/capacity.ts): the low-water mark for new data, and in embedded
+  // mode a space reserve the metadata database can be given when the disk fills up anyway.
+  const capacity = new StorageCapacity({
+    paths: [config.dataDir],
+    ...(config.minFreeBytes !== undefined ? { minFreeBytes: config.minFreeBytes } : {}),
+    ...(!shared && config.spaceReserveBytes > 0 ? { reserve: { path: join(config.dataDir, 'space-reserve'), bytes: config.spaceReserveBytes } } : {}),
+    log: (msg, fields) => log.warn(msg, fields),
+  });
+  const metadata: MetadataStore = withReadCache(
+    shared ?? (await openSqliteMetadataStore(join(config.dataDir, 'metadata.db'), { onFull: () => capacity.releaseReserve() })),
+    config.metadataCacheMs,
+  );
   if (!shared) {
     // Embedded mode: this process is the database's only user, so no upload is in flight yet and every
     // quota reservation left is from a process that died (they would otherwise hold room until they lapse).
@@ -81,6 +93,7 @@ export async function startApp(config: GranaryConfig, env: NodeJS.ProcessEnv = p
     if (cleared > 0) log.info('cleared quota reservations left by a previous run', { count: cleared });
   }
   const blobs = await FsBlobStore.open(join(config.dataDir, 'blobs'));
+  await capacity.start();
   const accessKeys = new AccessKeys(metadata, box);
   // Gateways starting together on a fresh database race to bootstrap; a loser retries and then finds it done.
   let boot: BootstrapResult | undefined;
@@ -115,6 +128,7 @@ export async function startApp(config: GranaryConfig, env: NodeJS.ProcessEnv = p
     accessKeys,
     defaultTenancy,
     origins,
+    capacity,
   });
   // People sign in (admin API, portal) through the built-in directory, or LDAP when configured.
   const directory = config.ldap ? new LdapDirectory(metadata, config.ldap as unknown as LdapDirectoryConfig) : new BuiltinDirectory(metadata);
@@ -175,6 +189,7 @@ export async function startApp(config: GranaryConfig, env: NodeJS.ProcessEnv = p
         tls?.stop();
         await http.close();
         await sweeper.stop();
+        capacity.stop();
         await usageSampler.stop();
         await directory.close();
         await metadata.close();

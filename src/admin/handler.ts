@@ -13,6 +13,7 @@ import type { Role, TenancyRecord } from '../metadata/store.js';
 import { DomainError } from '../tenancy/domain-error.js';
 import { isMetadataUnavailable } from '../metadata/unavailable.js';
 import { PolicyError } from '../iam/policy/parse.js';
+import { isStorageFull } from '../errors/storage-full.js';
 import type { ActingRole } from '../tenancy/membership.js';
 import type { AdminAuthenticator } from './auth.js';
 import type { AdminContext, AdminPrincipal, AdminResult, AdminRoute, AdminServices } from './context.js';
@@ -145,6 +146,9 @@ export class AdminHandler {
       // A policy's precise reason (S3 answers AWS's shorter message for some).
       const detail = e.cause instanceof PolicyError ? e.cause.message : e.message;
       p = problem(status, detail, e.code.replace(/([a-z])([A-Z])/g, '$1-$2').toLowerCase());
+    } else if (isStorageFull(e)) {
+      this.deps.log.warn('storage full', { requestId, err: (e as Error).message });
+      p = problem(507, 'the store is out of space; delete data to free some', 'insufficient-storage');
     } else if (isMetadataUnavailable(e)) {
       this.deps.log.warn('metadata store unavailable', { requestId, err: (e as Error).message });
       p = problem(503, 'the metadata store is unreachable; please retry', 'service-unavailable');

@@ -75,6 +75,18 @@ export interface GranaryConfig {
    * (ms; config key `bodyIdleTimeoutMs`, env GRANARY_BODY_IDLE_TIMEOUT_MS; default 30 s; 0 = never).
    */
   bodyIdleTimeoutMs: number;
+  /**
+   * Low-water mark of free space on the data filesystem, in bytes (config key `minFreeBytes`, env
+   * GRANARY_MIN_FREE_BYTES): below it new data is refused with InsufficientStorage (507) while deletes go
+   * on. Undefined = the smaller of 256 MiB and 2 % of the filesystem; 0 = no mark (ENOSPC still maps to 507).
+   */
+  minFreeBytes: number | undefined;
+  /**
+   * Size of the space reserve file `<data>/space-reserve` (embedded mode), released to the metadata
+   * database when the disk fills up regardless, so deletes can commit (config key `spaceReserveBytes`, env
+   * GRANARY_SPACE_RESERVE_BYTES; default 32 MiB; 0 = none).
+   */
+  spaceReserveBytes: number;
   /** How long request-path metadata lookups may be served from memory (ms; 0 = never; ≤ 1000 for clusters). */
   metadataCacheMs: number;
   /** Log level: 'debug' | 'info' | 'warn' | 'error'. */
@@ -126,6 +138,8 @@ export const DEFAULTS: GranaryConfig = {
   queuedDeleteDelayMs: 60_000,
   metadataCacheMs: 500,
   bodyIdleTimeoutMs: 30_000,
+  minFreeBytes: undefined,
+  spaceReserveBytes: 32 * 1024 * 1024,
   logLevel: 'info',
   maxKeyLifetimeDays: 365,
   ldap: undefined,
@@ -180,7 +194,7 @@ export function loadConfig(sources: ConfigSources = {}): GranaryConfig {
     }
     if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new ConfigError(`config file ${file} must hold a JSON object`);
     const f = raw as Record<string, unknown>;
-    const known = new Set(['data', 'listen', 'region', 'acceptAnyRegion', 'domains', 'internalDomain', 'externalDomain', 'internalPort', 'externalPort', 'inlineMaxBytes', 'sweepIntervalMs', 'usageSampleIntervalMs', 'orphanGraceMs', 'queuedDeleteDelayMs', 'logLevel', 'maxKeyLifetimeDays', 'quotaWarningPercent', 'quotaCriticalPercent', 'ldap', 'metadata', 'listenHttps', 'tlsCert', 'tlsKey', 'tlsReloadIntervalMs', 'listenPortal', 'portalUrl', 'trustedProxies', 'bodyIdleTimeoutMs']);
+    const known = new Set(['data', 'listen', 'region', 'acceptAnyRegion', 'domains', 'internalDomain', 'externalDomain', 'internalPort', 'externalPort', 'inlineMaxBytes', 'sweepIntervalMs', 'usageSampleIntervalMs', 'orphanGraceMs', 'queuedDeleteDelayMs', 'logLevel', 'maxKeyLifetimeDays', 'quotaWarningPercent', 'quotaCriticalPercent', 'ldap', 'metadata', 'listenHttps', 'tlsCert', 'tlsKey', 'tlsReloadIntervalMs', 'listenPortal', 'portalUrl', 'trustedProxies', 'bodyIdleTimeoutMs', 'minFreeBytes', 'spaceReserveBytes']);
     for (const k of Object.keys(f)) if (!known.has(k)) throw new ConfigError(`config file ${file}: unknown setting "${k}"`);
     if (f.data !== undefined) cfg.dataDir = String(f.data);
     if (f.listen !== undefined) cfg.listen = parseListen(String(f.listen));
@@ -210,6 +224,8 @@ export function loadConfig(sources: ConfigSources = {}): GranaryConfig {
     if (f.orphanGraceMs !== undefined) cfg.orphanGraceMs = parseIntSetting('orphanGraceMs', f.orphanGraceMs, 0);
     if (f.queuedDeleteDelayMs !== undefined) cfg.queuedDeleteDelayMs = parseIntSetting('queuedDeleteDelayMs', f.queuedDeleteDelayMs, 0);
     if (f.logLevel !== undefined) cfg.logLevel = parseLogLevel(String(f.logLevel));
+    if (f.minFreeBytes !== undefined) cfg.minFreeBytes = parseIntSetting('minFreeBytes', f.minFreeBytes, 0);
+    if (f.spaceReserveBytes !== undefined) cfg.spaceReserveBytes = parseIntSetting('spaceReserveBytes', f.spaceReserveBytes, 0);
     if (f.bodyIdleTimeoutMs !== undefined) cfg.bodyIdleTimeoutMs = parseIntSetting('bodyIdleTimeoutMs', f.bodyIdleTimeoutMs, 0);
     if (f.ldap !== undefined) {
       if (typeof f.ldap !== 'object' || f.ldap === null || Array.isArray(f.ldap)) throw new ConfigError('ldap must be an object (url, userBase, groupBase, …)');
@@ -243,6 +259,8 @@ export function loadConfig(sources: ConfigSources = {}): GranaryConfig {
   if (cfg.metadataCacheMs > 1000) throw new ConfigError('GRANARY_METADATA_CACHE_MS must be at most 1000 (changes must reach every gateway within a second)');
   if (env.GRANARY_QUEUED_DELETE_DELAY_MS) cfg.queuedDeleteDelayMs = parseIntSetting('GRANARY_QUEUED_DELETE_DELAY_MS', env.GRANARY_QUEUED_DELETE_DELAY_MS, 0);
   if (env.GRANARY_LOG_LEVEL) cfg.logLevel = parseLogLevel(env.GRANARY_LOG_LEVEL);
+  if (env.GRANARY_MIN_FREE_BYTES) cfg.minFreeBytes = parseIntSetting('GRANARY_MIN_FREE_BYTES', env.GRANARY_MIN_FREE_BYTES, 0);
+  if (env.GRANARY_SPACE_RESERVE_BYTES) cfg.spaceReserveBytes = parseIntSetting('GRANARY_SPACE_RESERVE_BYTES', env.GRANARY_SPACE_RESERVE_BYTES, 0);
   if (env.GRANARY_BODY_IDLE_TIMEOUT_MS) cfg.bodyIdleTimeoutMs = parseIntSetting('GRANARY_BODY_IDLE_TIMEOUT_MS', env.GRANARY_BODY_IDLE_TIMEOUT_MS, 0);
   if (env.GRANARY_LDAP_URL) {
     cfg.ldap = {

@@ -20,6 +20,8 @@ export const S3_ERROR_CODES = {
   ExpiredToken: [400, 'The provided token has expired.'],
   IncompleteBody: [400, 'You did not provide the number of bytes specified by the Content-Length HTTP header.'],
   InternalError: [500, 'We encountered an internal error. Please try again.'],
+  // compat: AWS has no code for a full store; 507 as WebDAV (RFC 4918) and MinIO use it. Not retryable.
+  InsufficientStorage: [507, 'There is not enough free space in the store for new data; delete data to free space (deletes still work).'],
   InvalidAccessKeyId: [403, 'The AWS Access Key Id you provided does not exist in our records.'],
   InvalidArgument: [400, 'Invalid Argument'],
   InvalidBucketName: [400, 'The specified bucket is not valid.'],

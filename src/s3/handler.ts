@@ -30,7 +30,12 @@ import { checkCredentialRegion } from './sigv4/parse.js';
 import { authenticateSigV2, isSigV2 } from './sigv2/authenticate.js';
 import { errorDocument } from './xml/error.js';
 import { isMetadataUnavailable } from '../metadata/unavailable.js';
+import { isStorageFull } from '../errors/storage-full.js';
+import type { StorageCapacity } from '../core/capacity.js';
 import { closeAfterResponse } from '../http/lingering-close.js';
+
+/** Requests that add data: refused while free space is below the low-water mark (core/capacity.ts). */
+const ADDS_DATA: ReadonlySet<EndpointName> = new Set(['PutObject', 'CopyObject', 'CreateMultipartUpload', 'UploadPart', 'UploadPartCopy', 'PostObject']);
 
 /** How each operation counts for a full tenancy's quota action (unlisted: a read); see core/quota.ts. */
 const QUOTA_KIND: Partial<Record<EndpointName, WriteKind>> = {
@@ -66,6 +71,8 @@ const KEY_READS = new Set<EndpointName>(['GetObject', 'HeadObject', 'GetObjectAt
 
 export interface S3HandlerDeps extends S3Services {
   accessKeys: AccessKeys;
+  /** Free space on the data filesystems: new data is refused below the low-water mark. */
+  capacity?: StorageCapacity;
   /** The tenancy that requests without any other tenancy information work in. */
   defaultTenancy: () => Promise<TenancyRecord>;
   /** The portal's origin, whose presigned requests may cross origins (browser-headers.ts). */
@@ -241,6 +248,8 @@ export class S3Handler {
     const op = OPERATIONS[r.endpoint];
     if (!op) throw new S3Error('NotImplemented', { message: `${r.endpoint} is not implemented by Granary yet` });
 
+    // New data needs room above the low-water mark, checked before its body is read (deletes need none).
+    if (ADDS_DATA.has(r.endpoint)) await this.deps.capacity?.requireRoom(r.endpoint === 'CreateMultipartUpload' ? 0 : body.size);
     // A write of declared size reserves its room before a byte of the body is read (for a form upload,
     // the whole form's length: an upper bound of the file's).
     let quota: WriteQuota | undefined;
@@ -337,6 +346,10 @@ export class S3Handler {
     let err: S3Error;
     if (isS3Error(e)) {
       err = e;
+    } else if (isStorageFull(e)) {
+      // ENOSPC/EDQUOT/SQLITE_FULL wherever it happened: not retryable, and never a 500 (issue 15 #3).
+      this.deps.log.warn('storage full', { requestId, method: req.method, url: resource, err: (e as Error).message });
+      err = new S3Error('InsufficientStorage');
     } else if (isMetadataUnavailable(e)) {
       // The metadata database is unreachable (scale-out mode): a retryable 503, not an internal error.
       this.deps.log.warn('metadata store unavailable', { requestId, method: req.method, url: resource, err: (e as Error).message });

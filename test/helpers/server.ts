@@ -81,6 +81,8 @@ export async function startServer(opts: StartOptions = {}): Promise<TestServer> 
         GRANARY_ACCESS_KEY: accessKey,
         GRANARY_SECRET_KEY: secretKey,
         GRANARY_LOG_LEVEL: 'warn',
+        // A small space reserve (default 32 MiB): dozens of test servers need not each write one in full.
+        GRANARY_SPACE_RESERVE_BYTES: String(1024 * 1024),
         ...opts.env,
       },
       stdio: ['ignore', 'pipe', 'pipe'],

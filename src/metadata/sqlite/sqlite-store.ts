@@ -88,6 +88,10 @@ function sessionFromRow(r: Record<string, unknown>): SessionRecord {
   };
 }
 
+function isDiskFull(e: unknown): boolean {
+  return typeof e === 'object' && e !== null && (e as { code?: unknown }).code === 'SQLITE_FULL';
+}
+
 /** Upper bound of ops per group-commit transaction (bounds latency and transaction size). */
 const MAX_BATCH = 256;
 /** How long touchAccessKey updates are coalesced in memory before being written. */
@@ -107,8 +111,17 @@ interface QueuedOp {
   reject: (error: unknown) => void;
 }
 
+export interface SqliteStoreOptions {
+  /**
+   * Called (synchronously) when a group commit fails for want of disk space (SQLITE_FULL); returns true
+   * when it freed space (app.ts releases the space reserve, core/capacity.ts), and the batch is then run
+   * once more, so a delete can still commit on a full disk and start giving space back.
+   */
+  onFull?: () => boolean;
+}
+
 /** Opens (creating if needed) and migrates a database; ':memory:' gives a private in-memory store. */
-export async function openSqliteMetadataStore(path: string): Promise<SqliteMetadataStore> {
+export async function openSqliteMetadataStore(path: string, options: SqliteStoreOptions = {}): Promise<SqliteMetadataStore> {
   const db = new Database(path);
   try {
     db.pragma('journal_mode = WAL'); // in-memory databases answer 'memory'; that is fine
@@ -120,7 +133,7 @@ export async function openSqliteMetadataStore(path: string): Promise<SqliteMetad
     // inline in this file, so serving them would grow the resident size by the data set.
     db.pragma('cache_size = -32768');
     runMigrations(db);
-    return new SqliteMetadataStore(db);
+    return new SqliteMetadataStore(db, options);
   } catch (e) {
     db.close();
     throw e;
@@ -254,7 +267,10 @@ export class SqliteMetadataStore implements MetadataStore {
   private readonly pendingTouches = new Map<string, number>();
   private touchTimer: NodeJS.Timeout | undefined;
 
-  constructor(private readonly db: Database.Database) {
+  constructor(
+    private readonly db: Database.Database,
+    private readonly options: SqliteStoreOptions = {},
+  ) {
     const p = (sql: string) => db.prepare(sql) as Stmt;
     const raw = (sql: string) => db.prepare(sql).raw(true) as unknown as Database.Statement<unknown[], unknown[]>;
     // Prepared once: statement compilation is a measurable share of a small write.
@@ -1102,12 +1118,27 @@ export class SqliteMetadataStore implements MetadataStore {
     }
   }
 
-  /** One transaction, one SAVEPOINT per op, settle promises only after COMMIT (= durable). */
-  private runBatch(batch: QueuedOp[]): void {
+  /**
+   * One transaction, one SAVEPOINT per op, settle promises only after COMMIT (= durable). A batch that
+   * failed for want of disk space is run once more after `onFull` freed some (nothing of it was committed,
+   * and every op is a pure function of the database).
+   */
+  private runBatch(batch: QueuedOp[], retried = false): void {
     const outcomes: { ok: boolean; value: unknown }[] = [];
+    const retryIfFull = (failures: unknown[]): boolean => {
+      if (retried || !failures.some(isDiskFull) || !this.options.onFull?.()) return false;
+      try {
+        if (this.db.inTransaction) this.s.rollback.run();
+      } catch {
+        // the retry's BEGIN reports it
+      }
+      this.runBatch(batch, true);
+      return true;
+    };
     try {
       this.s.begin.run();
     } catch (e) {
+      if (retryIfFull([e])) return;
       for (const op of batch) op.reject(e);
       return;
     }
@@ -1127,9 +1158,11 @@ export class SqliteMetadataStore implements MetadataStore {
         outcomes.push({ ok: false, value: e });
       }
     }
+    if (retryIfFull(outcomes.filter((o) => !o.ok).map((o) => o.value))) return;
     try {
       this.s.commit.run();
     } catch (e) {
+      if (retryIfFull([e])) return;
       try {
         if (this.db.inTransaction) this.s.rollback.run();
       } catch {
