@@ -9,6 +9,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { request as httpRequest } from 'node:http';
+import { connect } from 'node:net';
 import {
   CopyObjectCommand,
   CreateBucketCommand,
@@ -319,4 +320,28 @@ test('#14: a site that must accept any region says so (acceptAnyRegion)', async 
     await lenient.stop();
     lenient.cleanup();
   }
+});
+
+test('found by fuzzing: a form truncated inside its file part neither crashes the server nor is a 500', async () => {
+  const bucket = 'hard-trunc';
+  await ownerS3.send(new CreateBucketCommand({ Bucket: bucket }));
+  await ownerS3.send(new PutBucketPolicyCommand({ Bucket: bucket, Policy: policyOf(bucket, 'Allow', '*', 's3:PutObject') }));
+  const body = '--XbX\r\nContent-Disposition: form-data; name="key"\r\n\r\nk\r\n--XbX\r\nContent-Disposition: form-data; name="file"; filename="a"\r\n\r\nhello';
+  // Anonymous, to a private bucket (refused) and to a public-write one (accepted, then the body ends).
+  for (const path of ['/no-such-bucket', `/${TA}:hard-private`, `/${TA}:${bucket}`]) {
+    const first = await new Promise<string>((resolve) => {
+      let got = '';
+      const sock = connect(server.port, '127.0.0.1', () => {
+        sock.write(`POST ${path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: multipart/form-data; boundary=XbX\r\nContent-Length: ${body.length}\r\n\r\n${body}`);
+      });
+      sock.on('data', (d: Buffer) => (got += d.toString()));
+      sock.on('close', () => resolve(got.split('\r\n')[0] ?? ''));
+      sock.on('error', () => resolve(got.split('\r\n')[0] ?? ''));
+      setTimeout(() => sock.destroy(), 3000).unref();
+    });
+    assert.match(first, /^HTTP\/1\.1 4\d\d /, `${path}: ${first}`);
+  }
+  assert.equal(server.proc.exitCode, null, 'the server is still running');
+  assert.equal((await fetch(`${server.url}/_admin/health`)).status, 200);
+  assert.deepEqual((await ownerS3.send(new ListObjectsV2Command({ Bucket: bucket }))).Contents ?? [], []);
 });

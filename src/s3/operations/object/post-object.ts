@@ -5,7 +5,7 @@
  * through the same write path as PutObject.
  */
 import type { HttpResponse } from '../../../lib/http-response.js';
-import { S3Error } from '../../../errors/s3-error.js';
+import { S3Error, isS3Error } from '../../../errors/s3-error.js';
 import { bucketOf, keyOf, userIdOf, type S3Context } from '../../context.js';
 import { checkPostPolicy, formHeaders, parsePostPolicy, postSignatureOf } from '../../post-object.js';
 import { emptyResponse, xmlResponse } from '../common.js';
@@ -32,7 +32,18 @@ function redirectUrl(fields: Map<string, string>): URL | undefined {
 /** The file's bytes, held to the policy's content-length-range as they pass. */
 async function* withinRange(file: AsyncIterable<Buffer>, range: { min: number; max: number } | undefined): AsyncIterable<Buffer> {
   let n = 0;
-  for await (const chunk of file) {
+  const it = file[Symbol.asyncIterator]();
+  for (;;) {
+    let r: IteratorResult<Buffer>;
+    try {
+      r = await it.next();
+    } catch (e) {
+      // busboy's "Unexpected end of form" (a truncated body) is the client's malformed request, not a 500.
+      if (isS3Error(e)) throw e;
+      throw new S3Error('MalformedPOSTRequest', { cause: e });
+    }
+    if (r.done) break;
+    const chunk = r.value;
     n += chunk.length;
     if (range && n > range.max) throw new S3Error('EntityTooLarge', { details: { ProposedSize: n, MaxSizeAllowed: range.max } });
     yield chunk;
