@@ -179,7 +179,7 @@ export class S3Handler {
       }
     }
     // The key and the features the request asks for, however they arrived (path, form), checked once here.
-    if (key !== undefined) checkObjectKey(key);
+    if (key !== undefined) checkObjectKey(key, { forDelete: r.endpoint === 'DeleteObject' });
     refuseUnimplementedFeatures(r.endpoint, req.headers, post?.fields);
     if (principal.kind === 'user') void metadata.touchAccessKey(principal.key.accessKeyId, Date.now()).catch(() => undefined);
 

@@ -234,6 +234,12 @@ test('#10: a PostObject key over 1,024 bytes is refused, so no object can become
   const listed = await ownerS3.send(new ListObjectsV2Command({ Bucket: bucket }));
   assert.deepEqual(listed.Contents?.map((o) => o.Key), ['é'.repeat(512)]);
   await ownerS3.send(new DeleteObjectCommand({ Bucket: bucket, Key: 'é'.repeat(512) }));
+  // Objects an earlier version stored under over-long keys stay deletable: DeleteObject and DeleteObjects
+  // take such keys (while every other operation refuses them, as AWS does).
+  assert.equal(await outcome(ownerS3.send(new GetObjectCommand({ Bucket: bucket, Key: 'k'.repeat(2000) }))), 'KeyTooLongError');
+  assert.equal(await outcome(ownerS3.send(new DeleteObjectCommand({ Bucket: bucket, Key: 'k'.repeat(2000) }))), 'OK');
+  const multi = await ownerS3.send(new DeleteObjectsCommand({ Bucket: bucket, Delete: { Objects: [{ Key: 'k'.repeat(2000) }] } }));
+  assert.equal(multi.Deleted?.length, 1);
   await ownerS3.send(new DeleteBucketPolicyCommand({ Bucket: bucket }));
   await ownerS3.send(new DeleteBucketCommand({ Bucket: bucket }));
 });
@@ -344,4 +350,40 @@ test('found by fuzzing: a form truncated inside its file part neither crashes th
   assert.equal(server.proc.exitCode, null, 'the server is still running');
   assert.equal((await fetch(`${server.url}/_admin/health`)).status, 200);
   assert.deepEqual((await ownerS3.send(new ListObjectsV2Command({ Bucket: bucket }))).Contents ?? [], []);
+});
+
+test('#10: an object an earlier version stored under a 20,000-byte key can be deleted, and then its bucket', async () => {
+  const srv = await startServer();
+  try {
+    const c = new S3Client({ endpoint: srv.url, region: 'us-east-1', forcePathStyle: true, credentials: { accessKeyId: srv.accessKey, secretAccessKey: srv.secretKey } });
+    await c.send(new CreateBucketCommand({ Bucket: 'legacy' }));
+    await c.send(new PutObjectCommand({ Bucket: 'legacy', Key: 'normal', Body: 'x' }));
+    c.destroy();
+    await srv.stop();
+    // What the old PostObject left behind, written straight into the stopped server's database.
+    const { openSqliteMetadataStore } = await import('../../src/metadata/sqlite/sqlite-store.js');
+    const store = await openSqliteMetadataStore(`${srv.dataDir}/metadata.db`);
+    const tenancy = (await store.getTenancyByName('default'))!;
+    const bucket = (await store.getBucket(tenancy.id, 'legacy'))!;
+    const normal = (await store.getObject(bucket.id, 'normal'))!;
+    const longKey = 'k'.repeat(20_000);
+    assert.ok((await store.putObject({ ...normal, key: longKey })).ok);
+    await store.close();
+
+    const again = await startServer({ dataDir: srv.dataDir, env: { GRANARY_ACCESS_KEY: srv.accessKey, GRANARY_SECRET_KEY: srv.secretKey } });
+    const c2 = new S3Client({ endpoint: again.url, region: 'us-east-1', forcePathStyle: true, credentials: { accessKeyId: srv.accessKey, secretAccessKey: srv.secretKey } });
+    try {
+      const keys = (await c2.send(new ListObjectsV2Command({ Bucket: 'legacy' }))).Contents?.map((o) => o.Key);
+      assert.deepEqual(keys?.map((k) => k!.length).sort((a, b) => a - b), [6, 20_000]);
+      assert.equal(await outcome(c2.send(new DeleteObjectCommand({ Bucket: 'legacy', Key: longKey }))), 'OK');
+      await c2.send(new DeleteObjectCommand({ Bucket: 'legacy', Key: 'normal' }));
+      assert.equal(await outcome(c2.send(new DeleteBucketCommand({ Bucket: 'legacy' }))), 'OK');
+    } finally {
+      c2.destroy();
+      await again.stop();
+    }
+  } finally {
+    await srv.stop();
+    srv.cleanup();
+  }
 });

@@ -37,7 +37,7 @@ export async function DeleteObjects(ctx: S3Context): Promise<HttpResponse> {
   const results = await Promise.all(
     keys.map(async (key): Promise<XmlNode[number] | undefined> => {
       try {
-        checkObjectKey(key);
+        checkObjectKey(key, { forDelete: true });
         await ctx.access.require('s3:DeleteObject', bucket, key);
         await ctx.services.objects.delete(bucket, key);
         return quiet ? undefined : ['Deleted', [['Key', key]]];
