@@ -375,7 +375,9 @@ test('#10: an object an earlier version stored under a 20,000-byte key can be de
     try {
       const keys = (await c2.send(new ListObjectsV2Command({ Bucket: 'legacy' }))).Contents?.map((o) => o.Key);
       assert.deepEqual(keys?.map((k) => k!.length).sort((a, b) => a - b), [6, 20_000]);
-      assert.equal(await outcome(c2.send(new DeleteObjectCommand({ Bucket: 'legacy', Key: longKey }))), 'OK');
+      // 20,000 bytes do not fit in a request line (HTTP header limits), but they fit in a DeleteObjects document.
+      const r = await c2.send(new DeleteObjectsCommand({ Bucket: 'legacy', Delete: { Objects: [{ Key: longKey }] } }));
+      assert.deepEqual([r.Deleted?.length, r.Errors ?? []], [1, []]);
       await c2.send(new DeleteObjectCommand({ Bucket: 'legacy', Key: 'normal' }));
       assert.equal(await outcome(c2.send(new DeleteBucketCommand({ Bucket: 'legacy' }))), 'OK');
     } finally {
