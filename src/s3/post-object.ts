@@ -86,9 +86,16 @@ export function readPostForm(headers: IncomingHttpHeaders, body: AsyncIterable<B
       settled = true;
       reject(new S3Error('MaxMessageLengthExceeded', { message: 'Your POST request fields preceeding the upload file was too large.' }));
     };
-    bb.on('field', (name: string, value: string, _nameTruncated: boolean, valueTruncated: boolean) => {
+    bb.on('field', (name: string | undefined, value: string, _nameTruncated: boolean, valueTruncated: boolean) => {
       if (settled) return; // after the file (or a refusal): ignored, as S3 does
-      preData += Buffer.byteLength(name) + Buffer.byteLength(value);
+      // A part without a name (`Content-Disposition: form-data` alone) is no form field. Unchecked, its
+      // undefined name threw inside busboy's event and ended the process (found by fuzzing, post-form).
+      if (typeof name !== 'string') {
+        settled = true;
+        reject(malformed('Every part of the form must have a name.'));
+        return;
+      }
+      preData += Buffer.byteLength(name) + Buffer.byteLength(value ?? '');
       if (valueTruncated || preData > MAX_FIELD_BYTES) return tooLarge();
       fields.set(name.toLowerCase(), value);
     });

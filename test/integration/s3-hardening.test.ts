@@ -328,7 +328,7 @@ test('#14: a site that must accept any region says so (acceptAnyRegion)', async 
   }
 });
 
-test('found by fuzzing: a form truncated inside its file part neither crashes the server nor is a 500', async () => {
+test('found by fuzzing: a truncated form or a nameless part neither crashes the server, nor stores a truncated file, nor is a 500', async () => {
   const bucket = 'hard-trunc';
   await ownerS3.send(new CreateBucketCommand({ Bucket: bucket }));
   await ownerS3.send(new PutBucketPolicyCommand({ Bucket: bucket, Policy: policyOf(bucket, 'Allow', '*', 's3:PutObject') }));
@@ -347,8 +347,14 @@ test('found by fuzzing: a form truncated inside its file part neither crashes th
     });
     assert.match(first, /^HTTP\/1\.1 4\d\d /, `${path}: ${first}`);
   }
+  // A part without a name (its undefined name threw inside the form parser's event).
+  const noName = '--XbX\r\nContent-Disposition: form-data\r\n\r\nv\r\n--XbX\r\nContent-Disposition: form-data; name="file"; filename="a"\r\n\r\nhello\r\n--XbX--\r\n';
+  const r = await fetch(`${server.url}/${TA}:${bucket}`, { method: 'POST', headers: { 'content-type': 'multipart/form-data; boundary=XbX' }, body: noName });
+  assert.equal(r.status, 400);
+  assert.match(await r.text(), /<Code>MalformedPOSTRequest<\/Code>/);
   assert.equal(server.proc.exitCode, null, 'the server is still running');
   assert.equal((await fetch(`${server.url}/_admin/health`)).status, 200);
+  // Nothing was stored from a form that never ended: a truncated file is not a complete object.
   assert.deepEqual((await ownerS3.send(new ListObjectsV2Command({ Bucket: bucket }))).Contents ?? [], []);
 });
 

@@ -29,8 +29,12 @@ function redirectUrl(fields: Map<string, string>): URL | undefined {
   }
 }
 
-/** The file's bytes, held to the policy's content-length-range as they pass. */
-async function* withinRange(file: AsyncIterable<Buffer>, range: { min: number; max: number } | undefined): AsyncIterable<Buffer> {
+/**
+ * The file's bytes, held to the policy's content-length-range as they pass. The last byte is handed on
+ * only once the whole form has parsed (`done`): a form that ends without its closing boundary (a truncated
+ * body) fails the write instead of storing the truncated file as if complete.
+ */
+async function* withinRange(file: AsyncIterable<Buffer>, range: { min: number; max: number } | undefined, done: Promise<void>): AsyncIterable<Buffer> {
   let n = 0;
   const it = file[Symbol.asyncIterator]();
   for (;;) {
@@ -49,6 +53,7 @@ async function* withinRange(file: AsyncIterable<Buffer>, range: { min: number; m
     yield chunk;
   }
   if (range && n < range.min) throw new S3Error('EntityTooSmall', { details: { ProposedSize: n, MinSizeAllowed: range.min } });
+  await done;
 }
 
 export async function PostObject(ctx: S3Context): Promise<HttpResponse> {
@@ -67,7 +72,7 @@ export async function PostObject(ctx: S3Context): Promise<HttpResponse> {
     bucket,
     key,
     ownerId: userIdOf(ctx),
-    body: withinRange(form.file, range),
+    body: withinRange(form.file, range, form.done),
     size: undefined,
     contentType: fields.get('content-type') ?? 'binary/octet-stream',
     headers: objectHeadersFrom(headers),
