@@ -197,10 +197,11 @@ describe('SqliteMetadataStore specifics', () => {
       const made = await store.createBucket({ tenancyId: t.id, name: 'b', ownerId: 'u', region: 'r' });
       assert.ok(made.created);
       const r = { tenancyId: t.id, bucketId: made.bucket.id, bytes: 1, objects: 1 };
-      await store.reserveQuota({ ...r, ttlMs: 1 });
-      await store.reserveQuota({ ...r, ttlMs: 1 });
+      // Long enough that the second reservation never finds the first expired, even on a loaded machine.
+      await store.reserveQuota({ ...r, ttlMs: 250 });
+      await store.reserveQuota({ ...r, ttlMs: 250 });
       assert.equal(count(), 2);
-      await new Promise((resolve) => setTimeout(resolve, 10));
+      await new Promise((resolve) => setTimeout(resolve, 300));
       await store.reserveQuota({ ...r, ttlMs: 60_000 });
       assert.equal(count(), 1);
       await assert.rejects(store.reserveQuota({ ...r, bucketId: 'nope', ttlMs: 1 }));
