@@ -11,7 +11,7 @@ import { parsePolicy } from './policy/parse.js';
 import type { AccessKeyRecord, BucketRecord, MembershipRecord, Role, TenancyRecord, UserRecord } from '../metadata/store.js';
 import type { Principal } from './principal.js';
 
-const tenancyA: TenancyRecord = { id: 'ta', name: 'tena', createdAt: 0, defaultAccess: 'owner', quotaBytes: null, quotaObjects: null, quotaAction: 'read-delete' };
+const tenancyA: TenancyRecord = { id: 'ta', name: 'tena', createdAt: 0, defaultAccess: 'owner', quotaBytes: null, quotaObjects: null, quotaAction: 'read-delete', listed: false };
 const tenancyB: TenancyRecord = { ...tenancyA, id: 'tb', name: 'tenb' };
 const user = (id: string, isSiteAdmin = false): UserRecord => ({ id, username: id, displayName: id, email: '', passwordHash: '', isSiteAdmin, createdAt: 0 });
 const keyOf = (u: UserRecord, tenancyId: string, restriction: object | null = null): AccessKeyRecord => ({
@@ -20,7 +20,7 @@ const keyOf = (u: UserRecord, tenancyId: string, restriction: object | null = nu
 });
 const bucket = (name: string, tenancy: TenancyRecord, ownerId: string, policy: object | null = null): BucketRecord => ({
   id: `${tenancy.id}-${name}`, tenancyId: tenancy.id, name, ownerId, region: 'us-east-1', createdAt: 0,
-  policy: policy === null ? null : JSON.stringify(policy), acl: null, quotaBytes: null, quotaObjects: null, cors: null,
+  policy: policy === null ? null : JSON.stringify(policy), acl: null, quotaBytes: null, quotaObjects: null, cors: null, landing: null,
 });
 const membership = (u: UserRecord, t: TenancyRecord, role: Role): MembershipRecord => ({ tenancyId: t.id, userId: u.id, role, createdAt: 0 });
 

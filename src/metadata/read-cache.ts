@@ -21,7 +21,7 @@ const INVALIDATING = new Set<keyof MetadataStore>([
   'createTenancy', 'updateTenancy', 'deleteTenancy', 'createUser', 'updateUser', 'addMember', 'removeMember',
   'createGroup', 'deleteGroup', 'addGroupMember', 'removeGroupMember', 'setDirectoryGroups', 'decideJoinRequest',
   'createAccessKey', 'deleteAccessKey', 'createBucket', 'deleteBucket', 'setBucketPolicy', 'setBucketAcl',
-  'setBucketQuota', 'setBucketCors',
+  'setBucketQuota', 'setBucketCors', 'setBucketLanding',
 ]);
 
 const MAX_ENTRIES = 50_000;

@@ -26,6 +26,7 @@ export const toTenancy = (r: Row): TenancyRecord => ({
   quotaBytes: r.quota_bytes,
   quotaObjects: r.quota_objects,
   quotaAction: r.quota_action,
+  listed: r.listed === true || r.listed === 1,
 });
 export const toGroup = (r: Row): GroupRecord => ({ id: r.id, name: r.name, source: r.source, createdAt: r.created_at });
 export const toJoinRequest = (r: Row): JoinRequestRecord => ({
@@ -38,6 +39,7 @@ export const toJoinRequest = (r: Row): JoinRequestRecord => ({
   decidedAt: r.decided_at,
   decidedBy: r.decided_by,
   role: r.role,
+  reason: r.reason ?? '',
 });
 export const toMembership = (r: Row): MembershipRecord => ({
   tenancyId: r.tenancy_id,
@@ -68,6 +70,7 @@ export const toBucket = (r: Row): BucketRecord => ({
   quotaBytes: r.quota_bytes,
   quotaObjects: r.quota_objects,
   cors: r.cors ?? null,
+  landing: r.landing ?? null,
 });
 export const toPart = (r: Row): UploadPartRecord => ({
   uploadId: r.upload_id,

@@ -25,6 +25,8 @@ export interface TenancyRecord {
   quotaBytes: number | null;
   quotaObjects: number | null;
   quotaAction: QuotaAction;
+  /** Listed in the directory of tenancies people may ask to join (the tenancy's managers opt in). */
+  listed: boolean;
 }
 export interface NewTenancy {
   name: string;
@@ -36,6 +38,7 @@ export interface TenancyUpdate {
   quotaBytes?: number | null;
   quotaObjects?: number | null;
   quotaAction?: QuotaAction;
+  listed?: boolean;
 }
 
 export interface GroupRecord {
@@ -58,6 +61,8 @@ export interface JoinRequestRecord {
   decidedBy: string | null;
   /** Role given on approval. */
   role: Role | null;
+  /** Why it was rejected (shown to the requester); '' when none was given or it was approved. */
+  reason: string;
 }
 
 export interface AuditRecord {
@@ -142,6 +147,8 @@ export interface BucketRecord {
   quotaObjects: number | null;
   /** Bucket CORS configuration as stored (the normalised JSON of s3/cors), or null for none. */
   cors: string | null;
+  /** The public landing page's settings as stored (JSON, see s3/landing-page.ts), or null for none. */
+  landing: string | null;
 }
 export interface NewBucket {
   tenancyId: string;
@@ -338,6 +345,14 @@ export interface AuthFailureRecord {
 /** The outcome of beginAuthAttempt: go ahead (with the records as they were before), or wait. */
 export type AuthAttempt = { allowed: true; before: AuthFailureRecord[] } | { allowed: false; retryAt: number };
 
+/** What a tenancy's (or a bucket's) objects take, grouped by owner or by top-level prefix. */
+export interface UsageGroup {
+  /** The owner's user id, or the top-level prefix ('a/'; '' for keys without a '/'). */
+  group: string;
+  bytes: number;
+  objects: number;
+}
+
 export interface MetadataStore {
   close(): Promise<void>;
 
@@ -397,7 +412,7 @@ export interface MetadataStore {
    * Decides a pending request; on approval adds the membership with `role` in the same transaction.
    * Returns undefined when the request does not exist or was already decided.
    */
-  decideJoinRequest(id: string, decision: { approve: boolean; role: Role; decidedBy: string }): Promise<JoinRequestRecord | undefined>;
+  decideJoinRequest(id: string, decision: { approve: boolean; role: Role; decidedBy: string; reason?: string }): Promise<JoinRequestRecord | undefined>;
 
   // ----- audit trail
   appendAudit(a: NewAuditRecord): Promise<AuditRecord>;
@@ -427,6 +442,8 @@ export interface MetadataStore {
   setBucketQuota(bucketId: string, quota: { bytes: number | null; objects: number | null }): Promise<boolean>;
   /** Sets (or with null removes) the bucket CORS configuration. False when the bucket is gone. */
   setBucketCors(bucketId: string, cors: string | null): Promise<boolean>;
+  /** Sets (or with null removes) the bucket's landing page settings. False when the bucket is gone. */
+  setBucketLanding(bucketId: string, landing: string | null): Promise<boolean>;
 
   // ----- objects
   getObject(bucketId: string, key: string): Promise<ObjectRecord | undefined>;
@@ -491,6 +508,11 @@ export interface MetadataStore {
    */
   recountUsage(tenancyId: string, fix: boolean): Promise<{ counted: UsageRecord; recorded: UsageRecord; buckets: Array<{ bucketId: string; counted: UsageRecord; recorded: UsageRecord }> }>;
 
+  /** Objects of a tenancy's buckets summed by owner (largest first). */
+  usageByOwner(tenancyId: string): Promise<UsageGroup[]>;
+  /** A bucket's objects summed by top-level prefix (the key up to and with its first '/'), in key order. */
+  usageByPrefix(bucketId: string): Promise<UsageGroup[]>;
+
   // ----- quota (DESIGN §3: the check is part of the usage update; parallel writers reserve first)
   /**
    * Reserves room for a write of `bytes` (and `objects`) in the bucket and its tenancy, checked against
@@ -546,6 +568,14 @@ export interface MetadataStore {
   clearAuthFailures(key: string): Promise<void>;
   /** Forgets keys whose last failure was before `before`; returns how many. */
   deleteAuthFailuresBefore(before: number): Promise<number>;
+
+  // ----- notices sent by mail (tenancy/notices.ts: each is sent once)
+  /** Records that the notice `key` is being sent; false when it was recorded before (sent already). */
+  claimNotice(key: string, at: number): Promise<boolean>;
+  /** Forgets notices whose key starts with `prefix` (a sending that failed, a quota level left); returns how many. */
+  releaseNotices(prefix: string): Promise<number>;
+  /** Whether the notice `key` was recorded. */
+  hasNotice(key: string): Promise<boolean>;
 
   // ----- blob garbage collection (the sweeper)
   /** Blob ids queued for deletion at or before `queuedBefore`, at most `limit`. */

@@ -294,7 +294,24 @@ CREATE INDEX completed_uploads_by_key ON completed_uploads (bucket_id, key);
 CREATE INDEX completed_uploads_by_time ON completed_uploads (completed_at);
 `,
   },
+  {
+    id: 7,
+    name: '007_portal_toolkit',
+    // Issue 21: tenancies opt in to being listed for join requests; a rejection's reason is shown to the
+    // requester; a public bucket's landing page settings (JSON text); the notices the mail job has sent,
+    // so a notice is never sent twice (also across gateways taking turns).
+    sql: `
+ALTER TABLE tenancies ADD COLUMN listed BOOLEAN NOT NULL DEFAULT false;
+ALTER TABLE join_requests ADD COLUMN reason TEXT NOT NULL DEFAULT '';
+ALTER TABLE buckets ADD COLUMN landing TEXT;
+CREATE TABLE sent_notices (
+  key     TEXT COLLATE "C" PRIMARY KEY,
+  sent_at BIGINT NOT NULL
+);
+`,
+  },
 ];
+
 /** Quotes an SQL identifier (schema names come from configuration). */
 export function quoteIdent(name: string): string {
   return '"' + name.replace(/"/g, '""') + '"';

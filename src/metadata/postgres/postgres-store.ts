@@ -81,6 +81,7 @@ import type {
   AuthAttempt,
   AuthFailureRecord,
   UsageSample,
+  UsageGroup,
 } from '../store.js';
 import { checksumOf, objectRecordOf, toAccessKey, toBucket, toGroup, toJoinRequest, toMembership, toPart, toTenancy } from '../rows.js';
 
@@ -332,8 +333,8 @@ const SQL_MEMBERS = {
   upsert: `INSERT INTO memberships (tenancy_id, user_id, role, created_at) VALUES ($1, $2, $3, $4)
     ON CONFLICT (tenancy_id, user_id) DO UPDATE SET role = excluded.role RETURNING *`,
 };
-const TENANCY_COLUMNS = 'id, name, created_at, default_access, quota_bytes, quota_objects, quota_action';
-const JOIN_REQUEST_COLUMNS = 'id, tenancy_id, user_id, message, status, created_at, decided_at, decided_by, role';
+const TENANCY_COLUMNS = 'id, name, created_at, default_access, quota_bytes, quota_objects, quota_action, listed';
+const JOIN_REQUEST_COLUMNS = 'id, tenancy_id, user_id, message, status, created_at, decided_at, decided_by, role, reason';
 
 interface Counters {
   usedBytes: number;
@@ -514,6 +515,7 @@ export class PostgresMetadataStore implements MetadataStore {
       quotaBytes: null,
       quotaObjects: null,
       quotaAction: 'read-delete',
+      listed: false,
     };
     await this.query('INSERT INTO tenancies (id, name, created_at, default_access) VALUES ($1, $2, $3, $4)', [
       rec.id, rec.name, rec.createdAt, rec.defaultAccess,
@@ -542,6 +544,7 @@ export class PostgresMetadataStore implements MetadataStore {
     if (update.quotaBytes !== undefined) set('quota_bytes', update.quotaBytes);
     if (update.quotaObjects !== undefined) set('quota_objects', update.quotaObjects);
     if (update.quotaAction !== undefined) set('quota_action', update.quotaAction);
+    if (update.listed !== undefined) set('listed', update.listed);
     const r =
       sets.length === 0
         ? await this.query(`SELECT ${TENANCY_COLUMNS} FROM tenancies WHERE id = $1`, params)
@@ -742,16 +745,16 @@ export class PostgresMetadataStore implements MetadataStore {
   /** The request row is locked and must still be pending, so two deciders (two gateways) cannot both decide. */
   async decideJoinRequest(
     id: string,
-    decision: { approve: boolean; role: Role; decidedBy: string },
+    decision: { approve: boolean; role: Role; decidedBy: string; reason?: string },
   ): Promise<JoinRequestRecord | undefined> {
     if (this.closed) throw new Error('metadata store is closed');
     return this.tx(async (c) => {
       const now = Date.now();
       const row = (
         await c.query(
-          `UPDATE join_requests SET status = $2, decided_at = $3, decided_by = $4, role = $5
+          `UPDATE join_requests SET status = $2, decided_at = $3, decided_by = $4, role = $5, reason = $6
            WHERE id = $1 AND status = 'pending' RETURNING ${JOIN_REQUEST_COLUMNS}`,
-          [id, decision.approve ? 'approved' : 'rejected', now, decision.decidedBy, decision.approve ? decision.role : null],
+          [id, decision.approve ? 'approved' : 'rejected', now, decision.decidedBy, decision.approve ? decision.role : null, decision.approve ? '' : (decision.reason ?? '')],
         )
       ).rows[0];
       if (!row) return undefined;
@@ -866,6 +869,7 @@ export class PostgresMetadataStore implements MetadataStore {
         quotaBytes: null,
         quotaObjects: null,
         cors: null,
+        landing: null,
       };
       const ins = await this.query(
         `INSERT INTO buckets (id, tenancy_id, name, owner_id, region, created_at) VALUES ($1, $2, $3, $4, $5, $6)
@@ -916,6 +920,34 @@ export class PostgresMetadataStore implements MetadataStore {
   }
   async setBucketCors(bucketId: string, cors: string | null): Promise<boolean> {
     return ((await this.query('UPDATE buckets SET cors = $2 WHERE id = $1', [bucketId, cors])).rowCount ?? 0) > 0;
+  }
+  async setBucketLanding(bucketId: string, landing: string | null): Promise<boolean> {
+    return ((await this.query('UPDATE buckets SET landing = $2 WHERE id = $1', [bucketId, landing])).rowCount ?? 0) > 0;
+  }
+  async usageByOwner(tenancyId: string): Promise<UsageGroup[]> {
+    const r = await this.query(
+      `SELECT o.owner_id AS grp, sum(o.size) AS bytes, count(*) AS objects FROM objects o
+        JOIN buckets b ON b.id = o.bucket_id WHERE b.tenancy_id = $1 GROUP BY o.owner_id ORDER BY bytes DESC, grp`,
+      [tenancyId],
+    );
+    return r.rows.map((x) => ({ group: x.grp, bytes: Number(x.bytes), objects: Number(x.objects) }));
+  }
+  async usageByPrefix(bucketId: string): Promise<UsageGroup[]> {
+    const r = await this.query(
+      `SELECT CASE WHEN strpos(key, '/') > 0 THEN substr(key, 1, strpos(key, '/')) ELSE '' END COLLATE "C" AS grp,
+        sum(size) AS bytes, count(*) AS objects FROM objects WHERE bucket_id = $1 GROUP BY 1 ORDER BY 1`,
+      [bucketId],
+    );
+    return r.rows.map((x) => ({ group: x.grp, bytes: Number(x.bytes), objects: Number(x.objects) }));
+  }
+  async claimNotice(key: string, at: number): Promise<boolean> {
+    return ((await this.query('INSERT INTO sent_notices (key, sent_at) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING', [key, at])).rowCount ?? 0) > 0;
+  }
+  async releaseNotices(prefix: string): Promise<number> {
+    return (await this.query('DELETE FROM sent_notices WHERE substr(key, 1, length($1)) = $1', [prefix])).rowCount ?? 0;
+  }
+  async hasNotice(key: string): Promise<boolean> {
+    return ((await this.query('SELECT 1 FROM sent_notices WHERE key = $1', [key])).rowCount ?? 0) > 0;
   }
   async setBucketQuota(bucketId: string, quota: { bytes: number | null; objects: number | null }): Promise<boolean> {
     const r = await this.query('UPDATE buckets SET quota_bytes = $2, quota_objects = $3 WHERE id = $1', [bucketId, quota.bytes, quota.objects]);

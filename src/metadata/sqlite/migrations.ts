@@ -356,4 +356,20 @@ CREATE INDEX completed_uploads_by_key ON completed_uploads (bucket_id, key);
 CREATE INDEX completed_uploads_by_time ON completed_uploads (completed_at);
 `,
   },
+  {
+    id: 9,
+    name: '009_portal_toolkit',
+    // Issue 21: tenancies opt in to being listed for join requests; a rejection's reason is shown to the
+    // requester; a public bucket's landing page settings (JSON); the notices the mail job has sent, so a
+    // notice is never sent twice (also across gateways taking turns).
+    sql: `
+ALTER TABLE tenancies ADD COLUMN listed INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE join_requests ADD COLUMN reason TEXT NOT NULL DEFAULT '';
+ALTER TABLE buckets ADD COLUMN landing TEXT;
+CREATE TABLE sent_notices (
+  key     TEXT PRIMARY KEY,
+  sent_at INTEGER NOT NULL
+) WITHOUT ROWID;
+`,
+  },
 ];

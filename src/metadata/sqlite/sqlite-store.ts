@@ -72,6 +72,7 @@ import type {
   AuthAttempt,
   AuthFailureRecord,
   UsageSample,
+  UsageGroup,
 } from '../store.js';
 import { creditFor, trimCredits } from '../upload-credits.js';
 import { COMPLETED_UPLOAD_RETENTION_MS } from '../store.js';
@@ -291,7 +292,7 @@ export class SqliteMetadataStore implements MetadataStore {
       tenancyById: p('SELECT * FROM tenancies WHERE id = ?'),
       tenancyByName: p('SELECT * FROM tenancies WHERE name = ?'),
       tenancies: p('SELECT * FROM tenancies ORDER BY name'),
-      updTenancy: p('UPDATE tenancies SET default_access = ?, quota_bytes = ?, quota_objects = ?, quota_action = ? WHERE id = ?'),
+      updTenancy: p('UPDATE tenancies SET default_access = ?, quota_bytes = ?, quota_objects = ?, quota_action = ?, listed = ? WHERE id = ?'),
       tenancyHasBucket: p('SELECT 1 FROM buckets WHERE tenancy_id = ? LIMIT 1'),
       keysOfTenancy: p('SELECT access_key_id FROM access_keys WHERE tenancy_id = ?'),
       delTenancy: p('DELETE FROM tenancies WHERE id = ?'),
@@ -333,7 +334,7 @@ export class SqliteMetadataStore implements MetadataStore {
       joinRequests: p('SELECT * FROM join_requests WHERE tenancy_id = ? ORDER BY seq DESC'),
       joinRequestsByStatus: p('SELECT * FROM join_requests WHERE tenancy_id = ? AND status = ? ORDER BY seq DESC'),
       joinRequestsOfUser: p('SELECT * FROM join_requests WHERE user_id = ? ORDER BY seq DESC'),
-      decideJoinRequest: p(`UPDATE join_requests SET status = ?, decided_at = ?, decided_by = ?, role = ?
+      decideJoinRequest: p(`UPDATE join_requests SET status = ?, decided_at = ?, decided_by = ?, role = ?, reason = ?
         WHERE id = ? AND status = 'pending' RETURNING *`),
 
       insAudit: p(`INSERT INTO audit_log (id, at, actor_id, tenancy_id, action, target, details)
@@ -357,6 +358,15 @@ export class SqliteMetadataStore implements MetadataStore {
       setBucketPolicy: p('UPDATE buckets SET policy = ? WHERE id = ?'),
       setBucketAcl: p('UPDATE buckets SET acl = ? WHERE id = ?'),
       setBucketCors: p('UPDATE buckets SET cors = ? WHERE id = ?'),
+      setBucketLanding: p('UPDATE buckets SET landing = ? WHERE id = ?'),
+      usageByOwner: p(`SELECT o.owner_id AS grp, sum(o.size) AS bytes, count(*) AS objects FROM objects o
+        JOIN buckets b ON b.id = o.bucket_id WHERE b.tenancy_id = ? GROUP BY o.owner_id ORDER BY bytes DESC, grp`),
+      // The covering listing index holds (bucket_id, key, size): one index scan, no table rows.
+      usageByPrefix: p(`SELECT CASE WHEN instr(key, '/') > 0 THEN substr(key, 1, instr(key, '/')) ELSE '' END AS grp,
+        sum(size) AS bytes, count(*) AS objects FROM objects WHERE bucket_id = ? GROUP BY grp ORDER BY grp`),
+      claimNotice: p('INSERT INTO sent_notices (key, sent_at) VALUES (?, ?) ON CONFLICT (key) DO NOTHING'),
+      releaseNotices: p('DELETE FROM sent_notices WHERE substr(key, 1, length(?)) = ?'),
+      hasNotice: p('SELECT 1 FROM sent_notices WHERE key = ?'),
       setBucketQuota: p('UPDATE buckets SET quota_bytes = ?, quota_objects = ? WHERE id = ?'),
       setBucketUsage: p('UPDATE buckets SET used_bytes = ?, used_objects = ? WHERE id = ?'),
       // Everything a quota check needs, in one lookup.
@@ -521,8 +531,9 @@ export class SqliteMetadataStore implements MetadataStore {
           quotaBytes: update.quotaBytes !== undefined ? update.quotaBytes : t.quotaBytes,
           quotaObjects: update.quotaObjects !== undefined ? update.quotaObjects : t.quotaObjects,
           quotaAction: update.quotaAction ?? t.quotaAction,
+          listed: update.listed ?? t.listed,
         };
-        this.s.updTenancy.run(next.defaultAccess, next.quotaBytes, next.quotaObjects, next.quotaAction, id);
+        this.s.updTenancy.run(next.defaultAccess, next.quotaBytes, next.quotaObjects, next.quotaAction, next.listed ? 1 : 0, id);
         return next;
       })
       .immediate();
@@ -684,13 +695,13 @@ export class SqliteMetadataStore implements MetadataStore {
   }
   async decideJoinRequest(
     id: string,
-    decision: { approve: boolean; role: Role; decidedBy: string },
+    decision: { approve: boolean; role: Role; decidedBy: string; reason?: string },
   ): Promise<JoinRequestRecord | undefined> {
     return this.db
       .transaction((): JoinRequestRecord | undefined => {
         const now = Date.now();
         const r = this.s.decideJoinRequest.get(
-          decision.approve ? 'approved' : 'rejected', now, decision.decidedBy, decision.approve ? decision.role : null, id,
+          decision.approve ? 'approved' : 'rejected', now, decision.decidedBy, decision.approve ? decision.role : null, decision.approve ? '' : (decision.reason ?? ''), id,
         );
         if (!r) return undefined;
         if (decision.approve) this.s.upsertMember.get(r.tenancy_id, r.user_id, decision.role, now);
@@ -779,7 +790,7 @@ export class SqliteMetadataStore implements MetadataStore {
   async createBucket(b: NewBucket): Promise<CreateBucketResult> {
     const rec: BucketRecord = {
       id: newId(), tenancyId: b.tenancyId, name: b.name, ownerId: b.ownerId, region: b.region, createdAt: Date.now(),
-      policy: null, acl: null, quotaBytes: null, quotaObjects: null, cors: null,
+      policy: null, acl: null, quotaBytes: null, quotaObjects: null, cors: null, landing: null,
     };
     const info = this.s.insBucket.run(rec.id, rec.tenancyId, rec.name, rec.ownerId, rec.region, rec.createdAt);
     if (info.changes > 0) return { created: true, bucket: rec };
@@ -816,6 +827,24 @@ export class SqliteMetadataStore implements MetadataStore {
   }
   async setBucketCors(bucketId: string, cors: string | null): Promise<boolean> {
     return this.s.setBucketCors.run(cors, bucketId).changes > 0;
+  }
+  async setBucketLanding(bucketId: string, landing: string | null): Promise<boolean> {
+    return this.s.setBucketLanding.run(landing, bucketId).changes > 0;
+  }
+  async usageByOwner(tenancyId: string): Promise<UsageGroup[]> {
+    return this.s.usageByOwner.all(tenancyId).map((r) => ({ group: r.grp, bytes: Number(r.bytes), objects: Number(r.objects) }));
+  }
+  async usageByPrefix(bucketId: string): Promise<UsageGroup[]> {
+    return this.s.usageByPrefix.all(bucketId).map((r) => ({ group: r.grp, bytes: Number(r.bytes), objects: Number(r.objects) }));
+  }
+  async claimNotice(key: string, at: number): Promise<boolean> {
+    return this.s.claimNotice.run(key, at).changes > 0;
+  }
+  async releaseNotices(prefix: string): Promise<number> {
+    return this.s.releaseNotices.run(prefix, prefix).changes;
+  }
+  async hasNotice(key: string): Promise<boolean> {
+    return this.s.hasNotice.get(key) !== undefined;
   }
   async setBucketQuota(bucketId: string, quota: { bytes: number | null; objects: number | null }): Promise<boolean> {
     return this.s.setBucketQuota.run(quota.bytes, quota.objects, bucketId).changes > 0;
