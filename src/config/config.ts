@@ -106,6 +106,31 @@ export interface GranaryConfig {
    * URL = PostgreSQL, shared by every gateway (flag `--metadata`, env GRANARY_METADATA, config key `metadata`).
    */
   metadata: string | undefined;
+  /**
+   * Outgoing mail for notices (key expiry reminders, join requests to managers, quota warnings): config key
+   * `smtp` {host, port, tls, from, user?, password?} or GRANARY_SMTP_HOST, GRANARY_SMTP_PORT, GRANARY_SMTP_TLS
+   * (`none`, `starttls` or `tls`), GRANARY_SMTP_FROM, GRANARY_SMTP_USER, GRANARY_SMTP_PASSWORD. Unset: no mail.
+   */
+  smtp: SmtpConfig | undefined;
+  /** How often the notice job looks for something to tell (GRANARY_NOTICE_INTERVAL_MS, default 5 minutes). */
+  noticeIntervalMs: number;
+  /**
+   * The private CA that signed the external endpoint's certificate, for users' client configurations
+   * (config key `tlsCa`, GRANARY_TLS_CA: a PEM file). The portal offers it for download and adds the CA line
+   * to its ready-made configurations. Unset: the certificate is from a public CA.
+   */
+  tlsCa: string | undefined;
+}
+
+export interface SmtpConfig {
+  host: string;
+  port: number;
+  /** `none`: plain SMTP; `starttls`: upgrade (required); `tls`: TLS from the first byte (port 465). */
+  tls: 'none' | 'starttls' | 'tls';
+  /** The From address, e.g. `Granary <granary@example.org>`. */
+  from: string;
+  user?: string;
+  password?: string;
 }
 
 export class ConfigError extends Error {
@@ -145,6 +170,9 @@ export const DEFAULTS: GranaryConfig = {
   ldap: undefined,
   metadata: undefined,
   quotaThresholds: { warning: 80, critical: 95 },
+  smtp: undefined,
+  noticeIntervalMs: 5 * 60 * 1000,
+  tlsCa: undefined,
 };
 
 /** Smallest orphan grace allowed when several gateways may share one blob directory (PostgreSQL mode). */
@@ -183,6 +211,7 @@ export function loadConfig(sources: ConfigSources = {}): GranaryConfig {
   let extraDomains: string[] = [];
   /** As written (`HOST:PORT` or `none`); undefined = derived from the S3 listener. */
   let listenPortal: string | undefined;
+  let smtpRaw: Record<string, unknown> | undefined;
 
   const file = flags.config ?? env.GRANARY_CONFIG;
   if (file) {
@@ -194,7 +223,7 @@ export function loadConfig(sources: ConfigSources = {}): GranaryConfig {
     }
     if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new ConfigError(`config file ${file} must hold a JSON object`);
     const f = raw as Record<string, unknown>;
-    const known = new Set(['data', 'listen', 'region', 'acceptAnyRegion', 'domains', 'internalDomain', 'externalDomain', 'internalPort', 'externalPort', 'inlineMaxBytes', 'sweepIntervalMs', 'usageSampleIntervalMs', 'orphanGraceMs', 'queuedDeleteDelayMs', 'logLevel', 'maxKeyLifetimeDays', 'quotaWarningPercent', 'quotaCriticalPercent', 'ldap', 'metadata', 'listenHttps', 'tlsCert', 'tlsKey', 'tlsReloadIntervalMs', 'listenPortal', 'portalUrl', 'trustedProxies', 'bodyIdleTimeoutMs', 'minFreeBytes', 'spaceReserveBytes']);
+    const known = new Set(['data', 'listen', 'region', 'acceptAnyRegion', 'domains', 'internalDomain', 'externalDomain', 'internalPort', 'externalPort', 'inlineMaxBytes', 'sweepIntervalMs', 'usageSampleIntervalMs', 'orphanGraceMs', 'queuedDeleteDelayMs', 'logLevel', 'maxKeyLifetimeDays', 'quotaWarningPercent', 'quotaCriticalPercent', 'ldap', 'metadata', 'listenHttps', 'tlsCert', 'tlsKey', 'tlsReloadIntervalMs', 'listenPortal', 'portalUrl', 'trustedProxies', 'bodyIdleTimeoutMs', 'minFreeBytes', 'spaceReserveBytes', 'smtp', 'noticeIntervalMs', 'tlsCa']);
     for (const k of Object.keys(f)) if (!known.has(k)) throw new ConfigError(`config file ${file}: unknown setting "${k}"`);
     if (f.data !== undefined) cfg.dataDir = String(f.data);
     if (f.listen !== undefined) cfg.listen = parseListen(String(f.listen));
@@ -232,6 +261,12 @@ export function loadConfig(sources: ConfigSources = {}): GranaryConfig {
       cfg.ldap = f.ldap as Record<string, string | number>;
     }
     if (f.metadata !== undefined) cfg.metadata = String(f.metadata);
+    if (f.smtp !== undefined) {
+      if (typeof f.smtp !== 'object' || f.smtp === null || Array.isArray(f.smtp)) throw new ConfigError('smtp must be an object (host, port, tls, from)');
+      smtpRaw = { ...(f.smtp as Record<string, unknown>) };
+    }
+    if (f.noticeIntervalMs !== undefined) cfg.noticeIntervalMs = parseIntSetting('noticeIntervalMs', f.noticeIntervalMs, 1000);
+    if (f.tlsCa !== undefined) cfg.tlsCa = String(f.tlsCa);
     if (f.maxKeyLifetimeDays !== undefined) cfg.maxKeyLifetimeDays = parseIntSetting('maxKeyLifetimeDays', f.maxKeyLifetimeDays, 1);
     if (f.quotaWarningPercent !== undefined) cfg.quotaThresholds.warning = parseIntSetting('quotaWarningPercent', f.quotaWarningPercent, 1);
     if (f.quotaCriticalPercent !== undefined) cfg.quotaThresholds.critical = parseIntSetting('quotaCriticalPercent', f.quotaCriticalPercent, 1);
@@ -277,6 +312,30 @@ export function loadConfig(sources: ConfigSources = {}): GranaryConfig {
   }
   if (env.GRANARY_MAX_KEY_LIFETIME_DAYS) cfg.maxKeyLifetimeDays = parseIntSetting('GRANARY_MAX_KEY_LIFETIME_DAYS', env.GRANARY_MAX_KEY_LIFETIME_DAYS, 1);
 
+  if (env.GRANARY_SMTP_HOST) {
+    smtpRaw = {
+      ...smtpRaw,
+      host: env.GRANARY_SMTP_HOST,
+      ...(env.GRANARY_SMTP_PORT ? { port: env.GRANARY_SMTP_PORT } : {}),
+      ...(env.GRANARY_SMTP_TLS ? { tls: env.GRANARY_SMTP_TLS } : {}),
+      ...(env.GRANARY_SMTP_FROM ? { from: env.GRANARY_SMTP_FROM } : {}),
+      ...(env.GRANARY_SMTP_USER ? { user: env.GRANARY_SMTP_USER } : {}),
+      ...(env.GRANARY_SMTP_PASSWORD ? { password: env.GRANARY_SMTP_PASSWORD } : {}),
+    };
+  }
+  if (smtpRaw) cfg.smtp = parseSmtp(smtpRaw);
+  if (env.GRANARY_NOTICE_INTERVAL_MS) cfg.noticeIntervalMs = parseIntSetting('GRANARY_NOTICE_INTERVAL_MS', env.GRANARY_NOTICE_INTERVAL_MS, 1000);
+  if (env.GRANARY_TLS_CA) cfg.tlsCa = env.GRANARY_TLS_CA;
+  if (cfg.tlsCa !== undefined) {
+    cfg.tlsCa = resolve(cfg.tlsCa);
+    let pem: string;
+    try {
+      pem = readFileSync(cfg.tlsCa, 'utf8');
+    } catch (e) {
+      throw new ConfigError(`cannot read the CA certificate ${cfg.tlsCa} (tlsCa): ${(e as Error).message}`);
+    }
+    if (!pem.includes('-----BEGIN CERTIFICATE-----')) throw new ConfigError(`tlsCa ${cfg.tlsCa} is not a PEM certificate`);
+  }
   if (env.GRANARY_METADATA) cfg.metadata = env.GRANARY_METADATA;
   if (flags.data) cfg.dataDir = flags.data;
   if (flags.metadata) cfg.metadata = flags.metadata;
@@ -364,6 +423,19 @@ export function parsePortalUrl(value: string, domains: readonly string[]): strin
     if (host === d || host.endsWith('.' + d)) throw new ConfigError(`portalUrl's host ${host} is an S3 host name (domain ${d}): the portal needs a host S3 never serves`);
   }
   return u.origin;
+}
+
+function parseSmtp(raw: Record<string, unknown>): SmtpConfig {
+  const known = new Set(['host', 'port', 'tls', 'from', 'user', 'password']);
+  for (const k of Object.keys(raw)) if (!known.has(k)) throw new ConfigError(`smtp: unknown setting "${k}"`);
+  if (typeof raw.host !== 'string' || raw.host.trim() === '') throw new ConfigError('smtp needs a host');
+  const tls = raw.tls === undefined ? 'starttls' : String(raw.tls);
+  if (tls !== 'none' && tls !== 'starttls' && tls !== 'tls') throw new ConfigError(`smtp tls must be none, starttls or tls, got "${tls}"`);
+  const port = raw.port === undefined ? (tls === 'tls' ? 465 : 587) : parseIntSetting('smtp port', raw.port, 1);
+  if (port > 65535) throw new ConfigError(`smtp port ${port} is out of range`);
+  if (typeof raw.from !== 'string' || !/@/.test(raw.from)) throw new ConfigError('smtp needs a from address (e.g. "Granary <granary@example.org>")');
+  if ((raw.user === undefined) !== (raw.password === undefined)) throw new ConfigError('smtp user and password go together');
+  return { host: raw.host.trim(), port, tls, from: raw.from, ...(raw.user !== undefined ? { user: String(raw.user), password: String(raw.password) } : {}) };
 }
 
 function parseLogLevel(v: string): GranaryConfig['logLevel'] {

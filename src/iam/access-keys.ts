@@ -29,6 +29,11 @@ export interface ResolvedKey {
   secret: string;
 }
 
+/** The one rule for a key's expiry: it stops working at `expiresAt` (null: never, the bootstrap key only). */
+export function keyIsExpired(key: Pick<AccessKeyRecord, 'expiresAt'>, now = Date.now()): boolean {
+  return key.expiresAt !== null && key.expiresAt <= now;
+}
+
 export class AccessKeys {
   readonly #secrets = new Map<string, string>();
 
@@ -62,14 +67,14 @@ export class AccessKeys {
   /** True when the key exists but its expiry has passed (so the client hears ExpiredToken, not "unknown"). */
   async isExpired(accessKeyId: string, now = Date.now()): Promise<boolean> {
     const key = await this.metadata.getAccessKey(accessKeyId);
-    return key !== undefined && key.expiresAt !== null && key.expiresAt <= now;
+    return key !== undefined && keyIsExpired(key, now);
   }
 
   /** The live key with its user and plain secret, or undefined if unknown or expired. */
   async resolve(accessKeyId: string, now = Date.now()): Promise<ResolvedKey | undefined> {
     const key = await this.metadata.getAccessKey(accessKeyId);
     if (!key) return undefined;
-    if (key.expiresAt !== null && key.expiresAt <= now) return undefined;
+    if (keyIsExpired(key, now)) return undefined;
     const user = await this.metadata.getUserById(key.userId);
     if (!user) return undefined;
     let secret = this.#secrets.get(key.secretEncrypted);

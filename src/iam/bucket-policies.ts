@@ -5,6 +5,7 @@
  */
 import { S3Error } from '../errors/s3-error.js';
 import type { BucketRecord, MetadataStore } from '../metadata/store.js';
+import { principalExists } from './groups.js';
 import { parsePolicy, PolicyError } from './policy/parse.js';
 import type { Policy } from './policy/types.js';
 
@@ -24,8 +25,20 @@ export class BucketPolicies {
     }
   }
 
+  /**
+   * Validates and stores a policy. Every user and group it names must exist (AWS refuses a principal it
+   * does not know with MalformedPolicy "Invalid principal in policy"): S3, the admin API and the portal's
+   * grants all store policies through here.
+   */
   async put(bucket: BucketRecord, json: string): Promise<void> {
-    this.validate(bucket, json);
+    const policy = this.validate(bucket, json);
+    for (const s of policy.statements) {
+      for (const m of s.principal.matchers) {
+        if (m.kind === 'any' || (await principalExists(this.metadata, m.kind, m.name))) continue;
+        const e = new PolicyError(`Invalid principal in policy: no such ${m.kind} "${m.name}"`, 'Invalid principal in policy');
+        throw new S3Error('MalformedPolicy', { message: e.awsMessage, cause: e });
+      }
+    }
     if (!(await this.metadata.setBucketPolicy(bucket.id, json))) throw new S3Error('NoSuchBucket', { details: { BucketName: bucket.name } });
   }
 

@@ -18,3 +18,14 @@ export async function groupsOfUser(metadata: MetadataStore, userId: string): Pro
   for (const t of derived) if (t !== undefined) names.add(membersGroupName(t));
   return [...names].sort();
 }
+
+/**
+ * Whether a policy principal names someone Granary knows: a user (signed in once, for LDAP), a stored
+ * group, or the members group of an existing tenancy. A grant to a typo must be refused, as AWS refuses
+ * a principal that does not exist ("Invalid principal in policy").
+ */
+export async function principalExists(metadata: MetadataStore, kind: 'user' | 'group', name: string): Promise<boolean> {
+  if (kind === 'user') return (await metadata.getUserByName(name)) !== undefined;
+  if (await metadata.getGroupByName(name)) return true;
+  return name.endsWith(MEMBERS_GROUP_SUFFIX) && (await metadata.getTenancyByName(name.slice(0, -MEMBERS_GROUP_SUFFIX.length))) !== undefined;
+}

@@ -12,6 +12,7 @@ import type { BucketRecord, MetadataStore, TenancyRecord, WriteQuota } from '../
 import type { RequestBody } from './body.js';
 import type { EndpointName } from './endpoints.js';
 import type { Logger } from '../lib/log.js';
+import type { AccessKeys } from '../iam/access-keys.js';
 import type { PostForm } from './post-object.js';
 
 export interface S3Services {
@@ -23,6 +24,7 @@ export interface S3Services {
   quota: QuotaGuard;
   policies: BucketPolicies;
   log: Logger;
+  accessKeys: AccessKeys;
 }
 
 export interface S3Context {
@@ -48,6 +50,10 @@ export interface S3Context {
   /** Authorization for further checks an operation needs (e.g. ListBuckets filtering). */
   access: AccessContext;
   services: S3Services;
+  /** The request path as sent (percent-encoded, no query): where links on HTML pages are relative to. */
+  rawPath: string;
+  /** The request came over TLS. */
+  secure: boolean;
 }
 
 export function headerOf(ctx: { headers: IncomingHttpHeaders }, name: string): string | undefined {

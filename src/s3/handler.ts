@@ -274,6 +274,8 @@ export class S3Handler {
       quota,
       access,
       services: this.deps,
+      rawPath,
+      secure: (req.socket as { encrypted?: boolean }).encrypted === true,
       ...(post ? { post } : {}),
     };
     try {

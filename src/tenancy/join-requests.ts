@@ -38,16 +38,18 @@ export class JoinRequests {
     return this.metadata.listJoinRequestsOfUser(user.id);
   }
 
-  async decide(actor: Actor & { userId: string }, acting: ActingRole, tenancy: TenancyRecord, id: string, approve: boolean, role: Role = 'USER'): Promise<JoinRequestRecord> {
+  /** `reason`: why a rejection (shown to the requester; at most 2000 characters). */
+  async decide(actor: Actor & { userId: string }, acting: ActingRole, tenancy: TenancyRecord, id: string, approve: boolean, role: Role = 'USER', reason = ''): Promise<JoinRequestRecord> {
     if (!isRole(role)) throw invalid('role must be USER, DEPUTY or MANAGER');
+    if (typeof reason !== 'string' || reason.length > MAX_MESSAGE) throw invalid(`the reason must be at most ${MAX_MESSAGE} characters`);
     const existing = await this.metadata.getJoinRequest(id);
     if (!existing || existing.tenancyId !== tenancy.id) throw notFound(`no join request ${id} in ${tenancy.name}`);
     if (existing.status !== 'pending') throw conflict(`join request ${id} was already ${existing.status}`);
     if (approve) assertMayAssign(acting, role);
-    const decided = await this.metadata.decideJoinRequest(id, { approve, role, decidedBy: actor.userId });
+    const decided = await this.metadata.decideJoinRequest(id, { approve, role, decidedBy: actor.userId, reason: approve ? '' : reason.trim() });
     if (!decided) throw conflict(`join request ${id} was decided meanwhile`);
     const requester = await this.metadata.getUserById(existing.userId);
-    await this.audit.record(actor, tenancy.id, approve ? 'request.approve' : 'request.reject', requester?.username ?? existing.userId, { requestId: id, ...(approve ? { role } : {}) });
+    await this.audit.record(actor, tenancy.id, approve ? 'request.approve' : 'request.reject', requester?.username ?? existing.userId, { requestId: id, ...(approve ? { role } : { reason: reason.trim() }) });
     return decided;
   }
 }

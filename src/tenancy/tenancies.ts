@@ -108,6 +108,14 @@ export class Tenancies {
     return updated;
   }
 
+  /** Lists the tenancy (or not) among those people may find and ask to join. */
+  async setListed(actor: Actor, tenancy: TenancyRecord, listed: boolean): Promise<TenancyRecord> {
+    const updated = await this.metadata.updateTenancy(tenancy.id, { listed });
+    if (!updated) throw notFound(`no tenancy named "${tenancy.name}"`);
+    await this.audit.record(actor, tenancy.id, 'tenancy.set-listed', tenancy.name, { listed });
+    return updated;
+  }
+
   async setDefaultAccess(actor: Actor, tenancy: TenancyRecord, defaultAccess: DefaultAccess): Promise<TenancyRecord> {
     if (!isDefaultAccess(defaultAccess)) throw invalid('defaultAccess must be "owner" or "members"');
     const updated = await this.metadata.updateTenancy(tenancy.id, { defaultAccess });

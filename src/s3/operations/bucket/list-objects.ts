@@ -8,6 +8,7 @@ import { listObjects, type ListEntry } from '../../../core/listing.js';
 import { bucketOf, type S3Context } from '../../context.js';
 import { escapeXml, isoTime, RawXml, type XmlNode } from '../../xml/write.js';
 import { ownerDisplayName, xmlResponse } from '../common.js';
+import { landingResponse } from './landing.js';
 
 const MAX_KEYS = 1000;
 
@@ -59,6 +60,8 @@ async function entriesXml(ctx: S3Context, entries: ListEntry[], enc: (s: string)
 }
 
 export async function ListObjects(ctx: S3Context): Promise<HttpResponse> {
+  const page = await landingResponse(ctx);
+  if (page) return page;
   const b = bucketOf(ctx);
   const q = ctx.query;
   const prefix = q.get('prefix') ?? '';
@@ -94,6 +97,8 @@ function decodeToken(token: string): string {
 }
 
 export async function ListObjectsV2(ctx: S3Context): Promise<HttpResponse> {
+  const page = await landingResponse(ctx);
+  if (page) return page;
   const b = bucketOf(ctx);
   const q = ctx.query;
   const prefix = q.get('prefix') ?? '';
