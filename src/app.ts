@@ -21,6 +21,8 @@ import { BucketPolicies } from './iam/bucket-policies.js';
 import { BlobSweeper } from './core/sweeper.js';
 import { hashOffload } from './lib/hash-offload.js';
 import { UsageSampler } from './tenancy/usage-sampler.js';
+import { NoticeJob } from './tenancy/notices.js';
+import { SmtpMailer } from './lib/mailer.js';
 import { AccessKeys } from './iam/access-keys.js';
 import { SecretBox, loadMasterKey } from './iam/secrets.js';
 import { bootstrap, type BootstrapResult } from './tenancy/bootstrap.js';
@@ -149,6 +151,18 @@ export async function startApp(config: GranaryConfig, env: NodeJS.ProcessEnv = p
     intervalMs: config.usageSampleIntervalMs,
     log: (msg, fields) => log.warn(msg, fields),
   });
+  // Notices by mail (key expiry, join requests, quota levels), when the site configured SMTP.
+  const mailer = config.smtp ? new SmtpMailer(config.smtp) : undefined;
+  const notices = mailer
+    ? new NoticeJob(metadata, mailer, {
+        intervalMs: config.noticeIntervalMs,
+        thresholds: config.quotaThresholds,
+        portalUrl: () => config.portalUrl ?? (portalAddress ? `http://${portalAddress.host.includes(':') ? `[${portalAddress.host}]` : portalAddress.host}:${portalAddress.port}` : `http://${address.host}:${address.port}`),
+        // Several gateways: one pass at a time (the same kind of lock as the sweeper's).
+        ...(shared ? { exclusive: <T>(fn: () => Promise<T>) => shared.withExclusiveLock('granary.notices', fn) } : {}),
+        log: (msg, fields) => log.warn(msg, fields),
+      })
+    : undefined;
   // A crash can leave temporary files; nothing can be writing them yet, so clear them before serving.
   await blobs.sweepTemporary(0);
   hashOffload.start();
@@ -170,6 +184,7 @@ export async function startApp(config: GranaryConfig, env: NodeJS.ProcessEnv = p
   }
   sweeper.start();
   usageSampler.start();
+  notices?.start();
 
   let stopping: Promise<void> | undefined;
   return {
@@ -191,6 +206,8 @@ export async function startApp(config: GranaryConfig, env: NodeJS.ProcessEnv = p
         await sweeper.stop();
         capacity.stop();
         await usageSampler.stop();
+        await notices?.stop();
+        mailer?.close();
         await directory.close();
         await metadata.close();
         await blobs.close();

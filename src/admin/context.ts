@@ -17,6 +17,8 @@ import type { Tenancies } from '../tenancy/tenancies.js';
 import type { UserKeys } from '../tenancy/user-keys.js';
 import type { Users } from '../tenancy/users.js';
 import type { RouteDef } from './router.js';
+import type { BucketSharing } from '../tenancy/sharing.js';
+import type { UserAccess } from '../iam/user-access.js';
 
 /** Who is calling the admin API, however they authenticated. */
 export interface AdminPrincipal {
@@ -47,6 +49,12 @@ export interface AdminServices {
   origins: PortalOrigins;
   /** S3 region of presigned URLs. */
   region: string;
+  /** Grants, public, shared-with-me (tenancy/sharing.ts). */
+  sharing: BucketSharing;
+  /** S3's authorization asked for a person (iam/user-access.ts). */
+  userAccess: UserAccess;
+  /** The private CA users' clients need for the external endpoint (PEM file), if the site has one. */
+  tlsCa: string | undefined;
 }
 
 export interface AdminContext {

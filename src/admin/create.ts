@@ -16,6 +16,8 @@ import { Membership } from '../tenancy/membership.js';
 import { Tenancies } from '../tenancy/tenancies.js';
 import { UserKeys } from '../tenancy/user-keys.js';
 import { Users } from '../tenancy/users.js';
+import { BucketSharing } from '../tenancy/sharing.js';
+import { UserAccess } from '../iam/user-access.js';
 import { AuthenticatorChain, BasicAuthenticator } from './auth.js';
 import { PasswordThrottle } from '../iam/password-throttle.js';
 import { clientAddress, parseTrustedProxies } from '../iam/client-address.js';
@@ -43,6 +45,8 @@ export function createAdminApi(d: AdminApiDeps): { handler: AdminHandler; servic
   const passwords = new PasswordThrottle(d.metadata, d.directory);
   const trusted = parseTrustedProxies(d.config.trustedProxies);
   const addressOf = (req: IncomingMessage): string => clientAddress(req, trusted);
+  const bucketPolicies = d.bucketPolicies ?? new BucketPolicies(d.metadata);
+  const userAccess = new UserAccess(d.metadata, bucketPolicies);
   const services: AdminServices = {
     metadata: d.metadata,
     directory: d.directory,
@@ -68,7 +72,10 @@ export function createAdminApi(d: AdminApiDeps): { handler: AdminHandler; servic
     region: d.config.region,
     groups: new Groups(d.metadata, audit),
     userKeys: new UserKeys(d.metadata, d.accessKeys, audit, d.config.maxKeyLifetimeDays),
-    bucketPolicies: d.bucketPolicies ?? new BucketPolicies(d.metadata),
+    bucketPolicies,
+    userAccess,
+    sharing: new BucketSharing(d.metadata, bucketPolicies, userAccess, audit),
+    tlsCa: d.config.tlsCa,
   };
   return { handler: new AdminHandler({ services, authenticator: new AuthenticatorChain([new BasicAuthenticator(passwords, addressOf), new SessionAuthenticator(d.metadata, sessions)]), log: d.log }), services };
 }

@@ -9,7 +9,8 @@ import { userRoutes } from './handlers/users.js';
 import { sessionRoutes } from './session-routes.js';
 import { policyCheckRoutes } from './handlers/policy-check.js';
 import { portalObjectRoutes } from './handlers/portal-objects.js';
+import { sharingRoutes } from './handlers/sharing.js';
 
 export const ADMIN_API_PREFIX = '/_admin/api/v1';
 
-export const ADMIN_ROUTES: readonly AdminRoute[] = [...tenancyRoutes, ...memberRoutes, ...policyRoutes, ...userRoutes, ...meRoutes, ...openApiRoutes, ...sessionRoutes, ...policyCheckRoutes, ...portalObjectRoutes];
+export const ADMIN_ROUTES: readonly AdminRoute[] = [...tenancyRoutes, ...memberRoutes, ...policyRoutes, ...userRoutes, ...meRoutes, ...openApiRoutes, ...sessionRoutes, ...policyCheckRoutes, ...portalObjectRoutes, ...sharingRoutes];

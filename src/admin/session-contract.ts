@@ -44,6 +44,8 @@ export interface PortalBucket {
   hasPolicy: boolean;
   /** The bucket policy (or ACL) lets anyone read. */
   public: boolean;
+  /** The caller may share it (its owner, MANAGER, DEPUTY: who S3 lets set its policy). */
+  mayShare: boolean;
 }
 
 /** POST /tenancies/{t}/presign: a presigned S3 URL for the caller (the browser never holds a secret). */
@@ -51,6 +53,8 @@ export interface PresignRequest {
   method: 'GET' | 'PUT' | 'POST' | 'DELETE' | 'HEAD';
   /** Omitted: the service (ListBuckets); bucket only: a bucket operation. */
   bucket?: string;
+  /** The bucket's tenancy when it is another one (a bucket shared with the caller): `tenancy:bucket` in the path. */
+  bucketTenancy?: string;
   key?: string;
   /** Extra query parameters to sign (uploads, uploadId, partNumber, list-type, prefix, delimiter, …). */
   query?: Record<string, string>;

@@ -2,8 +2,8 @@
  * Store records → admin API bodies (contract.ts): ISO times, names instead of internal ids, and only the
  * fields a client may see (never a password hash or a sealed secret).
  */
-import type { AccessKeyRecord, AuditRecord, JoinRequestRecord, MetadataStore, TenancyRecord, UserRecord } from '../metadata/store.js';
-import type { KeyRestriction } from '../iam/key-restriction.js';
+import type { AuditRecord, JoinRequestRecord, MetadataStore, TenancyRecord, UserRecord } from '../metadata/store.js';
+import type { KeyView } from '../tenancy/user-keys.js';
 import type { MemberView } from '../tenancy/membership.js';
 import type { TenancyView } from '../tenancy/tenancies.js';
 import type * as C from './contract.js';
@@ -12,7 +12,7 @@ const iso = (ms: number): string => new Date(ms).toISOString();
 const isoOrNull = (ms: number | null): string | null => (ms === null ? null : iso(ms));
 
 export function tenancyBody(t: TenancyRecord): C.Tenancy {
-  return { name: t.name, createdAt: iso(t.createdAt), defaultAccess: t.defaultAccess, quota: { bytes: t.quotaBytes, objects: t.quotaObjects, action: t.quotaAction } };
+  return { name: t.name, createdAt: iso(t.createdAt), defaultAccess: t.defaultAccess, quota: { bytes: t.quotaBytes, objects: t.quotaObjects, action: t.quotaAction }, listed: t.listed };
 }
 
 export function tenancyDetailBody(v: TenancyView): C.TenancyDetail {
@@ -27,15 +27,19 @@ export function memberBody(m: MemberView): C.Member {
   return { username: m.user.username, displayName: m.user.displayName, role: m.membership.role, since: iso(m.membership.createdAt) };
 }
 
-export function keyBody(k: AccessKeyRecord, tenancy: string, restriction: KeyRestriction | null): C.AccessKey {
+export function keyBody(v: KeyView): C.AccessKey {
+  const k = v.key;
   return {
+    owner: v.owner,
+    expired: v.expired,
+    portal: v.portal,
     accessKeyId: k.accessKeyId,
     name: k.name,
-    tenancy,
+    tenancy: v.tenancy,
     createdAt: iso(k.createdAt),
     expiresAt: isoOrNull(k.expiresAt),
     lastUsedAt: isoOrNull(k.lastUsedAt),
-    restriction,
+    restriction: v.restriction,
   };
 }
 
@@ -70,6 +74,7 @@ export async function joinRequestBody(r: JoinRequestRecord, names: NameResolver)
     decidedAt: isoOrNull(r.decidedAt),
     decidedBy: r.decidedBy === null ? null : await names.user(r.decidedBy),
     role: r.role,
+    reason: r.reason,
   };
 }
 

@@ -5,7 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { AdminClient, ApiError, ConnectionError } from './client.js';
+import { adminClient, ApiError, ConnectionError } from './client.js';
 import { COMMANDS, type Command } from './commands.js';
 import type { Out } from './output.js';
 import { CliUsageError, resolveSettings } from './settings.js';
@@ -88,7 +88,7 @@ export async function runAdmin(argv: string[], env: NodeJS.ProcessEnv = process.
   try {
     const settings = resolveSettings({ url: opts.url as string | undefined, user: opts.user as string | undefined, password: opts.password as string | undefined, config: opts.config as string | undefined }, env);
     if (settings.user === undefined) throw new CliUsageError('no credentials: give --user and --password, set GRANARY_USER and GRANARY_PASSWORD, or write them to the CLI config file');
-    await cmd.run({ client: new AdminClient(settings), args: parsed.positionals, opts, json: opts.json === true, out, readStdin: () => readFileSync(0, 'utf8') });
+    await cmd.run({ client: adminClient(settings), args: parsed.positionals, opts, json: opts.json === true, out, readStdin: () => readFileSync(0, 'utf8') });
     return 0;
   } catch (e) {
     if (e instanceof CliUsageError) {
@@ -97,7 +97,7 @@ export async function runAdmin(argv: string[], env: NodeJS.ProcessEnv = process.
     }
     if (e instanceof ApiError) {
       if (opts.json && e.problem) out.stdout(JSON.stringify(e.problem, null, 2) + '\n');
-      out.stderr(`granary admin ${noun} ${verb}: ${e.message}\n`);
+      out.stderr(`granary admin ${noun} ${verb}: ${e.message} (HTTP ${e.status})\n`);
       return 1;
     }
     if (e instanceof ConnectionError) {

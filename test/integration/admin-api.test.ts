@@ -11,6 +11,7 @@ import { startServer, type TestServer } from '../helpers/server.js';
 import { sdkClient } from '../helpers/clients.js';
 import { ADMIN, api } from './admin-client.js';
 import { ADMIN_ROUTES } from '../../src/admin/routes.js';
+import { ADMIN_API_ROUTES } from '../../src/admin/contract.js';
 import { parsePolicy, PolicyError } from '../../src/iam/policy/parse.js';
 
 const T = 'proj-a';
@@ -82,7 +83,14 @@ describe('admin API', () => {
       ['GET', `/tenancies/${T}`, ADMIN, 200],
       ['GET', `/tenancies/${T}`, alice, 200],
       ['GET', `/tenancies/${T}`, dave, 200],
-      ['GET', `/tenancies/${T}`, ursula, 403],
+      // Any member sees the tenancy's usage and endpoints (the client docs tell users to run `tenancy show`).
+      ['GET', `/tenancies/${T}`, ursula, 200],
+      ['GET', `/tenancies/${T}/usage/breakdown`, ursula, 403],
+      ['GET', `/tenancies/${T}/usage/breakdown`, dave, 200],
+      ['GET', `/tenancies/${T}/uploads`, ursula, 403],
+      ['GET', `/tenancies/${T}/keys`, ursula, 403],
+      ['GET', `/tenancies/${T}/keys`, dave, 200],
+      ['PATCH', `/tenancies/${T}`, dave, 403],
       ['GET', `/tenancies/${T}`, nora, 403],
       ['GET', '/tenancies/no-such-tenancy', alice, 404],
       ['GET', `/tenancies/${T}/members`, dave, 200],
@@ -330,6 +338,11 @@ describe('admin API', () => {
     const documented = Object.entries(doc.paths).flatMap(([p, ops]) => Object.keys(ops).filter((m) => methods.has(m)).map((m) => `${m.toUpperCase()} ${p}`));
     const routed = ADMIN_ROUTES.map((x) => `${x.method} ${x.path}`);
     assert.deepEqual([...documented].sort(), [...routed].sort());
+  });
+
+  test('the route contract the portal and the CLI are typed by (admin/contract.ts) is exactly the router\'s routes', () => {
+    const routed = ADMIN_ROUTES.map((x) => `${x.method} ${x.path}`);
+    assert.deepEqual([...ADMIN_API_ROUTES].sort(), [...routed].sort());
   });
 
   test('no secret ever reaches the server log', () => {

@@ -1,11 +1,16 @@
-/** The caller's own view: who they are, their tenancies, their access keys and their join requests. */
+/**
+ * The caller's own view: who they are, their tenancies, their access keys, their join requests, the
+ * buckets shared with them, and changing their own password.
+ */
 import { scopesFrom } from '../../iam/key-restriction.js';
 import { groupsOf } from '../../tenancy/membership.js';
 import type { AdminRoute } from '../context.js';
 import { me, noContent, ok } from '../context.js';
 import type * as C from '../contract.js';
 import { object, optBool, optStr, str, time } from '../input.js';
-import { badRequest } from '../problems.js';
+import { AdminProblem, badRequest } from '../problems.js';
+import { tooManyGuesses } from '../auth.js';
+import { currentRequest, sessionCookie } from '../session.js';
 import { joinRequestBody, keyBody, NameResolver } from '../views.js';
 
 const AUTH = { kind: 'authenticated' } as const;
@@ -26,7 +31,7 @@ function scopesField(v: unknown): Array<{ bucket: string; prefix?: string }> | n
 
 export const meRoutes: AdminRoute[] = [
   {
-    method: 'GET', path: '/me', access: AUTH, summary: 'Who am I: my tenancies with role, endpoints and quota status',
+    method: 'GET', path: '/me', access: AUTH, summary: 'Who am I: my tenancies with role, endpoints, quota status and waiting join requests',
     handle: async (ctx) => {
       const { user } = me(ctx);
       const m = ctx.services.metadata;
@@ -35,6 +40,7 @@ export const meRoutes: AdminRoute[] = [
         const t = await m.getTenancyById(ms.tenancyId);
         if (!t) continue;
         const usage = await m.getTenancyUsage(t.id);
+        const staff = ms.role === 'MANAGER' || ms.role === 'DEPUTY';
         tenancies.push({
           name: t.name,
           role: ms.role,
@@ -42,6 +48,7 @@ export const meRoutes: AdminRoute[] = [
           quota: { bytes: t.quotaBytes, objects: t.quotaObjects, action: t.quotaAction },
           usage,
           status: ctx.services.tenancies.status(t, usage),
+          pendingRequests: staff ? (await m.listJoinRequests(t.id, 'pending')).length : null,
         });
       }
       tenancies.sort((a, b) => (a.name < b.name ? -1 : 1));
@@ -52,13 +59,35 @@ export const meRoutes: AdminRoute[] = [
         siteAdmin: user.isSiteAdmin,
         groups: await groupsOf(m, user.id),
         tenancies,
+        maxKeyLifetimeDays: ctx.services.userKeys.maxLifetime,
+        managesPasswords: ctx.services.directory.managesPasswords,
+        privateCa: ctx.services.tlsCa !== undefined,
       } satisfies C.Me);
     },
   },
   {
-    method: 'GET', path: '/me/keys', access: AUTH, summary: 'My access keys (never the secrets)',
-    handle: async (ctx) =>
-      ok({ items: (await ctx.services.userKeys.list(me(ctx).user)).map((v) => keyBody(v.key, v.tenancy, v.restriction)) } satisfies C.ListResponse<C.AccessKey>),
+    method: 'PUT', path: '/me/password', access: AUTH, summary: 'Change my password (built-in directory): the current one, then the new one',
+    handle: async (ctx) => {
+      const { user } = me(ctx);
+      const b = object(await ctx.body());
+      const current = str(b, 'currentPassword');
+      const next = str(b, 'newPassword');
+      const r = await ctx.services.passwords.check(user.username, current, ctx.services.clientAddress(currentRequest()));
+      if (r.kind === 'throttled') throw tooManyGuesses(r.retryAfterSeconds);
+      // 403, not 401: the caller is signed in; only the password they typed is wrong.
+      if (r.kind === 'wrong') throw new AdminProblem(403, 'the current password is not right', 'wrong-password');
+      await ctx.services.users.setPassword({ userId: user.id }, user, next);
+      // Every session ended with the old password; this browser gets a new one.
+      const req = currentRequest();
+      if (me(ctx).via !== 'session') return ok({ signedIn: true, username: user.username, csrfToken: null, elevatedUntil: null } satisfies C.SessionInfo);
+      const { id, session } = await ctx.services.sessions.create(user.id, user.username);
+      const body: C.AdminApi['PUT /me/password']['res'] = { signedIn: true, username: user.username, csrfToken: session.csrfToken, elevatedUntil: null };
+      return { status: 200, body, headers: { 'set-cookie': sessionCookie(id, req) } };
+    },
+  },
+  {
+    method: 'GET', path: '/me/keys', access: AUTH, summary: 'My access keys (never the secrets): live ones first, expired ones last',
+    handle: async (ctx) => ok({ items: (await ctx.services.userKeys.list(me(ctx).user)).map(keyBody) } satisfies C.ListResponse<C.AccessKey>),
   },
   {
     method: 'POST', path: '/me/keys', access: AUTH, summary: 'Create an access key; the secret is in this response only',
@@ -71,7 +100,7 @@ export const meRoutes: AdminRoute[] = [
         readOnly: optBool(b, 'readOnly'),
         scopes: scopesField(b.scopes),
       });
-      const body: C.CreatedAccessKey = { ...keyBody(view.key, view.tenancy, view.restriction), secretAccessKey: secret };
+      const body: C.CreatedAccessKey = { ...keyBody(view), secretAccessKey: secret };
       return { status: 201, body, headers: { 'cache-control': 'no-store' } };
     },
   },
@@ -84,7 +113,7 @@ export const meRoutes: AdminRoute[] = [
     },
   },
   {
-    method: 'GET', path: '/me/requests', access: AUTH, summary: 'My join requests and their outcome',
+    method: 'GET', path: '/me/requests', access: AUTH, summary: 'My join requests and their outcome (with the reason of a rejection)',
     handle: async (ctx) => {
       const names = new NameResolver(ctx.services.metadata);
       const rs = await ctx.services.joinRequests.listOfUser(me(ctx).user);
@@ -99,5 +128,9 @@ export const meRoutes: AdminRoute[] = [
       const r = await ctx.services.joinRequests.create(me(ctx).user, tenancy, optStr(b, 'message') ?? '');
       return ok(await joinRequestBody(r, new NameResolver(ctx.services.metadata)), 201);
     },
+  },
+  {
+    method: 'GET', path: '/me/shared', access: AUTH, summary: 'Buckets shared with me by a policy or an ACL, in any tenancy (as S3 decides)',
+    handle: async (ctx) => ok({ items: await ctx.services.sharing.sharedWith(me(ctx).user) } satisfies C.ListResponse<C.SharedBucket>),
   },
 ];

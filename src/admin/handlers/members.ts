@@ -7,7 +7,7 @@ import { me, noContent, ok, tenancyOf } from '../context.js';
 import type * as C from '../contract.js';
 import { object, optStr, str } from '../input.js';
 import { badRequest } from '../problems.js';
-import { joinRequestBody, memberBody, NameResolver } from '../views.js';
+import { joinRequestBody, keyBody, memberBody, NameResolver } from '../views.js';
 
 const STAFF = { kind: 'tenancy', roles: ['MANAGER', 'DEPUTY'] } as const;
 
@@ -23,7 +23,8 @@ async function decide(ctx: AdminContext, approve: boolean) {
   const { tenancy, acting } = tenancyOf(ctx);
   const b = object(await ctx.body());
   const role = approve ? roleField(b, false) ?? 'USER' : 'USER';
-  const r = await ctx.services.joinRequests.decide({ userId: me(ctx).user.id }, acting, tenancy, ctx.params.id!, approve, role);
+  const reason = optStr(b, 'reason') ?? '';
+  const r = await ctx.services.joinRequests.decide({ userId: me(ctx).user.id }, acting, tenancy, ctx.params.id!, approve, role, reason);
   return ok(await joinRequestBody(r, new NameResolver(ctx.services.metadata)));
 }
 
@@ -72,7 +73,19 @@ export const memberRoutes: AdminRoute[] = [
     handle: (ctx) => decide(ctx, true),
   },
   {
-    method: 'POST', path: '/tenancies/{tenancy}/requests/{id}/reject', access: STAFF, summary: 'Reject a join request',
+    method: 'POST', path: '/tenancies/{tenancy}/requests/{id}/reject', access: STAFF, summary: 'Reject a join request (body: reason, shown to the requester)',
     handle: (ctx) => decide(ctx, false),
+  },
+  {
+    method: 'GET', path: '/tenancies/{tenancy}/keys', access: STAFF, summary: "The members' access keys for this tenancy (never the secrets)",
+    handle: async (ctx) => ok({ items: (await ctx.services.userKeys.listOfTenancy(tenancyOf(ctx).tenancy)).map(keyBody) } satisfies C.ListResponse<C.AccessKey>),
+  },
+  {
+    method: 'DELETE', path: '/tenancies/{tenancy}/keys/{key}', access: STAFF, summary: "Revoke a member's access key (a DEPUTY cannot revoke a MANAGER's)",
+    handle: async (ctx) => {
+      const { tenancy, acting } = tenancyOf(ctx);
+      await ctx.services.userKeys.revoke({ userId: me(ctx).user.id }, acting, tenancy, ctx.params.key!);
+      return noContent();
+    },
   },
 ];

@@ -31,6 +31,13 @@ export function openApiDocument(): string {
 
 export const openApiRoutes: AdminRoute[] = [
   {
+    method: 'GET', path: '/ca.pem', access: { kind: 'public' }, summary: "The private CA certificate of the site's external endpoint (for clients' configuration)",
+    handle: async (ctx) => {
+      if (!ctx.services.tlsCa) throw new AdminProblem(404, 'this site does not use a private CA (its certificate is from a public one)');
+      return { status: 200, raw: { contentType: 'application/x-pem-file', data: readFileSync(ctx.services.tlsCa) }, headers: { 'content-disposition': 'attachment; filename="granary-ca.pem"' } };
+    },
+  },
+  {
     method: 'GET', path: '/openapi.json', access: { kind: 'public' }, summary: 'This OpenAPI document',
     handle: async () => ({ status: 200, raw: { contentType: 'application/json', data: openApiDocument() } }),
   },

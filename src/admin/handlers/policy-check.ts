@@ -1,31 +1,31 @@
 /**
  * "Can user U do action A on key K of this bucket?" for the portal's permissions page: the same decision
- * point as every S3 request (iam/authorize.ts), plus the bucket-policy statement that decided (from
- * iam/policy/evaluate.ts), so a manager sees *why*. The request is judged as made over HTTPS, now, from
- * no particular address (conditions on aws:SourceIp do not match), with a key that has no restriction.
+ * point as every S3 request (iam/authorize.ts, asked through iam/user-access.ts), plus the bucket-policy
+ * statement that decided (from iam/policy/evaluate.ts), so whoever shares the bucket sees *why*. For the
+ * bucket's owner and the tenancy's managers and deputies (who may read its policy).
  */
-import { parseStoredAcl } from '../../iam/acl.js';
-import { authorize, resourceArn } from '../../iam/authorize.js';
-import { groupsOfUser } from '../../iam/groups.js';
+import { resourceArn } from '../../iam/authorize.js';
 import { evaluate } from '../../iam/policy/evaluate.js';
-import type { AccessKeyRecord } from '../../metadata/store.js';
 import type { AdminRoute } from '../context.js';
-import { ok, tenancyOf } from '../context.js';
+import { me, ok, tenancyOf } from '../context.js';
 import { object, optStr, str } from '../input.js';
 import { AdminProblem, badRequest } from '../problems.js';
 import type { PolicyCheckResponse } from '../session-contract.js';
 
-const STAFF = { kind: 'tenancy', roles: ['MANAGER', 'DEPUTY'] } as const;
+const MEMBER = { kind: 'tenancy', roles: ['USER', 'DEPUTY', 'MANAGER'] } as const;
 
 export const policyCheckRoutes: AdminRoute[] = [
   {
-    method: 'POST', path: '/tenancies/{tenancy}/buckets/{bucket}/policy-check', access: STAFF,
+    method: 'POST', path: '/tenancies/{tenancy}/buckets/{bucket}/policy-check', access: MEMBER,
     summary: 'Would user U be allowed action A on this bucket (or key)? Answers with what decided',
     handle: async (ctx) => {
       const { tenancy } = tenancyOf(ctx);
       const m = ctx.services.metadata;
       const bucket = await m.getBucket(tenancy.id, ctx.params.bucket!);
       if (!bucket) throw new AdminProblem(404, `no bucket "${ctx.params.bucket}" in ${tenancy.name}`);
+      if (!(await ctx.services.userAccess.allowed({ user: me(ctx).user, tenancy, bucket, action: 's3:GetBucketPolicy' }))) {
+        throw new AdminProblem(403, `only the owner of ${bucket.name} and the managers and deputies of ${tenancy.name} may check its permissions`);
+      }
       const b = object(await ctx.body());
       const username = optStr(b, 'user');
       const action = str(b, 'action');
@@ -33,34 +33,7 @@ export const policyCheckRoutes: AdminRoute[] = [
       const key = optStr(b, 'key') || undefined;
       const user = username ? await m.getUserByName(username) : undefined;
       if (username && !user) throw new AdminProblem(404, `no user named "${username}"`);
-      const groups = user ? await groupsOfUser(m, user.id) : [];
-      const membership = user ? await m.getMembership(tenancy.id, user.id) : undefined;
-      let policy;
-      if (bucket.policy !== null) policy = ctx.services.bucketPolicies.validate(bucket, bucket.policy);
-      const now = new Date();
-      const context = {
-        'aws:securetransport': 'true',
-        'aws:currenttime': now.toISOString(),
-        'aws:epochtime': String(Math.floor(now.getTime() / 1000)),
-        'aws:username': user?.username,
-      };
-      // A stand-in key without restriction: the check is about the user, not one of their keys.
-      const probeKey: AccessKeyRecord | undefined = user
-        ? { accessKeyId: 'policy-check', userId: user.id, tenancyId: tenancy.id, name: 'policy-check', secretEncrypted: '', createdAt: 0, expiresAt: null, lastUsedAt: null, restriction: null }
-        : undefined;
-      const decision = await authorize({
-        principal: user && probeKey ? { kind: 'user', user, key: probeKey } : { kind: 'anonymous' },
-        groups,
-        membership,
-        tenancy,
-        action,
-        bucket,
-        key,
-        policy,
-        bucketAcl: parseStoredAcl(bucket.acl),
-        objectAcl: key !== undefined ? async () => { const o = await m.getObject(bucket.id, key); return o ? { acl: parseStoredAcl(o.acl), ownerId: o.ownerId } : undefined; } : undefined,
-        context,
-      });
+      const { decision, policy, groups, context } = await ctx.services.userAccess.decide({ user, tenancy, bucket, action, ...(key !== undefined ? { key } : {}) });
       let statement: PolicyCheckResponse['statement'] = null;
       if (policy) {
         const d = evaluate([policy], {

@@ -26,9 +26,10 @@ import { object, optStr } from '../input.js';
 import { AdminProblem, badRequest } from '../problems.js';
 import type { PortalBucket, PresignResponse } from '../session-contract.js';
 import { currentOrigin } from '../session.js';
+import { PORTAL_KEY_NAME } from '../../tenancy/user-keys.js';
+import type * as C from '../contract.js';
 
 const MEMBER = { kind: 'tenancy', roles: ['USER', 'DEPUTY', 'MANAGER'] } as const;
-const PORTAL_KEY_NAME = 'portal (browser uploads and share links)';
 const MAX_EXPIRY_S = 7 * 24 * 3600;
 const DAY_MS = 86_400_000;
 
@@ -48,7 +49,7 @@ async function portalKey(ctx: AdminContext, user: UserRecord, tenancy: TenancyRe
     if (rec && rec.userId === user.id) return have;
   }
   const expiresAt = Date.now() + 7 * DAY_MS - 60_000;
-  const { view, secret } = await ctx.services.userKeys.create(user, { tenancy: tenancy.name, name: PORTAL_KEY_NAME, expiresAt });
+  const { view, secret } = await ctx.services.userKeys.create(user, { tenancy: tenancy.name, name: PORTAL_KEY_NAME, expiresAt }, Date.now(), true);
   const made = { accessKeyId: view.key.accessKeyId, secret, expiresAt: view.key.expiresAt ?? expiresAt };
   portalKeys.set(k, made);
   return made;
@@ -56,12 +57,17 @@ async function portalKey(ctx: AdminContext, user: UserRecord, tenancy: TenancyRe
 
 export const portalObjectRoutes: AdminRoute[] = [
   {
-    method: 'GET', path: '/directory/tenancies', access: { kind: 'authenticated' }, summary: 'Find tenancies by name (?q=, at least 2 characters) to ask to join',
+    method: 'GET', path: '/directory/tenancies', access: { kind: 'authenticated' }, summary: 'Tenancies to ask to join: those listed by their managers, or (?q=, at least 2 characters) found by name',
     handle: async (ctx) => {
-      const q = (ctx.query.get('q') ?? '').trim().toLowerCase();
-      if (q.length < 2) throw badRequest('"q" must have at least 2 characters');
-      const names = (await ctx.services.tenancies.list()).map((t) => t.name).filter((n) => n.toLowerCase().includes(q)).sort().slice(0, 20);
-      return ok({ items: names.map((name) => ({ name })) });
+      const raw = ctx.query.get('q');
+      const q = (raw ?? '').trim().toLowerCase();
+      if (raw !== null && q.length < 2) throw badRequest('"q" must have at least 2 characters');
+      const user = me(ctx).user;
+      const m = ctx.services.metadata;
+      const mine = new Set((await m.listMembershipsOfUser(user.id)).map((x) => x.tenancyId));
+      const pending = new Set((await m.listJoinRequestsOfUser(user.id)).filter((r) => r.status === 'pending').map((r) => r.tenancyId));
+      const found = (await ctx.services.tenancies.list()).filter((t) => (raw === null ? t.listed : t.name.toLowerCase().includes(q))).sort((a, b) => (a.name < b.name ? -1 : 1)).slice(0, raw === null ? 500 : 20);
+      return ok({ items: found.map((t) => ({ name: t.name, listed: t.listed, member: mine.has(t.id), pending: pending.has(t.id) })) } satisfies C.ListResponse<C.DirectoryTenancy>);
     },
   },
   {
@@ -75,7 +81,7 @@ export const portalObjectRoutes: AdminRoute[] = [
       for (const b of await m.listBuckets(tenancy.id)) {
         if (!all && b.ownerId !== user.id) continue;
         const owner = (await m.getUserById(b.ownerId))?.username ?? b.ownerId;
-        items.push({ name: b.name, owner, createdAt: new Date(b.createdAt).toISOString(), usage: await m.getBucketUsage(b.id), hasPolicy: b.policy !== null, public: bucketIsPublic(ctx.services.bucketPolicies.parsedOf(b), parseStoredAcl(b.acl)) });
+        items.push({ name: b.name, owner, createdAt: new Date(b.createdAt).toISOString(), usage: await m.getBucketUsage(b.id), hasPolicy: b.policy !== null, public: bucketIsPublic(ctx.services.bucketPolicies.parsedOf(b), parseStoredAcl(b.acl)), mayShare: await ctx.services.sharing.mayChange(user, tenancy, b) });
       }
       return ok({ items });
     },
@@ -90,7 +96,9 @@ export const portalObjectRoutes: AdminRoute[] = [
       if (!['GET', 'PUT', 'POST', 'DELETE', 'HEAD'].includes(method)) throw badRequest('"method" must be GET, PUT, POST, DELETE or HEAD');
       const bucket = optStr(b, 'bucket');
       const key = optStr(b, 'key');
+      const bucketTenancy = optStr(b, 'bucketTenancy');
       if (bucket !== undefined && !/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(bucket)) throw badRequest('"bucket" is not a bucket name');
+      if (bucketTenancy !== undefined && (bucket === undefined || !/^[a-z0-9-]{3,40}$/.test(bucketTenancy))) throw badRequest('"bucketTenancy" must be a tenancy name, with "bucket"');
       if (key !== undefined && bucket === undefined) throw badRequest('"key" needs "bucket"');
       const query: Record<string, string> = {};
       if (b.query !== undefined) {
@@ -109,7 +117,9 @@ export const portalObjectRoutes: AdminRoute[] = [
         throw e;
       });
       const s3 = new URL(ctx.services.origins.s3OriginFor(currentOrigin()));
-      const path = bucket === undefined ? '/' : key === undefined ? `/${bucket}` : `/${bucket}/${key}`;
+      // A bucket of another tenancy (shared with the caller) is named `tenancy:bucket`, as Ceph RGW writes it.
+      const name = bucketTenancy !== undefined && bucketTenancy !== tenancy.name ? `${bucketTenancy}:${bucket}` : bucket;
+      const path = name === undefined ? '/' : key === undefined ? `/${name}` : `/${name}/${key}`;
       const url = presignUrl({ origin: s3.origin, host: s3.host, method, path, query, accessKeyId: pk.accessKeyId, secret: pk.secret, region: ctx.services.region, expiresIn });
       return { status: 200, body: { url, expiresAt: new Date(needUntil).toISOString() } satisfies PresignResponse, headers: { 'cache-control': 'no-store' } };
     },

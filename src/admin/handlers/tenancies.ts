@@ -6,11 +6,12 @@ import { repairUsage } from '../../tenancy/usage.js';
 import type { AdminRoute } from '../context.js';
 import { me, noContent, ok, tenancyOf } from '../context.js';
 import type * as C from '../contract.js';
-import { object, optCount, optStr, str } from '../input.js';
+import { object, optBool, optCount, optStr, str } from '../input.js';
 import { badRequest } from '../problems.js';
 import { auditBody, NameResolver, tenancyBody, tenancyDetailBody } from '../views.js';
 
 const STAFF = { kind: 'tenancy', roles: ['MANAGER', 'DEPUTY'] } as const;
+const MEMBER = { kind: 'tenancy', roles: ['USER', 'DEPUTY', 'MANAGER'] } as const;
 /** At most this many samples per answer (the most recent): a year of 10-minute samples is ~52,000. */
 const HISTORY_MAX_SAMPLES = 5000;
 const actor = (ctx: Parameters<AdminRoute['handle']>[0]) => ({ userId: me(ctx).user.id });
@@ -31,11 +32,11 @@ export const tenancyRoutes: AdminRoute[] = [
     },
   },
   {
-    method: 'GET', path: '/tenancies/{tenancy}', access: STAFF, summary: 'Show a tenancy with usage, quota status and endpoints',
+    method: 'GET', path: '/tenancies/{tenancy}', access: MEMBER, summary: 'Show a tenancy with usage, quota status and endpoints (any member)',
     handle: async (ctx) => ok(tenancyDetailBody(await ctx.services.tenancies.view(tenancyOf(ctx).tenancy)) satisfies C.TenancyDetail),
   },
   {
-    method: 'PATCH', path: '/tenancies/{tenancy}', access: { kind: 'tenancy', roles: ['MANAGER'] }, summary: "Change a tenancy's default access",
+    method: 'PATCH', path: '/tenancies/{tenancy}', access: { kind: 'tenancy', roles: ['MANAGER'] }, summary: "Change a tenancy's default access, or list it for join requests",
     handle: async (ctx) => {
       const b = object(await ctx.body());
       let t = tenancyOf(ctx).tenancy;
@@ -44,6 +45,8 @@ export const tenancyRoutes: AdminRoute[] = [
         if (!isDefaultAccess(defaultAccess)) throw badRequest('"defaultAccess" must be "owner" or "members"');
         t = await ctx.services.tenancies.setDefaultAccess(actor(ctx), t, defaultAccess);
       }
+      const listed = optBool(b, 'listed');
+      if (listed !== undefined) t = await ctx.services.tenancies.setListed(actor(ctx), t, listed);
       return ok(tenancyDetailBody(await ctx.services.tenancies.view(t)));
     },
   },
@@ -55,7 +58,7 @@ export const tenancyRoutes: AdminRoute[] = [
     },
   },
   {
-    method: 'GET', path: '/tenancies/{tenancy}/quota', access: STAFF, summary: 'Quota, usage and quota status',
+    method: 'GET', path: '/tenancies/{tenancy}/quota', access: MEMBER, summary: 'Quota, usage and quota status',
     handle: async (ctx) => ok(await quotaBody(ctx)),
   },
   {
@@ -104,6 +107,46 @@ export const tenancyRoutes: AdminRoute[] = [
         current: { at: new Date(now).toISOString(), bytes: usage.bytes, objects: usage.objects },
         quota: { bytes: tenancy.quotaBytes, objects: tenancy.quotaObjects },
       } satisfies C.UsageHistoryResponse);
+    },
+  },
+  {
+    method: 'GET', path: '/tenancies/{tenancy}/usage/breakdown', access: STAFF, summary: 'What is using the space: usage by owner and by top-level prefix of each bucket',
+    handle: async (ctx) => {
+      const { tenancy } = tenancyOf(ctx);
+      const m = ctx.services.metadata;
+      const names = new NameResolver(m);
+      const owners = await Promise.all((await m.usageByOwner(tenancy.id)).map(async (g) => ({ username: await names.user(g.group), bytes: g.bytes, objects: g.objects })));
+      const prefixes: C.UsageBreakdownResponse['prefixes'] = [];
+      for (const b of await m.listBuckets(tenancy.id)) {
+        for (const g of await m.usageByPrefix(b.id)) prefixes.push({ bucket: b.name, prefix: g.group, bytes: g.bytes, objects: g.objects });
+      }
+      prefixes.sort((a, b) => b.bytes - a.bytes);
+      return ok({ tenancy: tenancy.name, owners, prefixes } satisfies C.UsageBreakdownResponse);
+    },
+  },
+  {
+    method: 'GET', path: '/tenancies/{tenancy}/uploads', access: STAFF, summary: 'Incomplete multipart uploads (their parts take space until completed or aborted)',
+    handle: async (ctx) => {
+      const { tenancy } = tenancyOf(ctx);
+      const m = ctx.services.metadata;
+      const names = new NameResolver(m);
+      const items: C.IncompleteUpload[] = [];
+      for (const b of await m.listBuckets(tenancy.id)) {
+        let keyMarker = '';
+        let uploadIdMarker = '';
+        for (;;) {
+          const page = await m.scanUploads(b.id, { prefix: '', keyMarker, uploadIdMarker, limit: 1000 });
+          for (const u of page) {
+            const parts = await m.listUploadParts(u.uploadId, 0, 10_000);
+            items.push({ bucket: b.name, key: u.key, uploadId: u.uploadId, initiatedAt: new Date(u.initiatedAt).toISOString(), owner: await names.user(u.ownerId), parts: parts.length, bytes: parts.reduce((n, p) => n + p.size, 0) });
+          }
+          if (page.length < 1000 || items.length >= 5000) break;
+          keyMarker = page.at(-1)!.key;
+          uploadIdMarker = page.at(-1)!.uploadId;
+        }
+      }
+      items.sort((a, b) => b.bytes - a.bytes || (a.initiatedAt < b.initiatedAt ? -1 : 1));
+      return ok({ items } satisfies C.ListResponse<C.IncompleteUpload>);
     },
   },
   {
