@@ -29,11 +29,14 @@ function info(sessions: SessionStore, s: Session | undefined, ctxUser?: { userna
   };
 }
 
-/** Checks a password through the shared throttle; throws 429 or 401. */
-async function checkPassword(ctx: AdminContext, username: string, password: string) {
+/**
+ * Checks a password through the shared throttle; throws 429 or 401. `slug` tells a wrong password at
+ * sign-in (`unauthenticated`) from one re-entered while signed in (`wrong-password`: the session is fine).
+ */
+async function checkPassword(ctx: AdminContext, username: string, password: string, slug?: string) {
   const r = await ctx.services.passwords.check(username, password, ctx.services.clientAddress(currentRequest()));
   if (r.kind === 'throttled') throw tooManyGuesses(r.retryAfterSeconds);
-  if (r.kind === 'wrong') throw new AdminProblem(401, 'wrong username or password');
+  if (r.kind === 'wrong') throw new AdminProblem(401, slug ? 'that is not your password' : 'wrong username or password', slug);
   return r.user;
 }
 
@@ -71,7 +74,7 @@ export const sessionRoutes: AdminRoute[] = [
       const req = currentRequest();
       const p = me(ctx);
       const b = object(await ctx.body());
-      await checkPassword(ctx, p.user.username, str(b, 'password'));
+      await checkPassword(ctx, p.user.username, str(b, 'password'), 'wrong-password');
       const sessions = ctx.services.sessions;
       const s = await sessionOf(req, sessions);
       if (!s) return ok(info(sessions, undefined, p.user)); // HTTP Basic: every request is already "elevated"

@@ -171,9 +171,9 @@ export function clearedSessionCookie(req: IncomingMessage): string {
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
-/** Key management (create/delete keys) needs a session elevated in the last ELEVATION_MS. */
+/** Key management (create/delete keys, a manager revoking a member's) needs a session elevated in the last ELEVATION_MS. */
 function needsElevation(method: string, path: string): boolean {
-  return !SAFE_METHODS.has(method) && /^\/_admin\/api\/v1\/me\/keys(\/|$|\?)/.test(path);
+  return !SAFE_METHODS.has(method) && /^\/_admin\/api\/v1\/(me\/keys|tenancies\/[^/?]+\/keys)(\/|$|\?)/.test(path);
 }
 
 /**

@@ -127,6 +127,8 @@ before(async () => {
   admin = AdminClient.site(server);
   await admin.createTenancy({ name: A });
   await admin.createTenancy({ name: B });
+  // The harmless policy names a user who exists (a policy naming an unknown principal is refused) but is none of the matrix's.
+  await admin.createUser({ username: 'nobody-at-all', password: 'nobody-at-all-password' });
   actors.set('manager', await makeActor(admin, 'pm-manager', A, 'MANAGER'));
   actors.set('deputy', await makeActor(admin, 'pm-deputy', A, 'DEPUTY'));
   actors.set('owner', await makeActor(admin, 'pm-owner', A, 'USER'));
