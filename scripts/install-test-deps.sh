@@ -17,6 +17,8 @@ done
 # OpenLDAP for the LDAP directory tests (they start their own slapd; ldapmodify changes its entries).
 [ -x /usr/sbin/slapd ] || need+=(slapd)
 command -v ldapmodify >/dev/null || need+=(ldap-utils)
+# A real SMTP server for the mail notice tests (test/helpers/smtp.ts starts it on a loopback port).
+/usr/bin/python3 -c "import aiosmtpd" 2>/dev/null || need+=(python3-aiosmtpd)
 # Debian's Chromium for the portal's end-to-end tests (test/e2e, playwright-core; never a downloaded browser).
 command -v chromium >/dev/null || need+=(chromium)
 # HAProxy in front of several gateways (test/integration/cluster.test.ts; run in the foreground, never as a service).

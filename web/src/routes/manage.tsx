@@ -16,7 +16,6 @@ import { Objects } from './objects.js';
 import { UsageView } from './usage.js';
 
 function Elevate({ tenancy, onSession }: { tenancy: string; onSession: (s: SessionInfo) => void }) {
-  usePageTitle(`Confirm it is you — ${tenancy}`);
   const [err, setErr] = useState<unknown>(null);
   const [busy, setBusy] = useState(false);
   return (
@@ -65,7 +64,7 @@ export function Manage({ me, tenancy, tab, bucket, session, onSession }: { me: C
   const staff = role === 'MANAGER' || role === 'DEPUTY' || me.siteAdmin;
   const tabs = TABS.filter((t) => staff || (t.id !== 'members' && t.id !== 'usage'));
   const current = tabs.some((t) => t.id === tab) ? tab : 'keys';
-  usePageTitle(`${tabs.find((t) => t.id === current)?.label ?? 'Manage'} — ${tenancy}`);
+  usePageTitle(!role ? tenancy : !elevated ? `Confirm it is you — ${tenancy}` : `${tabs.find((t) => t.id === current)?.label ?? 'Manage'} — ${tenancy}`);
   if (!role) return <p>You are not a member of {tenancy}. <a href="#/join">Ask to join.</a></p>;
   if (!elevated) return <Elevate tenancy={tenancy} onSession={onSession} />;
   return (

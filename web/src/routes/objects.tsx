@@ -21,11 +21,11 @@ type Row = { kind: 'prefix'; name: string } | { kind: 'object'; key: string; siz
 const EXPIRIES: Array<[string, string]> = [['3600', '1 hour'], ['86400', '1 day'], ['604800', '7 days']];
 
 /** `via`: the tenancy whose key signs; `tenancy`: the bucket's own (differs for a shared bucket). */
-export function Objects({ me, via, tenancy, bucket }: { me: C.Me; via: string; tenancy: string; bucket?: string }) {
+export function Objects({ me, via, tenancy, bucket, startPrefix = '' }: { me: C.Me; via: string; tenancy: string; bucket?: string; startPrefix?: string }) {
   const own = useResource(async () => (await api.call('GET /tenancies/{tenancy}/buckets', { params: { tenancy: via } })).items, [via]);
   const shared = useResource(async () => (await api.call('GET /me/shared')).items, []);
-  const [prefix, setPrefix] = useState('');
-  const [typed, setTyped] = useState('');
+  const [prefix, setPrefix] = useState(startPrefix);
+  const [typed, setTyped] = useState(startPrefix);
   const [err, setErr] = useState<unknown>(null);
   const [status, setStatus] = useState<string | null>(null);
   const [progress, setProgress] = useState<number | null>(null);
@@ -37,12 +37,12 @@ export function Objects({ me, via, tenancy, bucket }: { me: C.Me; via: string; t
   const listing = useResource(async () => (ref ? S3.list(ref, prefix) : undefined), [via, tenancy, bucket, prefix]);
   usePageTitle(bucket ? `Objects of ${bucket}${prefix ? '/' + prefix : ''}` : `Objects — ${tenancy}`);
   useEffect(() => {
-    setPrefix('');
-    setTyped('');
+    setPrefix(startPrefix);
+    setTyped(startPrefix);
     setShare(null);
     setStatus(null);
     setErr(null);
-  }, [bucket, tenancy]);
+  }, [bucket, tenancy, startPrefix]);
   const go = (p: string) => {
     setPrefix(p);
     setTyped(p);
@@ -196,11 +196,13 @@ export function Objects({ me, via, tenancy, bucket }: { me: C.Me; via: string; t
 /** A bucket shared from another tenancy (#/shared/TENANCY/BUCKET), signed with one of my tenancies' keys. */
 export function SharedObjects({ me, tenancy, bucket }: { me: C.Me; tenancy: string; bucket: string }) {
   const via = me.tenancies.find((t) => t.name === tenancy)?.name ?? me.tenancies[0]?.name;
+  // Shared only under some prefixes: start at the first (listing the bucket's top would be refused).
+  const shared = useResource(async () => (await api.call('GET /me/shared')).items.find((s) => s.tenancy === tenancy && s.bucket === bucket), [tenancy, bucket]);
   if (!via) return <p class="empty">Browsing needs a key of a tenancy you belong to. <a href="#/join">Ask to join one.</a></p>;
   return (
     <section aria-labelledby="shared-objects-title">
       <h2 id="shared-objects-title">{bucket} <small class="muted">(shared from {tenancy})</small></h2>
-      <Objects me={me} via={via} tenancy={tenancy} bucket={bucket} />
+      {shared.data === undefined && shared.loading ? <p>Loading…</p> : <Objects me={me} via={via} tenancy={tenancy} bucket={bucket} startPrefix={shared.data && !shared.data.prefixes.includes('') ? shared.data.prefixes[0] : ''} />}
     </section>
   );
 }
