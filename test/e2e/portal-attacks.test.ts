@@ -123,7 +123,7 @@ describe('attacks on the portal (Chromium)', { skip }, () => {
     assert.match(new URL(link).searchParams.get('response-content-disposition') ?? '', /^attachment/);
 
     // The member chose "open in browser": the page shows, sandboxed — its script never runs.
-    await row.getByRole('checkbox', { name: /Open q3-report\.html in the browser/ }).check();
+    await mallory.getByLabel(/open files in the browser instead of downloading/).check();
     const inline = await share();
     assert.equal(new URL(inline).searchParams.get('response-content-disposition'), null);
     const second = await open(adminPage, inline);

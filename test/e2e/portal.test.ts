@@ -92,7 +92,7 @@ describe('portal end to end (Chromium)', { skip }, () => {
     assert.equal(r.stdout.trim(), 'hello from boto3');
     // The secret is never shown again.
     await page.reload();
-    await page.getByRole('cell', { name: 'laptop', exact: true }).waitFor();
+    await page.getByRole('table', { name: /My access keys/ }).getByRole('cell', { name: 'laptop', exact: true }).waitFor();
     assert.ok(!(await page.content()).includes(secret));
     assert.ok(!s.output().includes(secret), 'the secret reached the server log');
     assert.ok(!(await page.evaluate(() => JSON.stringify({ ...localStorage }) + JSON.stringify({ ...sessionStorage }) + document.cookie)).includes(secret), 'secret in browser storage');
@@ -127,7 +127,7 @@ describe('portal end to end (Chromium)', { skip }, () => {
     await shot(page, '03-shared-with-group');
     await page.locator('#check-user').fill('nick');
     await page.getByRole('button', { name: 'Check' }).click();
-    await page.getByText(/^Denied/).waitFor();
+    await page.getByTestId("check-result").filter({ hasText: /✕ Denied/ }).waitFor();
     // An invalid policy written as JSON is refused with the server's reason (no policy rules in the browser).
     await page.locator('#policy-json').fill('{"Statement": [ {"Effect": "Maybe"} ]}');
     await page.getByRole('button', { name: 'Save policy' }).click();

@@ -191,7 +191,8 @@ function Sharing({ tenancy, bucket, onChanged }: { tenancy: string; bucket: stri
             </p>
           )}
           {g.public && g.mayChange && <Landing tenancy={tenancy} bucket={bucket} />}
-          <PolicyJson tenancy={tenancy} bucket={bucket} mayChange={g.mayChange} setConfirm={setConfirm} onSaved={() => { void grants.reload(); onChanged(); }} />
+          {/* Read again whenever the grants change (they are statements of this policy). */}
+          <PolicyJson key={`${JSON.stringify(g.grants)}|${g.publicStatement}|${g.otherStatements}`} tenancy={tenancy} bucket={bucket} mayChange={g.mayChange} setConfirm={setConfirm} onSaved={() => { void grants.reload(); onChanged(); }} />
           <PolicyCheck tenancy={tenancy} bucket={bucket} />
         </>
       )}
