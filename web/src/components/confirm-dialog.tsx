@@ -17,6 +17,12 @@ export interface ConfirmRequest {
 
 export function ConfirmDialog({ request, onClose }: { request: ConfirmRequest | null; onClose: () => void }) {
   const ref = useRef<HTMLDialogElement>(null);
+  /** Closing the dialog fires its close event, which tells the owner (once). */
+  const dismiss = () => {
+    const d = ref.current;
+    if (d?.open && d.close) d.close();
+    else onClose();
+  };
   const [reason, setReason] = useState('');
   useEffect(() => {
     const d = ref.current;
@@ -28,7 +34,7 @@ export function ConfirmDialog({ request, onClose }: { request: ConfirmRequest | 
     } else if (!request && d.open) d.close?.();
   }, [request]);
   return (
-    <dialog ref={ref} aria-labelledby="confirm-title" aria-describedby="confirm-message" onClose={onClose} onCancel={onClose}>
+    <dialog ref={ref} aria-labelledby="confirm-title" aria-describedby="confirm-message" onClose={onClose}>
       {request && (
         <form
           method="dialog"
@@ -36,9 +42,9 @@ export function ConfirmDialog({ request, onClose }: { request: ConfirmRequest | 
           onSubmit={async (e) => {
             e.preventDefault();
             const r = reason.trim();
-            ref.current?.close?.();
-            onClose();
-            await request.onConfirm(r);
+            const confirmed = request.onConfirm;
+            dismiss();
+            await confirmed(r);
           }}
         >
           <h3 id="confirm-title">{request.title}</h3>
@@ -50,7 +56,7 @@ export function ConfirmDialog({ request, onClose }: { request: ConfirmRequest | 
             </>
           )}
           <div class="row">
-            <button type="button" autoFocus onClick={() => { ref.current?.close?.(); onClose(); }}>Cancel</button>
+            <button type="button" autoFocus onClick={dismiss}>Cancel</button>
             <button type="submit" class={request.danger ? 'danger' : 'primary'}>{request.confirmLabel}</button>
           </div>
         </form>
