@@ -64,7 +64,7 @@ export function Buckets({ tenancy, staff }: { tenancy: string; staff: boolean })
             { header: 'Owner', cell: (b) => b.owner },
             { header: 'Size', cell: (b) => formatBytes(b.usage.bytes), class: 'n' },
             { header: 'Objects', cell: (b) => b.usage.objects, class: 'n' },
-            { header: 'Access', cell: (b) => <span data-access={b.public ? 'public' : b.hasPolicy ? 'shared' : 'private'}>{b.public && <span aria-hidden="true">🌐 </span>}{access(b)}</span> },
+            { header: 'Access', cell: (b) => <span data-access={b.public ? 'public' : b.hasPolicy ? 'shared' : 'private'}>{b.public && }{access(b)}</span> },
             {
               header: 'Actions',
               hidden: true,
@@ -113,7 +113,7 @@ function Sharing({ tenancy, bucket, onChanged }: { tenancy: string; bucket: stri
       {g && (
         <>
           <p data-testid="public-state">
-            {g.public ? <><span aria-hidden="true">🌐 </span><strong>Public</strong>: anyone may read and list {bucket} without signing in.</> : <><span aria-hidden="true">🔒 </span><strong>Not public</strong>: only the people below (and the tenancy's managers) reach it.</>}
+            {g.public ? <><strong>Public</strong>: anyone may read and list {bucket} without signing in.</> : <><strong>Not public</strong>: only the people below (and the tenancy's managers) reach it.</>}
           </p>
           <DataTable<C.Grant>
             caption={`Who else may use ${bucket}`}

@@ -149,7 +149,7 @@ export function Objects({ me, via, tenancy, bucket, startPrefix = '' }: { me: C.
           rowAttrs={(r): Record<string, string> => (r.kind === 'object' ? { 'data-key': r.key } : { 'data-prefix': r.name })}
           empty={prefix ? `Nothing under ${prefix}.` : 'This bucket is empty: upload files above.'}
           columns={[
-            { header: 'Name', cell: (r) => (r.kind === 'prefix' ? <button type="button" class="link" onClick={() => go(r.name)}>📁 {r.name.slice(prefix.length)}</button> : r.key.slice(prefix.length)) },
+            { header: 'Name', cell: (r) => (r.kind === 'prefix' ? <button type="button" class="link" onClick={() => go(r.name)}>{r.name.slice(prefix.length)}</button> : r.key.slice(prefix.length)) },
             { header: 'Size', cell: (r) => (r.kind === 'prefix' ? 'folder' : formatBytes(r.size)), class: 'n' },
             { header: 'Modified', cell: (r) => (r.kind === 'prefix' ? '' : isoDateTime(r.lastModified)) },
             {
