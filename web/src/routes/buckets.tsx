@@ -64,7 +64,7 @@ export function Buckets({ tenancy, staff }: { tenancy: string; staff: boolean })
             { header: 'Owner', cell: (b) => b.owner },
             { header: 'Size', cell: (b) => formatBytes(b.usage.bytes), class: 'n' },
             { header: 'Objects', cell: (b) => b.usage.objects, class: 'n' },
-            { header: 'Access', cell: (b) => <span data-access={b.public ? 'public' : b.hasPolicy ? 'shared' : 'private'}>{b.public && }{access(b)}</span> },
+            { header: 'Access', cell: (b) => <span data-access={b.public ? 'public' : b.hasPolicy ? 'shared' : 'private'}>{access(b)}</span> },
             {
               header: 'Actions',
               hidden: true,
