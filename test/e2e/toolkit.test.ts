@@ -204,7 +204,7 @@ describe('the portal and CLI as a whole toolkit (issue 21, Chromium)', { skip },
     await page.getByRole('alert').filter({ hasText: 'that is not your password' }).waitFor();
     assert.equal(await page.locator('#elevate-password').isVisible(), true, 'still on the confirmation');
     assert.equal(await page.getByRole('button', { name: 'Sign in' }).count(), 0, 'not sent to the sign-in page');
-    assert.equal(await page.title(), `Confirm it is you — ${T} — Granary`);
+    await page.waitForFunction((t) => document.title === `Confirm it is you — ${t} — Granary`, T);
     await page.locator('#elevate-password').fill(pw('peer'));
     await page.getByRole('button', { name: 'Continue' }).click();
     await page.getByRole('tablist').waitFor();
@@ -322,7 +322,7 @@ describe('the portal and CLI as a whole toolkit (issue 21, Chromium)', { skip },
   test('users change their own password in the portal', async () => {
     const page = await signIn(await ctx(), s, 'newbie');
     await page.getByRole('link', { name: 'My account' }).click();
-    assert.equal(await page.title(), 'My account — Granary');
+    await page.waitForFunction(() => document.title === 'My account — Granary');
     await page.locator('#pw-current').fill('wrong-password-1');
     await page.locator('#pw-new').fill('newbie-second-pw');
     await page.locator('#pw-again').fill('newbie-second-pw');
@@ -512,7 +512,7 @@ describe('the portal and CLI as a whole toolkit (issue 21, Chromium)', { skip },
 
   test('accessibility: titles per view, ISO dates, captioned tables with headers, empty states, unbroken URLs, words beside colours, keyboard tabs', async () => {
     const page = await signIn(await ctx(390, 800), s, 'mgr'); // a phone-sized window
-    assert.equal(await page.title(), 'My tenancies — Granary');
+    await page.waitForFunction(() => document.title === 'My tenancies — Granary');
     // Endpoint URLs: no overflow, no line break right after a hyphen.
     const urls = page.locator('code.url');
     assert.ok((await urls.count()) >= 2);
@@ -543,7 +543,7 @@ describe('the portal and CLI as a whole toolkit (issue 21, Chromium)', { skip },
     assert.match(await page.getByRole('article', { name: `Tenancy ${T}` }).getByTestId('usage-text').innerText(), /^✓ OK: .* of 1\.00 GiB/);
     // Tabs, by keyboard as WAI-ARIA describes.
     await manage(page, s, T, 'keys', 'mgr');
-    assert.equal(await page.title(), `Keys — ${T} — Granary`);
+    await page.waitForFunction((t) => document.title === `Keys — ${t} — Granary`, T);
     const tab = (name: string) => page.getByRole('tab', { name });
     await tab('Keys').focus();
     assert.equal(await tab('Keys').getAttribute('tabindex'), '0');
@@ -560,7 +560,7 @@ describe('the portal and CLI as a whole toolkit (issue 21, Chromium)', { skip },
     assert.equal(await page.getByRole('tabpanel').getAttribute('aria-labelledby'), 'tenancy-tab-keys');
     // Tables: a caption and column headers on every one; empty states in words; ISO dates.
     await manage(page, s, T, 'members', 'mgr');
-    assert.equal(await page.title(), `Members — ${T} — Granary`);
+    await page.waitForFunction((t) => document.title === `Members — ${t} — Granary`, T);
     await page.getByRole('table', { name: `People asking to join ${T}` }).waitFor();
     const tables = await page.locator('table').evaluateAll((ts) => ts.map((t) => ({ caption: t.querySelector('caption')?.textContent ?? '', headers: t.querySelectorAll('thead th[scope="col"]').length })));
     assert.ok(tables.length >= 3);
@@ -569,7 +569,7 @@ describe('the portal and CLI as a whole toolkit (issue 21, Chromium)', { skip },
     const since = await page.locator('tr[data-member="mgr"] td').nth(3).innerText();
     assert.match(since, /^\d{4}-\d{2}-\d{2}$/);
     await manage(page, s, T, 'usage', 'mgr');
-    assert.equal(await page.title(), `Usage — ${T} — Granary`);
+    await page.waitForFunction((t) => document.title === `Usage — ${t} — Granary`, T);
     await page.getByRole('table', { name: 'Usage by bucket' }).waitFor();
     await page.getByText('Show the usage history as a table').click();
     const time = await page.getByRole('table', { name: /Usage samples of/ }).locator('tbody td').first().innerText();
