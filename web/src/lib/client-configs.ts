@@ -39,9 +39,11 @@ export function clientConfigs(k: KeyConfigInput, which: 'internal' | 'external')
     {
       id: 's3cmd',
       label: 's3cmd',
-      files: [{ path: `~/.s3cfg-${alias}`, text: `[default]\naccess_key = ${k.accessKeyId}\nsecret_key = ${k.secret}\nhost_base = ${hostPort}\nhost_bucket = ${hostPort}\nuse_https = ${https ? 'True' : 'False'}\nsignature_v2 = False\n${ca ? `ca_certs_file = ${CA_FILE}\n` : ''}` }],
-      command: `s3cmd -c ~/.s3cfg-${alias} ls`,
-      ...(caNote ? { note: caNote } : {}),
+      files: [{ path: `~/.s3cfg-${alias}`, text: `[default]\naccess_key = ${k.accessKeyId}\nsecret_key = ${k.secret}\nhost_base = ${hostPort}\nhost_bucket = ${hostPort}\nuse_https = ${https ? 'True' : 'False'}\nsignature_v2 = False\n` }],
+      // s3cmd does not expand ~ in ca_certs_file, and the portal cannot know the user's home folder: the CA
+      // goes on the command line, where the shell expands it.
+      command: `s3cmd -c ~/.s3cfg-${alias}${ca ? ` --ca-certs ${CA_FILE}` : ''} ls`,
+      ...(caNote ? { note: `${caNote} Give --ca-certs ${CA_FILE} on each command, or write its full path (not ~) as ca_certs_file in the file.` } : {}),
     },
     {
       id: 'rclone',
