@@ -60,6 +60,9 @@ async function serve(argv: string[]): Promise<void> {
     process.stdout.write(USAGE);
     return;
   }
+  // Node 20 is past end of life (April 2026); it still runs, but the operator should know it is unsupported.
+  const major = Number(process.versions.node.split('.')[0]);
+  if (major < 22) writeStderr(`Granary: Node.js ${process.versions.node} is past its end of life and not supported; run on Node.js 24 LTS (README: Runtime).\n`);
   const config = loadConfig({ flags: { data: values.data, listen: values.listen, config: values.config, metadata: values.metadata, listenHttps: values['listen-https'], tlsCert: values['tls-cert'], tlsKey: values['tls-key'], listenPortal: values['listen-portal'], portalUrl: values['portal-url'] } });
   const app = await startApp(config);
   const c = app.bootstrap.created;
