@@ -114,7 +114,7 @@ export async function startApp(config: GranaryConfig, env: NodeJS.ProcessEnv = p
   // The portal and admin API live on an origin S3 never serves (config/portal-origin.ts).
   const origins = new PortalOrigins(config);
   const buckets = new Buckets(metadata);
-  const quota = new QuotaGuard(metadata, { warning: config.quotaThresholds.warning / 100, critical: config.quotaThresholds.critical / 100 });
+  const quota = new QuotaGuard(metadata, config.quotaThresholds);
   const policies = new BucketPolicies(metadata);
   const objects = new Objects(metadata, blobs, config.inlineMaxBytes, quota);
   const multipart = new Multipart(metadata, blobs, quota);

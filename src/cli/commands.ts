@@ -4,8 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import type * as C from '../admin/contract.js';
-import { parseSize } from '../tenancy/quota.js';
-import { formatSize } from '../lib/format-size.js';
+import { formatSize, parseSize } from '../lib/format-size.js';
 import type { AdminClient } from './client.js';
 import { block, table, type Out } from './output.js';
 import { CliUsageError } from './settings.js';

@@ -11,6 +11,7 @@
  */
 import { S3Error } from '../errors/s3-error.js';
 import { formatSize } from '../lib/format-size.js';
+import { DEFAULT_THRESHOLDS, quotaStatus, type QuotaLevel, type QuotaThresholds } from '../tenancy/quota.js';
 import type { BucketRecord, MetadataStore, QuotaAction, QuotaExceeded, TenancyRecord, UsageRecord, WriteQuota } from '../metadata/store.js';
 
 /**
@@ -23,9 +24,9 @@ export const RESERVATION_TTL_MS = 2 * 60 * 1000;
 /** How often a flowing upload renews its reservation (well inside the TTL). */
 const RESERVATION_RENEW_MS = 30 * 1000;
 
-export type QuotaLevel = 'ok' | 'warning' | 'critical' | 'full';
+/** Where a tenancy with a quota stands (tenancy/quota.ts decides, for S3 and administration alike). */
 export interface QuotaStatus {
-  /** Highest fraction of any quota in use, in percent (bytes or objects). */
+  /** Highest fraction of any quota in use, in percent (bytes or objects), rounded down to one decimal. */
   percent: number;
   level: QuotaLevel;
 }
@@ -93,20 +94,6 @@ export function quotaExceededError(r: Refusal, action: QuotaAction = 'read-delet
   });
 }
 
-function levelOf(fraction: number, thresholds: { warning: number; critical: number }): QuotaLevel {
-  if (fraction >= 1) return 'full';
-  if (fraction >= thresholds.critical) return 'critical';
-  if (fraction >= thresholds.warning) return 'warning';
-  return 'ok';
-}
-
-function fractionOf(usage: UsageRecord, bytes: number | null, objects: number | null): number {
-  let f = 0;
-  if (bytes !== null) f = Math.max(f, bytes === 0 ? 1 : usage.bytes / bytes);
-  if (objects !== null) f = Math.max(f, objects === 0 ? 1 : usage.objects / objects);
-  return f;
-}
-
 /** The quota that is full (bytes if that one is, else objects), as a refusal of a write of `writeSize`. */
 function fullRefusal(scope: 'tenancy' | 'bucket', name: string, limits: { quotaBytes: number | null; quotaObjects: number | null }, usage: UsageRecord, writeSize: number | undefined): Refusal {
   const bytesFull = limits.quotaBytes !== null && usage.bytes >= limits.quotaBytes;
@@ -118,14 +105,14 @@ function fullRefusal(scope: 'tenancy' | 'bucket', name: string, limits: { quotaB
 export class QuotaGuard {
   constructor(
     private readonly metadata: MetadataStore,
-    private readonly thresholds: { warning: number; critical: number } = { warning: 0.8, critical: 0.95 },
+    private readonly thresholds: QuotaThresholds = DEFAULT_THRESHOLDS,
   ) {}
 
   /** Where a tenancy stands against its quota; undefined when it has none. */
   async status(tenancy: TenancyRecord): Promise<QuotaStatus | undefined> {
     if (tenancy.quotaBytes === null && tenancy.quotaObjects === null) return undefined;
-    const f = fractionOf(await this.metadata.getTenancyUsage(tenancy.id), tenancy.quotaBytes, tenancy.quotaObjects);
-    return { percent: Math.floor(f * 1000) / 10, level: levelOf(f, this.thresholds) };
+    const { percent, level } = quotaStatus(await this.metadata.getTenancyUsage(tenancy.id), tenancy, this.thresholds);
+    return { percent: percent ?? 0, level };
   }
 
   /**
@@ -145,7 +132,7 @@ export class QuotaGuard {
     }
     if (bucket && (bucket.quotaBytes !== null || bucket.quotaObjects !== null) && kind !== 'read') {
       const usage = await this.metadata.getBucketUsage(bucket.id);
-      if (fractionOf(usage, bucket.quotaBytes, bucket.quotaObjects) >= 1) throw quotaExceededError(fullRefusal('bucket', bucket.name, bucket, usage, writeSize), action);
+      if (quotaStatus(usage, bucket).level === 'full') throw quotaExceededError(fullRefusal('bucket', bucket.name, bucket, usage, writeSize), action);
     }
   }
 

@@ -149,13 +149,13 @@ export class NoticeJob {
     const status = quotaStatus(usage, t, this.options.thresholds);
     const percent = status.percent ?? 0;
     const th = this.options.thresholds;
-    // A level left is forgotten, so crossing it again is told again.
-    if (percent < th.critical) await this.metadata.releaseNotices(`quota:${t.id}:critical`);
-    if (percent < th.warning) {
+    // A level left is forgotten, so crossing it again is told again (the level is quotaStatus's, as everywhere).
+    if (status.level === 'ok' || status.level === 'warning') await this.metadata.releaseNotices(`quota:${t.id}:critical`);
+    if (status.level === 'ok') {
       await this.metadata.releaseNotices(`quota:${t.id}:warning`);
       return 0;
     }
-    const level = percent >= th.critical ? 'critical' : 'warning';
+    const level = status.level === 'warning' ? 'warning' : 'critical';
     const members = await this.members(t);
     const used = `${formatSize(usage.bytes)}${t.quotaBytes !== null ? ` of ${formatSize(t.quotaBytes)}` : ''}, ${usage.objects} objects${t.quotaObjects !== null ? ` of ${t.quotaObjects}` : ''}`;
     let sent = 0;

@@ -416,6 +416,22 @@ test('warning and critical thresholds show in the response headers and the admin
   assert.equal(q.status.level, 'critical');
 });
 
+test('one quota level everywhere: at 79.96 % the S3 headers, the admin API and the CLI all say 79.9 and ok (issue 18)', async () => {
+  const { c } = await setup('q-edge', { bytes: 10_000 });
+  const h = withHeaders(c);
+  await c.send(new PutObjectCommand({ Bucket: 'bkt', Key: 'edge', Body: Buffer.alloc(7996) }));
+  await c.send(new ListObjectsV2Command({ Bucket: 'bkt' }));
+  assert.deepEqual([h.last()['x-granary-quota-used-percent'], h.last()['x-granary-quota-level']], ['79.9', 'ok']);
+  assert.deepEqual((await admin.getQuota('q-edge')).status, { percent: 79.9, level: 'ok' });
+  assert.deepEqual((JSON.parse(granary(['tenancy', 'show', 'q-edge', '--json'])) as C.TenancyDetail).status, { percent: 79.9, level: 'ok' });
+  assert.match(granary(['tenancy', 'show', 'q-edge']), /79\.9%/);
+  // Four bytes more reach the warning level, for all of them at once.
+  await c.send(new PutObjectCommand({ Bucket: 'bkt', Key: 'more', Body: Buffer.alloc(4) }));
+  await c.send(new ListObjectsV2Command({ Bucket: 'bkt' }));
+  assert.deepEqual([h.last()['x-granary-quota-used-percent'], h.last()['x-granary-quota-level']], ['80', 'warning']);
+  assert.deepEqual((await admin.getQuota('q-edge')).status, { percent: 80, level: 'warning' });
+});
+
 test('a bucket quota inside a tenancy quota: the tighter one refuses, deletes still work, races stop at the bucket limit', async () => {
   const { c } = await setup('q-bucket', { bytes: 10_000 });
   await c.send(new CreateBucketCommand({ Bucket: 'small' }));
