@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import pg from 'pg';
 import { Client } from './lib/client.js';
-import { Signer } from './lib/sigv4.js';
+import { HeaderSigner as Signer } from '../src/iam/sigv4/sign.js';
 import { startServer, stopServer, type Server } from './lib/procs.js';
 import { startPostgres, type TestPostgres } from '../test/helpers/postgres.js';
 

@@ -27,7 +27,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { Client, HttpError } from './lib/client.js';
 import { LeanGetClient } from './lib/lean-get.js';
-import { Signer } from './lib/sigv4.js';
+import { HeaderSigner as Signer } from '../src/iam/sigv4/sign.js';
 import { runScaleOut, scaleOutUnavailable, type ScaleOutResult } from './scale-out.js';
 import { postgresUnavailable, runListScale, type ListScaleResult } from './list-scale.js';
 import { cpuSeconds, systemBusySeconds, killAll, resetPeakRss, sampleRss, splitCommand, startServer, statusKiB, stopServer, type Server } from './lib/procs.js';

@@ -8,7 +8,7 @@ import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Client } from './lib/client.js';
-import { Signer } from './lib/sigv4.js';
+import { HeaderSigner as Signer } from '../src/iam/sigv4/sign.js';
 import { startServer, stopServer, type Server } from './lib/procs.js';
 import { startPostgres, type TestPostgres } from '../test/helpers/postgres.js';
 import { haproxyBinary, startHaproxy, type TestHaproxy } from '../test/helpers/haproxy.js';

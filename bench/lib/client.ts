@@ -6,7 +6,7 @@
 import http from 'node:http';
 import https from 'node:https';
 import { createHash } from 'node:crypto';
-import { awsEncode, Signer } from './sigv4.js';
+import { encodePath, HeaderSigner as Signer, uriEncode } from '../../src/iam/sigv4/sign.js';
 
 export interface RequestOptions {
   method: 'GET' | 'PUT' | 'POST' | 'DELETE' | 'HEAD';
@@ -79,9 +79,9 @@ export class Client {
   }
 
   request(o: RequestOptions): Promise<Response> {
-    const encPath = '/' + awsEncode(o.path, true);
+    const encPath = '/' + encodePath(o.path);
     const query = o.query ?? [];
-    const qs = query.length ? '?' + query.map(([k, v]) => (v === '' ? awsEncode(k, false) : `${awsEncode(k, false)}=${awsEncode(v, false)}`)).join('&') : '';
+    const qs = query.length ? '?' + query.map(([k, v]) => (v === '' ? uriEncode(k) : `${uriEncode(k)}=${uriEncode(v)}`)).join('&') : '';
     const headers: Record<string, string | number> = { ...o.headers, ...this.signer.sign(o.method, this.hostHeader, encPath, query) };
     let len = 0;
     if (o.body !== undefined) {

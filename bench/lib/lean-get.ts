@@ -14,7 +14,7 @@
  * the workloads with the full client (sha256 of chosen GETs).
  */
 import net from 'node:net';
-import { awsEncode, Signer } from './sigv4.js';
+import { encodePath, HeaderSigner as Signer, uriEncode } from '../../src/iam/sigv4/sign.js';
 
 export interface LeanResponse {
   status: number;
@@ -150,7 +150,7 @@ export class LeanGetClient {
 
   /** GET of `path` (bucket/key, unencoded) with SigV4 (UNSIGNED-PAYLOAD); `extra` headers are not signed. */
   async get(path: string, extra: Record<string, string> = {}): Promise<LeanResponse> {
-    const encPath = '/' + awsEncode(path, true);
+    const encPath = '/' + encodePath(path);
     const h = this.signer.sign('GET', this.hostHeader, encPath, []);
     let request = `GET ${encPath} HTTP/1.1\r\nhost: ${this.hostHeader}\r\n`;
     for (const [k, v] of Object.entries(extra)) request += `${k}: ${v}\r\n`;

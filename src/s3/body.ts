@@ -12,9 +12,9 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Transform } from 'node:stream';
 import { S3Error } from '../errors/s3-error.js';
-import type { AuthResult } from './sigv4/types.js';
-import { createAwsChunkedDecoder } from './sigv4/aws-chunked.js';
-import { createSha256Verifier } from './sigv4/payload-hash.js';
+import type { AuthResult } from '../iam/sigv4/types.js';
+import { createAwsChunkedDecoder } from '../iam/sigv4/aws-chunked.js';
+import { createSha256Verifier } from '../iam/sigv4/payload-hash.js';
 import { MAX_XML_BODY_BYTES } from './xml/read.js';
 
 export interface RequestBody {

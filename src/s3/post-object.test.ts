@@ -2,7 +2,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
 import { checkPostPolicy, parsePostPolicy, postSignatureOf, verifyPostSignature } from './post-object.js';
-import { deriveSigningKey } from './sigv4/signing-key.js';
+import { deriveSigningKey } from '../iam/sigv4/signing-key.js';
 
 const b64 = (o: unknown): string => Buffer.from(JSON.stringify(o)).toString('base64');
 const future = new Date(Date.now() + 3600_000).toISOString();

@@ -12,7 +12,7 @@ import { Readable } from 'node:stream';
 import type { IncomingHttpHeaders } from 'node:http';
 import { Busboy } from '@fastify/busboy';
 import { S3Error, isS3Error } from '../errors/s3-error.js';
-import { cachedSigningKey, signHex, signaturesEqual } from './sigv4/signing-key.js';
+import { cachedSigningKey, signHex, signaturesEqual } from '../iam/sigv4/signing-key.js';
 import { tagsFromDocument } from './operations/object/tagging.js';
 
 /** AWS limits the form fields before the file to 20 KB ("MaxPostPreDataLengthExceeded"). */

@@ -16,7 +16,7 @@
  * secret is kept in this process's memory only; after a restart, or once it would expire before the
  * asked-for link, another is made. Deleting it revokes every link signed with it.
  */
-import { presignUrl } from '../../lib/sigv4-presign.js';
+import { presignUrl } from '../../iam/sigv4/sign.js';
 import { parseStoredAcl } from '../../iam/acl.js';
 import { bucketIsPublic } from '../../iam/public-access.js';
 import type { UserRecord, TenancyRecord } from '../../metadata/store.js';

@@ -12,7 +12,7 @@
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { S3Error } from '../../errors/s3-error.js';
-import type { AuthResult, SignedRequestInput } from '../sigv4/types.js';
+import type { AuthResult, SignedRequestInput } from '../../iam/sigv4/types.js';
 
 /** Query parameters that are part of the signed resource (the "sub-resources"), as AWS lists them. */
 const SUB_RESOURCES = new Set([

@@ -6,7 +6,7 @@
 import { landingOf } from '../../../core/landing.js';
 import { listObjects } from '../../../core/listing.js';
 import type { HttpResponse } from '../../../lib/http-response.js';
-import { presignUrl } from '../../../lib/sigv4-presign.js';
+import { presignUrl } from '../../../iam/sigv4/sign.js';
 import { tenancyEndpoints } from '../../../tenancy/endpoints.js';
 import { bucketOf, type S3Context } from '../../context.js';
 import { landingHeaders, prefersHtml, renderLandingPage, type LandingEntry } from '../../landing-page.js';
