@@ -151,3 +151,37 @@ describe('mayAuthorizeSomeObject: before a DeleteObjects body is read (issue 15 
     assert.equal(noBody(request({ u: owner, key: elsewhere, m: membership(owner, tenancyA, 'USER') }, 's3:DeleteObject', priv)), false);
   });
 });
+
+describe('authorize: the matched policy statement, for Allow and Deny alike (issue 18)', () => {
+  const policy = {
+    Version: '2012-10-17',
+    Statement: [
+      { Sid: 'ReadAll', Effect: 'Allow', Principal: '*', Action: 's3:GetObject', Resource: 'arn:aws:s3:::shared/*' },
+      { Sid: 'NoSecrets', Effect: 'Deny', Principal: '*', Action: 's3:GetObject', Resource: 'arn:aws:s3:::shared/secret/*' },
+    ],
+  };
+  const b = bucket('shared', tenancyA, owner.id, policy);
+
+  it('an Allow names its statement, a Deny its own, no match names none', async () => {
+    const allowed = await authorize(request({ u: stranger }, 's3:GetObject', b, 'data/x'));
+    assert.deepEqual(allowed, { allowed: true, by: 'bucket policy', statement: { effect: 'Allow', index: 0, sid: 'ReadAll' } });
+    const denied = await authorize(request({ u: stranger }, 's3:GetObject', b, 'secret/x'));
+    assert.deepEqual(denied, { allowed: false, reason: 'explicitly denied by the bucket policy', statement: { effect: 'Deny', index: 1, sid: 'NoSecrets' } });
+    const none = await authorize(request({ u: stranger }, 's3:PutObject', b, 'data/x'));
+    assert.equal(none.allowed, false);
+    assert.equal(none.statement, undefined);
+  });
+
+  it('the statement that matched is named even when something else decided (the owner)', async () => {
+    const d = await authorize(request({ u: owner, m: membership(owner, tenancyA, 'USER') }, 's3:GetObject', b, 'data/x'));
+    assert.deepEqual(d, { allowed: true, by: 'bucket owner', statement: { effect: 'Allow', index: 0, sid: 'ReadAll' } });
+  });
+
+  it('a user asked about as a person has no key: no restriction applies, no stand-in key is needed', async () => {
+    const asPerson: AccessRequest = { ...request({ u: colleague, m: membership(colleague, tenancyA, 'USER') }, 's3:PutObject', b, 'data/x'), principal: { kind: 'user', user: colleague } };
+    const viaKey = request({ u: colleague, m: membership(colleague, tenancyA, 'USER'), key: keyOf(colleague, tenancyA.id, { readOnly: true }) }, 's3:PutObject', b, 'data/x');
+    const members = { ...tenancyA, defaultAccess: 'members' as const };
+    assert.equal((await authorize({ ...asPerson, tenancy: members })).allowed, true);
+    assert.equal((await authorize({ ...viaKey, tenancy: members })).allowed, false);
+  });
+});

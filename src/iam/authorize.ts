@@ -17,15 +17,21 @@
  * Service-level actions (ListAllMyBuckets, CreateBucket) need membership of the addressed tenancy.
  * The decision names what decided, so the portal can explain it.
  */
-import type { BucketRecord, MembershipRecord, TenancyRecord } from '../metadata/store.js';
+import type { BucketRecord, MembershipRecord, TenancyRecord, UserRecord } from '../metadata/store.js';
 import type { Principal } from './principal.js';
 import { evaluate, mayAllow } from './policy/evaluate.js';
 import type { Policy, PolicyRequest } from './policy/types.js';
 import { aclGrants, type Acl, type AclPermission } from './acl.js';
 import { parseKeyRestriction, readOnlyAllows, restrictionAllows } from './key-restriction.js';
 
+/**
+ * Who asks: the principal of an S3 request (a user through one access key, whose restriction applies), or
+ * a user as a person, with no key (questions asked outside S3: the portal's policy check, sharing).
+ */
+export type Asker = Principal | { kind: 'user'; user: UserRecord; key?: undefined };
+
 export interface AccessRequest {
-  principal: Principal;
+  principal: Asker;
   /** The user's groups: stored and directory groups plus `<tenancy>-members` of each membership. */
   groups: string[];
   /** The principal's membership of `tenancy`, if any. */
@@ -53,9 +59,20 @@ export interface AccessRequest {
   context: PolicyRequest['context'];
 }
 
+/** The bucket-policy statement that matched the request (Deny or Allow), whether or not it decided alone. */
+export interface MatchedStatement {
+  effect: 'Allow' | 'Deny';
+  index: number;
+  sid?: string;
+}
+
+/**
+ * What decided, in words (`by`/`reason`), and the policy statement that matched, for Allow and Deny alike,
+ * so the portal can show *why* without evaluating the policy a second time.
+ */
 export type Decision =
-  | { allowed: true; by: string }
-  | { allowed: false; reason: string; statement?: { sid?: string; index: number } };
+  | { allowed: true; by: string; statement?: MatchedStatement }
+  | { allowed: false; reason: string; statement?: MatchedStatement };
 
 const SERVICE_ACTIONS = new Set(['s3:ListAllMyBuckets', 's3:CreateBucket']);
 
@@ -127,17 +144,23 @@ function bucketAdministrator(req: AccessRequest): string | undefined {
 }
 
 export async function authorize(req: AccessRequest): Promise<Decision> {
+  const { decision, matched } = await decideWithPolicy(req);
+  return matched ? { ...decision, statement: matched } : decision;
+}
+
+async function decideWithPolicy(req: AccessRequest): Promise<{ decision: Decision; matched?: MatchedStatement }> {
   const user = req.principal.kind === 'user' ? req.principal.user : undefined;
   const key = req.principal.kind === 'user' ? req.principal.key : undefined;
   const admin = bucketAdministrator(req);
 
   if (req.policyUnreadable && !user?.isSiteAdmin && !(admin && POLICY_ACTIONS.has(req.action))) {
-    return { allowed: false, reason: 'the bucket policy can no longer be read; an administrator of the bucket must replace or delete it' };
+    return { decision: { allowed: false, reason: 'the bucket policy can no longer be read; an administrator of the bucket must replace or delete it' } };
   }
 
   // 1. Explicit deny in the bucket policy wins over everything, site administrators included, except
   //    over a bucket administrator's right to fix the policy itself.
   let policyAllow = false;
+  let matched: MatchedStatement | undefined;
   if (req.policy && req.bucket) {
     const d = evaluate([req.policy], {
       principal: user ? { kind: 'user', username: user.username, groups: req.groups } : { kind: 'anonymous' },
@@ -145,8 +168,9 @@ export async function authorize(req: AccessRequest): Promise<Decision> {
       resource: resourceArn(req.bucket.name, req.key),
       context: req.context,
     });
+    if (d.statement && d.effect !== 'NoMatch') matched = { effect: d.effect, index: d.statement.index, ...(d.statement.sid !== undefined ? { sid: d.statement.sid } : {}) };
     if (d.effect === 'Deny' && !(admin && POLICY_ACTIONS.has(req.action))) {
-      return { allowed: false, reason: 'explicitly denied by the bucket policy', statement: d.statement && { sid: d.statement.sid, index: d.statement.index } };
+      return { decision: { allowed: false, reason: 'explicitly denied by the bucket policy' }, matched };
     }
     policyAllow = d.effect === 'Allow';
   }
@@ -159,7 +183,7 @@ export async function authorize(req: AccessRequest): Promise<Decision> {
     if (req.membership) by = `member of ${req.tenancy.name}`;
   } else if (req.bucket && BUCKET_ADMIN_ACTIONS.has(req.action)) {
     by = admin;
-    if (!by) return { allowed: false, reason: `${req.action} is reserved to the bucket's owner, the tenancy's managers and deputies, and site administrators` };
+    if (!by) return { decision: { allowed: false, reason: `${req.action} is reserved to the bucket's owner, the tenancy's managers and deputies, and site administrators` }, matched };
   } else if (req.bucket) {
     if (role === 'MANAGER' || role === 'DEPUTY') by = `${role} of ${req.tenancy.name}`;
     else if (user && req.bucket.ownerId === user.id && req.membership) by = 'bucket owner';
@@ -178,7 +202,7 @@ export async function authorize(req: AccessRequest): Promise<Decision> {
     }
   }
   if (!by) {
-    return { allowed: false, reason: user ? `${user.username} has no grant for ${req.action}` : 'anonymous access is not granted' };
+    return { decision: { allowed: false, reason: user ? `${user.username} has no grant for ${req.action}` : 'anonymous access is not granted' }, matched };
   }
 
   // 4. A key restriction narrows what its owner could do.
@@ -186,10 +210,10 @@ export async function authorize(req: AccessRequest): Promise<Decision> {
     const r = parseKeyRestriction(key.restriction);
     const prefix = req.context['s3:prefix'];
     if (!restrictionAllows(r, req.action, req.bucket, key.tenancyId, req.key, typeof prefix === 'string' ? prefix : undefined)) {
-      return { allowed: false, reason: 'outside the access key\'s restriction' };
+      return { decision: { allowed: false, reason: 'outside the access key\'s restriction' }, matched };
     }
   }
-  return { allowed: true, by };
+  return { decision: { allowed: true, by }, matched };
 }
 
 /**

@@ -1,16 +1,14 @@
 /**
  * "What may this person do here?" asked outside an S3 request: the policy check, who may share a bucket,
  * and the buckets shared with someone. The answer comes from the one decision point S3 uses
- * (authorize.ts) with the same facts S3 would load (the user's groups, their membership, the bucket's
- * policy and ACLs), judged as a request made now over HTTPS from no particular address, with a key that
- * has no restriction — the question is about the person, not one of their keys.
+ * (authorize.ts) with the same facts S3 loads (access-facts.ts: the user's groups, their membership, the
+ * bucket's policy and ACLs), judged as a request made now over HTTPS from no particular address, with no
+ * key — the question is about the person, not one of their keys.
  */
 import type { BucketRecord, MetadataStore, TenancyRecord, UserRecord } from '../metadata/store.js';
-import { parseStoredAcl } from './acl.js';
+import { AccessFacts } from './access-facts.js';
 import { authorize, type Decision } from './authorize.js';
 import type { BucketPolicies } from './bucket-policies.js';
-import { groupsOfUser } from './groups.js';
-import type { Policy } from './policy/types.js';
 
 export interface UserAccessQuestion {
   /** Undefined: an anonymous request. */
@@ -24,11 +22,8 @@ export interface UserAccessQuestion {
 }
 
 export interface UserAccessAnswer {
+  /** With the policy statement that matched, if any (for "why?"). */
   decision: Decision;
-  /** The bucket's parsed policy, if any (to find the statement that decided). */
-  policy: Policy | undefined;
-  groups: string[];
-  context: Record<string, string | undefined>;
 }
 
 export class UserAccess {
@@ -38,11 +33,9 @@ export class UserAccess {
   ) {}
 
   async decide(q: UserAccessQuestion, groups?: string[]): Promise<UserAccessAnswer> {
-    const m = this.metadata;
     const user = q.user;
-    const g = groups ?? (user ? await groupsOfUser(m, user.id) : []);
-    const membership = user ? await m.getMembership(q.tenancy.id, user.id) : undefined;
-    const policy = this.policies.parsedOf(q.bucket);
+    // No key: the question is about the person, so no key restriction applies and their role here counts.
+    const facts = new AccessFacts({ metadata: this.metadata, policies: this.policies }, user, undefined, q.tenancy, groups);
     const now = new Date();
     const context: Record<string, string | undefined> = {
       'aws:securetransport': 'true',
@@ -54,31 +47,7 @@ export class UserAccess {
       'aws:principalarn': user ? `arn:aws:iam:::user/${user.username}` : undefined,
       ...q.context,
     };
-    const bucket = q.bucket;
-    const key = q.key;
-    const decision = await authorize({
-      // A stand-in key of the tenancy without restriction: the question is about the user.
-      principal: user
-        ? { kind: 'user', user, key: { accessKeyId: 'user-access', userId: user.id, tenancyId: q.tenancy.id, name: 'user-access', secretEncrypted: '', createdAt: 0, expiresAt: null, lastUsedAt: null, restriction: null } }
-        : { kind: 'anonymous' },
-      groups: g,
-      membership,
-      tenancy: q.tenancy,
-      action: q.action,
-      bucket,
-      key,
-      policy,
-      bucketAcl: parseStoredAcl(bucket.acl),
-      objectAcl:
-        key !== undefined
-          ? async () => {
-              const o = await m.getObject(bucket.id, key);
-              return o ? { acl: parseStoredAcl(o.acl), ownerId: o.ownerId } : undefined;
-            }
-          : undefined,
-      context,
-    });
-    return { decision, policy, groups: g, context };
+    return { decision: await authorize(await facts.request(q.action, q.bucket, q.key, context)) };
   }
 
   async allowed(q: UserAccessQuestion, groups?: string[]): Promise<boolean> {

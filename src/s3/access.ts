@@ -1,20 +1,17 @@
 /**
- * Per-request glue between the S3 pipeline and the one decision point (iam/authorize.ts): who the
- * principal is in the addressed tenancy, their groups, the policy condition keys of this request, and
- * the bucket's policy and ACLs. Loads each fact once per request, and only when a decision needs it.
+ * Per-request glue between the S3 pipeline and the one decision point (iam/authorize.ts): the policy
+ * condition keys of this HTTP request, with the facts every asker loads the same way (iam/access-facts.ts:
+ * membership, groups, the bucket's policy and ACLs, each once per request and only when needed).
  */
 import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
 import type { TLSSocket } from 'node:tls';
 import { S3Error } from '../errors/s3-error.js';
 import { authorize, mayAuthorizeSomeObject, type Decision } from '../iam/authorize.js';
-import { parseStoredAcl } from '../iam/acl.js';
-import { groupsOfUser } from '../iam/groups.js';
+import { AccessFacts, type ConditionContext } from '../iam/access-facts.js';
 import type { Principal } from '../iam/principal.js';
-import type { BucketRecord, MembershipRecord, TenancyRecord } from '../metadata/store.js';
+import type { BucketRecord, TenancyRecord } from '../metadata/store.js';
 import type { S3Services } from './context.js';
 import { parseCopySource } from './copy-source.js';
-
-type ConditionContext = Record<string, string | string[] | undefined>;
 
 /** How the request was authenticated, for `s3:authType` and `s3:signatureversion`. */
 export interface RequestAuth {
@@ -67,8 +64,7 @@ function headerConditionKeys(h: IncomingHttpHeaders): ConditionContext {
 }
 
 export class AccessContext {
-  #membership: Promise<MembershipRecord | undefined> | undefined;
-  #groups: Promise<string[]> | undefined;
+  readonly #facts: AccessFacts;
   #context: ConditionContext | undefined;
 
   /**
@@ -82,7 +78,9 @@ export class AccessContext {
     readonly tenancy: TenancyRecord,
     private readonly query: URLSearchParams,
     private readonly request: { headers?: IncomingHttpHeaders; auth?: RequestAuth } = {},
-  ) {}
+  ) {
+    this.#facts = principal.kind === 'user' ? new AccessFacts(services, principal.user, principal.key, tenancy) : new AccessFacts(services, undefined, undefined, tenancy);
+  }
 
   /**
    * The policy condition keys of this request. Built on first need: only a bucket policy or a key
@@ -118,59 +116,19 @@ export class AccessContext {
   }
 
   /**
-   * The principal's membership of the addressed tenancy, as far as this key carries it: a key created for
-   * another tenancy does not bring the user's role here (policies and ACLs naming the user still apply).
-   */
-  private membership(): Promise<MembershipRecord | undefined> {
-    if (this.principal.kind !== 'user' || this.principal.key.tenancyId !== this.tenancy.id) return Promise.resolve(undefined);
-    return (this.#membership ??= this.services.metadata.getMembership(this.tenancy.id, this.principal.user.id));
-  }
-
-  private groups(): Promise<string[]> {
-    if (this.principal.kind !== 'user') return Promise.resolve([]);
-    return (this.#groups ??= groupsOfUser(this.services.metadata, this.principal.user.id));
-  }
-
-  /**
    * The decision for an action on a bucket (or key); undefined bucket = a service-level action. `extra`
    * condition keys stand in for the request's own (a check about a request other than this one).
    */
   async decide(action: string, bucket: BucketRecord | undefined, key: string | undefined, extra: ConditionContext = {}): Promise<Decision> {
-    const policy = bucket ? this.services.policies.parsedOf(bucket) : undefined;
-    // A stored policy that no longer parses fails closed (authorize decides who can still fix it).
-    const policyUnreadable = !!bucket?.policy && !policy;
-    const conditional = policy !== undefined || (this.principal.kind === 'user' && this.principal.key.restriction);
-    const context: ConditionContext = conditional ? { ...this.conditionContext(), ...extra } : { ...extra };
-    if (policy && key !== undefined && bucket && bucket.policy?.toLowerCase().includes('existingobjecttag')) {
-      const o = await this.services.metadata.getObject(bucket.id, key);
-      for (const [k, v] of new URLSearchParams(o?.tagging ?? '')) context[`s3:existingobjecttag/${k}`] = v;
-    }
-    return authorize({
-      principal: this.principal,
-      groups: policy ? await this.groups() : [],
-      membership: await this.membership(),
-      tenancy: this.tenancy,
-      action,
-      bucket,
-      key,
-      policy,
-      policyUnreadable,
-      bucketAcl: parseStoredAcl(bucket?.acl ?? null),
-      objectAcl:
-        bucket && key !== undefined
-          ? async () => {
-              const o = await this.services.metadata.getObject(bucket.id, key);
-              return o ? { acl: parseStoredAcl(o.acl), ownerId: o.ownerId } : undefined;
-            }
-          : undefined,
-      context,
-    });
+    // The request's condition keys are built only when a policy or a key restriction will read them.
+    const context: ConditionContext = this.#facts.conditional(bucket) ? { ...this.conditionContext(), ...extra } : { ...extra };
+    return authorize(await this.#facts.request(action, bucket, key, context));
   }
 
   /** Whether the principal may see the tenancy's own state (its quota fill level): its members and site administrators. */
   async seesQuota(): Promise<boolean> {
     if (this.principal.kind !== 'user') return false;
-    return this.principal.user.isSiteAdmin || (await this.membership()) !== undefined;
+    return this.principal.user.isSiteAdmin || (await this.#facts.membership()) !== undefined;
   }
 
   /** Throws AccessDenied unless allowed. */
@@ -199,19 +157,7 @@ export class AccessContext {
    * authorized on its own.
    */
   async requireSomeObject(action: string, bucket: BucketRecord): Promise<void> {
-    const policy = this.services.policies.parsedOf(bucket);
-    const d = mayAuthorizeSomeObject({
-      principal: this.principal,
-      groups: policy ? await this.groups() : [],
-      membership: await this.membership(),
-      tenancy: this.tenancy,
-      action,
-      bucket,
-      policy,
-      policyUnreadable: !!bucket.policy && !policy,
-      bucketAcl: parseStoredAcl(bucket.acl ?? null),
-      context: {},
-    });
+    const d = mayAuthorizeSomeObject(await this.#facts.request(action, bucket, undefined, {}));
     if (!d.allowed) throw new S3Error('AccessDenied');
   }
 

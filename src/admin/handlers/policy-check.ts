@@ -1,11 +1,9 @@
 /**
  * "Can user U do action A on key K of this bucket?" for the portal's permissions page: the same decision
- * point as every S3 request (iam/authorize.ts, asked through iam/user-access.ts), plus the bucket-policy
- * statement that decided (from iam/policy/evaluate.ts), so whoever shares the bucket sees *why*. For the
+ * point as every S3 request (iam/authorize.ts, asked through iam/user-access.ts), with the bucket-policy
+ * statement that matched (authorize returns it, Allow or Deny), so whoever shares the bucket sees *why*. For the
  * bucket's owner and the tenancy's managers and deputies (who may read its policy).
  */
-import { resourceArn } from '../../iam/authorize.js';
-import { evaluate } from '../../iam/policy/evaluate.js';
 import type { AdminRoute } from '../context.js';
 import { me, ok, tenancyOf } from '../context.js';
 import { object, optStr, str } from '../input.js';
@@ -33,20 +31,13 @@ export const policyCheckRoutes: AdminRoute[] = [
       const key = optStr(b, 'key') || undefined;
       const user = username ? await m.getUserByName(username) : undefined;
       if (username && !user) throw new AdminProblem(404, `no user named "${username}"`);
-      const { decision, policy, groups, context } = await ctx.services.userAccess.decide({ user, tenancy, bucket, action, ...(key !== undefined ? { key } : {}) });
+      const { decision } = await ctx.services.userAccess.decide({ user, tenancy, bucket, action, ...(key !== undefined ? { key } : {}) });
       let statement: PolicyCheckResponse['statement'] = null;
-      if (policy) {
-        const d = evaluate([policy], {
-          principal: user ? { kind: 'user', username: user.username, groups } : { kind: 'anonymous' },
-          action,
-          resource: resourceArn(bucket.name, key),
-          context,
-        });
-        if (d.statement) {
-          const doc = JSON.parse(bucket.policy!) as { Statement?: unknown };
-          const list = Array.isArray(doc.Statement) ? doc.Statement : [doc.Statement];
-          statement = { index: d.statement.index, sid: d.statement.sid ?? null, effect: d.effect === 'Deny' ? 'Deny' : 'Allow', document: list[d.statement.index] ?? null };
-        }
+      if (decision.statement) {
+        const doc = JSON.parse(bucket.policy!) as { Statement?: unknown };
+        const list = Array.isArray(doc.Statement) ? doc.Statement : [doc.Statement];
+        const { index, sid, effect } = decision.statement;
+        statement = { index, sid: sid ?? null, effect, document: list[index] ?? null };
       }
       const body: PolicyCheckResponse = decision.allowed
         ? { allowed: true, decidedBy: decision.by, statement }
