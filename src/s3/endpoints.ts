@@ -1,34 +1,66 @@
 /**
- * The operation table: every S3 operation Granary recognises, by its AWS name, with the IAM action it
- * needs and how its request body is consumed. Operations listed without an implementation answer
- * NotImplemented (they are real S3 operations, so a client gets an honest "not yet", not a 404 or a
- * wrong answer).
+ * The operation table: every S3 operation Granary recognises, by its AWS name, with what the pipeline
+ * (handler.ts) needs to know about it: the IAM action, how its body is consumed, how it counts for a full
+ * quota, whether it adds data, reads a copy source, and how it is authorized. The pipeline reads this
+ * table, never an operation's name. Operations listed without an implementation answer NotImplemented
+ * (they are real S3 operations, so a client gets an honest "not yet", not a 404 or a wrong answer).
  */
+import type { WriteKind } from '../core/quota.js';
 
 export type BodyKind =
   /** No body expected (a body, if any, is drained). */
   | 'none'
   /** A small XML document, read whole and bounded (MAX_XML_BODY_BYTES). */
   | 'xml'
-  /** Object bytes, streamed. */
-  | 'stream';
+  /** Object bytes, streamed; a declared size reserves its quota before the body is read. */
+  | 'stream'
+  /** A browser form (multipart/form-data, PostObject): its fields name the key and the signer, then the file streams. */
+  | 'form';
 
 export type Scope = 'service' | 'bucket' | 'object';
+
+/**
+ * How the pipeline authorizes the request before its body is read (default: the action on the bucket or
+ * key): 'key-read' also tells a missing key (404) to whoever may list it (AccessContext.requireRead);
+ * 'some-object' names its objects in the body (DeleteObjects), so it must be able to act on some object,
+ * and the operation authorizes each one.
+ */
+export type Authorization = 'key-read' | 'some-object';
 
 export interface EndpointSpec {
   scope: Scope;
   /** IAM action as AWS writes it, used by authorization. */
   action: string;
   body: BodyKind;
+  /** How it counts for a full tenancy's quota action (core/quota.ts); unlisted: 'read'. */
+  quota?: WriteKind;
+  /** It adds data: refused while free space is below the low-water mark (core/capacity.ts). */
+  addsData?: true;
+  /**
+   * Its body carries object bytes whose room is reserved before a byte is read (a body of undeclared size,
+   * reserving nothing, is refused while full): as an object (an overwrite gives back what it replaces) or
+   * as a part of an upload (metadata/upload-credits.ts).
+   */
+  reserves?: 'object' | 'part';
+  /** It reads `x-amz-copy-source`: the pipeline authorizes (s3:GetObject) and loads the source. */
+  copySource?: true;
+  authorize?: Authorization;
+  /** It creates the bucket it names: none is loaded. */
+  createsBucket?: true;
+  /**
+   * Keys over 1,024 bytes are accepted (object-key.ts). compat: earlier versions stored such PostObject
+   * keys, and their objects must stay deletable.
+   */
+  anyKeyLength?: true;
 }
 
 export const ENDPOINTS = {
   // service
   ListBuckets: { scope: 'service', action: 's3:ListAllMyBuckets', body: 'none' },
   // buckets
-  CreateBucket: { scope: 'bucket', action: 's3:CreateBucket', body: 'xml' },
+  CreateBucket: { scope: 'bucket', action: 's3:CreateBucket', body: 'xml', createsBucket: true },
   HeadBucket: { scope: 'bucket', action: 's3:ListBucket', body: 'none' },
-  DeleteBucket: { scope: 'bucket', action: 's3:DeleteBucket', body: 'none' },
+  DeleteBucket: { scope: 'bucket', action: 's3:DeleteBucket', body: 'none', quota: 'delete' },
   GetBucketLocation: { scope: 'bucket', action: 's3:GetBucketLocation', body: 'none' },
   GetBucketVersioning: { scope: 'bucket', action: 's3:GetBucketVersioning', body: 'none' },
   PutBucketVersioning: { scope: 'bucket', action: 's3:PutBucketVersioning', body: 'xml' },
@@ -36,7 +68,7 @@ export const ENDPOINTS = {
   ListObjectsV2: { scope: 'bucket', action: 's3:ListBucket', body: 'none' },
   ListObjectVersions: { scope: 'bucket', action: 's3:ListBucketVersions', body: 'none' },
   ListMultipartUploads: { scope: 'bucket', action: 's3:ListBucketMultipartUploads', body: 'none' },
-  DeleteObjects: { scope: 'bucket', action: 's3:DeleteObject', body: 'xml' },
+  DeleteObjects: { scope: 'bucket', action: 's3:DeleteObject', body: 'xml', quota: 'delete', authorize: 'some-object' },
   GetBucketAcl: { scope: 'bucket', action: 's3:GetBucketAcl', body: 'none' },
   PutBucketAcl: { scope: 'bucket', action: 's3:PutBucketAcl', body: 'xml' },
   GetBucketPolicy: { scope: 'bucket', action: 's3:GetBucketPolicy', body: 'none' },
@@ -77,19 +109,19 @@ export const ENDPOINTS = {
   PutBucketAccelerateConfiguration: { scope: 'bucket', action: 's3:PutAccelerateConfiguration', body: 'xml' },
   GetBucketRequestPayment: { scope: 'bucket', action: 's3:GetBucketRequestPayment', body: 'none' },
   PutBucketRequestPayment: { scope: 'bucket', action: 's3:PutBucketRequestPayment', body: 'xml' },
-  PostObject: { scope: 'bucket', action: 's3:PutObject', body: 'stream' },
+  PostObject: { scope: 'bucket', action: 's3:PutObject', body: 'form', quota: 'charged', addsData: true, reserves: 'object' },
   // objects
-  GetObject: { scope: 'object', action: 's3:GetObject', body: 'none' },
-  HeadObject: { scope: 'object', action: 's3:GetObject', body: 'none' },
-  PutObject: { scope: 'object', action: 's3:PutObject', body: 'stream' },
-  CopyObject: { scope: 'object', action: 's3:PutObject', body: 'none' },
-  DeleteObject: { scope: 'object', action: 's3:DeleteObject', body: 'none' },
+  GetObject: { scope: 'object', action: 's3:GetObject', body: 'none', authorize: 'key-read' },
+  HeadObject: { scope: 'object', action: 's3:GetObject', body: 'none', authorize: 'key-read' },
+  PutObject: { scope: 'object', action: 's3:PutObject', body: 'stream', quota: 'charged', addsData: true, reserves: 'object' },
+  CopyObject: { scope: 'object', action: 's3:PutObject', body: 'none', quota: 'charged', addsData: true, copySource: true },
+  DeleteObject: { scope: 'object', action: 's3:DeleteObject', body: 'none', quota: 'delete', anyKeyLength: true },
   GetObjectAcl: { scope: 'object', action: 's3:GetObjectAcl', body: 'none' },
   PutObjectAcl: { scope: 'object', action: 's3:PutObjectAcl', body: 'xml' },
   GetObjectTagging: { scope: 'object', action: 's3:GetObjectTagging', body: 'none' },
   PutObjectTagging: { scope: 'object', action: 's3:PutObjectTagging', body: 'xml' },
   DeleteObjectTagging: { scope: 'object', action: 's3:DeleteObjectTagging', body: 'none' },
-  GetObjectAttributes: { scope: 'object', action: 's3:GetObjectAttributes', body: 'none' },
+  GetObjectAttributes: { scope: 'object', action: 's3:GetObjectAttributes', body: 'none', authorize: 'key-read' },
   GetObjectRetention: { scope: 'object', action: 's3:GetObjectRetention', body: 'none' },
   PutObjectRetention: { scope: 'object', action: 's3:PutObjectRetention', body: 'xml' },
   GetObjectLegalHold: { scope: 'object', action: 's3:GetObjectLegalHold', body: 'none' },
@@ -97,12 +129,14 @@ export const ENDPOINTS = {
   GetObjectTorrent: { scope: 'object', action: 's3:GetObject', body: 'none' },
   RestoreObject: { scope: 'object', action: 's3:RestoreObject', body: 'xml' },
   SelectObjectContent: { scope: 'object', action: 's3:GetObject', body: 'xml' },
-  // multipart
-  CreateMultipartUpload: { scope: 'object', action: 's3:PutObject', body: 'none' },
-  UploadPart: { scope: 'object', action: 's3:PutObject', body: 'stream' },
-  UploadPartCopy: { scope: 'object', action: 's3:PutObject', body: 'none' },
-  CompleteMultipartUpload: { scope: 'object', action: 's3:PutObject', body: 'xml' },
-  AbortMultipartUpload: { scope: 'object', action: 's3:AbortMultipartUpload', body: 'none' },
+  // multipart. Charged writes are judged by what they add (an overwrite, a copy onto an existing object or a
+  // part covered by the object its upload replaces passes a full tenancy); completing adds no bytes (the
+  // parts are counted already), only the object count, checked exactly by the store at commit.
+  CreateMultipartUpload: { scope: 'object', action: 's3:PutObject', body: 'none', quota: 'charged', addsData: true },
+  UploadPart: { scope: 'object', action: 's3:PutObject', body: 'stream', quota: 'charged', addsData: true, reserves: 'part' },
+  UploadPartCopy: { scope: 'object', action: 's3:PutObject', body: 'none', quota: 'charged', addsData: true, copySource: true },
+  CompleteMultipartUpload: { scope: 'object', action: 's3:PutObject', body: 'xml', quota: 'complete' },
+  AbortMultipartUpload: { scope: 'object', action: 's3:AbortMultipartUpload', body: 'none', quota: 'delete' },
   ListParts: { scope: 'object', action: 's3:ListMultipartUploadParts', body: 'none' },
 } as const satisfies Record<string, EndpointSpec>;
 

@@ -19,8 +19,7 @@ import { actualRequestHeaders, preflight } from './cors.js';
 import { portalPreflight, setBrowserHeaders, type PortalOriginCheck } from './browser-headers.js';
 import { formHeaders, postSignatureOf, readPostForm, verifyPostSignature, type PostForm, type PostSignature } from './post-object.js';
 import { AccessContext, type RequestAuth } from './access.js';
-import type { WriteKind } from '../core/quota.js';
-import type { EndpointName } from './endpoints.js';
+import type { EndpointSpec } from './endpoints.js';
 import type { WriteQuota } from '../metadata/store.js';
 import { parseCopySource } from './copy-source.js';
 import { checkObjectKey } from './object-key.js';
@@ -34,28 +33,6 @@ import { isStorageFull } from '../errors/storage-full.js';
 import type { StorageCapacity } from '../core/capacity.js';
 import { closeAfterResponse } from '../http/lingering-close.js';
 
-/** Requests that add data: refused while free space is below the low-water mark (core/capacity.ts). */
-const ADDS_DATA: ReadonlySet<EndpointName> = new Set(['PutObject', 'CopyObject', 'CreateMultipartUpload', 'UploadPart', 'UploadPartCopy', 'PostObject']);
-
-/** How each operation counts for a full tenancy's quota action (unlisted: a read); see core/quota.ts. */
-const QUOTA_KIND: Partial<Record<EndpointName, WriteKind>> = {
-  // Judged by what they add, as their reservation says: an overwrite, a copy onto an existing object or a
-  // part covered by the object its upload replaces passes a full tenancy; anything that adds is refused.
-  PutObject: 'charged',
-  CopyObject: 'charged',
-  CreateMultipartUpload: 'charged',
-  UploadPart: 'charged',
-  UploadPartCopy: 'charged',
-  PostObject: 'charged',
-  // Completing adds no bytes (the parts are counted already): only the object count, checked exactly
-  // by the store at commit, so an upload that filled the quota can still be completed.
-  CompleteMultipartUpload: 'complete',
-  DeleteObject: 'delete',
-  DeleteObjects: 'delete',
-  AbortMultipartUpload: 'delete',
-  DeleteBucket: 'delete',
-};
-
 /**
  * `x-amz-expected-bucket-owner` (and `x-amz-source-expected-bucket-owner` for a copy's source): the request
  * holds only if the bucket belongs to that owner, else 403. A bucket's owner is named by the canonical ID
@@ -65,9 +42,6 @@ function expectOwner(expected: string | string[] | undefined, bucket: BucketReco
   if (expected === undefined || bucket === undefined) return;
   if ((Array.isArray(expected) ? expected.join(',') : expected).trim() !== bucket.ownerId) throw new S3Error('AccessDenied');
 }
-
-/** Reads of one key: a missing key is 404 to whoever may list the bucket, 403 to others (AccessContext.requireRead). */
-const KEY_READS = new Set<EndpointName>(['GetObject', 'HeadObject', 'GetObjectAttributes']);
 
 export interface S3HandlerDeps extends S3Services {
   accessKeys: AccessKeys;
@@ -138,6 +112,7 @@ export class S3Handler {
     // A CORS preflight is no S3 operation and carries no credentials: answered from the bucket's rules.
     if (method === 'OPTIONS') return portalPreflight(req, this.deps.origins) ?? this.preflight(req, rawPath, virtualBucket, hostTenancy, setResource);
     const r = route({ method, rawPath, query, headers: req.headers, virtualBucket });
+    const spec: EndpointSpec = ENDPOINTS[r.endpoint];
     setResource(r.bucket === undefined ? '/' : `/${r.bucket}${r.key !== undefined ? '/' + r.key : ''}`);
     const { pathTenancy, bucketName } = await this.splitTenancy(r.bucket);
 
@@ -160,7 +135,7 @@ export class S3Handler {
     let post: PostForm | undefined;
     let postSignature: PostSignature | undefined;
     let postBody: RequestBody | undefined;
-    if (r.endpoint === 'PostObject') {
+    if (spec.body === 'form') {
       postBody = requestBody(req, auth, res, { idleTimeoutMs: config.bodyIdleTimeoutMs });
       post = await readPostForm(req.headers, postBody.stream());
       setPost(post);
@@ -179,15 +154,14 @@ export class S3Handler {
       }
     }
     // The key and the features the request asks for, however they arrived (path, form), checked once here.
-    if (key !== undefined) checkObjectKey(key, { forDelete: r.endpoint === 'DeleteObject' });
+    if (key !== undefined) checkObjectKey(key, { forDelete: spec.anyKeyLength === true });
     refuseUnimplementedFeatures(r.endpoint, req.headers, post?.fields);
     if (principal.kind === 'user') void metadata.touchAccessKey(principal.key.accessKeyId, Date.now()).catch(() => undefined);
 
     const tenancy =
       pathTenancy ?? hostTenancy ?? (principal.kind === 'user' ? await this.tenancyOf(principal.key.tenancyId) : await this.deps.defaultTenancy());
-    const spec = ENDPOINTS[r.endpoint];
     const bucket =
-      spec.scope === 'service' || r.endpoint === 'CreateBucket' || bucketName === undefined
+      spec.scope === 'service' || spec.createsBucket || bucketName === undefined
         ? undefined
         : await this.deps.buckets.get(tenancy.id, bucketName);
     // The portal's own presigned requests were answered for its origin already (browser-headers.ts).
@@ -208,8 +182,8 @@ export class S3Handler {
     // its body is read, it must be one that could delete something here at all (authorize before reading).
     // compat: a principal with no way to delete anything in the bucket gets 403 for the whole request, where
     // AWS reads the document and answers AccessDenied per key.
-    if (bucket && key !== undefined && KEY_READS.has(r.endpoint)) await access.requireRead(spec.action, bucket, key);
-    else if (r.endpoint === 'DeleteObjects' && bucket) await access.requireSomeObject(spec.action, bucket);
+    if (bucket && key !== undefined && spec.authorize === 'key-read') await access.requireRead(spec.action, bucket, key);
+    else if (spec.authorize === 'some-object' && bucket) await access.requireSomeObject(spec.action, bucket);
     else await access.require(spec.action, bucket, key);
     expectOwner(req.headers['x-amz-expected-bucket-owner'], bucket);
 
@@ -221,14 +195,15 @@ export class S3Handler {
       res.setHeader('x-granary-quota-level', status.level);
     }
     const body = postBody ?? requestBody(req, auth, res, { idleTimeoutMs: config.bodyIdleTimeoutMs });
-    const declared = r.endpoint === 'PutObject' || r.endpoint === 'UploadPart' ? body.size : undefined;
+    // A form's length is an upper bound of its file's, not a size to tell in a quota message.
+    const declared = spec.reserves && spec.body === 'stream' ? body.size : undefined;
     // A body of undeclared size reserves nothing: while full it is refused before it is read.
-    const unknownSize = (r.endpoint === 'PutObject' || r.endpoint === 'UploadPart' || r.endpoint === 'PostObject') && body.size === undefined;
-    await this.deps.quota.check(tenancy, bucket, unknownSize ? 'write' : (QUOTA_KIND[r.endpoint] ?? 'read'), status, declared);
+    const unknownSize = spec.reserves !== undefined && body.size === undefined;
+    await this.deps.quota.check(tenancy, bucket, unknownSize ? 'write' : (spec.quota ?? 'read'), status, declared);
 
     let copySource: S3Context['copySource'];
     const copyHeader = req.headers['x-amz-copy-source'];
-    if ((r.endpoint === 'CopyObject' || r.endpoint === 'UploadPartCopy') && typeof copyHeader === 'string') {
+    if (spec.copySource && typeof copyHeader === 'string') {
       const src = parseCopySource(copyHeader);
       let srcTenancy = tenancy;
       let srcName = src.bucket;
@@ -249,12 +224,12 @@ export class S3Handler {
     if (!op) throw new S3Error('NotImplemented', { message: `${r.endpoint} is not implemented by Granary yet` });
 
     // New data needs room above the low-water mark, checked before its body is read (deletes need none).
-    if (ADDS_DATA.has(r.endpoint)) await this.deps.capacity?.requireRoom(r.endpoint === 'CreateMultipartUpload' ? 0 : body.size);
+    if (spec.addsData) await this.deps.capacity?.requireRoom(spec.body === 'none' ? 0 : body.size);
     // A write of declared size reserves its room before a byte of the body is read (for a form upload,
     // the whole form's length: an upper bound of the file's).
     let quota: WriteQuota | undefined;
-    if (bucket && key !== undefined && (r.endpoint === 'PutObject' || r.endpoint === 'UploadPart' || r.endpoint === 'PostObject')) {
-      quota = await this.reserveFor(r.endpoint, tenancy, bucket, key, query, body.size ?? 0);
+    if (bucket && key !== undefined && spec.reserves) {
+      quota = await this.reserveFor(spec.reserves, tenancy, bucket, key, query, body.size ?? 0);
       // The reservation lives while the bytes flow; a stalled upload is cut off and its room lapses.
       body.onProgress(this.deps.quota.keepAlive(quota));
     }
@@ -290,10 +265,10 @@ export class S3Handler {
    * an overwrite gives back the replaced object's bytes, a re-sent part its earlier copy's, and a part of
    * an upload over an existing object is counted against that object first (metadata/upload-credits.ts).
    */
-  private async reserveFor(endpoint: 'PutObject' | 'UploadPart' | 'PostObject', tenancy: TenancyRecord, bucket: BucketRecord, key: string, query: URLSearchParams, size: number): Promise<WriteQuota> {
+  private async reserveFor(as: 'object' | 'part', tenancy: TenancyRecord, bucket: BucketRecord, key: string, query: URLSearchParams, size: number): Promise<WriteQuota> {
     const { quota, metadata, multipart } = this.deps;
     if (!quota.enforced(tenancy, bucket)) return quota.reserve(tenancy, bucket, size, 0);
-    if (endpoint === 'UploadPart') {
+    if (as === 'part') {
       // An unknown upload or a bad part number is the operation's error to answer; reserve the whole part.
       const upload = await metadata.getUpload(query.get('uploadId') ?? '');
       const n = Number(query.get('partNumber'));
