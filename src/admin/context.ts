@@ -57,8 +57,24 @@ export interface AdminServices {
   tlsCa: string | undefined;
 }
 
+/**
+ * What session routes need to know about the HTTP request being served, carried on the context (no
+ * request object, no side channel): its session cookie, the client's address, TLS and the portal origin.
+ */
+export interface AdminRequestFacts {
+  /** The session cookie's value, if the request carries one. */
+  sessionId: string | undefined;
+  /** The client's address (X-Forwarded-For only from trusted proxies), for the password throttle. */
+  address: string;
+  /** Reached over TLS: the request itself, or the portal origin (a TLS proxy in front), so cookies are Secure. */
+  tls: boolean;
+  /** The portal origin the request was made on (config/portal-origin.ts). */
+  origin: string;
+}
+
 export interface AdminContext {
   services: AdminServices;
+  request: AdminRequestFacts;
   /** Undefined only on public routes. */
   principal: AdminPrincipal | undefined;
   params: Record<string, string>;

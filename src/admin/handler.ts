@@ -7,6 +7,7 @@
  * finer rules of their domain (e.g. a DEPUTY cannot make a MANAGER).
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { TLSSocket } from 'node:tls';
 import { isS3Error } from '../errors/s3-error.js';
 import type { Logger } from '../lib/log.js';
 import type { Role, TenancyRecord } from '../metadata/store.js';
@@ -20,6 +21,7 @@ import type { AdminContext, AdminPrincipal, AdminResult, AdminRoute, AdminServic
 import type { Problem } from './contract.js';
 import { AdminProblem, problem } from './problems.js';
 import { AdminRouter } from './router.js';
+import { readCookie, SESSION_COOKIE } from './session.js';
 import { challengeFor, checkJsonBody, checkOrigin } from './request-guard.js';
 import { ADMIN_API_PREFIX, ADMIN_ROUTES } from './routes.js';
 
@@ -93,6 +95,12 @@ export class AdminHandler {
     const readRaw = (): Promise<Buffer> => (raw ??= readBody(req));
     const ctx: AdminContext = {
       services: this.deps.services,
+      request: {
+        sessionId: readCookie(req, SESSION_COOKIE),
+        address: this.deps.services.clientAddress(req),
+        tls: (req.socket as TLSSocket).encrypted === true || portalOrigin.startsWith('https:'),
+        origin: portalOrigin,
+      },
       principal,
       params: m.params,
       query: url.searchParams,

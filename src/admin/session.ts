@@ -10,10 +10,8 @@
  * The session id and CSRF token are random 256-bit values; only the cookie carries the id, the CSRF
  * token travels in a header the SPA sets (a cross-site form or fetch cannot read or set it).
  */
-import { AsyncLocalStorage } from 'node:async_hooks';
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
-import type { TLSSocket } from 'node:tls';
 import type { MetadataStore } from '../metadata/store.js';
 import type { AdminAuthenticator, AuthOutcome } from './auth.js';
 import { AdminProblem } from './problems.js';
@@ -121,35 +119,6 @@ export class SessionStore {
   }
 }
 
-/**
- * The request being served and the portal origin it was made on (config/portal-origin.ts), for session
- * routes that need its cookie, address and origin. The HTTP server runs each admin request inside
- * `withRequest`; AdminContext deliberately carries no request object.
- */
-const currentReq = new AsyncLocalStorage<{ req: IncomingMessage; origin: string }>();
-export const withRequest = <T>(req: IncomingMessage, origin: string, fn: () => T): T => currentReq.run({ req, origin }, fn);
-export function currentRequest(): IncomingMessage {
-  const r = currentReq.getStore();
-  if (!r) throw new Error('session routes need the request (run admin requests inside withRequest)');
-  return r.req;
-}
-/** The portal origin of the request being served (`https://portal.example.org`, `http://host:9001`). */
-export function currentOrigin(): string {
-  const r = currentReq.getStore();
-  if (!r) throw new Error('session routes need the request (run admin requests inside withRequest)');
-  return r.origin;
-}
-
-/**
- * Whether the portal is reached over TLS: the request itself, or the portal origin (a TLS proxy in front
- * of the plain portal listener, `portalUrl` https://…), so the cookie is Secure wherever the browser uses TLS.
- */
-export function isTls(req: IncomingMessage): boolean {
-  if ((req.socket as TLSSocket).encrypted) return true;
-  const r = currentReq.getStore();
-  return r?.req === req && r.origin.startsWith('https:');
-}
-
 export function readCookie(req: IncomingMessage, name: string): string | undefined {
   const h = req.headers.cookie;
   if (!h) return undefined;
@@ -161,12 +130,13 @@ export function readCookie(req: IncomingMessage, name: string): string | undefin
   return undefined;
 }
 
-export function sessionCookie(id: string, req: IncomingMessage): string {
-  return `${SESSION_COOKIE}=${id}; Path=/_admin/; HttpOnly; SameSite=Strict${isTls(req) ? '; Secure' : ''}; Max-Age=${SESSION_MAX_MS / 1000}`;
+/** The session cookie; `tls`: the portal is reached over TLS (AdminRequestFacts.tls), so it is Secure. */
+export function sessionCookie(id: string, tls: boolean): string {
+  return `${SESSION_COOKIE}=${id}; Path=/_admin/; HttpOnly; SameSite=Strict${tls ? '; Secure' : ''}; Max-Age=${SESSION_MAX_MS / 1000}`;
 }
 
-export function clearedSessionCookie(req: IncomingMessage): string {
-  return `${SESSION_COOKIE}=; Path=/_admin/; HttpOnly; SameSite=Strict${isTls(req) ? '; Secure' : ''}; Max-Age=0`;
+export function clearedSessionCookie(tls: boolean): string {
+  return `${SESSION_COOKIE}=; Path=/_admin/; HttpOnly; SameSite=Strict${tls ? '; Secure' : ''}; Max-Age=0`;
 }
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
@@ -214,8 +184,7 @@ export class SessionAuthenticator implements AdminAuthenticator {
   }
 }
 
-/** The session of the current request's cookie, if live. */
-export async function sessionOf(req: IncomingMessage, store: SessionStore): Promise<Session | undefined> {
-  const id = readCookie(req, SESSION_COOKIE);
+/** The session of the request's cookie (AdminRequestFacts.sessionId), if live. */
+export async function sessionOf(id: string | undefined, store: SessionStore): Promise<Session | undefined> {
   return id ? store.get(id) : undefined;
 }

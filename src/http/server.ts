@@ -14,8 +14,10 @@ import { newRequestId } from '../lib/ids.js';
 import type { Logger } from '../lib/log.js';
 import type { S3Handler } from '../s3/handler.js';
 import { AdminHandler } from '../admin/handler.js';
-import { withRequest } from '../admin/session.js';
 import { PortalStatic } from './portal-static.js';
+import { closeAfterResponse } from './lingering-close.js';
+import { send } from './send.js';
+import type { Answer } from '../lib/http-response.js';
 import type { PortalOrigins } from '../config/portal-origin.js';
 
 /** Which listener a request arrived on. */
@@ -124,10 +126,23 @@ export class GranaryHttpServer {
       notFound(res, `the portal and admin API are not served on S3 endpoints: use ${origins.urlFor(req.headers.host)}${path}`);
       return;
     }
-    this.deps.s3.handle(req, res, requestId).catch((err: unknown) => {
-      this.deps.log.error('unhandled request failure', { requestId, err });
+    this.deps.s3
+      .handle(req, res, requestId)
+      .then((a) => this.answer(req, res, a))
+      .catch((err: unknown) => {
+        this.deps.log.error('unhandled request failure', { requestId, err });
+        res.destroy();
+      });
+  }
+
+  /** Writes a protocol handler's answer, ending the connection as it asks. */
+  private async answer(req: IncomingMessage, res: ServerResponse, a: Answer): Promise<void> {
+    if (a.abort) {
       res.destroy();
-    });
+      return;
+    }
+    if (a.closeConnection) closeAfterResponse(req, res);
+    await send(res, a.response, a.headersOnly);
   }
 
   private admin(req: IncomingMessage, res: ServerResponse, path: string, requestId: string): void {
@@ -138,9 +153,9 @@ export class GranaryHttpServer {
     }
     if (this.deps.admin && AdminHandler.owns(path)) {
       const admin = this.deps.admin;
-      // Session routes read the cookie, address and portal origin of the request being served (admin/session.ts).
+      // The portal origin the request was made on: session routes find it on their context (AdminRequestFacts).
       const origin = this.deps.origins?.originOf(req.headers.host) ?? `${(req.socket as { encrypted?: boolean }).encrypted ? 'https' : 'http'}://${req.headers.host ?? 'localhost'}`;
-      withRequest(req, origin, () => admin.handle(req, res, requestId, origin)).catch((err: unknown) => {
+      admin.handle(req, res, requestId, origin).catch((err: unknown) => {
         this.deps.log.error('unhandled admin request failure', { requestId, err });
         res.destroy();
       });

@@ -3,13 +3,12 @@
  *   route → authenticate → tenancy and bucket → authorize → operation → response,
  * with every failure turned into the AWS XML error here and nowhere else.
  */
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import { validateHeaderValue, type IncomingMessage, type ServerResponse } from 'node:http';
 import { S3Error, isS3Error } from '../errors/s3-error.js';
-import type { HttpResponse } from '../lib/http-response.js';
+import type { Answer, HttpResponse } from '../lib/http-response.js';
 import type { AccessKeys, ResolvedKey } from '../iam/access-keys.js';
 import type { Principal } from '../iam/principal.js';
 import type { BucketRecord, TenancyRecord } from '../metadata/store.js';
-import { send } from '../http/send.js';
 import { requestBody, type RequestBody } from './body.js';
 import type { S3Context, S3Services } from './context.js';
 import { ENDPOINTS } from './endpoints.js';
@@ -31,7 +30,6 @@ import { errorDocument } from './xml/error.js';
 import { isMetadataUnavailable } from '../metadata/unavailable.js';
 import { isStorageFull } from '../errors/storage-full.js';
 import type { StorageCapacity } from '../core/capacity.js';
-import { closeAfterResponse } from '../http/lingering-close.js';
 
 /**
  * `x-amz-expected-bucket-owner` (and `x-amz-source-expected-bucket-owner` for a copy's source): the request
@@ -67,7 +65,8 @@ export function splitTarget(url: string): { rawPath: string; rawQuery: string } 
 export class S3Handler {
   constructor(private readonly deps: S3HandlerDeps) {}
 
-  async handle(req: IncomingMessage, res: ServerResponse, requestId: string): Promise<void> {
+  /** Answers one request: the HTTP server (http/server.ts) writes the answer. */
+  async handle(req: IncomingMessage, res: ServerResponse, requestId: string): Promise<Answer> {
     res.setHeader('x-amz-request-id', requestId);
     res.setHeader('x-amz-id-2', requestId);
     res.setHeader('server', 'Granary');
@@ -79,10 +78,12 @@ export class S3Handler {
     let post: PostForm | undefined;
     try {
       const response = await this.run(req, res, method, rawPath, rawQuery, requestId, (r) => (resource = r), (p) => (post = p));
-      await send(res, response, isHead);
+      // A header Node would refuse to write is this request's error, answered here, not a cut connection.
+      for (const [name, value] of Object.entries(response.headers)) validateHeaderValue(name, value as string); // numbers and lists as Node checks them in setHeader
+      return { response, headersOnly: isHead };
     } catch (e) {
       await post?.discard();
-      await this.sendError(req, res, e, resource, requestId, isHead);
+      return this.errorAnswer(req, res, e, resource, requestId, isHead);
     }
   }
 
@@ -319,7 +320,8 @@ export class S3Handler {
     return t;
   }
 
-  private async sendError(req: IncomingMessage, res: ServerResponse, e: unknown, resource: string, requestId: string, isHead: boolean): Promise<void> {
+  /** The AWS XML error for a failure, logged unless it is an S3 error decided on purpose. */
+  private errorAnswer(req: IncomingMessage, res: ServerResponse, e: unknown, resource: string, requestId: string, isHead: boolean): Answer {
     let err: S3Error;
     if (isS3Error(e)) {
       err = e;
@@ -335,18 +337,12 @@ export class S3Handler {
       this.deps.log.error('request failed', { requestId, method: req.method, url: resource, err: e });
       err = new S3Error('InternalError');
     }
-    if (res.headersSent) {
-      // Too late for an error document: cut the connection so the client notices.
-      res.destroy();
-      return;
-    }
-    closeAfterResponse(req, res);
     const headers: HttpResponse['headers'] = { ...err.headers };
-    if (err.status === 304) {
-      await send(res, { status: 304, headers }, true);
-      return;
-    }
+    // Too late for an error document when a response is under way: the server cuts the connection.
+    if (res.headersSent) return { response: { status: err.status, headers }, headersOnly: true, abort: true };
+    const closeConnection = !req.complete && !req.destroyed;
+    if (err.status === 304) return { response: { status: 304, headers }, headersOnly: true, closeConnection };
     headers['content-type'] = 'application/xml';
-    await send(res, { status: err.status, headers, body: errorDocument(err, resource, requestId) }, isHead);
+    return { response: { status: err.status, headers, body: errorDocument(err, resource, requestId) }, headersOnly: isHead, closeConnection };
   }
 }

@@ -10,7 +10,7 @@ import type * as C from '../contract.js';
 import { object, optBool, optStr, str, time } from '../input.js';
 import { AdminProblem, badRequest } from '../problems.js';
 import { tooManyGuesses } from '../auth.js';
-import { currentRequest, sessionCookie } from '../session.js';
+import { sessionCookie } from '../session.js';
 import { joinRequestBody, keyBody, NameResolver } from '../views.js';
 
 const AUTH = { kind: 'authenticated' } as const;
@@ -72,17 +72,16 @@ export const meRoutes: AdminRoute[] = [
       const b = object(await ctx.body());
       const current = str(b, 'currentPassword');
       const next = str(b, 'newPassword');
-      const r = await ctx.services.passwords.check(user.username, current, ctx.services.clientAddress(currentRequest()));
+      const r = await ctx.services.passwords.check(user.username, current, ctx.request.address);
       if (r.kind === 'throttled') throw tooManyGuesses(r.retryAfterSeconds);
       // 403, not 401: the caller is signed in; only the password they typed is wrong.
       if (r.kind === 'wrong') throw new AdminProblem(403, 'the current password is not right', 'wrong-password');
       await ctx.services.users.setPassword({ userId: user.id }, user, next);
       // Every session ended with the old password; this browser gets a new one.
-      const req = currentRequest();
       if (me(ctx).via !== 'session') return ok({ signedIn: true, username: user.username, csrfToken: null, elevatedUntil: null } satisfies C.SessionInfo);
       const { id, session } = await ctx.services.sessions.create(user.id, user.username);
       const body: C.AdminApi['PUT /me/password']['res'] = { signedIn: true, username: user.username, csrfToken: session.csrfToken, elevatedUntil: null };
-      return { status: 200, body, headers: { 'set-cookie': sessionCookie(id, req) } };
+      return { status: 200, body, headers: { 'set-cookie': sessionCookie(id, ctx.request.tls) } };
     },
   },
   {

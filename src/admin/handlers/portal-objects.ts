@@ -25,7 +25,6 @@ import { me, ok, tenancyOf } from '../context.js';
 import { object, optStr } from '../input.js';
 import { AdminProblem, badRequest } from '../problems.js';
 import type { PortalBucket, PresignResponse } from '../session-contract.js';
-import { currentOrigin } from '../session.js';
 import { PORTAL_KEY_NAME } from '../../tenancy/user-keys.js';
 import type * as C from '../contract.js';
 
@@ -116,7 +115,7 @@ export const portalObjectRoutes: AdminRoute[] = [
         if (e instanceof Error && /not a member/.test(e.message)) throw new AdminProblem(403, `objects are browsed with your own access: join ${tenancy.name} first`);
         throw e;
       });
-      const s3 = new URL(ctx.services.origins.s3OriginFor(currentOrigin()));
+      const s3 = new URL(ctx.services.origins.s3OriginFor(ctx.request.origin));
       // A bucket of another tenancy (shared with the caller) is named `tenancy:bucket`, as Ceph RGW writes it.
       const name = bucketTenancy !== undefined && bucketTenancy !== tenancy.name ? `${bucketTenancy}:${bucket}` : bucket;
       const path = name === undefined ? '/' : key === undefined ? `/${name}` : `/${name}/${key}`;
