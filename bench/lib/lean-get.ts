@@ -14,7 +14,7 @@
  * the workloads with the full client (sha256 of chosen GETs).
  */
 import net from 'node:net';
-import { encodePath, HeaderSigner as Signer, uriEncode } from '../../src/iam/sigv4/sign.js';
+import { encodePath, HeaderSigner as Signer, } from '../../src/iam/sigv4/sign.js';
 
 export interface LeanResponse {
   status: number;

@@ -109,7 +109,7 @@ export async function makeCertificates(o: MakeCertOptions): Promise<CertFiles> {
 }
 
 export async function runCert(argv: string[]): Promise<number> {
-  let values;
+  let values: { out?: string; hosts?: string; days?: string; 'ca-dir'?: string; help?: boolean };
   try {
     ({ values } = parseArgs({
       args: argv,

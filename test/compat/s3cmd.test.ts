@@ -8,9 +8,8 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CreateBucketCommand } from '@aws-sdk/client-s3';
 import { run } from '../helpers/clients.js';
-import { treeHashes, writeTree, sha256 } from '../helpers/tree.js';
+import { treeHashes, writeTree } from '../helpers/tree.js';
 import { awkwardObjects, compatEnv, httpsUnavailable, MANY, putMany, snippet, type CompatEnv } from '../helpers/compat.js';
 import { fetchWith, startHttps, type HttpsEnv } from './https.js';
 

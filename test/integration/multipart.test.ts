@@ -17,6 +17,7 @@ import {
   DeleteObjectTaggingCommand,
   GetObjectAttributesCommand,
   GetObjectCommand,
+  type GetObjectCommandOutput,
   GetObjectTaggingCommand,
   HeadObjectCommand,
   ListMultipartUploadsCommand,
@@ -53,8 +54,8 @@ const newBucket = async (): Promise<string> => {
   return name;
 };
 
-async function getBytes(Bucket: string, Key: string, extra: Record<string, unknown> = {}): Promise<{ body: Buffer; out: any }> {
-  const out: any = await s3.send(new GetObjectCommand({ Bucket, Key, ...extra }));
+async function getBytes(Bucket: string, Key: string, extra: Record<string, unknown> = {}): Promise<{ body: Buffer; out: GetObjectCommandOutput }> {
+  const out = await s3.send(new GetObjectCommand({ Bucket, Key, ...extra }));
   return { body: Buffer.from(await out.Body!.transformToByteArray()), out };
 }
 

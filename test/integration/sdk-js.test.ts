@@ -496,8 +496,8 @@ describe('presigned URLs and authentication', () => {
     const c = sdkClient(server);
     c.middlewareStack.add(
       (next) => async (args) => {
-        const out: any = await next(args);
-        const id = out.response?.headers?.['x-amz-request-id'];
+        const out = await next(args);
+        const id = (out.response as { headers?: Record<string, string> } | undefined)?.headers?.['x-amz-request-id'];
         assert.ok(id, 'x-amz-request-id missing');
         ids.add(id);
         return out;

@@ -5,7 +5,7 @@
  */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { parsePolicy, PolicyError, MAX_POLICY_BYTES } from './parse.js';
+import { parsePolicy, PolicyError } from './parse.js';
 
 const doc = (statement: unknown, extra: Record<string, unknown> = { Version: '2012-10-17' }): string =>
   JSON.stringify({ ...extra, Statement: statement });

@@ -98,7 +98,7 @@ export function recordingClient(accessKeyId: string, secretAccessKey: string): {
     endpoint: 'http://127.0.0.1:9000',
     forcePathStyle: true,
     credentials: { accessKeyId, secretAccessKey },
-    // eslint-disable-next-line @typescript-eslint/no-explicit-any
+    // biome-ignore lint/suspicious/noExplicitAny: the SDK's handler type differs between its own packages
     requestHandler: requestHandler as any,
   });
   return { client, recorded };
