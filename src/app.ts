@@ -34,6 +34,7 @@ import { PortalOrigins } from './config/portal-origin.js';
 import { LdapDirectory, type LdapDirectoryConfig } from './iam/directory/ldap.js';
 import { BuiltinDirectory } from './iam/directory/builtin.js';
 import { createLogger, type Logger } from './lib/log.js';
+import { createAccessLog } from './http/access-log.js';
 import type { MetadataStore } from './metadata/store.js';
 
 export interface App {
@@ -137,6 +138,9 @@ export async function startApp(config: GranaryConfig, env: NodeJS.ProcessEnv = p
   let listenPort: number | undefined;
   const admin = createAdminApi({ config, metadata, accessKeys, directory, log, bucketPolicies: policies, listenPort: () => listenPort, origins });
   const http = new GranaryHttpServer({ s3, log, admin: admin.handler, origins });
+  // One JSON line per finished request (http/access-log.ts); metrics attach to the same hook.
+  const accessLog = config.logLevel === 'debug' || config.logLevel === 'info' ? createAccessLog() : undefined;
+  if (accessLog) http.onRequestFinished(accessLog.log);
   const sweeper = new BlobSweeper(metadata, blobs, {
     intervalMs: config.sweepIntervalMs,
     orphanGraceMs: config.orphanGraceMs,
@@ -203,6 +207,7 @@ export async function startApp(config: GranaryConfig, env: NodeJS.ProcessEnv = p
       (stopping ??= (async () => {
         tls?.stop();
         await http.close();
+        accessLog?.flush();
         await sweeper.stop();
         capacity.stop();
         await usageSampler.stop();

@@ -10,6 +10,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { TLSSocket } from 'node:tls';
 import { isS3Error } from '../errors/s3-error.js';
 import type { Logger } from '../lib/log.js';
+import type { RequestFacts } from '../lib/http-response.js';
 import type { Role, TenancyRecord } from '../metadata/store.js';
 import { DomainError } from '../tenancy/domain-error.js';
 import { isMetadataUnavailable } from '../metadata/unavailable.js';
@@ -45,12 +46,14 @@ export class AdminHandler {
   }
 
   /** `portalOrigin`: the portal origin the request was made on (config/portal-origin.ts). */
-  async handle(req: IncomingMessage, res: ServerResponse, requestId: string, portalOrigin: string): Promise<void> {
+  async handle(req: IncomingMessage, res: ServerResponse, requestId: string, portalOrigin: string, facts: RequestFacts = {}): Promise<void> {
     let result: AdminResult;
     try {
-      result = await this.run(req, portalOrigin);
+      result = await this.run(req, portalOrigin, facts);
     } catch (e) {
       result = this.failure(e, requestId);
+      const p = result.body as Partial<Problem> | undefined;
+      facts.errorCode = typeof p?.type === 'string' ? p.type.slice(p.type.lastIndexOf('/') + 1) : String(result.status);
     }
     if (!req.complete) req.resume();
     const headers: Record<string, string> = { 'cache-control': 'no-store', 'x-request-id': requestId, ...result.headers };
@@ -67,7 +70,7 @@ export class AdminHandler {
     res.end(req.method === 'HEAD' ? undefined : data);
   }
 
-  private async run(req: IncomingMessage, portalOrigin: string): Promise<AdminResult> {
+  private async run(req: IncomingMessage, portalOrigin: string, facts: RequestFacts): Promise<AdminResult> {
     const url = new URL(req.url ?? '/', 'http://admin.invalid');
     const path = url.pathname.slice(ADMIN_API_PREFIX.length) || '/';
     const method = req.method === 'HEAD' ? 'GET' : (req.method ?? 'GET');
@@ -75,6 +78,8 @@ export class AdminHandler {
     if (m.kind === 'not-found') throw new AdminProblem(404, `no admin API resource at ${url.pathname}`);
     if (m.kind === 'method-not-allowed') throw new AdminProblem(405, `${method} is not allowed on ${url.pathname} (allowed: ${m.allowed.join(', ')})`, undefined, { allow: m.allowed.join(', ') });
     const route = m.route;
+    facts.operation = `${route.method} ${route.path}`;
+    if (m.params.tenancy !== undefined) facts.tenancy = m.params.tenancy;
     // Before any credential is looked at: a cross-site request is no password guess either.
     if (method !== 'GET') {
       checkOrigin(req, portalOrigin);
@@ -88,6 +93,7 @@ export class AdminHandler {
       if (auth.kind === 'none') throw new AdminProblem(401, 'sign in: send HTTP Basic credentials (username and password)', undefined, challenge);
       if (auth.kind === 'invalid') throw new AdminProblem(401, auth.detail, undefined, challenge);
       principal = auth.principal;
+      facts.principal = principal.user.username;
     }
     const { tenancy, acting } = await this.authorize(route, principal, m.params);
 

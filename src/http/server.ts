@@ -17,7 +17,7 @@ import { AdminHandler } from '../admin/handler.js';
 import { PortalStatic } from './portal-static.js';
 import { closeAfterResponse } from './lingering-close.js';
 import { send } from './send.js';
-import type { Answer } from '../lib/http-response.js';
+import type { Answer, FinishedRequest, RequestFacts } from '../lib/http-response.js';
 import type { PortalOrigins } from '../config/portal-origin.js';
 
 /** Which listener a request arrived on. */
@@ -33,6 +33,9 @@ export interface HttpServerDeps {
   /** Where the portal lives; absent (unit tests): every listener serves everything, as a portal listener would not. */
   origins?: PortalOrigins;
 }
+
+/** Called once for every finished request, with its facts (the access log, metrics). Must not throw. */
+export type RequestFinishedListener = (r: FinishedRequest) => void;
 
 const SERVER_OPTIONS = { keepAliveTimeout: 65_000, requestTimeout: 0, headersTimeout: 60_000 };
 
@@ -50,10 +53,21 @@ export class GranaryHttpServer {
   readonly #responding = new WeakMap<Socket, ServerResponse>();
   #inFlight = 0;
   #closing = false;
+  readonly #finished: RequestFinishedListener[] = [];
+  /** Bytes read and written on each connection up to the end of its last request (for bytes in/out). */
+  readonly #counted = new WeakMap<Socket, { read: number; written: number }>();
 
   constructor(private readonly deps: HttpServerDeps) {
     this.server = createServer(SERVER_OPTIONS, (req, res) => this.onRequest(req, res, 's3'));
     this.attach(this.server, 's3');
+  }
+
+  /**
+   * Adds a listener told about every finished request, once, with its facts (operation from the endpoint
+   * table, tenancy, principal, status, error code, bytes in and out, duration).
+   */
+  onRequestFinished(listener: RequestFinishedListener): void {
+    this.#finished.push(listener);
   }
 
   /** The same connection handling on every listener. */
@@ -90,9 +104,19 @@ export class GranaryHttpServer {
     const requestId = newRequestId();
     this.#inFlight++;
     this.#responding.set(req.socket, res);
+    const facts: RequestFacts & { protocol?: FinishedRequest['protocol'] } = {};
+    const started = performance.now();
+    const socket = req.socket;
     res.on('close', () => {
       this.#inFlight--;
       if (this.#responding.get(req.socket) === res) this.#responding.delete(req.socket);
+      if (this.#finished.length === 0) return;
+      // The connection's bytes since the previous request on it ended: the parser reads a request's head
+      // (and a small body) before the request starts, so counting from its start would miss them.
+      const before = this.#counted.get(socket) ?? { read: 0, written: 0 };
+      const now = { read: socket.bytesRead, written: socket.bytesWritten };
+      this.#counted.set(socket, now);
+      this.finished(req, res, requestId, facts, started, now.read - before.read, now.written - before.written);
     });
     if (this.#closing) res.setHeader('connection', 'close');
     const path = req.url ?? '/';
@@ -100,13 +124,14 @@ export class GranaryHttpServer {
     const portalSide = !origins || side === 'portal' || origins.isPortalHost(req.headers.host);
     // Health answers everywhere (load balancers check the S3 port); it holds no user content, no secret.
     if (path === '/_admin/health' || path.startsWith('/_admin/health?')) {
+      facts.protocol = 'health';
       req.resume();
       res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-store' });
       res.end(JSON.stringify({ status: this.#closing ? 'stopping' : 'ok' }));
       return;
     }
     if (portalSide && path.startsWith('/_admin/')) {
-      this.admin(req, res, path, requestId);
+      this.admin(req, res, path, requestId, facts);
       return;
     }
     if (origins && portalSide) {
@@ -126,13 +151,41 @@ export class GranaryHttpServer {
       notFound(res, `the portal and admin API are not served on S3 endpoints: use ${origins.urlFor(req.headers.host)}${path}`);
       return;
     }
+    facts.protocol = 's3';
     this.deps.s3
-      .handle(req, res, requestId)
+      .handle(req, res, requestId, facts)
       .then((a) => this.answer(req, res, a))
       .catch((err: unknown) => {
         this.deps.log.error('unhandled request failure', { requestId, err });
         res.destroy();
       });
+  }
+
+  private finished(req: IncomingMessage, res: ServerResponse, requestId: string, facts: RequestFacts & { protocol?: FinishedRequest['protocol'] }, started: number, bytesIn: number, bytesOut: number): void {
+    const r: FinishedRequest = {
+      requestId,
+      protocol: facts.protocol ?? 'other',
+      method: req.method ?? 'GET',
+      operation: facts.operation,
+      tenancy: facts.tenancy,
+      principal: facts.principal,
+      accessKeyId: facts.accessKeyId,
+      bucket: facts.bucket,
+      key: facts.key,
+      status: res.statusCode,
+      errorCode: facts.errorCode,
+      bytesIn,
+      bytesOut,
+      durationMs: Math.round((performance.now() - started) * 1000) / 1000,
+      aborted: !res.writableFinished,
+    };
+    for (const listener of this.#finished) {
+      try {
+        listener(r);
+      } catch (err) {
+        this.deps.log.error('request-finished listener failed', { requestId, err });
+      }
+    }
   }
 
   /** Writes a protocol handler's answer, ending the connection as it asks. */
@@ -145,8 +198,9 @@ export class GranaryHttpServer {
     await send(res, a.response, a.headersOnly);
   }
 
-  private admin(req: IncomingMessage, res: ServerResponse, path: string, requestId: string): void {
+  private admin(req: IncomingMessage, res: ServerResponse, path: string, requestId: string, facts: RequestFacts & { protocol?: FinishedRequest['protocol'] }): void {
     if (PortalStatic.owns(path)) {
+      facts.protocol = 'portal';
       const origins = this.deps.origins;
       (this.deps.portal ??= new PortalStatic()).serve(req, res, origins?.s3OriginFor(origins.originOf(req.headers.host)));
       return;
@@ -155,7 +209,8 @@ export class GranaryHttpServer {
       const admin = this.deps.admin;
       // The portal origin the request was made on: session routes find it on their context (AdminRequestFacts).
       const origin = this.deps.origins?.originOf(req.headers.host) ?? `${(req.socket as { encrypted?: boolean }).encrypted ? 'https' : 'http'}://${req.headers.host ?? 'localhost'}`;
-      admin.handle(req, res, requestId, origin).catch((err: unknown) => {
+      facts.protocol = 'admin';
+      admin.handle(req, res, requestId, origin, facts).catch((err: unknown) => {
         this.deps.log.error('unhandled admin request failure', { requestId, err });
         res.destroy();
       });

@@ -5,7 +5,7 @@
  */
 import { validateHeaderValue, type IncomingMessage, type ServerResponse } from 'node:http';
 import { S3Error, isS3Error } from '../errors/s3-error.js';
-import type { Answer, HttpResponse } from '../lib/http-response.js';
+import type { Answer, HttpResponse, RequestFacts } from '../lib/http-response.js';
 import type { AccessKeys, ResolvedKey } from '../iam/access-keys.js';
 import type { Principal } from '../iam/principal.js';
 import type { BucketRecord, TenancyRecord } from '../metadata/store.js';
@@ -66,7 +66,7 @@ export class S3Handler {
   constructor(private readonly deps: S3HandlerDeps) {}
 
   /** Answers one request: the HTTP server (http/server.ts) writes the answer. */
-  async handle(req: IncomingMessage, res: ServerResponse, requestId: string): Promise<Answer> {
+  async handle(req: IncomingMessage, res: ServerResponse, requestId: string, facts: RequestFacts = {}): Promise<Answer> {
     res.setHeader('x-amz-request-id', requestId);
     res.setHeader('x-amz-id-2', requestId);
     res.setHeader('server', 'Granary');
@@ -77,13 +77,15 @@ export class S3Handler {
     let resource = rawPath;
     let post: PostForm | undefined;
     try {
-      const response = await this.run(req, res, method, rawPath, rawQuery, requestId, (r) => (resource = r), (p) => (post = p));
+      const response = await this.run(req, res, method, rawPath, rawQuery, requestId, facts, (r) => (resource = r), (p) => (post = p));
       // A header Node would refuse to write is this request's error, answered here, not a cut connection.
       for (const [name, value] of Object.entries(response.headers)) validateHeaderValue(name, value as string); // numbers and lists as Node checks them in setHeader
       return { response, headersOnly: isHead };
     } catch (e) {
       await post?.discard();
-      return this.errorAnswer(req, res, e, resource, requestId, isHead);
+      const answer = this.errorAnswer(req, res, e, resource, requestId, isHead);
+      facts.errorCode = answer.errorCode;
+      return answer;
     }
   }
 
@@ -94,6 +96,7 @@ export class S3Handler {
     rawPath: string,
     rawQuery: string,
     requestId: string,
+    facts: RequestFacts,
     setResource: (r: string) => void,
     setPost: (p: PostForm) => void,
   ): Promise<HttpResponse> {
@@ -114,6 +117,9 @@ export class S3Handler {
     if (method === 'OPTIONS') return portalPreflight(req, this.deps.origins) ?? this.preflight(req, rawPath, virtualBucket, hostTenancy, setResource);
     const r = route({ method, rawPath, query, headers: req.headers, virtualBucket });
     const spec: EndpointSpec = ENDPOINTS[r.endpoint];
+    facts.operation = r.endpoint;
+    facts.bucket = r.bucket;
+    facts.key = r.key;
     setResource(r.bucket === undefined ? '/' : `/${r.bucket}${r.key !== undefined ? '/' + r.key : ''}`);
     const { pathTenancy, bucketName } = await this.splitTenancy(r.bucket);
 
@@ -159,8 +165,14 @@ export class S3Handler {
     refuseUnimplementedFeatures(r.endpoint, req.headers, post?.fields);
     if (principal.kind === 'user') void metadata.touchAccessKey(principal.key.accessKeyId, Date.now()).catch(() => undefined);
 
+    if (principal.kind === 'user') {
+      facts.principal = principal.user.username;
+      facts.accessKeyId = principal.key.accessKeyId;
+    }
+    if (key !== r.key) facts.key = key;
     const tenancy =
       pathTenancy ?? hostTenancy ?? (principal.kind === 'user' ? await this.tenancyOf(principal.key.tenancyId) : await this.deps.defaultTenancy());
+    facts.tenancy = tenancy.name;
     const bucket =
       spec.scope === 'service' || spec.createsBucket || bucketName === undefined
         ? undefined
@@ -321,7 +333,7 @@ export class S3Handler {
   }
 
   /** The AWS XML error for a failure, logged unless it is an S3 error decided on purpose. */
-  private errorAnswer(req: IncomingMessage, res: ServerResponse, e: unknown, resource: string, requestId: string, isHead: boolean): Answer {
+  private errorAnswer(req: IncomingMessage, res: ServerResponse, e: unknown, resource: string, requestId: string, isHead: boolean): Answer & { errorCode: string } {
     let err: S3Error;
     if (isS3Error(e)) {
       err = e;
@@ -339,10 +351,11 @@ export class S3Handler {
     }
     const headers: HttpResponse['headers'] = { ...err.headers };
     // Too late for an error document when a response is under way: the server cuts the connection.
-    if (res.headersSent) return { response: { status: err.status, headers }, headersOnly: true, abort: true };
+    const errorCode = err.code;
+    if (res.headersSent) return { response: { status: err.status, headers }, headersOnly: true, abort: true, errorCode };
     const closeConnection = !req.complete && !req.destroyed;
-    if (err.status === 304) return { response: { status: 304, headers }, headersOnly: true, closeConnection };
+    if (err.status === 304) return { response: { status: 304, headers }, headersOnly: true, closeConnection, errorCode };
     headers['content-type'] = 'application/xml';
-    return { response: { status: err.status, headers, body: errorDocument(err, resource, requestId) }, headersOnly: isHead, closeConnection };
+    return { response: { status: err.status, headers, body: errorDocument(err, resource, requestId) }, headersOnly: isHead, closeConnection, errorCode };
   }
 }
