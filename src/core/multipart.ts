@@ -22,7 +22,6 @@ import type { QuotaGuard } from './quota.js';
 import { newId } from '../lib/ids.js';
 import { writeVerifiedBlob, type Digester } from './objects.js';
 import { checksumHeaderName, combineFullObjectCrc, compositeChecksum, isValidChecksumValue, type ChecksumAlgorithm } from './checksums.js';
-import { estimatePartCharge } from '../metadata/upload-credits.js';
 
 export const MAX_PART_NUMBER = 10_000;
 export const MAX_PART_SIZE = 5 * 1024 ** 3;
@@ -111,21 +110,6 @@ export class Multipart {
 
   create(u: Omit<NewMultipartUpload, 'uploadId'>): Promise<MultipartUploadRecord> {
     return this.metadata.createUpload({ ...u, uploadId: newId() });
-  }
-
-  /**
-   * What a part of `size` bytes is expected to add to usage, for the reservation taken before its body is
-   * read: a re-sent part gives back its earlier copy, and parts of an upload over an existing object count
-   * against that object first (metadata/upload-credits.ts). The store decides exactly at commit.
-   */
-  async partCharge(upload: MultipartUploadRecord, partNumber: number, size: number): Promise<number> {
-    const [object, before] = await Promise.all([
-      this.metadata.getObject(upload.bucketId, upload.key),
-      this.metadata.listUploadParts(upload.uploadId, partNumber - 1, 1),
-    ]);
-    const oldSize = before[0]?.partNumber === partNumber ? before[0].size : 0;
-    if (!object) return Math.max(0, size - oldSize);
-    return estimatePartCharge(size, oldSize, object.size, await this.metadata.getKeyCredit(upload.bucketId, upload.key));
   }
 
   /**

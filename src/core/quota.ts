@@ -12,7 +12,8 @@
 import { S3Error } from '../errors/s3-error.js';
 import { formatSize } from '../lib/format-size.js';
 import { DEFAULT_THRESHOLDS, quotaStatus, type QuotaLevel, type QuotaThresholds } from '../tenancy/quota.js';
-import type { BucketRecord, MetadataStore, QuotaAction, QuotaExceeded, TenancyRecord, UsageRecord, WriteQuota } from '../metadata/store.js';
+import type { BucketRecord, MetadataStore, MultipartUploadRecord, ObjectRecord, QuotaAction, QuotaExceeded, TenancyRecord, UsageRecord, WriteQuota } from '../metadata/store.js';
+import { estimatePartCharge } from '../metadata/upload-credits.js';
 
 /**
  * A reservation lives this long unless renewed: an upload renews it while its bytes keep flowing
@@ -152,6 +153,54 @@ export class QuotaGuard {
     const r = await this.metadata.reserveQuota({ tenancyId: tenancy.id, bucketId: bucket.id, bytes, objects, ttlMs: RESERVATION_TTL_MS });
     if (!r.ok) throw quotaExceededError(await this.refusal(r, r.scope === 'tenancy' ? tenancy.name : bucket.name, bucket), tenancy.quotaAction);
     return { enforce: true, reservationId: r.reservation.id };
+  }
+
+  /**
+   * Room for a whole object of `size` bytes at `key`, for what it adds (issue 16): an overwrite gives back
+   * the bytes of the object it replaces (`current`, when the caller holds it already) and adds no object.
+   */
+  async reserveObject(tenancy: TenancyRecord, bucket: BucketRecord, key: string, size: number, current?: ObjectRecord): Promise<WriteQuota> {
+    if (!this.enforced(tenancy, bucket)) return this.reserve(tenancy, bucket, size, 0);
+    const replaced = current ?? (await this.metadata.getObject(bucket.id, key));
+    return this.reserve(tenancy, bucket, Math.max(0, size - (replaced?.size ?? 0)), replaced ? 0 : 1);
+  }
+
+  /**
+   * Room for part `partNumber` of an upload, for what it adds: a re-sent part gives back its earlier copy,
+   * and parts of an upload over an existing object count against that object first
+   * (metadata/upload-credits.ts). Without a usable upload (unknown, another key, a bad part number: the
+   * operation's error to answer) the whole part is reserved. The store decides exactly at commit.
+   */
+  async reservePart(tenancy: TenancyRecord, bucket: BucketRecord, key: string, upload: MultipartUploadRecord | string | undefined, partNumber: number, size: number): Promise<WriteQuota> {
+    if (!this.enforced(tenancy, bucket)) return this.reserve(tenancy, bucket, size, 0);
+    const u = typeof upload === 'string' ? await this.metadata.getUpload(upload) : upload;
+    const usable = u && u.bucketId === bucket.id && u.key === key && Number.isInteger(partNumber) && partNumber >= 1;
+    return this.reserve(tenancy, bucket, usable ? await this.partCharge(u, partNumber, size) : size, 0);
+  }
+
+  /** Completing an upload adds no bytes (its parts are counted), and an object only where none is replaced. */
+  async reserveCompletion(tenancy: TenancyRecord, bucket: BucketRecord, key: string): Promise<WriteQuota> {
+    const replaces = this.enforced(tenancy, bucket) && (await this.metadata.getObject(bucket.id, key)) !== undefined;
+    return this.reserve(tenancy, bucket, 0, replaces ? 0 : 1);
+  }
+
+  /** Runs the write that commits a reservation, and gives back whatever it did not use, however it ends. */
+  async during<T>(q: WriteQuota | undefined, write: () => Promise<T>): Promise<T> {
+    try {
+      return await write();
+    } finally {
+      await this.release(q);
+    }
+  }
+
+  private async partCharge(upload: MultipartUploadRecord, partNumber: number, size: number): Promise<number> {
+    const [object, before] = await Promise.all([
+      this.metadata.getObject(upload.bucketId, upload.key),
+      this.metadata.listUploadParts(upload.uploadId, partNumber - 1, 1),
+    ]);
+    const oldSize = before[0]?.partNumber === partNumber ? before[0].size : 0;
+    if (!object) return Math.max(0, size - oldSize);
+    return estimatePartCharge(size, oldSize, object.size, await this.metadata.getKeyCredit(upload.bucketId, upload.key));
   }
 
   /**

@@ -242,7 +242,10 @@ export class S3Handler {
     // the whole form's length: an upper bound of the file's).
     let quota: WriteQuota | undefined;
     if (bucket && key !== undefined && spec.reserves) {
-      quota = await this.reserveFor(spec.reserves, tenancy, bucket, key, query, body.size ?? 0);
+      quota =
+        spec.reserves === 'part'
+          ? await this.deps.quota.reservePart(tenancy, bucket, key, query.get('uploadId') ?? '', Number(query.get('partNumber')), body.size ?? 0)
+          : await this.deps.quota.reserveObject(tenancy, bucket, key, body.size ?? 0);
       // The reservation lives while the bytes flow; a stalled upload is cut off and its room lapses.
       body.onProgress(this.deps.quota.keepAlive(quota));
     }
@@ -266,30 +269,7 @@ export class S3Handler {
       secure: (req.socket as { encrypted?: boolean }).encrypted === true,
       ...(post ? { post } : {}),
     };
-    try {
-      return await op(ctx);
-    } finally {
-      await this.deps.quota.release(quota);
-    }
-  }
-
-  /**
-   * The reservation of a write of declared size, for what it adds (the store re-checks exactly at commit):
-   * an overwrite gives back the replaced object's bytes, a re-sent part its earlier copy's, and a part of
-   * an upload over an existing object is counted against that object first (metadata/upload-credits.ts).
-   */
-  private async reserveFor(as: 'object' | 'part', tenancy: TenancyRecord, bucket: BucketRecord, key: string, query: URLSearchParams, size: number): Promise<WriteQuota> {
-    const { quota, metadata, multipart } = this.deps;
-    if (!quota.enforced(tenancy, bucket)) return quota.reserve(tenancy, bucket, size, 0);
-    if (as === 'part') {
-      // An unknown upload or a bad part number is the operation's error to answer; reserve the whole part.
-      const upload = await metadata.getUpload(query.get('uploadId') ?? '');
-      const n = Number(query.get('partNumber'));
-      const usable = upload && upload.bucketId === bucket.id && upload.key === key && Number.isInteger(n) && n >= 1;
-      return quota.reserve(tenancy, bucket, usable ? await multipart.partCharge(upload, n, size) : size, 0);
-    }
-    const replaced = await metadata.getObject(bucket.id, key);
-    return quota.reserve(tenancy, bucket, Math.max(0, size - (replaced?.size ?? 0)), replaced ? 0 : 1);
+    return this.deps.quota.during(quota, () => op(ctx));
   }
 
   /** The region SigV4 credential scopes must name (undefined: any, when the site says so). */

@@ -126,9 +126,8 @@ export async function UploadPartCopy(ctx: S3Context): Promise<HttpResponse> {
   const size = range ? range.end - range.start + 1 : src.size;
   const computed = upload.checksumAlgorithm ? requestChecksumFor(upload.checksumAlgorithm) : undefined;
   // Charged for what it adds, as an UploadPart of this size would be.
-  const charge = ctx.services.quota.enforced(ctx.tenancy, bucket) ? await ctx.services.multipart.partCharge(upload, partNumber, size) : size;
-  const quota = await ctx.services.quota.reserve(ctx.tenancy, bucket, charge, 0);
-  const part = await ctx.services.multipart.uploadPart({
+  const quota = await ctx.services.quota.reservePart(ctx.tenancy, bucket, upload.key, upload, partNumber, size);
+  const part = await ctx.services.quota.during(quota, () => ctx.services.multipart.uploadPart({
     bucket,
     quota,
     upload,
@@ -137,7 +136,7 @@ export async function UploadPartCopy(ctx: S3Context): Promise<HttpResponse> {
     size,
     digesters: computed ? [computed.digester] : [],
     checksum: computed ? () => computed.digester.value() : undefined,
-  }).finally(() => ctx.services.quota.release(quota));
+  }));
   const result: XmlNode = [
     ['LastModified', isoTime(part.lastModified)],
     ['ETag', part.etag],
@@ -217,9 +216,8 @@ export async function CompleteMultipartUpload(ctx: S3Context): Promise<HttpRespo
   const expect = completeExpectations(ctx);
   const requested = requestedParts(parseXml(await readXmlBody(ctx.body, 'CompleteMultipartUpload'), 'CompleteMultipartUpload'));
   // Completing adds no bytes, and no object over an existing one (the store decides exactly at commit).
-  const replaces = ctx.services.quota.enforced(ctx.tenancy, bucket) && (await ctx.services.metadata.getObject(bucket.id, key)) !== undefined;
-  const quota = await ctx.services.quota.reserve(ctx.tenancy, bucket, 0, replaces ? 0 : 1);
-  const o = await ctx.services.multipart.complete(bucket, upload, requested, condition, quota, expect).finally(() => ctx.services.quota.release(quota));
+  const quota = await ctx.services.quota.reserveCompletion(ctx.tenancy, bucket, key);
+  const o = await ctx.services.quota.during(quota, () => ctx.services.multipart.complete(bucket, upload, requested, condition, quota, expect));
   return completeResponse(bucket, key, o);
 }
 

@@ -63,9 +63,8 @@ export async function CopyObject(ctx: S3Context): Promise<HttpResponse> {
   const acl = await aclFromHeaders(ctx, { owner: userIdOf(ctx), bucketOwner: bucket.ownerId });
   // Charged for what it adds, as a PUT over the destination is: a copy onto an existing object (rclone setting
   // modification times, s3cmd modify changing headers: a copy of an object onto itself) gives its bytes back.
-  const dest = ctx.services.quota.enforced(ctx.tenancy, bucket) ? (sameObject ? src : await ctx.services.metadata.getObject(bucket.id, key)) : undefined;
-  const quota = await ctx.services.quota.reserve(ctx.tenancy, bucket, Math.max(0, src.size - (dest?.size ?? 0)), dest ? 0 : 1);
-  const o = await ctx.services.objects.put({
+  const quota = await ctx.services.quota.reserveObject(ctx.tenancy, bucket, key, src.size, sameObject ? src : undefined);
+  const o = await ctx.services.quota.during(quota, () => ctx.services.objects.put({
     bucket,
     key,
     ownerId: userIdOf(ctx),
@@ -80,7 +79,7 @@ export async function CopyObject(ctx: S3Context): Promise<HttpResponse> {
     storageClass,
     acl,
     quota,
-  }).finally(() => ctx.services.quota.release(quota));
+  }));
   const result: Array<[string, string]> = [
     ['LastModified', isoTime(o.lastModified)],
     ['ETag', o.etag],
