@@ -16,6 +16,7 @@ import { Buckets } from './core/buckets.js';
 import { Objects } from './core/objects.js';
 import { Multipart } from './core/multipart.js';
 import { QuotaGuard } from './core/quota.js';
+import { Owners } from './core/owners.js';
 import { StorageCapacity } from './core/capacity.js';
 import { BucketPolicies } from './iam/bucket-policies.js';
 import { BlobSweeper } from './core/sweeper.js';
@@ -119,12 +120,14 @@ export async function startApp(config: GranaryConfig, env: NodeJS.ProcessEnv = p
   const policies = new BucketPolicies(metadata);
   const objects = new Objects(metadata, blobs, config.inlineMaxBytes, quota);
   const multipart = new Multipart(metadata, blobs, quota);
+  const owners = new Owners(metadata);
   const s3 = new S3Handler({
     config,
     metadata,
     buckets,
     objects,
     multipart,
+    owners,
     quota,
     policies,
     log,

@@ -4,6 +4,7 @@
  */
 import { S3Error } from '../errors/s3-error.js';
 import type { BucketRecord, MetadataStore } from '../metadata/store.js';
+import { listObjects, type ListRequest, type ListResult } from './listing.js';
 
 /** Why a bucket name is invalid, or undefined if it is valid (general purpose bucket rules). */
 export function bucketNameProblem(name: string): string | undefined {
@@ -47,6 +48,22 @@ export class Buckets {
 
   list(tenancyId: string): Promise<BucketRecord[]> {
     return this.metadata.listBuckets(tenancyId);
+  }
+
+  /** Replaces the bucket's ACL (stored form, iam/acl.ts; null: the owner's full control alone). */
+  async setAcl(bucket: BucketRecord, acl: string | null): Promise<void> {
+    await this.metadata.setBucketAcl(bucket.id, acl);
+  }
+
+  /** Replaces the bucket's CORS rules (stored form, s3/cors.ts), or removes them (null); NoSuchBucket when gone. */
+  async setCors(bucket: BucketRecord, cors: string | null): Promise<void> {
+    const ok = await this.metadata.setBucketCors(bucket.id, cors);
+    if (!ok && cors !== null) throw new S3Error('NoSuchBucket', { details: { BucketName: bucket.name } });
+  }
+
+  /** One page of the bucket's keys (core/listing.ts: common prefixes skipped by an index seek). */
+  listObjects(bucket: BucketRecord, req: ListRequest): Promise<ListResult> {
+    return listObjects(this.metadata, bucket.id, req);
   }
 
   async delete(bucket: BucketRecord): Promise<void> {

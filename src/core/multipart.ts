@@ -15,6 +15,7 @@ import type {
   ObjectChecksum,
   ObjectRecord,
   UploadPartRecord,
+  UploadScan,
   WriteCondition,
   WriteQuota,
 } from '../metadata/store.js';
@@ -110,6 +111,16 @@ export class Multipart {
 
   create(u: Omit<NewMultipartUpload, 'uploadId'>): Promise<MultipartUploadRecord> {
     return this.metadata.createUpload({ ...u, uploadId: newId() });
+  }
+
+  /** A page of the upload's parts after part number `after`. */
+  listParts(upload: MultipartUploadRecord, after: number, limit: number): Promise<UploadPartRecord[]> {
+    return this.metadata.listUploadParts(upload.uploadId, after, limit);
+  }
+
+  /** A page of the bucket's unfinished uploads, in key then upload id order. */
+  scanUploads(bucket: BucketRecord, scan: UploadScan): Promise<MultipartUploadRecord[]> {
+    return this.metadata.scanUploads(bucket.id, scan);
   }
 
   /**

@@ -147,6 +147,21 @@ export class Objects {
     return o;
   }
 
+  /** The object, or undefined (for callers to whom a missing key is no error). */
+  find(bucket: BucketRecord, key: string): Promise<ObjectRecord | undefined> {
+    return this.metadata.getObject(bucket.id, key);
+  }
+
+  /** Replaces the object's tags (URL-encoded, or null for none); NoSuchKey when there is no such object. */
+  async setTagging(bucket: BucketRecord, key: string, tagging: string | null): Promise<void> {
+    if (!(await this.metadata.setObjectTagging(bucket.id, key, tagging))) throw new S3Error('NoSuchKey', { details: { Key: key } });
+  }
+
+  /** Replaces the object's ACL (stored form, iam/acl.ts); NoSuchKey when there is no such object. */
+  async setAcl(bucket: BucketRecord, key: string, acl: string | null): Promise<void> {
+    if (!(await this.metadata.setObjectAcl(bucket.id, key, acl))) throw new S3Error('NoSuchKey', { details: { Key: key } });
+  }
+
   async put(input: PutObjectInput): Promise<ObjectRecord> {
     if (input.size !== undefined && input.size > MAX_PUT_SIZE) {
       throw new S3Error('EntityTooLarge', { details: { ProposedSize: input.size, MaxSizeAllowed: MAX_PUT_SIZE } });

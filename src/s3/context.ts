@@ -5,6 +5,7 @@ import type { Buckets } from '../core/buckets.js';
 import type { Objects } from '../core/objects.js';
 import type { Multipart } from '../core/multipart.js';
 import type { QuotaGuard } from '../core/quota.js';
+import type { Owners } from '../core/owners.js';
 import type { BucketPolicies } from '../iam/bucket-policies.js';
 import type { AccessContext } from './access.js';
 import type { Principal } from '../iam/principal.js';
@@ -25,7 +26,14 @@ export interface S3Services {
   policies: BucketPolicies;
   log: Logger;
   accessKeys: AccessKeys;
+  owners: Owners;
 }
+
+/**
+ * What operations may use: everything but the metadata store, so an operation reaches storage only
+ * through core/ (which turns "not found" and conditional results into S3 errors).
+ */
+export type OperationServices = Omit<S3Services, 'metadata'>;
 
 export interface S3Context {
   requestId: string;
@@ -49,7 +57,7 @@ export interface S3Context {
   post?: PostForm;
   /** Authorization for further checks an operation needs (e.g. ListBuckets filtering). */
   access: AccessContext;
-  services: S3Services;
+  services: OperationServices;
   /** The request path as sent (percent-encoded, no query): where links on HTML pages are relative to. */
   rawPath: string;
   /** The request came over TLS. */

@@ -23,7 +23,7 @@ export async function ownerNode(ctx: S3Context, userId: string, cache: Map<strin
 export async function ownerDisplayName(ctx: S3Context, userId: string, cache: Map<string, string>): Promise<string> {
   let name = cache.get(userId);
   if (name === undefined) {
-    name = (await ctx.services.metadata.getUserById(userId))?.username ?? userId;
+    name = await ctx.services.owners.displayName(userId);
     cache.set(userId, name);
   }
   return name;

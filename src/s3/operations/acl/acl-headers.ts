@@ -7,7 +7,7 @@
  */
 import { S3Error } from '../../../errors/s3-error.js';
 import { GROUP_URIS, cannedAcl, explicitAcl, serialiseAcl, type AclOwners, type AclPermission, type Grant, type Grantee } from '../../../iam/acl.js';
-import type { MetadataStore } from '../../../metadata/store.js';
+import type { Owners } from '../../../core/owners.js';
 import { headerOf, type S3Context } from '../../context.js';
 
 const GRANT_HEADERS: Array<[string, AclPermission]> = [
@@ -25,20 +25,20 @@ export type GranteeRef = { kind: 'id'; value: string } | { kind: 'emailAddress';
  * predefined group. AWS's errors otherwise: InvalidArgument, UnresolvableGrantByEmailAddress,
  * AmbiguousGrantByEmailAddress.
  */
-export async function resolveGrantee(metadata: MetadataStore, ref: GranteeRef): Promise<Grantee> {
+export async function resolveGrantee(owners: Owners, ref: GranteeRef): Promise<Grantee> {
   const value = ref.value.trim();
   switch (ref.kind) {
     case 'uri':
       if (!GROUP_URIS.has(value)) throw new S3Error('InvalidArgument', { message: 'Invalid group uri', details: { ArgumentName: 'uri', ArgumentValue: value } });
       return { type: 'group', uri: value };
     case 'id':
-      if (!(await metadata.getUserById(value))) throw new S3Error('InvalidArgument', { message: 'Invalid id', details: { ArgumentName: 'CanonicalUser/ID', ArgumentValue: value } });
+      if (!(await owners.exists(value))) throw new S3Error('InvalidArgument', { message: 'Invalid id', details: { ArgumentName: 'CanonicalUser/ID', ArgumentValue: value } });
       return { type: 'user', id: value };
     case 'emailAddress': {
-      const users = value === '' ? [] : await metadata.listUsersByEmail(value);
-      if (users.length === 0) throw new S3Error('UnresolvableGrantByEmailAddress', { details: { EmailAddress: value } });
-      if (users.length > 1) throw new S3Error('AmbiguousGrantByEmailAddress', { details: { EmailAddress: value } });
-      return { type: 'user', id: users[0]!.id };
+      const ids = value === '' ? [] : await owners.idsByEmail(value);
+      if (ids.length === 0) throw new S3Error('UnresolvableGrantByEmailAddress', { details: { EmailAddress: value } });
+      if (ids.length > 1) throw new S3Error('AmbiguousGrantByEmailAddress', { details: { EmailAddress: value } });
+      return { type: 'user', id: ids[0]! };
     }
   }
 }
@@ -70,7 +70,7 @@ export async function aclFromHeaders(ctx: Pick<S3Context, 'headers' | 'services'
   if (canned !== undefined) return serialiseAcl(cannedAcl(canned.trim(), owners));
   if (given.length === 0) return null;
   const grants: Grant[] = [];
-  for (const { ref, permission } of given) grants.push({ grantee: await resolveGrantee(ctx.services.metadata, ref), permission });
+  for (const { ref, permission } of given) grants.push({ grantee: await resolveGrantee(ctx.services.owners, ref), permission });
   return serialiseAcl(explicitAcl(grants, owners.owner));
 }
 

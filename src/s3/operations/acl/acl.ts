@@ -65,7 +65,7 @@ async function requestedAcl(ctx: S3Context, owners: AclOwners): Promise<string |
     const grant = asObject(g);
     const permission = text(grant, 'Permission')?.trim();
     if (!permission || !isPermission(permission) || grant.Grantee === undefined) throw new S3Error('MalformedACLError');
-    grants.push({ grantee: await resolveGrantee(ctx.services.metadata, granteeRef(one(grant.Grantee))), permission });
+    grants.push({ grantee: await resolveGrantee(ctx.services.owners, granteeRef(one(grant.Grantee))), permission });
   }
   return serialiseAcl(explicitAcl(grants, owners.owner));
 }
@@ -77,7 +77,7 @@ export async function GetBucketAcl(ctx: S3Context): Promise<HttpResponse> {
 
 export async function PutBucketAcl(ctx: S3Context): Promise<HttpResponse> {
   const b = bucketOf(ctx);
-  await ctx.services.metadata.setBucketAcl(b.id, await requestedAcl(ctx, { owner: b.ownerId, bucketOwner: b.ownerId }));
+  await ctx.services.buckets.setAcl(b, await requestedAcl(ctx, { owner: b.ownerId, bucketOwner: b.ownerId }));
   return emptyResponse(200);
 }
 
@@ -90,8 +90,6 @@ export async function PutObjectAcl(ctx: S3Context): Promise<HttpResponse> {
   const b = bucketOf(ctx);
   const key = keyOf(ctx);
   const o = await ctx.services.objects.get(b, key);
-  if (!(await ctx.services.metadata.setObjectAcl(b.id, key, await requestedAcl(ctx, { owner: o.ownerId, bucketOwner: b.ownerId })))) {
-    throw new S3Error('NoSuchKey', { details: { Key: key } });
-  }
+  await ctx.services.objects.setAcl(b, key, await requestedAcl(ctx, { owner: o.ownerId, bucketOwner: b.ownerId }));
   return emptyResponse(200);
 }

@@ -31,7 +31,7 @@ export async function CreateBucket(ctx: S3Context): Promise<HttpResponse> {
   const { bucket, created } = await ctx.services.buckets.create(ctx.tenancy.id, name, userIdOf(ctx), ctx.services.config.region);
   // compat: AWS says a repeated create in us-east-1 "resets the bucket ACLs"; Granary leaves a bucket that
   // already exists exactly as it is, so a repeated `mb` cannot make a bucket public or private by surprise.
-  if (created && acl !== null) await ctx.services.metadata.setBucketAcl(bucket.id, acl);
+  if (created && acl !== null) await ctx.services.buckets.setAcl(bucket, acl);
   return emptyResponse(200, { location: `/${name}` });
 }
 

@@ -14,7 +14,7 @@ import { readXmlBody } from '../../xml/read.js';
 export async function PutBucketCors(ctx: S3Context): Promise<HttpResponse> {
   const b = bucketOf(ctx);
   const rules = parseCorsConfiguration(await readXmlBody(ctx.body, 'CORSConfiguration'));
-  if (!(await ctx.services.metadata.setBucketCors(b.id, serialiseCors(rules)))) throw new S3Error('NoSuchBucket', { details: { BucketName: b.name } });
+  await ctx.services.buckets.setCors(b, serialiseCors(rules));
   return emptyResponse(200);
 }
 
@@ -26,6 +26,6 @@ export async function GetBucketCors(ctx: S3Context): Promise<HttpResponse> {
 }
 
 export async function DeleteBucketCors(ctx: S3Context): Promise<HttpResponse> {
-  await ctx.services.metadata.setBucketCors(bucketOf(ctx).id, null);
+  await ctx.services.buckets.setCors(bucketOf(ctx), null);
   return emptyResponse(204);
 }

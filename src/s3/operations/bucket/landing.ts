@@ -4,7 +4,6 @@
  * The request was authenticated and authorized as the listing it is (s3:ListBucket) by the pipeline.
  */
 import { landingOf } from '../../../core/landing.js';
-import { listObjects } from '../../../core/listing.js';
 import type { HttpResponse } from '../../../lib/http-response.js';
 import { presignUrl } from '../../../iam/sigv4/sign.js';
 import { tenancyEndpoints } from '../../../tenancy/endpoints.js';
@@ -28,7 +27,7 @@ export async function landingResponse(ctx: S3Context): Promise<HttpResponse | un
   if (!settings.enabled) return undefined;
   const prefix = ctx.query.get('prefix') ?? '';
   const base = ctx.rawPath.replace(/\/+$/, '');
-  const r = await listObjects(ctx.services.metadata, bucket.id, { prefix, delimiter: '/', startAfter: ctx.query.get('marker') ?? '', maxKeys: PAGE });
+  const r = await ctx.services.buckets.listObjects(bucket, { prefix, delimiter: '/', startAfter: ctx.query.get('marker') ?? '', maxKeys: PAGE });
   const page = `${base || '/'}`;
   const q = (p: Record<string, string>) => `${page}?${new URLSearchParams(p).toString()}`;
   const entries: LandingEntry[] = r.entries.map((e) =>
@@ -38,7 +37,7 @@ export async function landingResponse(ctx: S3Context): Promise<HttpResponse | un
   );
   let readme: string | undefined;
   if (prefix === '' && settings.readme && (await ctx.access.allowed('s3:GetObject', bucket, settings.readme))) {
-    const o = await ctx.services.metadata.getObject(bucket.id, settings.readme);
+    const o = await ctx.services.objects.find(bucket, settings.readme);
     if (o && o.size <= README_MAX) {
       const chunks: Buffer[] = [];
       for await (const c of ctx.services.objects.read(o)) chunks.push(c as Buffer);
@@ -92,7 +91,7 @@ async function sharePage(ctx: S3Context): Promise<HttpResponse | undefined> {
     presignUrl({ origin, host, method: 'GET', path, query, accessKeyId: resolved.key.accessKeyId, secret: resolved.secret, region: ctx.services.config.region, expiresIn: left });
   const listing = (prefix: string, after?: string) => sign(base || '/', { 'list-type': '2', delimiter: '/', prefix, 'x-granary-share': '1', ...(after !== undefined ? { 'start-after': after } : {}) });
   const after = ctx.query.get('start-after') ?? '';
-  const r = await listObjects(ctx.services.metadata, bucket.id, { prefix: shared, delimiter: '/', startAfter: after, maxKeys: PAGE });
+  const r = await ctx.services.buckets.listObjects(bucket, { prefix: shared, delimiter: '/', startAfter: after, maxKeys: PAGE });
   const entries: LandingEntry[] = r.entries.map((e) =>
     e.kind === 'prefix'
       ? { kind: 'prefix', name: e.prefix, href: listing(e.prefix) }

@@ -4,7 +4,7 @@
  */
 import type { HttpResponse } from '../../../lib/http-response.js';
 import { S3Error } from '../../../errors/s3-error.js';
-import { listObjects, type ListEntry } from '../../../core/listing.js';
+import { type ListEntry } from '../../../core/listing.js';
 import { bucketOf, type S3Context } from '../../context.js';
 import { escapeXml, isoTime, RawXml, type XmlNode } from '../../xml/write.js';
 import { ownerDisplayName, xmlResponse } from '../common.js';
@@ -69,7 +69,7 @@ export async function ListObjects(ctx: S3Context): Promise<HttpResponse> {
   const marker = q.get('marker') ?? '';
   const maxKeys = maxKeysOf(q);
   const enc = encodingOf(q);
-  const r = await listObjects(ctx.services.metadata, b.id, { prefix, delimiter, startAfter: marker, maxKeys });
+  const r = await ctx.services.buckets.listObjects(b, { prefix, delimiter, startAfter: marker, maxKeys });
   const children: XmlNode = [
     ['Name', b.name],
     ['Prefix', enc(prefix)],
@@ -110,7 +110,7 @@ export async function ListObjectsV2(ctx: S3Context): Promise<HttpResponse> {
   const startAfter = q.get('start-after') ?? '';
   const fetchOwner = q.get('fetch-owner') === 'true';
   const after = token !== null ? decodeToken(token) : startAfter;
-  const r = await listObjects(ctx.services.metadata, b.id, { prefix, delimiter, startAfter: after, maxKeys });
+  const r = await ctx.services.buckets.listObjects(b, { prefix, delimiter, startAfter: after, maxKeys });
   const children: XmlNode = [
     ['Name', b.name],
     ['Prefix', enc(prefix)],

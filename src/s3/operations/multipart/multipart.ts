@@ -240,7 +240,7 @@ export async function ListParts(ctx: S3Context): Promise<HttpResponse> {
   const upload = await ctx.services.multipart.get(bucket, key, ctx.query.get('uploadId'));
   const maxParts = intParam(ctx.query, 'max-parts', 1000, 1000);
   const marker = intParam(ctx.query, 'part-number-marker', 0, 10000);
-  const page = await ctx.services.metadata.listUploadParts(upload.uploadId, marker, maxParts + 1);
+  const page = await ctx.services.multipart.listParts(upload, marker, maxParts + 1);
   const truncated = page.length > maxParts;
   const parts = page.slice(0, maxParts);
   const owner = await ownerNode(ctx, upload.ownerId);
@@ -289,7 +289,7 @@ export async function ListMultipartUploads(ctx: S3Context): Promise<HttpResponse
   let cursor = { keyMarker, uploadIdMarker };
   const names = new Map<string, string>();
   outer: for (;;) {
-    const page = await ctx.services.metadata.scanUploads(bucket.id, { prefix, ...cursor, limit: 1000 });
+    const page = await ctx.services.multipart.scanUploads(bucket, { prefix, ...cursor, limit: 1000 });
     for (const u of page) {
       cursor = { keyMarker: u.key, uploadIdMarker: u.uploadId };
       if (delimiter) {

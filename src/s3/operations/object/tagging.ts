@@ -43,14 +43,11 @@ export async function PutObjectTagging(ctx: S3Context): Promise<HttpResponse> {
   const bucket = bucketOf(ctx);
   const key = keyOf(ctx);
   const tags = tagsFromDocument(await readXmlBody(ctx.body, 'Tagging'));
-  const ok = await ctx.services.metadata.setObjectTagging(bucket.id, key, tags.length ? new URLSearchParams(tags).toString() : null);
-  if (!ok) throw new S3Error('NoSuchKey', { details: { Key: key } });
+  await ctx.services.objects.setTagging(bucket, key, tags.length ? new URLSearchParams(tags).toString() : null);
   return emptyResponse(200);
 }
 
 export async function DeleteObjectTagging(ctx: S3Context): Promise<HttpResponse> {
-  const key = keyOf(ctx);
-  const ok = await ctx.services.metadata.setObjectTagging(bucketOf(ctx).id, key, null);
-  if (!ok) throw new S3Error('NoSuchKey', { details: { Key: key } });
+  await ctx.services.objects.setTagging(bucketOf(ctx), keyOf(ctx), null);
   return emptyResponse(204);
 }
