@@ -52,12 +52,12 @@ export class Buckets {
 
   /** Replaces the bucket's ACL (stored form, iam/acl.ts; null: the owner's full control alone). */
   async setAcl(bucket: BucketRecord, acl: string | null): Promise<void> {
-    await this.metadata.setBucketAcl(bucket.id, acl);
+    await this.metadata.setBucketConfiguration(bucket.id, 'acl', acl);
   }
 
   /** Replaces the bucket's CORS rules (stored form, s3/cors.ts), or removes them (null); NoSuchBucket when gone. */
   async setCors(bucket: BucketRecord, cors: string | null): Promise<void> {
-    const ok = await this.metadata.setBucketCors(bucket.id, cors);
+    const ok = await this.metadata.setBucketConfiguration(bucket.id, 'cors', cors);
     if (!ok && cors !== null) throw new S3Error('NoSuchBucket', { details: { BucketName: bucket.name } });
   }
 

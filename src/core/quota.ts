@@ -5,7 +5,7 @@
  * early and cheaply so a refused upload is refused before a byte of its body is read.
  *
  * A write is judged by what it adds (issue 16): an overwrite gives the replaced bytes back, a part of an
- * upload over an existing object counts against that object first (metadata/upload-credits.ts). So a
+ * upload over an existing object counts against that object first (metadata/quota-rule.ts). So a
  * write whose charge is known before its body ('charged') passes a full tenancy when it adds nothing —
  * `rclone sync` setting modification times, `s3cmd modify` — and is refused by its reservation otherwise.
  */
@@ -13,7 +13,7 @@ import { S3Error } from '../errors/s3-error.js';
 import { formatSize } from '../lib/format-size.js';
 import { DEFAULT_THRESHOLDS, quotaStatus, type QuotaLevel, type QuotaThresholds } from '../tenancy/quota.js';
 import type { BucketRecord, MetadataStore, MultipartUploadRecord, ObjectRecord, QuotaAction, QuotaExceeded, TenancyRecord, UsageRecord, WriteQuota } from '../metadata/store.js';
-import { estimatePartCharge } from '../metadata/upload-credits.js';
+import { estimatePartCharge } from '../metadata/quota-rule.js';
 
 /**
  * A reservation lives this long unless renewed: an upload renews it while its bytes keep flowing
@@ -168,7 +168,7 @@ export class QuotaGuard {
   /**
    * Room for part `partNumber` of an upload, for what it adds: a re-sent part gives back its earlier copy,
    * and parts of an upload over an existing object count against that object first
-   * (metadata/upload-credits.ts). Without a usable upload (unknown, another key, a bad part number: the
+   * (metadata/quota-rule.ts). Without a usable upload (unknown, another key, a bad part number: the
    * operation's error to answer) the whole part is reserved. The store decides exactly at commit.
    */
   async reservePart(tenancy: TenancyRecord, bucket: BucketRecord, key: string, upload: MultipartUploadRecord | string | undefined, partNumber: number, size: number): Promise<WriteQuota> {

@@ -39,11 +39,11 @@ export class BucketPolicies {
         throw new S3Error('MalformedPolicy', { message: e.awsMessage, cause: e });
       }
     }
-    if (!(await this.metadata.setBucketPolicy(bucket.id, json))) throw new S3Error('NoSuchBucket', { details: { BucketName: bucket.name } });
+    if (!(await this.metadata.setBucketConfiguration(bucket.id, 'policy', json))) throw new S3Error('NoSuchBucket', { details: { BucketName: bucket.name } });
   }
 
   async delete(bucket: BucketRecord): Promise<void> {
-    await this.metadata.setBucketPolicy(bucket.id, null);
+    await this.metadata.setBucketConfiguration(bucket.id, 'policy', null);
   }
 
   /** The parsed policy of a bucket as just read from the store (undefined when it has none). */

@@ -840,13 +840,13 @@ export function metadataStoreContract(name: string, open: () => Promise<Metadata
       it("a bucket's landing page settings are set, read with the bucket, and removed", () =>
         withStore(async ({ store, tenancy, bucket }) => {
           assert.equal(bucket.landing, null);
-          assert.equal(await store.setBucketLanding(bucket.id, '{"enabled":true}'), true);
+          assert.equal(await store.setBucketConfiguration(bucket.id, 'landing', '{"enabled":true}'), true);
           assert.equal((await store.getBucket(tenancy.id, bucket.name))?.landing, '{"enabled":true}');
           assert.equal((await store.getBucketById(bucket.id))?.landing, '{"enabled":true}');
           assert.equal((await store.listBuckets(tenancy.id))[0]?.landing, '{"enabled":true}');
-          assert.equal(await store.setBucketLanding(bucket.id, null), true);
+          assert.equal(await store.setBucketConfiguration(bucket.id, 'landing', null), true);
           assert.equal((await store.getBucketById(bucket.id))?.landing, null);
-          assert.equal(await store.setBucketLanding('nope', '{}'), false);
+          assert.equal(await store.setBucketConfiguration('nope', 'landing', '{}'), false);
         }));
 
       it('usage by owner (largest first) and by top-level prefix (key order, bytes compared raw)', () =>
@@ -920,19 +920,19 @@ export function metadataStoreContract(name: string, open: () => Promise<Metadata
       it('sets and clears bucket policy, ACL and quota', () =>
         withStore(async ({ store, tenancy, bucket }) => {
           const policy = '{"Version":"2012-10-17","Statement":[]}';
-          assert.equal(await store.setBucketPolicy(bucket.id, policy), true);
-          assert.equal(await store.setBucketAcl(bucket.id, '{"grants":[]}'), true);
+          assert.equal(await store.setBucketConfiguration(bucket.id, 'policy', policy), true);
+          assert.equal(await store.setBucketConfiguration(bucket.id, 'acl', '{"grants":[]}'), true);
           assert.equal(await store.setBucketQuota(bucket.id, { bytes: 100, objects: null }), true);
           const expected = { ...bucket, policy, acl: '{"grants":[]}', quotaBytes: 100, quotaObjects: null };
           assert.deepEqual(await store.getBucketById(bucket.id), expected);
           assert.deepEqual(await store.getBucket(tenancy.id, bucket.name), expected);
           assert.deepEqual(await store.listBuckets(tenancy.id), [expected]);
-          assert.equal(await store.setBucketPolicy(bucket.id, null), true);
-          assert.equal(await store.setBucketAcl(bucket.id, null), true);
+          assert.equal(await store.setBucketConfiguration(bucket.id, 'policy', null), true);
+          assert.equal(await store.setBucketConfiguration(bucket.id, 'acl', null), true);
           assert.equal(await store.setBucketQuota(bucket.id, { bytes: null, objects: 7 }), true);
           assert.deepEqual(await store.getBucketById(bucket.id), { ...bucket, quotaObjects: 7 });
-          assert.equal(await store.setBucketPolicy('nope', policy), false);
-          assert.equal(await store.setBucketAcl('nope', null), false);
+          assert.equal(await store.setBucketConfiguration('nope', 'policy', policy), false);
+          assert.equal(await store.setBucketConfiguration('nope', 'acl', null), false);
           assert.equal(await store.setBucketQuota('nope', { bytes: 1, objects: 1 }), false);
         }));
 
@@ -940,13 +940,13 @@ export function metadataStoreContract(name: string, open: () => Promise<Metadata
         withStore(async ({ store, tenancy, bucket }) => {
           assert.equal(bucket.cors, null);
           const cors = '[{"allowedOrigins":["*"],"allowedMethods":["GET"]}]';
-          assert.equal(await store.setBucketCors(bucket.id, cors), true);
+          assert.equal(await store.setBucketConfiguration(bucket.id, 'cors', cors), true);
           assert.deepEqual(await store.getBucketById(bucket.id), { ...bucket, cors });
           assert.deepEqual(await store.getBucket(tenancy.id, bucket.name), { ...bucket, cors });
           assert.deepEqual(await store.listBuckets(tenancy.id), [{ ...bucket, cors }]);
-          assert.equal(await store.setBucketCors(bucket.id, null), true);
+          assert.equal(await store.setBucketConfiguration(bucket.id, 'cors', null), true);
           assert.deepEqual(await store.getBucketById(bucket.id), bucket);
-          assert.equal(await store.setBucketCors('nope', cors), false);
+          assert.equal(await store.setBucketConfiguration('nope', 'cors', cors), false);
         }));
 
       it('stores object and upload ACLs; setObjectAcl replaces only the ACL', () =>

@@ -11,18 +11,106 @@
  */
 import type { MetadataStore } from './store.js';
 
-const CACHED = new Set<keyof MetadataStore>([
-  'getAccessKey', 'getUserById', 'getTenancyById', 'getTenancyByName', 'getBucket', 'getBucketById', 'getMembership',
-  'listGroupsOfUser', 'listMembershipsOfUser',
-]);
-
-/** Writes after which any cached lookup may be wrong. */
-const INVALIDATING = new Set<keyof MetadataStore>([
-  'createTenancy', 'updateTenancy', 'deleteTenancy', 'createUser', 'updateUser', 'addMember', 'removeMember',
-  'createGroup', 'deleteGroup', 'addGroupMember', 'removeGroupMember', 'setDirectoryGroups', 'decideJoinRequest',
-  'createAccessKey', 'deleteAccessKey', 'createBucket', 'deleteBucket', 'setBucketPolicy', 'setBucketAcl',
-  'setBucketQuota', 'setBucketCors', 'setBucketLanding',
-]);
+/**
+ * What the cache does with each store method, declared for every one (a new method fails to compile until it
+ * is declared here): 'cached' lookups are remembered for `ttlMs`; 'invalidate' writes clear the whole cache
+ * before and after (any cached lookup may be wrong after them); 'pass' goes straight through (data-plane
+ * reads and writes, and writes that change nothing cached: objects, parts, reservations, touches, sessions,
+ * audit). When in doubt, 'invalidate': a needless clear costs a lookup, a missing one serves stale buckets.
+ */
+export type CachePolicy = 'cached' | 'invalidate' | 'pass';
+export const READ_CACHE_POLICY: { readonly [K in keyof MetadataStore]-?: CachePolicy } = {
+  close: 'pass',
+  getSetting: 'pass',
+  setSetting: 'pass',
+  createTenancy: 'invalidate',
+  getTenancyById: 'cached',
+  getTenancyByName: 'cached',
+  listTenancies: 'pass',
+  createUser: 'invalidate',
+  getUserById: 'cached',
+  getUserByName: 'pass',
+  listUsersByEmail: 'pass',
+  updateTenancy: 'invalidate',
+  deleteTenancy: 'invalidate',
+  listUsers: 'pass',
+  updateUser: 'invalidate',
+  addMember: 'invalidate',
+  getMembership: 'cached',
+  listMembers: 'pass',
+  listMembershipsOfUser: 'cached',
+  removeMember: 'invalidate',
+  createGroup: 'invalidate',
+  getGroupByName: 'pass',
+  listGroups: 'pass',
+  deleteGroup: 'invalidate',
+  addGroupMember: 'invalidate',
+  removeGroupMember: 'invalidate',
+  listGroupMembers: 'pass',
+  listGroupsOfUser: 'cached',
+  setDirectoryGroups: 'invalidate',
+  createJoinRequest: 'pass',
+  getJoinRequest: 'pass',
+  listJoinRequests: 'pass',
+  listJoinRequestsOfUser: 'pass',
+  decideJoinRequest: 'invalidate',
+  appendAudit: 'pass',
+  listAudit: 'pass',
+  createAccessKey: 'invalidate',
+  getAccessKey: 'cached',
+  listAccessKeys: 'pass',
+  deleteAccessKey: 'invalidate',
+  touchAccessKey: 'pass',
+  createBucket: 'invalidate',
+  getBucket: 'cached',
+  getBucketById: 'cached',
+  listBuckets: 'pass',
+  deleteBucket: 'invalidate',
+  setBucketQuota: 'invalidate',
+  setBucketConfiguration: 'invalidate',
+  getObject: 'pass',
+  putObject: 'pass',
+  deleteObject: 'pass',
+  setObjectTagging: 'pass',
+  setObjectAcl: 'pass',
+  scanObjects: 'pass',
+  createUpload: 'pass',
+  getUpload: 'pass',
+  scanUploads: 'pass',
+  putUploadPart: 'pass',
+  listUploadParts: 'pass',
+  completeUpload: 'pass',
+  abortUpload: 'pass',
+  getCompletedUpload: 'pass',
+  getKeyCredit: 'pass',
+  getTenancyUsage: 'pass',
+  getBucketUsage: 'pass',
+  recountUsage: 'pass',
+  usageByOwner: 'pass',
+  usageByPrefix: 'pass',
+  reserveQuota: 'pass',
+  releaseQuota: 'pass',
+  renewQuota: 'pass',
+  clearQuotaReservations: 'pass',
+  recordUsageSample: 'pass',
+  listUsageSamples: 'pass',
+  createSession: 'pass',
+  getSession: 'pass',
+  updateSession: 'pass',
+  deleteSession: 'pass',
+  deleteSessionsOfUser: 'pass',
+  deleteExpiredSessions: 'pass',
+  beginAuthAttempt: 'pass',
+  withdrawAuthFailure: 'pass',
+  clearAuthFailures: 'pass',
+  deleteAuthFailuresBefore: 'pass',
+  claimNotice: 'pass',
+  releaseNotices: 'pass',
+  hasNotice: 'pass',
+  takeBlobDeletions: 'pass',
+  ackBlobDeletions: 'pass',
+  isBlobKnown: 'pass',
+};
 
 const MAX_ENTRIES = 50_000;
 
@@ -46,7 +134,8 @@ export function withReadCache<T extends MetadataStore>(store: T, ttlMs = 500): T
 
   function wrap(target: T, prop: PropertyKey, fn: (...args: unknown[]) => unknown): unknown {
     const name = prop as keyof MetadataStore;
-    if (CACHED.has(name)) {
+    const policy = Object.hasOwn(READ_CACHE_POLICY, name) ? READ_CACHE_POLICY[name] : 'pass';
+    if (policy === 'cached') {
       return (...args: unknown[]) => {
         const key = `${String(name)}\u0000${args.join('\u0000')}`;
         const now = Date.now();
@@ -60,7 +149,7 @@ export function withReadCache<T extends MetadataStore>(store: T, ttlMs = 500): T
         return p;
       };
     }
-    if (INVALIDATING.has(name)) {
+    if (policy === 'invalidate') {
       return async (...args: unknown[]) => {
         entries.clear();
         try {

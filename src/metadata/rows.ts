@@ -15,6 +15,7 @@ import type {
   TenancyRecord,
   UploadPartRecord,
 } from './store.js';
+import { decodeConfiguration } from './bucket-configuration.js';
 
 export type Row = Record<string, any>;
 
@@ -65,12 +66,9 @@ export const toBucket = (r: Row): BucketRecord => ({
   ownerId: r.owner_id,
   region: r.region,
   createdAt: r.created_at,
-  policy: r.policy,
-  acl: r.acl,
   quotaBytes: r.quota_bytes,
   quotaObjects: r.quota_objects,
-  cors: r.cors ?? null,
-  landing: r.landing ?? null,
+  ...decodeConfiguration(r.configuration),
 });
 export const toPart = (r: Row): UploadPartRecord => ({
   uploadId: r.upload_id,

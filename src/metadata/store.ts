@@ -8,6 +8,7 @@
  *
  * Object keys compare as raw UTF-8 bytes (the order S3 lists in). All times are epoch milliseconds.
  */
+import type { BucketConfigurationFields, BucketConfigurationKind, BucketConfigurations } from './bucket-configuration.js';
 
 export type Role = 'USER' | 'DEPUTY' | 'MANAGER';
 
@@ -131,24 +132,17 @@ export interface AccessKeyRecord {
 }
 export type NewAccessKey = Omit<AccessKeyRecord, 'createdAt' | 'lastUsedAt'>;
 
-export interface BucketRecord {
+/** A bucket row: identity, quota (beside the usage counters it limits) and every configuration (bucket-configuration.ts). */
+export interface BucketRecord extends BucketConfigurationFields {
   id: string;
   tenancyId: string;
   name: string;
   ownerId: string;
   region: string;
   createdAt: number;
-  /** Bucket policy as stored (the JSON text the client sent), or null. */
-  policy: string | null;
-  /** Bucket ACL as JSON (see iam/acl.ts), or null for the canned private ACL. */
-  acl: string | null;
   /** Bucket quota (inside the tenancy's); null = none. */
   quotaBytes: number | null;
   quotaObjects: number | null;
-  /** Bucket CORS configuration as stored (the normalised JSON of s3/cors), or null for none. */
-  cors: string | null;
-  /** The public landing page's settings as stored (JSON, see s3/landing-page.ts), or null for none. */
-  landing: string | null;
 }
 export interface NewBucket {
   tenancyId: string;
@@ -436,14 +430,13 @@ export interface MetadataStore {
   listBuckets(tenancyId: string): Promise<BucketRecord[]>;
   /** Deletes only when it holds no objects and no multipart uploads. */
   deleteBucket(bucketId: string): Promise<DeleteBucketResult>;
-  /** Sets (or with null removes) the bucket policy / ACL / quota. False when the bucket is gone. */
-  setBucketPolicy(bucketId: string, policy: string | null): Promise<boolean>;
-  setBucketAcl(bucketId: string, acl: string | null): Promise<boolean>;
+  /** Sets (or with null removes) the bucket quota. False when the bucket is gone. */
   setBucketQuota(bucketId: string, quota: { bytes: number | null; objects: number | null }): Promise<boolean>;
-  /** Sets (or with null removes) the bucket CORS configuration. False when the bucket is gone. */
-  setBucketCors(bucketId: string, cors: string | null): Promise<boolean>;
-  /** Sets (or with null removes) the bucket's landing page settings. False when the bucket is gone. */
-  setBucketLanding(bucketId: string, landing: string | null): Promise<boolean>;
+  /**
+   * Sets (or with null removes) one configuration of the bucket (policy, ACL, CORS, landing page, …; see
+   * bucket-configuration.ts), leaving the others as they are. False when the bucket is gone.
+   */
+  setBucketConfiguration<K extends BucketConfigurationKind>(bucketId: string, kind: K, value: BucketConfigurations[K] | null): Promise<boolean>;
 
   // ----- objects
   getObject(bucketId: string, key: string): Promise<ObjectRecord | undefined>;
@@ -473,7 +466,7 @@ export interface MetadataStore {
   scanUploads(bucketId: string, scan: UploadScan): Promise<MultipartUploadRecord[]>;
   /**
    * Adds or replaces a part (the replaced part's blob is queued for deletion); usage counts part bytes, net of
-   * the upload's credit against the object at its key (metadata/upload-credits.ts).
+   * the upload's credit against the object at its key (metadata/quota-rule.ts).
    */
   putUploadPart(p: NewUploadPart, quota?: WriteQuota): Promise<{ ok: true; replaced: UploadPartRecord | undefined } | { ok: false; reason: 'no-such-upload' } | QuotaExceeded>;
   /** Parts with partNumber > after, ordered, at most limit. */

@@ -39,7 +39,7 @@ export interface EndpointSpec {
   /**
    * Its body carries object bytes whose room is reserved before a byte is read (a body of undeclared size,
    * reserving nothing, is refused while full): as an object (an overwrite gives back what it replaces) or
-   * as a part of an upload (metadata/upload-credits.ts).
+   * as a part of an upload (metadata/quota-rule.ts).
    */
   reserves?: 'object' | 'part';
   /** It reads `x-amz-copy-source`: the pipeline authorizes (s3:GetObject) and loads the source. */

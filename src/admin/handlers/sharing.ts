@@ -88,7 +88,7 @@ export const sharingRoutes: AdminRoute[] = [
       if (!(await ctx.services.sharing.mayChange(me(ctx).user, tenancy, bucket))) throw new AdminProblem(403, `only the owner of ${bucket.name} and the managers and deputies of ${tenancy.name} may change its landing page`);
       const next = landingFrom(object(await ctx.body()), landingOf(bucket.landing));
       const same = JSON.stringify(next) === JSON.stringify(DEFAULT_LANDING);
-      await ctx.services.metadata.setBucketLanding(bucket.id, same ? null : JSON.stringify(next));
+      await ctx.services.metadata.setBucketConfiguration(bucket.id, 'landing', same ? null : JSON.stringify(next));
       await ctx.services.audit.record(actor(ctx), tenancy.id, 'bucket.landing', bucket.name, { enabled: next.enabled });
       return ok(await landingBody(ctx, (await ctx.services.metadata.getBucketById(bucket.id)) ?? bucket));
     },

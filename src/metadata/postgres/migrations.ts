@@ -310,6 +310,18 @@ CREATE TABLE sent_notices (
 );
 `,
   },
+  {
+    id: 8,
+    name: '008_bucket_configuration',
+    // Issue 17: a bucket's configurations are one versioned JSONB document (metadata/bucket-configuration.ts),
+    // so a new kind needs no migration. The policy, ACL, CORS and landing columns move into it in place (an
+    // unset one is left out) and are dropped. Values stay JSON strings: the stored text, byte for byte.
+    sql: `
+ALTER TABLE buckets ADD COLUMN configuration JSONB NOT NULL DEFAULT '{"v":1}';
+UPDATE buckets SET configuration = jsonb_strip_nulls(jsonb_build_object('v', 1, 'policy', policy, 'acl', acl, 'cors', cors, 'landing', landing));
+ALTER TABLE buckets DROP COLUMN policy, DROP COLUMN acl, DROP COLUMN cors, DROP COLUMN landing;
+`,
+  },
 ];
 
 /** Quotes an SQL identifier (schema names come from configuration). */

@@ -12,7 +12,7 @@
  * - the bucket row is key-share locked first, so a concurrent deleteBucket either sees the new object
  *   (not-empty) or makes this write answer no-such-bucket;
  * - usage counters are `UPDATE … SET used_bytes = used_bytes + $n` in the same transaction;
- * - upload credits (metadata/upload-credits.ts) change only under the lock of the object they are against:
+ * - upload credits (metadata/quota-rule.ts) change only under the lock of the object they are against:
  *   a part write locks that object row (after its upload row), puts and deletes hold it already.
  * Locks are always taken in the order upload → bucket (key share) → object → bucket → tenancy, so
  * writers do not deadlock each other; 40001/40P01 are retried anyway (a few times, with jitter).
@@ -38,7 +38,8 @@ import pg from 'pg';
 import { newId } from '../../lib/ids.js';
 import { scanRange } from '../key-range.js';
 import { runMigrations } from './migrations.js';
-import { creditFor, trimCredits } from '../upload-credits.js';
+import { configurationPath, encodeConfiguration, EMPTY_BUCKET_CONFIGURATION, decodeConfiguration, type BucketConfigurationKind, type BucketConfigurations } from '../bucket-configuration.js';
+import { conditionHolds, creditFor, needsReservations, overQuota, trimCredits, type QuotaCounters } from '../quota-rule.js';
 import { COMPLETED_UPLOAD_RETENTION_MS } from '../store.js';
 import type {
   AccessKeyRecord,
@@ -166,22 +167,6 @@ export async function openPostgresMetadataStore(url: string, options: PostgresSt
   }
 }
 
-/** Strips surrounding double quotes so `"abc"` and `abc` compare equal (clients send both forms). */
-function unquote(etag: string): string {
-  const t = etag.trim();
-  return t.length >= 2 && t.startsWith('"') && t.endsWith('"') ? t.slice(1, -1) : t;
-}
-
-function conditionHolds(current: { etag: string } | undefined, c: WriteCondition | undefined): boolean {
-  if (!c) return true;
-  if (c.ifNoneMatch === '*' && current) return false;
-  if (c.ifMatch !== undefined) {
-    if (!current) return false;
-    if (c.ifMatch.trim() !== '*' && unquote(c.ifMatch) !== unquote(current.etag)) return false;
-  }
-  return true;
-}
-
 function blobIdsOf(parts: { blobId: string }[]): string[] {
   return [...new Set(parts.map((p) => p.blobId))];
 }
@@ -273,7 +258,7 @@ const SQL = {
     ON CONFLICT (bucket_id, key) DO NOTHING`,
   updateObject: `UPDATE objects SET size = $3, etag = $4, last_modified = $5, content_type = $6, headers = $7, inline = $8,
     parts = $9, checksum = $10, tagging = $11, owner_id = $12, storage_class = $13, acl = $14 WHERE bucket_id = $1 AND key = $2`,
-  // The object and the credits uploads held against it (they become usage: see metadata/upload-credits.ts).
+  // The object and the credits uploads held against it (they become usage: see metadata/quota-rule.ts).
   deleteObject: `WITH c AS (DELETE FROM upload_credits WHERE bucket_id = $1 AND key = $2 RETURNING bytes)
     DELETE FROM objects WHERE bucket_id = $1 AND key = $2 RETURNING (SELECT coalesce(sum(bytes), 0) FROM c)::bigint AS credit`,
   unreferenceObject: 'DELETE FROM object_blobs WHERE bucket_id = $1 AND key = $2',
@@ -335,33 +320,6 @@ const SQL_MEMBERS = {
 };
 const TENANCY_COLUMNS = 'id, name, created_at, default_access, quota_bytes, quota_objects, quota_action, listed';
 const JOIN_REQUEST_COLUMNS = 'id, tenancy_id, user_id, message, status, created_at, decided_at, decided_by, role, reason';
-
-interface Counters {
-  usedBytes: number;
-  usedObjects: number;
-  quotaBytes: number | null;
-  quotaObjects: number | null;
-  /** Live reservations of other writers. */
-  reservedBytes: number;
-  reservedObjects: number;
-}
-
-/**
- * The quota decision for adding (bytes, objects): each positive delta must fit, used + reserved + delta
- * <= quota; a delta <= 0 never refuses. Bucket quota is checked before the tenancy's, bytes before objects.
- */
-function overQuota(bucket: Counters, tenancy: Counters, bytes: number, objects: number): QuotaExceeded | undefined {
-  const scopes: Array<['bucket' | 'tenancy', Counters]> = [['bucket', bucket], ['tenancy', tenancy]];
-  for (const [scope, c] of scopes) {
-    if (bytes > 0 && c.quotaBytes !== null && c.usedBytes + c.reservedBytes + bytes > c.quotaBytes) {
-      return { ok: false, reason: 'quota-exceeded', scope, kind: 'bytes', limit: c.quotaBytes, used: c.usedBytes + c.reservedBytes, needed: bytes };
-    }
-    if (objects > 0 && c.quotaObjects !== null && c.usedObjects + c.reservedObjects + objects > c.quotaObjects) {
-      return { ok: false, reason: 'quota-exceeded', scope, kind: 'objects', limit: c.quotaObjects, used: c.usedObjects + c.reservedObjects, needed: objects };
-    }
-  }
-  return undefined;
-}
 
 export class PostgresMetadataStore implements MetadataStore {
   private closed = false;
@@ -864,12 +822,9 @@ export class PostgresMetadataStore implements MetadataStore {
         ownerId: b.ownerId,
         region: b.region,
         createdAt: Date.now(),
-        policy: null,
-        acl: null,
         quotaBytes: null,
         quotaObjects: null,
-        cors: null,
-        landing: null,
+        ...decodeConfiguration(EMPTY_BUCKET_CONFIGURATION),
       };
       const ins = await this.query(
         `INSERT INTO buckets (id, tenancy_id, name, owner_id, region, created_at) VALUES ($1, $2, $3, $4, $5, $6)
@@ -912,17 +867,12 @@ export class PostgresMetadataStore implements MetadataStore {
     });
   }
 
-  async setBucketPolicy(bucketId: string, policy: string | null): Promise<boolean> {
-    return ((await this.query('UPDATE buckets SET policy = $2 WHERE id = $1', [bucketId, policy])).rowCount ?? 0) > 0;
-  }
-  async setBucketAcl(bucketId: string, acl: string | null): Promise<boolean> {
-    return ((await this.query('UPDATE buckets SET acl = $2 WHERE id = $1', [bucketId, acl])).rowCount ?? 0) > 0;
-  }
-  async setBucketCors(bucketId: string, cors: string | null): Promise<boolean> {
-    return ((await this.query('UPDATE buckets SET cors = $2 WHERE id = $1', [bucketId, cors])).rowCount ?? 0) > 0;
-  }
-  async setBucketLanding(bucketId: string, landing: string | null): Promise<boolean> {
-    return ((await this.query('UPDATE buckets SET landing = $2 WHERE id = $1', [bucketId, landing])).rowCount ?? 0) > 0;
+  async setBucketConfiguration<K extends BucketConfigurationKind>(bucketId: string, kind: K, value: BucketConfigurations[K] | null): Promise<boolean> {
+    configurationPath(kind);
+    const r = value === null
+      ? await this.query('UPDATE buckets SET configuration = configuration - $2::text WHERE id = $1', [bucketId, kind])
+      : await this.query('UPDATE buckets SET configuration = jsonb_set(configuration, ARRAY[$2::text], $3::jsonb) WHERE id = $1', [bucketId, kind, encodeConfiguration(kind, value)]);
+    return (r.rowCount ?? 0) > 0;
   }
   async usageByOwner(tenancyId: string): Promise<UsageGroup[]> {
     const r = await this.query(
@@ -1104,7 +1054,7 @@ export class PostgresMetadataStore implements MetadataStore {
       const oldRow = (await c.query(SQL.part, [p.uploadId, p.partNumber])).rows[0];
       const old = oldRow && toPart(oldRow);
       const growth = p.size - (old?.size ?? 0);
-      // The upload's credit against the object it will replace (metadata/upload-credits.ts). No object, no
+      // The upload's credit against the object it will replace (metadata/quota-rule.ts). No object, no
       // credit: a delete drops the key's credits with the object, in one transaction.
       const object = (await c.query(SQL.objectSizeForCredit, [up.bucket_id, up.key])).rows[0];
       let credit = 0;
@@ -1451,7 +1401,7 @@ export class PostgresMetadataStore implements MetadataStore {
 
   /**
    * For the (locked) object at (bucketId, key) becoming `size` bytes: trims the credits uploads hold against
-   * it to fit (metadata/upload-credits.ts) and returns the bytes cut, which become charged usage. A quota
+   * it to fit (metadata/quota-rule.ts) and returns the bytes cut, which become charged usage. A quota
    * refusal later in the write rolls the trim back with everything else. `except`: the completing upload.
    */
   private async fitCredits(c: pg.PoolClient, bucketId: string, key: string, size: number, except?: string): Promise<number> {
@@ -1498,7 +1448,7 @@ export class PostgresMetadataStore implements MetadataStore {
     ownReservation: string | undefined,
     bytes: number,
     objects: number,
-  ): Promise<{ tenancyId: string; now: () => Promise<number>; bucket: Counters; tenancy: Counters } | undefined> {
+  ): Promise<{ tenancyId: string; now: () => Promise<number>; bucket: QuotaCounters; tenancy: QuotaCounters } | undefined> {
     const b = (await c.query(SQL.lockBucketCounters, [bucketId])).rows[0];
     if (!b) return undefined;
     const t = (await c.query(SQL.lockTenancyCounters, [b.tenancy_id])).rows[0];
@@ -1507,9 +1457,9 @@ export class PostgresMetadataStore implements MetadataStore {
     let now: number | undefined;
     const dbNow = async () => (now ??= (await c.query(SQL.dbNow)).rows[0]!.now as number);
     const own = ownReservation ?? '';
-    const counters = async (row: Row, sql: string, id: string): Promise<Counters> => {
-      const limited = (bytes > 0 && row.quota_bytes !== null) || (objects > 0 && row.quota_objects !== null);
-      const res = limited ? (await c.query(sql, [id, await dbNow(), own])).rows[0]! : { bytes: 0, objects: 0 };
+    const counters = async (row: Row, sql: string, id: string): Promise<QuotaCounters> => {
+      const limits = { quotaBytes: row.quota_bytes, quotaObjects: row.quota_objects };
+      const res = needsReservations(limits, bytes, objects) ? (await c.query(sql, [id, await dbNow(), own])).rows[0]! : { bytes: 0, objects: 0 };
       return {
         usedBytes: row.used_bytes,
         usedObjects: row.used_objects,

@@ -372,4 +372,19 @@ CREATE TABLE sent_notices (
 ) WITHOUT ROWID;
 `,
   },
+  {
+    id: 10,
+    name: '010_bucket_configuration',
+    // Issue 17: a bucket's configurations are one versioned JSON document (metadata/bucket-configuration.ts),
+    // so a new kind needs no migration. The policy, ACL, CORS and landing columns move into it in place (an
+    // unset one is left out: json_patch drops null members) and are dropped.
+    sql: `
+ALTER TABLE buckets ADD COLUMN configuration TEXT NOT NULL DEFAULT '{"v":1}';
+UPDATE buckets SET configuration = json_patch('{"v":1}', json_object('policy', policy, 'acl', acl, 'cors', cors, 'landing', landing));
+ALTER TABLE buckets DROP COLUMN policy;
+ALTER TABLE buckets DROP COLUMN acl;
+ALTER TABLE buckets DROP COLUMN cors;
+ALTER TABLE buckets DROP COLUMN landing;
+`,
+  },
 ];

@@ -23,7 +23,7 @@
  * first deletes its own reservation, then checks its usage delta (bucket and tenancy, bytes and objects;
  * only kinds that grow) against the counters as updated by the ops before it plus the other live
  * reservations; a refused op returns 'quota-exceeded' and the rest of the batch commits. Usage is net of
- * upload credits (metadata/upload-credits.ts), kept in the same transactions.
+ * upload credits (metadata/quota-rule.ts), kept in the same transactions.
  */
 import Database from 'better-sqlite3';
 import { newId } from '../../lib/ids.js';
@@ -74,7 +74,8 @@ import type {
   UsageSample,
   UsageGroup,
 } from '../store.js';
-import { creditFor, trimCredits } from '../upload-credits.js';
+import { configurationPath, decodeConfiguration, EMPTY_BUCKET_CONFIGURATION, encodeConfiguration, type BucketConfigurationKind, type BucketConfigurations } from '../bucket-configuration.js';
+import { conditionHolds, creditFor, needsReservations, overQuota, trimCredits, type QuotaCounters } from '../quota-rule.js';
 import { COMPLETED_UPLOAD_RETENTION_MS } from '../store.js';
 import { checksumOf, objectRecordOf, toAccessKey, toBucket, toGroup, toJoinRequest, toMembership, toPart, toTenancy } from '../rows.js';
 
@@ -160,22 +161,6 @@ export function runMigrations(db: Database.Database): number[] {
     return applied;
   });
   return apply.immediate();
-}
-
-/** Strips surrounding double quotes so `"abc"` and `abc` compare equal (clients send both forms). */
-function unquote(etag: string): string {
-  const t = etag.trim();
-  return t.length >= 2 && t.startsWith('"') && t.endsWith('"') ? t.slice(1, -1) : t;
-}
-
-function conditionHolds(current: { etag: string } | undefined, c: WriteCondition | undefined): boolean {
-  if (!c) return true;
-  if (c.ifNoneMatch === '*' && current) return false;
-  if (c.ifMatch !== undefined) {
-    if (!current) return false;
-    if (c.ifMatch.trim() !== '*' && unquote(c.ifMatch) !== unquote(current.etag)) return false;
-  }
-  return true;
 }
 
 function blobIdsOf(parts: ObjectPart[]): string[] {
@@ -355,10 +340,8 @@ export class SqliteMetadataStore implements MetadataStore {
       bucketById: p('SELECT * FROM buckets WHERE id = ?'),
       buckets: p('SELECT * FROM buckets WHERE tenancy_id = ? ORDER BY name'),
       bucketTenancy: p('SELECT tenancy_id FROM buckets WHERE id = ?'),
-      setBucketPolicy: p('UPDATE buckets SET policy = ? WHERE id = ?'),
-      setBucketAcl: p('UPDATE buckets SET acl = ? WHERE id = ?'),
-      setBucketCors: p('UPDATE buckets SET cors = ? WHERE id = ?'),
-      setBucketLanding: p('UPDATE buckets SET landing = ? WHERE id = ?'),
+      setConfiguration: p('UPDATE buckets SET configuration = json_set(configuration, ?, json(?)) WHERE id = ?'),
+      removeConfiguration: p('UPDATE buckets SET configuration = json_remove(configuration, ?) WHERE id = ?'),
       usageByOwner: p(`SELECT o.owner_id AS grp, sum(o.size) AS bytes, count(*) AS objects FROM objects o
         JOIN buckets b ON b.id = o.bucket_id WHERE b.tenancy_id = ? GROUP BY o.owner_id ORDER BY bytes DESC, grp`),
       // The covering listing index holds (bucket_id, key, size): one index scan, no table rows.
@@ -790,7 +773,7 @@ export class SqliteMetadataStore implements MetadataStore {
   async createBucket(b: NewBucket): Promise<CreateBucketResult> {
     const rec: BucketRecord = {
       id: newId(), tenancyId: b.tenancyId, name: b.name, ownerId: b.ownerId, region: b.region, createdAt: Date.now(),
-      policy: null, acl: null, quotaBytes: null, quotaObjects: null, cors: null, landing: null,
+      quotaBytes: null, quotaObjects: null, ...decodeConfiguration(EMPTY_BUCKET_CONFIGURATION),
     };
     const info = this.s.insBucket.run(rec.id, rec.tenancyId, rec.name, rec.ownerId, rec.region, rec.createdAt);
     if (info.changes > 0) return { created: true, bucket: rec };
@@ -819,17 +802,10 @@ export class SqliteMetadataStore implements MetadataStore {
       .immediate();
   }
 
-  async setBucketPolicy(bucketId: string, policy: string | null): Promise<boolean> {
-    return this.s.setBucketPolicy.run(policy, bucketId).changes > 0;
-  }
-  async setBucketAcl(bucketId: string, acl: string | null): Promise<boolean> {
-    return this.s.setBucketAcl.run(acl, bucketId).changes > 0;
-  }
-  async setBucketCors(bucketId: string, cors: string | null): Promise<boolean> {
-    return this.s.setBucketCors.run(cors, bucketId).changes > 0;
-  }
-  async setBucketLanding(bucketId: string, landing: string | null): Promise<boolean> {
-    return this.s.setBucketLanding.run(landing, bucketId).changes > 0;
+  async setBucketConfiguration<K extends BucketConfigurationKind>(bucketId: string, kind: K, value: BucketConfigurations[K] | null): Promise<boolean> {
+    const path = configurationPath(kind);
+    const r = value === null ? this.s.removeConfiguration.run(path, bucketId) : this.s.setConfiguration.run(path, encodeConfiguration(kind, value), bucketId);
+    return r.changes > 0;
   }
   async usageByOwner(tenancyId: string): Promise<UsageGroup[]> {
     return this.s.usageByOwner.all(tenancyId).map((r) => ({ group: r.grp, bytes: Number(r.bytes), objects: Number(r.objects) }));
@@ -1212,28 +1188,27 @@ export class SqliteMetadataStore implements MetadataStore {
   }
 
   /**
-   * The quota check (DESIGN §3), for a change of usage by (bytes, objects) in the bucket and its tenancy:
-   * every non-null quota of a kind that grows (delta > 0) must hold `used + live reservations + delta <=
-   * limit`; a kind that does not grow is never refused. Returns the first violation (bucket before tenancy,
-   * bytes before objects), whose `used` includes the live reservations. `state` is a quotaState row.
+   * The quota check (DESIGN §3) for a change of usage by (bytes, objects) in the bucket and its tenancy:
+   * reads the counters of `state` (a quotaState row) and, only where a growing kind has a quota, the live
+   * reservations; the decision itself is the shared rule (metadata/quota-rule.ts).
    */
   private checkQuota(bucketId: string, state: Row, bytes: number, objects: number, now: number): QuotaExceeded | undefined {
     if (bytes <= 0 && objects <= 0) return undefined;
-    const scopes = [
-      { scope: 'bucket' as const, p: 'b_', reserved: () => this.s.bucketReserved.get(bucketId, now)! },
-      { scope: 'tenancy' as const, p: 't_', reserved: () => this.s.tenancyReserved.get(state.tenancy_id, now)! },
-    ];
-    for (const { scope, p, reserved } of scopes) {
-      let res: Row | undefined;
-      for (const [kind, delta] of [['bytes', bytes], ['objects', objects]] as const) {
-        const limit = state[`${p}quota_${kind}`] as number | null;
-        if (limit === null || delta <= 0) continue;
-        res ??= reserved();
-        const used = (state[`${p}used_${kind}`] as number) + (res[kind] as number);
-        if (used + delta > limit) return { ok: false, reason: 'quota-exceeded', scope, kind, limit, used, needed: delta };
+    const counters = (p: 'b_' | 't_', reserved: () => Row): QuotaCounters => {
+      const c = { usedBytes: state[`${p}used_bytes`], usedObjects: state[`${p}used_objects`], quotaBytes: state[`${p}quota_bytes`], quotaObjects: state[`${p}quota_objects`], reservedBytes: 0, reservedObjects: 0 };
+      if (needsReservations(c, bytes, objects)) {
+        const r = reserved();
+        c.reservedBytes = r.bytes;
+        c.reservedObjects = r.objects;
       }
-    }
-    return undefined;
+      return c;
+    };
+    return overQuota(
+      counters('b_', () => this.s.bucketReserved.get(bucketId, now) as Row),
+      counters('t_', () => this.s.tenancyReserved.get(state.tenancy_id, now) as Row),
+      bytes,
+      objects,
+    );
   }
 
   /** A write's quota step, after its reservation (if any) was released: refuses it if `enforce` and over. */
@@ -1273,7 +1248,7 @@ export class SqliteMetadataStore implements MetadataStore {
 
   /**
    * For the object at (bucketId, key) becoming `size` bytes (0 = deleted): how the credits uploads hold
-   * against it must be trimmed to fit (metadata/upload-credits.ts). `cut` becomes charged usage; `apply`
+   * against it must be trimmed to fit (metadata/quota-rule.ts). `cut` becomes charged usage; `apply`
    * writes the trim (only once the write is past its quota check). `except` (the completing upload) is
    * left out.
    */
@@ -1338,7 +1313,7 @@ export class SqliteMetadataStore implements MetadataStore {
     const oldRow = this.s.part.get(p.uploadId, p.partNumber);
     const old = oldRow && toPart(oldRow);
     const growth = p.size - (old?.size ?? 0);
-    // The upload's credit against the object it will replace (metadata/upload-credits.ts).
+    // The upload's credit against the object it will replace (metadata/quota-rule.ts).
     const objectBytes = (this.s.objectSize.get(up.bucket_id, up.key)?.size as number | undefined) ?? 0;
     const credit = (this.s.creditOf.get(p.uploadId)?.bytes as number | undefined) ?? 0;
     let newCredit = 0;
