@@ -949,6 +949,26 @@ export function metadataStoreContract(name: string, open: () => Promise<Metadata
           assert.equal(await store.setBucketConfiguration('nope', 'cors', cors), false);
         }));
 
+      it('keeps each bucket configuration apart, its text byte for byte', () =>
+        withStore(async ({ store, bucket }) => {
+          // What a client may send: unicode, escapes, quotes, newlines, a NUL escape, trailing spaces.
+          const policy = '{ "Version": "2012-10-17",\n  "Statement": [{"Sid": "\u00e9 \\"x\\" ☃ \\u0000", "Effect":"Allow"}] }  ';
+          const landing = '{"enabled":true,"title":"Ünïcode \\n"}';
+          await Promise.all([
+            store.setBucketConfiguration(bucket.id, 'policy', policy),
+            store.setBucketConfiguration(bucket.id, 'landing', landing),
+            store.setBucketConfiguration(bucket.id, 'cors', '[]'),
+          ]);
+          assert.deepEqual(await store.getBucketById(bucket.id), { ...bucket, policy, landing, cors: '[]' });
+          assert.equal(await store.setBucketConfiguration(bucket.id, 'landing', null), true);
+          assert.equal(await store.setBucketConfiguration(bucket.id, 'acl', ''), true);
+          assert.deepEqual(await store.getBucketById(bucket.id), { ...bucket, policy, cors: '[]', acl: '' });
+          // Removing what is not set is no error.
+          assert.equal(await store.setBucketConfiguration(bucket.id, 'landing', null), true);
+          await assert.rejects(store.setBucketConfiguration(bucket.id, 'v' as 'acl', 'x'), /unknown bucket configuration kind/);
+          await assert.rejects(store.setBucketConfiguration(bucket.id, '__proto__' as 'acl', 'x'), /unknown bucket configuration kind/);
+        }));
+
       it('stores object and upload ACLs; setObjectAcl replaces only the ACL', () =>
         withStore(async ({ store, bucket }) => {
           const put = await store.putObject(obj(bucket.id, 'k', { acl: '{"canned":"public-read"}' }));
