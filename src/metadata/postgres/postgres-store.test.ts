@@ -11,7 +11,7 @@ import pg from 'pg';
 import { startPostgres, type TestPostgres } from '../../../test/helpers/postgres.js';
 import { newId } from '../../lib/ids.js';
 import { listObjects } from '../../core/listing.js';
-import { metadataStoreContract } from '../contract.js';
+import { metadataStoreContract } from '../contract/index.js';
 import { compareKeys } from '../key-range.js';
 import type { MetadataStore, NewObject } from '../store.js';
 import { migrations, quoteIdent, runMigrations } from './migrations.js';

@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { newId } from '../../lib/ids.js';
-import { metadataStoreContract } from '../contract.js';
+import { metadataStoreContract } from '../contract/index.js';
 import { migrations } from './migrations.js';
 import { openSqliteMetadataStore, runMigrations } from './sqlite-store.js';
 import { insertDirectories, pagesRead, starvePageCache } from '../../../test/helpers/sqlite-pages.js';
