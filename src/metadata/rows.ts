@@ -1,10 +1,11 @@
 /**
- * Row → record mappings shared by the SQLite and PostgreSQL stores, for the tables whose columns read back
- * the same in both (numbers, text, NULLs). Mappings that differ (JSON text vs JSONB, 0/1 vs boolean) stay
- * in each store.
+ * Row → record mappings shared by the SQLite and PostgreSQL stores. They read either dialect's values:
+ * 0/1 or a boolean, JSON text or JSONB already parsed. Mappings of the write path's hot rows (objects,
+ * uploads, listings) stay in each store, tuned to its driver.
  */
 import type {
   AccessKeyRecord,
+  AuditRecord,
   BucketRecord,
   GroupRecord,
   JoinRequestRecord,
@@ -12,8 +13,10 @@ import type {
   NewObject,
   ObjectChecksum,
   ObjectRecord,
+  SessionRecord,
   TenancyRecord,
   UploadPartRecord,
+  UserRecord,
 } from './store.js';
 import { decodeConfiguration } from './bucket-configuration.js';
 
@@ -28,6 +31,35 @@ export const toTenancy = (r: Row): TenancyRecord => ({
   quotaObjects: r.quota_objects,
   quotaAction: r.quota_action,
   listed: r.listed === true || r.listed === 1,
+});
+/** A JSON column: text on SQLite, already parsed from JSONB on PostgreSQL. */
+const json = (v: unknown): any => (typeof v === 'string' ? JSON.parse(v) : v);
+
+export const toUser = (r: Row): UserRecord => ({
+  id: r.id,
+  username: r.username,
+  displayName: r.display_name,
+  email: r.email,
+  passwordHash: r.password_hash,
+  isSiteAdmin: r.is_site_admin === true || r.is_site_admin === 1,
+  createdAt: r.created_at,
+});
+export const toAudit = (r: Row): AuditRecord => ({
+  id: r.id,
+  at: r.at,
+  actorId: r.actor_id,
+  tenancyId: r.tenancy_id,
+  action: r.action,
+  target: r.target,
+  details: json(r.details),
+});
+export const toSession = (r: Row): SessionRecord => ({
+  idHash: r.id_hash,
+  userId: r.user_id,
+  csrfToken: r.csrf_token,
+  createdAt: Number(r.created_at),
+  lastSeen: Number(r.last_seen),
+  elevatedUntil: Number(r.elevated_until),
 });
 export const toGroup = (r: Row): GroupRecord => ({ id: r.id, name: r.name, source: r.source, createdAt: r.created_at });
 export const toJoinRequest = (r: Row): JoinRequestRecord => ({

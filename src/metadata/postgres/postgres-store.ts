@@ -38,30 +38,21 @@ import pg from 'pg';
 import { newId } from '../../lib/ids.js';
 import { scanRange } from '../key-range.js';
 import { runMigrations } from './migrations.js';
-import { configurationPath, encodeConfiguration, EMPTY_BUCKET_CONFIGURATION, decodeConfiguration, type BucketConfigurationKind, type BucketConfigurations } from '../bucket-configuration.js';
+import { postgresPort } from '../sql/port.js';
+import { SharedSqlStore } from '../sql/shared-store.js';
 import { conditionHolds, creditFor, needsReservations, overQuota, trimCredits, type QuotaCounters } from '../quota-rule.js';
 import { COMPLETED_UPLOAD_RETENTION_MS } from '../store.js';
 import type {
-  AccessKeyRecord,
-  AuditRecord,
-  BucketRecord,
   CreateBucketResult,
   DeleteBucketResult,
   DeleteObjectResult,
-  GroupRecord,
   JoinRequestRecord,
-  JoinRequestStatus,
-  MembershipRecord,
   MetadataStore,
   MultipartUploadRecord,
-  NewAccessKey,
-  NewAuditRecord,
   NewBucket,
   NewMultipartUpload,
   NewObject,
-  NewTenancy,
   NewUploadPart,
-  NewUser,
   ListedObject,
   ObjectRecord,
   ObjectScan,
@@ -78,13 +69,11 @@ import type {
   UserRecord,
   WriteCondition,
   WriteQuota,
-  SessionRecord,
   AuthAttempt,
   AuthFailureRecord,
-  UsageSample,
   UsageGroup,
 } from '../store.js';
-import { checksumOf, objectRecordOf, toAccessKey, toBucket, toGroup, toJoinRequest, toMembership, toPart, toTenancy } from '../rows.js';
+import { checksumOf, objectRecordOf, toJoinRequest, toPart, toTenancy, toUser } from '../rows.js';
 
 export interface PostgresStoreOptions {
   /** Maximum connections in the pool (default 10). */
@@ -213,24 +202,6 @@ function toListedObject(r: Row): ListedObject {
     storageClass: r.storage_class,
   };
 }
-const toAudit = (r: Row): AuditRecord => ({
-  id: r.id,
-  at: r.at,
-  actorId: r.actor_id,
-  tenancyId: r.tenancy_id,
-  action: r.action,
-  target: r.target,
-  details: r.details,
-});
-const toUser = (r: Row): UserRecord => ({
-  id: r.id,
-  username: r.username,
-  displayName: r.display_name,
-  email: r.email,
-  passwordHash: r.password_hash,
-  isSiteAdmin: r.is_site_admin,
-  createdAt: r.created_at,
-});
 const toUpload = (r: Row): MultipartUploadRecord => ({
   uploadId: r.upload_id,
   bucketId: r.bucket_id,
@@ -321,15 +292,26 @@ const SQL_MEMBERS = {
 const TENANCY_COLUMNS = 'id, name, created_at, default_access, quota_bytes, quota_objects, quota_action, listed';
 const JOIN_REQUEST_COLUMNS = 'id, tenancy_id, user_id, message, status, created_at, decided_at, decided_by, role, reason';
 
-export class PostgresMetadataStore implements MetadataStore {
+/** JSONB operators of the bucket configuration document (bucket-configuration.ts). */
+const CONFIGURATION_SQL = {
+  set: 'UPDATE buckets SET configuration = jsonb_set(configuration, ARRAY[CAST(? AS TEXT)], CAST(? AS JSONB)) WHERE id = ?',
+  remove: 'UPDATE buckets SET configuration = configuration - CAST(? AS TEXT) WHERE id = ?',
+  byPath: false,
+};
+
+export class PostgresMetadataStore extends SharedSqlStore implements MetadataStore {
   private closed = false;
   /** Tail of the write chain per lane (object key or upload id); the promises never reject. */
   private readonly lanes = new Map<string, Promise<void>>();
   private readonly inFlight = new Set<Promise<unknown>>();
-  private readonly pendingTouches = new Map<string, number>();
   private touchTimer: NodeJS.Timeout | undefined;
 
-  constructor(private readonly pool: pg.Pool) {}
+  constructor(private readonly pool: pg.Pool) {
+    // The port runs through query() below, which refuses once the store is closed.
+    let store: PostgresMetadataStore | undefined;
+    super(postgresPort((sql, params) => store!.query(sql, params)), CONFIGURATION_SQL);
+    store = this;
+  }
 
   async close(): Promise<void> {
     if (this.closed) return;
@@ -455,42 +437,9 @@ export class PostgresMetadataStore implements MetadataStore {
 
   // ----- settings
 
-  async getSetting(name: string): Promise<string | undefined> {
-    return (await this.query('SELECT value FROM settings WHERE name = $1', [name])).rows[0]?.value;
-  }
-  async setSetting(name: string, value: string): Promise<void> {
-    await this.query('INSERT INTO settings (name, value) VALUES ($1, $2) ON CONFLICT (name) DO UPDATE SET value = excluded.value', [name, value]);
-  }
 
   // ----- tenancies, users, membership
 
-  async createTenancy(t: NewTenancy): Promise<TenancyRecord> {
-    const rec: TenancyRecord = {
-      id: newId(),
-      name: t.name,
-      createdAt: Date.now(),
-      defaultAccess: t.defaultAccess ?? 'owner',
-      quotaBytes: null,
-      quotaObjects: null,
-      quotaAction: 'read-delete',
-      listed: false,
-    };
-    await this.query('INSERT INTO tenancies (id, name, created_at, default_access) VALUES ($1, $2, $3, $4)', [
-      rec.id, rec.name, rec.createdAt, rec.defaultAccess,
-    ]);
-    return rec;
-  }
-  async getTenancyById(id: string): Promise<TenancyRecord | undefined> {
-    const r = (await this.query(`SELECT ${TENANCY_COLUMNS} FROM tenancies WHERE id = $1`, [id])).rows[0];
-    return r && toTenancy(r);
-  }
-  async getTenancyByName(name: string): Promise<TenancyRecord | undefined> {
-    const r = (await this.query(`SELECT ${TENANCY_COLUMNS} FROM tenancies WHERE name = $1`, [name])).rows[0];
-    return r && toTenancy(r);
-  }
-  async listTenancies(): Promise<TenancyRecord[]> {
-    return (await this.query(`SELECT ${TENANCY_COLUMNS} FROM tenancies ORDER BY name`)).rows.map(toTenancy);
-  }
   async updateTenancy(id: string, update: TenancyUpdate): Promise<TenancyRecord | undefined> {
     const sets: string[] = [];
     const params: unknown[] = [id];
@@ -525,38 +474,7 @@ export class PostgresMetadataStore implements MetadataStore {
     });
   }
 
-  async createUser(u: NewUser): Promise<UserRecord> {
-    const rec: UserRecord = {
-      id: newId(),
-      username: u.username,
-      displayName: u.displayName ?? '',
-      email: u.email ?? '',
-      passwordHash: u.passwordHash,
-      isSiteAdmin: u.isSiteAdmin ?? false,
-      createdAt: Date.now(),
-    };
-    await this.query(
-      `INSERT INTO users (id, username, display_name, email, password_hash, is_site_admin, created_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7)`,
-      [rec.id, rec.username, rec.displayName, rec.email, rec.passwordHash, rec.isSiteAdmin, rec.createdAt],
-    );
-    return rec;
-  }
-  async getUserById(id: string): Promise<UserRecord | undefined> {
-    const r = (await this.query('SELECT * FROM users WHERE id = $1', [id])).rows[0];
-    return r && toUser(r);
-  }
-  async getUserByName(username: string): Promise<UserRecord | undefined> {
-    const r = (await this.query('SELECT * FROM users WHERE username = $1', [username])).rows[0];
-    return r && toUser(r);
-  }
 
-  async listUsers(): Promise<UserRecord[]> {
-    return (await this.query('SELECT * FROM users ORDER BY username')).rows.map(toUser);
-  }
-  async listUsersByEmail(email: string): Promise<UserRecord[]> {
-    return (await this.query("SELECT * FROM users WHERE lower(email) = lower($1) AND email <> '' ORDER BY username", [email])).rows.map(toUser);
-  }
   async updateUser(
     id: string,
     update: { displayName?: string; email?: string; passwordHash?: string; isSiteAdmin?: boolean },
@@ -578,23 +496,6 @@ export class PostgresMetadataStore implements MetadataStore {
     return r.rows[0] && toUser(r.rows[0]);
   }
 
-  /** Adds the member, or changes the role of an existing one (keeping its createdAt). */
-  async addMember(tenancyId: string, userId: string, role: Role): Promise<MembershipRecord> {
-    const r = await this.query(SQL_MEMBERS.upsert, [tenancyId, userId, role, Date.now()]);
-    return toMembership(r.rows[0]!);
-  }
-  async getMembership(tenancyId: string, userId: string): Promise<MembershipRecord | undefined> {
-    const r = (await this.query('SELECT * FROM memberships WHERE tenancy_id = $1 AND user_id = $2', [tenancyId, userId])).rows[0];
-    return r && toMembership(r);
-  }
-  async listMembers(tenancyId: string): Promise<MembershipRecord[]> {
-    const r = await this.query('SELECT * FROM memberships WHERE tenancy_id = $1 ORDER BY created_at, user_id', [tenancyId]);
-    return r.rows.map(toMembership);
-  }
-  async listMembershipsOfUser(userId: string): Promise<MembershipRecord[]> {
-    const r = await this.query('SELECT * FROM memberships WHERE user_id = $1 ORDER BY created_at, tenancy_id', [userId]);
-    return r.rows.map(toMembership);
-  }
   async removeMember(tenancyId: string, userId: string): Promise<boolean> {
     if (this.closed) throw new Error('metadata store is closed');
     return this.tx(async (c) => {
@@ -607,38 +508,6 @@ export class PostgresMetadataStore implements MetadataStore {
 
   // ----- groups
 
-  async createGroup(name: string, source: 'local' | 'ldap' = 'local'): Promise<GroupRecord> {
-    const rec: GroupRecord = { id: newId(), name, source, createdAt: Date.now() };
-    await this.query('INSERT INTO groups (id, name, source, created_at) VALUES ($1, $2, $3, $4)', [rec.id, rec.name, rec.source, rec.createdAt]);
-    return rec;
-  }
-  async getGroupByName(name: string): Promise<GroupRecord | undefined> {
-    const r = (await this.query('SELECT * FROM groups WHERE name = $1', [name])).rows[0];
-    return r && toGroup(r);
-  }
-  async listGroups(): Promise<GroupRecord[]> {
-    return (await this.query('SELECT * FROM groups ORDER BY name')).rows.map(toGroup);
-  }
-  async deleteGroup(id: string): Promise<boolean> {
-    return ((await this.query('DELETE FROM groups WHERE id = $1', [id])).rowCount ?? 0) > 0; // members cascade
-  }
-  async addGroupMember(groupId: string, userId: string): Promise<void> {
-    await this.query('INSERT INTO group_members (group_id, user_id) VALUES ($1, $2) ON CONFLICT DO NOTHING', [groupId, userId]);
-  }
-  async removeGroupMember(groupId: string, userId: string): Promise<boolean> {
-    return ((await this.query('DELETE FROM group_members WHERE group_id = $1 AND user_id = $2', [groupId, userId])).rowCount ?? 0) > 0;
-  }
-  async listGroupMembers(groupId: string): Promise<UserRecord[]> {
-    const r = await this.query(
-      'SELECT u.* FROM group_members m JOIN users u ON u.id = m.user_id WHERE m.group_id = $1 ORDER BY u.username',
-      [groupId],
-    );
-    return r.rows.map(toUser);
-  }
-  async listGroupsOfUser(userId: string): Promise<string[]> {
-    const r = await this.query('SELECT g.name FROM group_members m JOIN groups g ON g.id = m.group_id WHERE m.user_id = $1 ORDER BY g.name', [userId]);
-    return r.rows.map((row) => row.name as string);
-  }
   /**
    * Missing groups are created as 'ldap' (ON CONFLICT DO NOTHING decides creation races between gateways);
    * the user then belongs to exactly the named groups among the 'ldap' ones.
@@ -674,32 +543,6 @@ export class PostgresMetadataStore implements MetadataStore {
 
   // ----- join requests
 
-  async createJoinRequest(r: { tenancyId: string; userId: string; message: string }): Promise<JoinRequestRecord> {
-    const row = await this.query(
-      `INSERT INTO join_requests (id, tenancy_id, user_id, message, status, created_at)
-       VALUES ($1, $2, $3, $4, 'pending', $5) RETURNING ${JOIN_REQUEST_COLUMNS}`,
-      [newId(), r.tenancyId, r.userId, r.message, Date.now()],
-    );
-    return toJoinRequest(row.rows[0]!);
-  }
-  async getJoinRequest(id: string): Promise<JoinRequestRecord | undefined> {
-    const r = (await this.query(`SELECT ${JOIN_REQUEST_COLUMNS} FROM join_requests WHERE id = $1`, [id])).rows[0];
-    return r && toJoinRequest(r);
-  }
-  async listJoinRequests(tenancyId: string, status?: JoinRequestStatus): Promise<JoinRequestRecord[]> {
-    const r =
-      status === undefined
-        ? await this.query(`SELECT ${JOIN_REQUEST_COLUMNS} FROM join_requests WHERE tenancy_id = $1 ORDER BY seq DESC`, [tenancyId])
-        : await this.query(
-            `SELECT ${JOIN_REQUEST_COLUMNS} FROM join_requests WHERE tenancy_id = $1 AND status = $2 ORDER BY seq DESC`,
-            [tenancyId, status],
-          );
-    return r.rows.map(toJoinRequest);
-  }
-  async listJoinRequestsOfUser(userId: string): Promise<JoinRequestRecord[]> {
-    const r = await this.query(`SELECT ${JOIN_REQUEST_COLUMNS} FROM join_requests WHERE user_id = $1 ORDER BY seq DESC`, [userId]);
-    return r.rows.map(toJoinRequest);
-  }
   /** The request row is locked and must still be pending, so two deciders (two gateways) cannot both decide. */
   async decideJoinRequest(
     id: string,
@@ -723,56 +566,9 @@ export class PostgresMetadataStore implements MetadataStore {
 
   // ----- audit trail
 
-  async appendAudit(a: NewAuditRecord): Promise<AuditRecord> {
-    const rec: AuditRecord = { id: newId(), at: Date.now(), actorId: a.actorId, tenancyId: a.tenancyId, action: a.action, target: a.target, details: a.details };
-    await this.query(
-      'INSERT INTO audit_log (id, at, actor_id, tenancy_id, action, target, details) VALUES ($1, $2, $3, $4, $5, $6, $7)',
-      [rec.id, rec.at, rec.actorId, rec.tenancyId, rec.action, rec.target, JSON.stringify(rec.details ?? {})],
-    );
-    return rec;
-  }
-  async listAudit(tenancyId: string | undefined, limit: number): Promise<AuditRecord[]> {
-    const n = Math.max(0, Math.floor(limit));
-    const r =
-      tenancyId === undefined
-        ? await this.query('SELECT * FROM audit_log ORDER BY seq DESC LIMIT $1', [n])
-        : await this.query('SELECT * FROM audit_log WHERE tenancy_id = $1 ORDER BY seq DESC LIMIT $2', [tenancyId, n]);
-    return r.rows.map(toAudit);
-  }
 
   // ----- access keys
 
-  async createAccessKey(k: NewAccessKey): Promise<AccessKeyRecord> {
-    const rec: AccessKeyRecord = { ...k, createdAt: Date.now(), lastUsedAt: null };
-    await this.query(
-      `INSERT INTO access_keys (access_key_id, user_id, tenancy_id, name, secret_encrypted, created_at, expires_at,
-         last_used_at, restriction) VALUES ($1, $2, $3, $4, $5, $6, $7, NULL, $8)`,
-      [rec.accessKeyId, rec.userId, rec.tenancyId, rec.name, rec.secretEncrypted, rec.createdAt, rec.expiresAt, rec.restriction],
-    );
-    return {
-      accessKeyId: rec.accessKeyId,
-      userId: rec.userId,
-      tenancyId: rec.tenancyId,
-      name: rec.name,
-      secretEncrypted: rec.secretEncrypted,
-      createdAt: rec.createdAt,
-      expiresAt: rec.expiresAt,
-      lastUsedAt: null,
-      restriction: rec.restriction,
-    };
-  }
-  async getAccessKey(accessKeyId: string): Promise<AccessKeyRecord | undefined> {
-    const r = (await this.query('SELECT * FROM access_keys WHERE access_key_id = $1', [accessKeyId])).rows[0];
-    return r && this.withPendingTouch(toAccessKey(r));
-  }
-  async listAccessKeys(userId: string): Promise<AccessKeyRecord[]> {
-    const rows = (await this.query('SELECT * FROM access_keys WHERE user_id = $1 ORDER BY created_at, access_key_id', [userId])).rows;
-    return rows.map((r) => this.withPendingTouch(toAccessKey(r)));
-  }
-  async deleteAccessKey(accessKeyId: string): Promise<boolean> {
-    this.pendingTouches.delete(accessKeyId);
-    return ((await this.query('DELETE FROM access_keys WHERE access_key_id = $1', [accessKeyId])).rowCount ?? 0) > 0;
-  }
   /**
    * Coalesced in memory (latest time per key) and written at most every TOUCH_FLUSH_MS or at close:
    * a write per authenticated request would be a round trip and a WAL record each.
@@ -788,11 +584,6 @@ export class PostgresMetadataStore implements MetadataStore {
       }, TOUCH_FLUSH_MS);
       this.touchTimer.unref();
     }
-  }
-  private withPendingTouch(k: AccessKeyRecord): AccessKeyRecord {
-    const pending = this.pendingTouches.get(k.accessKeyId);
-    if (pending !== undefined && (k.lastUsedAt === null || pending > k.lastUsedAt)) k.lastUsedAt = pending;
-    return k;
   }
   private async flushTouches(): Promise<void> {
     if (this.pendingTouches.size === 0) return;
@@ -815,17 +606,7 @@ export class PostgresMetadataStore implements MetadataStore {
   async createBucket(b: NewBucket): Promise<CreateBucketResult> {
     // Insert-or-read can lose to a concurrent delete between the two statements: try again then.
     for (let attempt = 0; ; attempt++) {
-      const rec: BucketRecord = {
-        id: newId(),
-        tenancyId: b.tenancyId,
-        name: b.name,
-        ownerId: b.ownerId,
-        region: b.region,
-        createdAt: Date.now(),
-        quotaBytes: null,
-        quotaObjects: null,
-        ...decodeConfiguration(EMPTY_BUCKET_CONFIGURATION),
-      };
+      const rec = SharedSqlStore.newBucketRecord({ id: newId(), tenancyId: b.tenancyId, name: b.name, ownerId: b.ownerId, region: b.region });
       const ins = await this.query(
         `INSERT INTO buckets (id, tenancy_id, name, owner_id, region, created_at) VALUES ($1, $2, $3, $4, $5, $6)
          ON CONFLICT (tenancy_id, name) DO NOTHING`,
@@ -836,17 +617,6 @@ export class PostgresMetadataStore implements MetadataStore {
       if (existing) return { created: false, existing };
       if (attempt >= MAX_ATTEMPTS) throw new Error(`createBucket: ${b.name} keeps appearing and disappearing`);
     }
-  }
-  async getBucket(tenancyId: string, name: string): Promise<BucketRecord | undefined> {
-    const r = (await this.query('SELECT * FROM buckets WHERE tenancy_id = $1 AND name = $2', [tenancyId, name])).rows[0];
-    return r && toBucket(r);
-  }
-  async getBucketById(id: string): Promise<BucketRecord | undefined> {
-    const r = (await this.query('SELECT * FROM buckets WHERE id = $1', [id])).rows[0];
-    return r && toBucket(r);
-  }
-  async listBuckets(tenancyId: string): Promise<BucketRecord[]> {
-    return (await this.query('SELECT * FROM buckets WHERE tenancy_id = $1 ORDER BY name', [tenancyId])).rows.map(toBucket);
   }
   /**
    * Locks the bucket row FOR UPDATE, which waits for writers holding its key-share lock: so an object
@@ -867,13 +637,6 @@ export class PostgresMetadataStore implements MetadataStore {
     });
   }
 
-  async setBucketConfiguration<K extends BucketConfigurationKind>(bucketId: string, kind: K, value: BucketConfigurations[K] | null): Promise<boolean> {
-    configurationPath(kind);
-    const r = value === null
-      ? await this.query('UPDATE buckets SET configuration = configuration - $2::text WHERE id = $1', [bucketId, kind])
-      : await this.query('UPDATE buckets SET configuration = jsonb_set(configuration, ARRAY[$2::text], $3::jsonb) WHERE id = $1', [bucketId, kind, encodeConfiguration(kind, value)]);
-    return (r.rowCount ?? 0) > 0;
-  }
   async usageByOwner(tenancyId: string): Promise<UsageGroup[]> {
     const r = await this.query(
       `SELECT o.owner_id AS grp, sum(o.size) AS bytes, count(*) AS objects FROM objects o
@@ -889,19 +652,6 @@ export class PostgresMetadataStore implements MetadataStore {
       [bucketId],
     );
     return r.rows.map((x) => ({ group: x.grp, bytes: Number(x.bytes), objects: Number(x.objects) }));
-  }
-  async claimNotice(key: string, at: number): Promise<boolean> {
-    return ((await this.query('INSERT INTO sent_notices (key, sent_at) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING', [key, at])).rowCount ?? 0) > 0;
-  }
-  async releaseNotices(prefix: string): Promise<number> {
-    return (await this.query('DELETE FROM sent_notices WHERE substr(key, 1, length($1)) = $1', [prefix])).rowCount ?? 0;
-  }
-  async hasNotice(key: string): Promise<boolean> {
-    return ((await this.query('SELECT 1 FROM sent_notices WHERE key = $1', [key])).rowCount ?? 0) > 0;
-  }
-  async setBucketQuota(bucketId: string, quota: { bytes: number | null; objects: number | null }): Promise<boolean> {
-    const r = await this.query('UPDATE buckets SET quota_bytes = $2, quota_objects = $3 WHERE id = $1', [bucketId, quota.bytes, quota.objects]);
-    return (r.rowCount ?? 0) > 0;
   }
 
   // ----- objects
@@ -1139,14 +889,6 @@ export class PostgresMetadataStore implements MetadataStore {
 
   // ----- usage
 
-  async getTenancyUsage(tenancyId: string): Promise<UsageRecord> {
-    const r = (await this.query('SELECT used_bytes, used_objects FROM tenancies WHERE id = $1', [tenancyId])).rows[0];
-    return { bytes: r?.used_bytes ?? 0, objects: r?.used_objects ?? 0 };
-  }
-  async getBucketUsage(bucketId: string): Promise<UsageRecord> {
-    const r = (await this.query('SELECT used_bytes, used_objects FROM buckets WHERE id = $1', [bucketId])).rows[0];
-    return { bytes: r?.used_bytes ?? 0, objects: r?.used_objects ?? 0 };
-  }
   /**
    * Counts in one REPEATABLE READ snapshot. With `fix`, the tenancy's bucket rows and then the tenancy row are
    * locked first (the writers' order): a writer in flight either committed before (counted, and its counter
@@ -1239,61 +981,9 @@ export class PostgresMetadataStore implements MetadataStore {
 
   // ----- usage history
 
-  async recordUsageSample(tenancyId: string, at: number, usage: UsageRecord): Promise<void> {
-    await this.query(
-      `INSERT INTO usage_samples (tenancy_id, at, bytes, objects) VALUES ($1, $2, $3, $4)
-       ON CONFLICT (tenancy_id, at) DO UPDATE SET bytes = excluded.bytes, objects = excluded.objects`,
-      [tenancyId, at, usage.bytes, usage.objects],
-    );
-  }
-  async listUsageSamples(tenancyId: string, since: number, limit: number): Promise<UsageSample[]> {
-    const r = await this.query(
-      `SELECT at, bytes, objects FROM (SELECT at, bytes, objects FROM usage_samples
-         WHERE tenancy_id = $1 AND at >= $2 ORDER BY at DESC LIMIT $3) s ORDER BY at`,
-      [tenancyId, since, limit],
-    );
-    return r.rows.map((row) => ({ at: Number(row.at), bytes: Number(row.bytes), objects: Number(row.objects) }));
-  }
 
   // ----- portal sessions
 
-  async createSession(r: SessionRecord): Promise<void> {
-    await this.query(
-      `INSERT INTO sessions (id_hash, user_id, csrf_token, created_at, last_seen, elevated_until)
-       VALUES ($1, $2, $3, $4, $5, $6)`,
-      [r.idHash, r.userId, r.csrfToken, r.createdAt, r.lastSeen, r.elevatedUntil],
-    );
-  }
-  async getSession(idHash: string): Promise<SessionRecord | undefined> {
-    const row = (await this.query('SELECT * FROM sessions WHERE id_hash = $1', [idHash])).rows[0];
-    return row
-      ? {
-          idHash: row.id_hash as string,
-          userId: row.user_id as string,
-          csrfToken: row.csrf_token as string,
-          createdAt: Number(row.created_at),
-          lastSeen: Number(row.last_seen),
-          elevatedUntil: Number(row.elevated_until),
-        }
-      : undefined;
-  }
-  async updateSession(idHash: string, update: { lastSeen?: number; elevatedUntil?: number }): Promise<boolean> {
-    const r = await this.query(
-      // Casts: an untyped NULL parameter would not tell PostgreSQL its type.
-      'UPDATE sessions SET last_seen = coalesce($1::bigint, last_seen), elevated_until = coalesce($2::bigint, elevated_until) WHERE id_hash = $3',
-      [update.lastSeen ?? null, update.elevatedUntil ?? null, idHash],
-    );
-    return (r.rowCount ?? 0) > 0;
-  }
-  async deleteSession(idHash: string): Promise<boolean> {
-    return ((await this.query('DELETE FROM sessions WHERE id_hash = $1', [idHash])).rowCount ?? 0) > 0;
-  }
-  async deleteSessionsOfUser(userId: string): Promise<number> {
-    return (await this.query('DELETE FROM sessions WHERE user_id = $1', [userId])).rowCount ?? 0;
-  }
-  async deleteExpiredSessions(idleBefore: number, createdBefore: number): Promise<number> {
-    return (await this.query('DELETE FROM sessions WHERE last_seen < $1 OR created_at < $2', [idleBefore, createdBefore])).rowCount ?? 0;
-  }
 
   // ----- password-guessing throttle
 
@@ -1332,12 +1022,6 @@ export class PostgresMetadataStore implements MetadataStore {
       [key, at, previousLastFailure],
     );
     await this.query('DELETE FROM auth_failures WHERE key = $1 AND failures <= 0', [key]);
-  }
-  async clearAuthFailures(key: string): Promise<void> {
-    await this.query('DELETE FROM auth_failures WHERE key = $1', [key]);
-  }
-  async deleteAuthFailuresBefore(before: number): Promise<number> {
-    return (await this.query('DELETE FROM auth_failures WHERE last_failure < $1', [before])).rowCount ?? 0;
   }
 
   // ----- blob garbage collection

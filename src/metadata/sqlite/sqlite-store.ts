@@ -30,32 +30,22 @@ import { newId } from '../../lib/ids.js';
 import { scanRange } from '../key-range.js';
 import { migrations } from './migrations.js';
 import type {
-  AccessKeyRecord,
-  AuditRecord,
-  GroupRecord,
   JoinRequestRecord,
-  JoinRequestStatus,
-  NewAuditRecord,
   CompletedUploadRecord,
   QuotaExceeded,
   QuotaReservation,
   ReserveResult,
   TenancyUpdate,
   WriteQuota,
-  BucketRecord,
   CreateBucketResult,
   DeleteBucketResult,
   DeleteObjectResult,
-  MembershipRecord,
   MetadataStore,
   MultipartUploadRecord,
-  NewAccessKey,
   NewBucket,
   NewMultipartUpload,
   NewObject,
-  NewTenancy,
   NewUploadPart,
-  NewUser,
   ObjectPart,
   ListedObject,
   ObjectRecord,
@@ -68,27 +58,15 @@ import type {
   UsageRecord,
   UserRecord,
   WriteCondition,
-  SessionRecord,
   AuthAttempt,
   AuthFailureRecord,
-  UsageSample,
   UsageGroup,
 } from '../store.js';
-import { configurationPath, decodeConfiguration, EMPTY_BUCKET_CONFIGURATION, encodeConfiguration, type BucketConfigurationKind, type BucketConfigurations } from '../bucket-configuration.js';
+import { sqlitePort } from '../sql/port.js';
+import { SharedSqlStore } from '../sql/shared-store.js';
 import { conditionHolds, creditFor, needsReservations, overQuota, trimCredits, type QuotaCounters } from '../quota-rule.js';
 import { COMPLETED_UPLOAD_RETENTION_MS } from '../store.js';
-import { checksumOf, objectRecordOf, toAccessKey, toBucket, toGroup, toJoinRequest, toMembership, toPart, toTenancy } from '../rows.js';
-
-function sessionFromRow(r: Record<string, unknown>): SessionRecord {
-  return {
-    idHash: r.id_hash as string,
-    userId: r.user_id as string,
-    csrfToken: r.csrf_token as string,
-    createdAt: Number(r.created_at),
-    lastSeen: Number(r.last_seen),
-    elevatedUntil: Number(r.elevated_until),
-  };
-}
+import { checksumOf, objectRecordOf, toBucket, toJoinRequest, toPart, toTenancy, toUser } from '../rows.js';
 
 function isDiskFull(e: unknown): boolean {
   return typeof e === 'object' && e !== null && (e as { code?: unknown }).code === 'SQLITE_FULL';
@@ -209,24 +187,6 @@ function toListedObject(r: unknown[]): ListedObject {
     storageClass: r[6] as string,
   };
 }
-const toAudit = (r: Row): AuditRecord => ({
-  id: r.id,
-  at: r.at,
-  actorId: r.actor_id,
-  tenancyId: r.tenancy_id,
-  action: r.action,
-  target: r.target,
-  details: JSON.parse(r.details),
-});
-const toUser = (r: Row): UserRecord => ({
-  id: r.id,
-  username: r.username,
-  displayName: r.display_name,
-  email: r.email,
-  passwordHash: r.password_hash,
-  isSiteAdmin: r.is_site_admin === 1,
-  createdAt: r.created_at,
-});
 const toUpload = (r: Row): MultipartUploadRecord => ({
   uploadId: r.upload_id,
   bucketId: r.bucket_id,
@@ -245,18 +205,25 @@ const toUpload = (r: Row): MultipartUploadRecord => ({
 /** The columns of ListedObject, in toListedObject's order. */
 const LISTED_COLUMNS = 'key, size, etag, last_modified, checksum, owner_id, storage_class';
 
-export class SqliteMetadataStore implements MetadataStore {
+/** JSON operators of the bucket configuration document (bucket-configuration.ts). */
+const CONFIGURATION_SQL = {
+  set: 'UPDATE buckets SET configuration = json_set(configuration, ?, json(?)) WHERE id = ?',
+  remove: 'UPDATE buckets SET configuration = json_remove(configuration, ?) WHERE id = ?',
+  byPath: true,
+};
+
+export class SqliteMetadataStore extends SharedSqlStore implements MetadataStore {
   private readonly s: Record<string, Stmt>;
   private queue: QueuedOp[] = [];
   private flushScheduled = false;
   private closed = false;
-  private readonly pendingTouches = new Map<string, number>();
   private touchTimer: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly db: Database.Database,
     private readonly options: SqliteStoreOptions = {},
   ) {
+    super(sqlitePort(db), CONFIGURATION_SQL);
     const p = (sql: string) => db.prepare(sql) as Stmt;
     const raw = (sql: string) => db.prepare(sql).raw(true) as unknown as Database.Statement<unknown[], unknown[]>;
     // Prepared once: statement compilation is a measurable share of a small write.
@@ -268,15 +235,10 @@ export class SqliteMetadataStore implements MetadataStore {
       release: p('RELEASE op'),
       rollbackTo: p('ROLLBACK TO op'),
 
-      getSetting: p('SELECT value FROM settings WHERE name = ?'),
       setTagging: p('UPDATE objects SET tagging = ? WHERE bucket_id = ? AND key = ?'),
       setObjectAcl: p('UPDATE objects SET acl = ? WHERE bucket_id = ? AND key = ?'),
-      setSetting: p('INSERT INTO settings (name, value) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET value = excluded.value'),
 
-      insTenancy: p('INSERT INTO tenancies (id, name, created_at, default_access) VALUES (?, ?, ?, ?) RETURNING *'),
       tenancyById: p('SELECT * FROM tenancies WHERE id = ?'),
-      tenancyByName: p('SELECT * FROM tenancies WHERE name = ?'),
-      tenancies: p('SELECT * FROM tenancies ORDER BY name'),
       updTenancy: p('UPDATE tenancies SET default_access = ?, quota_bytes = ?, quota_objects = ?, quota_action = ?, listed = ? WHERE id = ?'),
       tenancyHasBucket: p('SELECT 1 FROM buckets WHERE tenancy_id = ? LIMIT 1'),
       keysOfTenancy: p('SELECT access_key_id FROM access_keys WHERE tenancy_id = ?'),
@@ -285,72 +247,37 @@ export class SqliteMetadataStore implements MetadataStore {
       tenancyUsage: p('SELECT used_bytes, used_objects FROM tenancies WHERE id = ?'),
       addTenancyUsage: p('UPDATE tenancies SET used_bytes = used_bytes + ?, used_objects = used_objects + ? WHERE id = ?'),
 
-      insUser: p(`INSERT INTO users (id, username, display_name, email, password_hash, is_site_admin, created_at)
-        VALUES (?, ?, ?, ?, ?, ?, ?)`),
       userById: p('SELECT * FROM users WHERE id = ?'),
-      userByName: p('SELECT * FROM users WHERE username = ?'),
-      users: p('SELECT * FROM users ORDER BY username'),
-      usersByEmail: p("SELECT * FROM users WHERE lower(email) = lower(?) AND email <> '' ORDER BY username"),
       updUser: p('UPDATE users SET display_name = ?, email = ?, password_hash = ?, is_site_admin = ? WHERE id = ?'),
 
       upsertMember: p(`INSERT INTO memberships (tenancy_id, user_id, role, created_at) VALUES (?, ?, ?, ?)
         ON CONFLICT (tenancy_id, user_id) DO UPDATE SET role = excluded.role RETURNING *`),
-      membership: p('SELECT * FROM memberships WHERE tenancy_id = ? AND user_id = ?'),
-      members: p('SELECT * FROM memberships WHERE tenancy_id = ? ORDER BY created_at, user_id'),
-      membershipsOfUser: p('SELECT * FROM memberships WHERE user_id = ? ORDER BY created_at, tenancy_id'),
       delMember: p('DELETE FROM memberships WHERE tenancy_id = ? AND user_id = ?'),
       memberKeys: p('SELECT access_key_id FROM access_keys WHERE tenancy_id = ? AND user_id = ?'),
       delMemberKeys: p('DELETE FROM access_keys WHERE tenancy_id = ? AND user_id = ?'),
 
       insGroup: p('INSERT INTO groups (id, name, source, created_at) VALUES (?, ?, ?, ?)'),
       groupByName: p('SELECT * FROM groups WHERE name = ?'),
-      groups: p('SELECT * FROM groups ORDER BY name'),
-      delGroup: p('DELETE FROM groups WHERE id = ?'),
       addGroupMember: p('INSERT OR IGNORE INTO group_members (group_id, user_id) VALUES (?, ?)'),
       delGroupMember: p('DELETE FROM group_members WHERE group_id = ? AND user_id = ?'),
-      groupMembers: p(`SELECT u.* FROM group_members m JOIN users u ON u.id = m.user_id WHERE m.group_id = ?
-        ORDER BY u.username`),
       groupsOfUser: p(`SELECT g.id, g.name, g.source FROM group_members m JOIN groups g ON g.id = m.group_id
         WHERE m.user_id = ? ORDER BY g.name`),
 
-      insJoinRequest: p(`INSERT INTO join_requests (id, tenancy_id, user_id, message, status, created_at)
-        VALUES (?, ?, ?, ?, 'pending', ?) RETURNING *`),
-      joinRequest: p('SELECT * FROM join_requests WHERE id = ?'),
-      joinRequests: p('SELECT * FROM join_requests WHERE tenancy_id = ? ORDER BY seq DESC'),
-      joinRequestsByStatus: p('SELECT * FROM join_requests WHERE tenancy_id = ? AND status = ? ORDER BY seq DESC'),
-      joinRequestsOfUser: p('SELECT * FROM join_requests WHERE user_id = ? ORDER BY seq DESC'),
       decideJoinRequest: p(`UPDATE join_requests SET status = ?, decided_at = ?, decided_by = ?, role = ?, reason = ?
         WHERE id = ? AND status = 'pending' RETURNING *`),
 
-      insAudit: p(`INSERT INTO audit_log (id, at, actor_id, tenancy_id, action, target, details)
-        VALUES (?, ?, ?, ?, ?, ?, ?)`),
-      audit: p('SELECT * FROM audit_log ORDER BY seq DESC LIMIT ?'),
-      auditOfTenancy: p('SELECT * FROM audit_log WHERE tenancy_id = ? ORDER BY seq DESC LIMIT ?'),
-
-      insKey: p(`INSERT INTO access_keys (access_key_id, user_id, tenancy_id, name, secret_encrypted, created_at,
-        expires_at, last_used_at, restriction) VALUES (?, ?, ?, ?, ?, ?, ?, NULL, ?)`),
-      key: p('SELECT * FROM access_keys WHERE access_key_id = ?'),
-      keysOfUser: p('SELECT * FROM access_keys WHERE user_id = ? ORDER BY created_at, access_key_id'),
-      delKey: p('DELETE FROM access_keys WHERE access_key_id = ?'),
       touchKey: p(`UPDATE access_keys SET last_used_at = max(coalesce(last_used_at, 0), ?) WHERE access_key_id = ?`),
 
       insBucket: p(`INSERT INTO buckets (id, tenancy_id, name, owner_id, region, created_at) VALUES (?, ?, ?, ?, ?, ?)
         ON CONFLICT (tenancy_id, name) DO NOTHING`),
       bucket: p('SELECT * FROM buckets WHERE tenancy_id = ? AND name = ?'),
       bucketById: p('SELECT * FROM buckets WHERE id = ?'),
-      buckets: p('SELECT * FROM buckets WHERE tenancy_id = ? ORDER BY name'),
       bucketTenancy: p('SELECT tenancy_id FROM buckets WHERE id = ?'),
-      setConfiguration: p('UPDATE buckets SET configuration = json_set(configuration, ?, json(?)) WHERE id = ?'),
-      removeConfiguration: p('UPDATE buckets SET configuration = json_remove(configuration, ?) WHERE id = ?'),
       usageByOwner: p(`SELECT o.owner_id AS grp, sum(o.size) AS bytes, count(*) AS objects FROM objects o
         JOIN buckets b ON b.id = o.bucket_id WHERE b.tenancy_id = ? GROUP BY o.owner_id ORDER BY bytes DESC, grp`),
       // The covering listing index holds (bucket_id, key, size): one index scan, no table rows.
       usageByPrefix: p(`SELECT CASE WHEN instr(key, '/') > 0 THEN substr(key, 1, instr(key, '/')) ELSE '' END AS grp,
         sum(size) AS bytes, count(*) AS objects FROM objects WHERE bucket_id = ? GROUP BY grp ORDER BY grp`),
-      claimNotice: p('INSERT INTO sent_notices (key, sent_at) VALUES (?, ?) ON CONFLICT (key) DO NOTHING'),
-      releaseNotices: p('DELETE FROM sent_notices WHERE substr(key, 1, length(?)) = ?'),
-      hasNotice: p('SELECT 1 FROM sent_notices WHERE key = ?'),
-      setBucketQuota: p('UPDATE buckets SET quota_bytes = ?, quota_objects = ? WHERE id = ?'),
       setBucketUsage: p('UPDATE buckets SET used_bytes = ?, used_objects = ? WHERE id = ?'),
       // Everything a quota check needs, in one lookup.
       quotaState: p(`SELECT b.tenancy_id, b.used_bytes AS b_used_bytes, b.used_objects AS b_used_objects,
@@ -376,7 +303,6 @@ export class SqliteMetadataStore implements MetadataStore {
         FROM quota_reservations WHERE bucket_id = ? AND expires_at >= ?`),
       tenancyReserved: p(`SELECT coalesce(sum(bytes), 0) AS bytes, coalesce(sum(objects), 0) AS objects
         FROM quota_reservations WHERE tenancy_id = ? AND expires_at >= ?`),
-      bucketUsage: p('SELECT used_bytes, used_objects FROM buckets WHERE id = ?'),
       addBucketUsage: p('UPDATE buckets SET used_bytes = used_bytes + ?, used_objects = used_objects + ? WHERE id = ?'),
       bucketHasObject: p('SELECT 1 FROM objects WHERE bucket_id = ? LIMIT 1'),
       bucketHasUpload: p('SELECT 1 FROM multipart_uploads WHERE bucket_id = ? LIMIT 1'),
@@ -447,24 +373,12 @@ export class SqliteMetadataStore implements MetadataStore {
       pruneCompleted: p(`DELETE FROM completed_uploads WHERE upload_id IN
         (SELECT upload_id FROM completed_uploads WHERE completed_at < ? ORDER BY completed_at LIMIT 100)`),
 
-      putUsageSample: p('INSERT OR REPLACE INTO usage_samples (tenancy_id, at, bytes, objects) VALUES (?, ?, ?, ?)'),
-      usageSamples: p(`SELECT at, bytes, objects FROM (SELECT at, bytes, objects FROM usage_samples
-        WHERE tenancy_id = ? AND at >= ? ORDER BY at DESC LIMIT ?) ORDER BY at`),
-      putSession: p(`INSERT INTO sessions (id_hash, user_id, csrf_token, created_at, last_seen, elevated_until)
-        VALUES (?, ?, ?, ?, ?, ?)`),
-      session: p('SELECT * FROM sessions WHERE id_hash = ?'),
-      touchSession: p('UPDATE sessions SET last_seen = coalesce(?, last_seen), elevated_until = coalesce(?, elevated_until) WHERE id_hash = ?'),
-      delSession: p('DELETE FROM sessions WHERE id_hash = ?'),
-      delSessionsOfUser: p('DELETE FROM sessions WHERE user_id = ?'),
-      delExpiredSessions: p('DELETE FROM sessions WHERE last_seen < ? OR created_at < ?'),
       authFailure: p('SELECT key, failures, last_failure FROM auth_failures WHERE key = ?'),
       putAuthFailure: p(`INSERT INTO auth_failures (key, failures, last_failure) VALUES (?, ?, ?)
         ON CONFLICT (key) DO UPDATE SET failures = excluded.failures, last_failure = excluded.last_failure`),
       withdrawAuthFailure: p(`UPDATE auth_failures SET failures = failures - 1,
         last_failure = CASE WHEN last_failure = ? THEN ? ELSE last_failure END WHERE key = ? AND failures > 0`),
       dropSpentAuthFailure: p('DELETE FROM auth_failures WHERE key = ? AND failures <= 0'),
-      clearAuthFailures: p('DELETE FROM auth_failures WHERE key = ?'),
-      purgeAuthFailures: p('DELETE FROM auth_failures WHERE last_failure < ?'),
     };
   }
 
@@ -479,29 +393,8 @@ export class SqliteMetadataStore implements MetadataStore {
 
   // ----- settings
 
-  async getSetting(name: string): Promise<string | undefined> {
-    return this.s.getSetting.get(name)?.value;
-  }
-  async setSetting(name: string, value: string): Promise<void> {
-    this.s.setSetting.run(name, value);
-  }
-
   // ----- tenancies, users, membership
 
-  async createTenancy(t: NewTenancy): Promise<TenancyRecord> {
-    return toTenancy(this.s.insTenancy.get(newId(), t.name, Date.now(), t.defaultAccess ?? 'owner')!);
-  }
-  async getTenancyById(id: string): Promise<TenancyRecord | undefined> {
-    const r = this.s.tenancyById.get(id);
-    return r && toTenancy(r);
-  }
-  async getTenancyByName(name: string): Promise<TenancyRecord | undefined> {
-    const r = this.s.tenancyByName.get(name);
-    return r && toTenancy(r);
-  }
-  async listTenancies(): Promise<TenancyRecord[]> {
-    return this.s.tenancies.all().map(toTenancy);
-  }
   async updateTenancy(id: string, update: TenancyUpdate): Promise<TenancyRecord | undefined> {
     return this.db
       .transaction((): TenancyRecord | undefined => {
@@ -533,33 +426,6 @@ export class SqliteMetadataStore implements MetadataStore {
       .immediate();
   }
 
-  async createUser(u: NewUser): Promise<UserRecord> {
-    const rec: UserRecord = {
-      id: newId(),
-      username: u.username,
-      displayName: u.displayName ?? '',
-      email: u.email ?? '',
-      passwordHash: u.passwordHash,
-      isSiteAdmin: u.isSiteAdmin ?? false,
-      createdAt: Date.now(),
-    };
-    this.s.insUser.run(rec.id, rec.username, rec.displayName, rec.email, rec.passwordHash, rec.isSiteAdmin ? 1 : 0, rec.createdAt);
-    return rec;
-  }
-  async getUserById(id: string): Promise<UserRecord | undefined> {
-    const r = this.s.userById.get(id);
-    return r && toUser(r);
-  }
-  async getUserByName(username: string): Promise<UserRecord | undefined> {
-    const r = this.s.userByName.get(username);
-    return r && toUser(r);
-  }
-  async listUsers(): Promise<UserRecord[]> {
-    return this.s.users.all().map(toUser);
-  }
-  async listUsersByEmail(email: string): Promise<UserRecord[]> {
-    return this.s.usersByEmail.all(email).map(toUser);
-  }
   async updateUser(
     id: string,
     update: { displayName?: string; email?: string; passwordHash?: string; isSiteAdmin?: boolean },
@@ -582,20 +448,6 @@ export class SqliteMetadataStore implements MetadataStore {
       .immediate();
   }
 
-  /** Adds the member, or changes the role of an existing one (keeping its createdAt). */
-  async addMember(tenancyId: string, userId: string, role: Role): Promise<MembershipRecord> {
-    return toMembership(this.s.upsertMember.get(tenancyId, userId, role, Date.now())!);
-  }
-  async getMembership(tenancyId: string, userId: string): Promise<MembershipRecord | undefined> {
-    const r = this.s.membership.get(tenancyId, userId);
-    return r && toMembership(r);
-  }
-  async listMembers(tenancyId: string): Promise<MembershipRecord[]> {
-    return this.s.members.all(tenancyId).map(toMembership);
-  }
-  async listMembershipsOfUser(userId: string): Promise<MembershipRecord[]> {
-    return this.s.membershipsOfUser.all(userId).map(toMembership);
-  }
   async removeMember(tenancyId: string, userId: string): Promise<boolean> {
     return this.db
       .transaction((): boolean => {
@@ -608,33 +460,6 @@ export class SqliteMetadataStore implements MetadataStore {
 
   // ----- groups
 
-  async createGroup(name: string, source: 'local' | 'ldap' = 'local'): Promise<GroupRecord> {
-    const rec: GroupRecord = { id: newId(), name, source, createdAt: Date.now() };
-    this.s.insGroup.run(rec.id, rec.name, rec.source, rec.createdAt);
-    return rec;
-  }
-  async getGroupByName(name: string): Promise<GroupRecord | undefined> {
-    const r = this.s.groupByName.get(name);
-    return r && toGroup(r);
-  }
-  async listGroups(): Promise<GroupRecord[]> {
-    return this.s.groups.all().map(toGroup);
-  }
-  async deleteGroup(id: string): Promise<boolean> {
-    return this.s.delGroup.run(id).changes > 0;
-  }
-  async addGroupMember(groupId: string, userId: string): Promise<void> {
-    this.s.addGroupMember.run(groupId, userId);
-  }
-  async removeGroupMember(groupId: string, userId: string): Promise<boolean> {
-    return this.s.delGroupMember.run(groupId, userId).changes > 0;
-  }
-  async listGroupMembers(groupId: string): Promise<UserRecord[]> {
-    return this.s.groupMembers.all(groupId).map(toUser);
-  }
-  async listGroupsOfUser(userId: string): Promise<string[]> {
-    return this.s.groupsOfUser.all(userId).map((r) => r.name as string);
-  }
   /**
    * A name that is already a 'local' group is skipped: local groups are managed in Granary, and the
    * directory must not be able to put users into them (nor take them out).
@@ -662,20 +487,6 @@ export class SqliteMetadataStore implements MetadataStore {
 
   // ----- join requests
 
-  async createJoinRequest(r: { tenancyId: string; userId: string; message: string }): Promise<JoinRequestRecord> {
-    return toJoinRequest(this.s.insJoinRequest.get(newId(), r.tenancyId, r.userId, r.message, Date.now())!);
-  }
-  async getJoinRequest(id: string): Promise<JoinRequestRecord | undefined> {
-    const r = this.s.joinRequest.get(id);
-    return r && toJoinRequest(r);
-  }
-  async listJoinRequests(tenancyId: string, status?: JoinRequestStatus): Promise<JoinRequestRecord[]> {
-    const rows = status === undefined ? this.s.joinRequests.all(tenancyId) : this.s.joinRequestsByStatus.all(tenancyId, status);
-    return rows.map(toJoinRequest);
-  }
-  async listJoinRequestsOfUser(userId: string): Promise<JoinRequestRecord[]> {
-    return this.s.joinRequestsOfUser.all(userId).map(toJoinRequest);
-  }
   async decideJoinRequest(
     id: string,
     decision: { approve: boolean; role: Role; decidedBy: string; reason?: string },
@@ -695,45 +506,8 @@ export class SqliteMetadataStore implements MetadataStore {
 
   // ----- audit trail
 
-  async appendAudit(a: NewAuditRecord): Promise<AuditRecord> {
-    const rec: AuditRecord = { id: newId(), at: Date.now(), actorId: a.actorId, tenancyId: a.tenancyId, action: a.action, target: a.target, details: a.details };
-    this.s.insAudit.run(rec.id, rec.at, rec.actorId, rec.tenancyId, rec.action, rec.target, JSON.stringify(rec.details ?? {}));
-    return rec;
-  }
-  async listAudit(tenancyId: string | undefined, limit: number): Promise<AuditRecord[]> {
-    const n = Math.max(0, Math.floor(limit));
-    const rows = tenancyId === undefined ? this.s.audit.all(n) : this.s.auditOfTenancy.all(tenancyId, n);
-    return rows.map(toAudit);
-  }
-
   // ----- access keys
 
-  async createAccessKey(k: NewAccessKey): Promise<AccessKeyRecord> {
-    const rec: AccessKeyRecord = {
-      accessKeyId: k.accessKeyId,
-      userId: k.userId,
-      tenancyId: k.tenancyId,
-      name: k.name,
-      secretEncrypted: k.secretEncrypted,
-      createdAt: Date.now(),
-      expiresAt: k.expiresAt,
-      lastUsedAt: null,
-      restriction: k.restriction,
-    };
-    this.s.insKey.run(rec.accessKeyId, rec.userId, rec.tenancyId, rec.name, rec.secretEncrypted, rec.createdAt, rec.expiresAt, rec.restriction);
-    return rec;
-  }
-  async getAccessKey(accessKeyId: string): Promise<AccessKeyRecord | undefined> {
-    const r = this.s.key.get(accessKeyId);
-    return r && this.withPendingTouch(toAccessKey(r));
-  }
-  async listAccessKeys(userId: string): Promise<AccessKeyRecord[]> {
-    return this.s.keysOfUser.all(userId).map((r) => this.withPendingTouch(toAccessKey(r)));
-  }
-  async deleteAccessKey(accessKeyId: string): Promise<boolean> {
-    this.pendingTouches.delete(accessKeyId);
-    return this.s.delKey.run(accessKeyId).changes > 0;
-  }
   /**
    * Coalesced in memory (latest time per key) and written at most every TOUCH_FLUSH_MS or at close:
    * a write per authenticated request would cost an fsync each. Reads in this process overlay pending
@@ -749,11 +523,6 @@ export class SqliteMetadataStore implements MetadataStore {
       }, TOUCH_FLUSH_MS);
       this.touchTimer.unref();
     }
-  }
-  private withPendingTouch(k: AccessKeyRecord): AccessKeyRecord {
-    const pending = this.pendingTouches.get(k.accessKeyId);
-    if (pending !== undefined && (k.lastUsedAt === null || pending > k.lastUsedAt)) k.lastUsedAt = pending;
-    return k;
   }
   private flushTouches(): void {
     if (this.pendingTouches.size === 0) return;
@@ -771,24 +540,10 @@ export class SqliteMetadataStore implements MetadataStore {
   // ----- buckets
 
   async createBucket(b: NewBucket): Promise<CreateBucketResult> {
-    const rec: BucketRecord = {
-      id: newId(), tenancyId: b.tenancyId, name: b.name, ownerId: b.ownerId, region: b.region, createdAt: Date.now(),
-      quotaBytes: null, quotaObjects: null, ...decodeConfiguration(EMPTY_BUCKET_CONFIGURATION),
-    };
+    const rec = SharedSqlStore.newBucketRecord({ id: newId(), tenancyId: b.tenancyId, name: b.name, ownerId: b.ownerId, region: b.region });
     const info = this.s.insBucket.run(rec.id, rec.tenancyId, rec.name, rec.ownerId, rec.region, rec.createdAt);
     if (info.changes > 0) return { created: true, bucket: rec };
     return { created: false, existing: toBucket(this.s.bucket.get(b.tenancyId, b.name)!) };
-  }
-  async getBucket(tenancyId: string, name: string): Promise<BucketRecord | undefined> {
-    const r = this.s.bucket.get(tenancyId, name);
-    return r && toBucket(r);
-  }
-  async getBucketById(id: string): Promise<BucketRecord | undefined> {
-    const r = this.s.bucketById.get(id);
-    return r && toBucket(r);
-  }
-  async listBuckets(tenancyId: string): Promise<BucketRecord[]> {
-    return this.s.buckets.all(tenancyId).map(toBucket);
   }
   /** The usage counters are columns of the bucket row, so they go with it (and are zero when empty). */
   async deleteBucket(bucketId: string): Promise<DeleteBucketResult> {
@@ -802,28 +557,11 @@ export class SqliteMetadataStore implements MetadataStore {
       .immediate();
   }
 
-  async setBucketConfiguration<K extends BucketConfigurationKind>(bucketId: string, kind: K, value: BucketConfigurations[K] | null): Promise<boolean> {
-    const path = configurationPath(kind);
-    const r = value === null ? this.s.removeConfiguration.run(path, bucketId) : this.s.setConfiguration.run(path, encodeConfiguration(kind, value), bucketId);
-    return r.changes > 0;
-  }
   async usageByOwner(tenancyId: string): Promise<UsageGroup[]> {
     return this.s.usageByOwner.all(tenancyId).map((r) => ({ group: r.grp, bytes: Number(r.bytes), objects: Number(r.objects) }));
   }
   async usageByPrefix(bucketId: string): Promise<UsageGroup[]> {
     return this.s.usageByPrefix.all(bucketId).map((r) => ({ group: r.grp, bytes: Number(r.bytes), objects: Number(r.objects) }));
-  }
-  async claimNotice(key: string, at: number): Promise<boolean> {
-    return this.s.claimNotice.run(key, at).changes > 0;
-  }
-  async releaseNotices(prefix: string): Promise<number> {
-    return this.s.releaseNotices.run(prefix, prefix).changes;
-  }
-  async hasNotice(key: string): Promise<boolean> {
-    return this.s.hasNotice.get(key) !== undefined;
-  }
-  async setBucketQuota(bucketId: string, quota: { bytes: number | null; objects: number | null }): Promise<boolean> {
-    return this.s.setBucketQuota.run(quota.bytes, quota.objects, bucketId).changes > 0;
   }
 
   // ----- objects
@@ -939,15 +677,6 @@ export class SqliteMetadataStore implements MetadataStore {
 
   // ----- usage
 
-  async getTenancyUsage(tenancyId: string): Promise<UsageRecord> {
-    const r = this.s.tenancyUsage.get(tenancyId);
-    return { bytes: r?.used_bytes ?? 0, objects: r?.used_objects ?? 0 };
-  }
-  async getBucketUsage(bucketId: string): Promise<UsageRecord> {
-    const r = this.s.bucketUsage.get(bucketId);
-    return { bytes: r?.used_bytes ?? 0, objects: r?.used_objects ?? 0 };
-  }
-
   /**
    * Bucket counted = its object rows (bytes, count) + the part rows of its uploads (bytes); tenancy
    * counted = the sum over its buckets. Read (and fixed) in one IMMEDIATE transaction, so the recount and
@@ -1022,34 +751,7 @@ export class SqliteMetadataStore implements MetadataStore {
 
   // ----- usage history
 
-  async recordUsageSample(tenancyId: string, at: number, usage: UsageRecord): Promise<void> {
-    this.s.putUsageSample.run(tenancyId, at, usage.bytes, usage.objects);
-  }
-  async listUsageSamples(tenancyId: string, since: number, limit: number): Promise<UsageSample[]> {
-    return (this.s.usageSamples.all(tenancyId, since, limit) as UsageSample[]).map((r) => ({ at: r.at, bytes: r.bytes, objects: r.objects }));
-  }
-
   // ----- portal sessions
-
-  async createSession(r: SessionRecord): Promise<void> {
-    this.s.putSession.run(r.idHash, r.userId, r.csrfToken, r.createdAt, r.lastSeen, r.elevatedUntil);
-  }
-  async getSession(idHash: string): Promise<SessionRecord | undefined> {
-    const r = this.s.session.get(idHash) as Record<string, unknown> | undefined;
-    return r ? sessionFromRow(r) : undefined;
-  }
-  async updateSession(idHash: string, update: { lastSeen?: number; elevatedUntil?: number }): Promise<boolean> {
-    return this.s.touchSession.run(update.lastSeen ?? null, update.elevatedUntil ?? null, idHash).changes > 0;
-  }
-  async deleteSession(idHash: string): Promise<boolean> {
-    return this.s.delSession.run(idHash).changes > 0;
-  }
-  async deleteSessionsOfUser(userId: string): Promise<number> {
-    return this.s.delSessionsOfUser.run(userId).changes;
-  }
-  async deleteExpiredSessions(idleBefore: number, createdBefore: number): Promise<number> {
-    return this.s.delExpiredSessions.run(idleBefore, createdBefore).changes;
-  }
 
   // ----- password-guessing throttle
 
@@ -1074,12 +776,6 @@ export class SqliteMetadataStore implements MetadataStore {
         this.s.dropSpentAuthFailure.run(key);
       })
       .immediate();
-  }
-  async clearAuthFailures(key: string): Promise<void> {
-    this.s.clearAuthFailures.run(key);
-  }
-  async deleteAuthFailuresBefore(before: number): Promise<number> {
-    return this.s.purgeAuthFailures.run(before).changes;
   }
 
   // ----- blob garbage collection

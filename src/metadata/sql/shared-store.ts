@@ -1,0 +1,350 @@
+/**
+ * The CRUD both stores share, written once over the query port (port.ts): settings, tenancies, users,
+ * memberships, groups, join requests, audit, access keys, bucket reads and configurations, notices, usage
+ * samples, sessions and the auth-failure bookkeeping. Each dialect's store extends this class and adds only
+ * what genuinely differs: the object/upload/quota write path (group commit with savepoints on SQLite; row
+ * locks, per-key ordering and 40001 retries on PostgreSQL), recount, multi-statement transactions
+ * (tenancy/user updates and deletes, directory groups, join decisions, auth attempts), the coalesced
+ * access-key touches and the JSON operators of bucket configurations.
+ */
+import { newId } from '../../lib/ids.js';
+import { configurationPath, decodeConfiguration, EMPTY_BUCKET_CONFIGURATION, encodeConfiguration, type BucketConfigurationKind, type BucketConfigurations } from '../bucket-configuration.js';
+import { toAccessKey, toAudit, toBucket, toGroup, toJoinRequest, toMembership, toSession, toTenancy, toUser } from '../rows.js';
+import type {
+  AccessKeyRecord,
+  AuditRecord,
+  BucketRecord,
+  GroupRecord,
+  JoinRequestRecord,
+  JoinRequestStatus,
+  MembershipRecord,
+  NewAccessKey,
+  NewAuditRecord,
+  NewTenancy,
+  NewUser,
+  Role,
+  SessionRecord,
+  TenancyRecord,
+  UsageRecord,
+  UsageSample,
+  UserRecord,
+} from '../store.js';
+import type { SqlPort } from './port.js';
+
+const TENANCY_COLUMNS = 'id, name, created_at, default_access, quota_bytes, quota_objects, quota_action, listed';
+const JOIN_REQUEST_COLUMNS = 'id, tenancy_id, user_id, message, status, created_at, decided_at, decided_by, role, reason';
+const UPSERT_MEMBER = `INSERT INTO memberships (tenancy_id, user_id, role, created_at) VALUES (?, ?, ?, ?)
+  ON CONFLICT (tenancy_id, user_id) DO UPDATE SET role = excluded.role RETURNING *`;
+
+/** How a dialect sets and removes one kind inside the bucket's configuration document. */
+export interface ConfigurationSql {
+  /** Parameters: path (`$.kind`) or kind, JSON text of the value, bucket id. */
+  set: string;
+  /** Parameters: path or kind, bucket id. */
+  remove: string;
+  /** Whether the dialect addresses a kind by JSON path (SQLite) or by its bare name (PostgreSQL). */
+  byPath: boolean;
+}
+
+export abstract class SharedSqlStore {
+  /** Latest last-used time per access key not yet written (each dialect flushes them its own way). */
+  protected readonly pendingTouches = new Map<string, number>();
+
+  constructor(
+    protected readonly q: SqlPort,
+    private readonly configurationSql: ConfigurationSql,
+  ) {}
+
+  // ----- settings
+
+  async getSetting(name: string): Promise<string | undefined> {
+    return (await this.q.one('SELECT value FROM settings WHERE name = ?', [name]))?.value;
+  }
+  async setSetting(name: string, value: string): Promise<void> {
+    await this.q.run('INSERT INTO settings (name, value) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET value = excluded.value', [name, value]);
+  }
+
+  // ----- tenancies, users, memberships
+
+  async createTenancy(t: NewTenancy): Promise<TenancyRecord> {
+    const r = await this.q.one(`INSERT INTO tenancies (id, name, created_at, default_access) VALUES (?, ?, ?, ?) RETURNING ${TENANCY_COLUMNS}`, [
+      newId(), t.name, Date.now(), t.defaultAccess ?? 'owner',
+    ]);
+    return toTenancy(r!);
+  }
+  async getTenancyById(id: string): Promise<TenancyRecord | undefined> {
+    const r = await this.q.one(`SELECT ${TENANCY_COLUMNS} FROM tenancies WHERE id = ?`, [id]);
+    return r && toTenancy(r);
+  }
+  async getTenancyByName(name: string): Promise<TenancyRecord | undefined> {
+    const r = await this.q.one(`SELECT ${TENANCY_COLUMNS} FROM tenancies WHERE name = ?`, [name]);
+    return r && toTenancy(r);
+  }
+  async listTenancies(): Promise<TenancyRecord[]> {
+    return (await this.q.all(`SELECT ${TENANCY_COLUMNS} FROM tenancies ORDER BY name`)).map(toTenancy);
+  }
+
+  async createUser(u: NewUser): Promise<UserRecord> {
+    const rec: UserRecord = {
+      id: newId(),
+      username: u.username,
+      displayName: u.displayName ?? '',
+      email: u.email ?? '',
+      passwordHash: u.passwordHash,
+      isSiteAdmin: u.isSiteAdmin ?? false,
+      createdAt: Date.now(),
+    };
+    await this.q.run('INSERT INTO users (id, username, display_name, email, password_hash, is_site_admin, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)', [
+      rec.id, rec.username, rec.displayName, rec.email, rec.passwordHash, rec.isSiteAdmin ? 1 : 0, rec.createdAt,
+    ]);
+    return rec;
+  }
+  async getUserById(id: string): Promise<UserRecord | undefined> {
+    const r = await this.q.one('SELECT * FROM users WHERE id = ?', [id]);
+    return r && toUser(r);
+  }
+  async getUserByName(username: string): Promise<UserRecord | undefined> {
+    const r = await this.q.one('SELECT * FROM users WHERE username = ?', [username]);
+    return r && toUser(r);
+  }
+  async listUsers(): Promise<UserRecord[]> {
+    return (await this.q.all('SELECT * FROM users ORDER BY username')).map(toUser);
+  }
+  async listUsersByEmail(email: string): Promise<UserRecord[]> {
+    return (await this.q.all("SELECT * FROM users WHERE lower(email) = lower(?) AND email <> '' ORDER BY username", [email])).map(toUser);
+  }
+
+  /** Adds the member, or changes the role of an existing one (keeping its createdAt). */
+  async addMember(tenancyId: string, userId: string, role: Role): Promise<MembershipRecord> {
+    return toMembership((await this.q.one(UPSERT_MEMBER, [tenancyId, userId, role, Date.now()]))!);
+  }
+  /** For a dialect's join decision, inside its transaction. */
+  protected static readonly UPSERT_MEMBER = UPSERT_MEMBER;
+  async getMembership(tenancyId: string, userId: string): Promise<MembershipRecord | undefined> {
+    const r = await this.q.one('SELECT * FROM memberships WHERE tenancy_id = ? AND user_id = ?', [tenancyId, userId]);
+    return r && toMembership(r);
+  }
+  async listMembers(tenancyId: string): Promise<MembershipRecord[]> {
+    return (await this.q.all('SELECT * FROM memberships WHERE tenancy_id = ? ORDER BY created_at, user_id', [tenancyId])).map(toMembership);
+  }
+  async listMembershipsOfUser(userId: string): Promise<MembershipRecord[]> {
+    return (await this.q.all('SELECT * FROM memberships WHERE user_id = ? ORDER BY created_at, tenancy_id', [userId])).map(toMembership);
+  }
+
+  // ----- groups
+
+  async createGroup(name: string, source: 'local' | 'ldap' = 'local'): Promise<GroupRecord> {
+    const rec: GroupRecord = { id: newId(), name, source, createdAt: Date.now() };
+    await this.q.run('INSERT INTO groups (id, name, source, created_at) VALUES (?, ?, ?, ?)', [rec.id, rec.name, rec.source, rec.createdAt]);
+    return rec;
+  }
+  async getGroupByName(name: string): Promise<GroupRecord | undefined> {
+    const r = await this.q.one('SELECT * FROM groups WHERE name = ?', [name]);
+    return r && toGroup(r);
+  }
+  async listGroups(): Promise<GroupRecord[]> {
+    return (await this.q.all('SELECT * FROM groups ORDER BY name')).map(toGroup);
+  }
+  /** Its members go by ON DELETE CASCADE. */
+  async deleteGroup(id: string): Promise<boolean> {
+    return (await this.q.run('DELETE FROM groups WHERE id = ?', [id])) > 0;
+  }
+  async addGroupMember(groupId: string, userId: string): Promise<void> {
+    await this.q.run('INSERT INTO group_members (group_id, user_id) VALUES (?, ?) ON CONFLICT DO NOTHING', [groupId, userId]);
+  }
+  async removeGroupMember(groupId: string, userId: string): Promise<boolean> {
+    return (await this.q.run('DELETE FROM group_members WHERE group_id = ? AND user_id = ?', [groupId, userId])) > 0;
+  }
+  async listGroupMembers(groupId: string): Promise<UserRecord[]> {
+    return (await this.q.all('SELECT u.* FROM group_members m JOIN users u ON u.id = m.user_id WHERE m.group_id = ? ORDER BY u.username', [groupId])).map(toUser);
+  }
+  async listGroupsOfUser(userId: string): Promise<string[]> {
+    const rows = await this.q.all('SELECT g.name FROM group_members m JOIN groups g ON g.id = m.group_id WHERE m.user_id = ? ORDER BY g.name', [userId]);
+    return rows.map((r) => r.name as string);
+  }
+
+  // ----- join requests
+
+  async createJoinRequest(r: { tenancyId: string; userId: string; message: string }): Promise<JoinRequestRecord> {
+    const row = await this.q.one(
+      `INSERT INTO join_requests (id, tenancy_id, user_id, message, status, created_at) VALUES (?, ?, ?, ?, 'pending', ?) RETURNING ${JOIN_REQUEST_COLUMNS}`,
+      [newId(), r.tenancyId, r.userId, r.message, Date.now()],
+    );
+    return toJoinRequest(row!);
+  }
+  async getJoinRequest(id: string): Promise<JoinRequestRecord | undefined> {
+    const r = await this.q.one(`SELECT ${JOIN_REQUEST_COLUMNS} FROM join_requests WHERE id = ?`, [id]);
+    return r && toJoinRequest(r);
+  }
+  /** Newest first (insertion order: timestamps can tie). */
+  async listJoinRequests(tenancyId: string, status?: JoinRequestStatus): Promise<JoinRequestRecord[]> {
+    const rows =
+      status === undefined
+        ? await this.q.all(`SELECT ${JOIN_REQUEST_COLUMNS} FROM join_requests WHERE tenancy_id = ? ORDER BY seq DESC`, [tenancyId])
+        : await this.q.all(`SELECT ${JOIN_REQUEST_COLUMNS} FROM join_requests WHERE tenancy_id = ? AND status = ? ORDER BY seq DESC`, [tenancyId, status]);
+    return rows.map(toJoinRequest);
+  }
+  async listJoinRequestsOfUser(userId: string): Promise<JoinRequestRecord[]> {
+    return (await this.q.all(`SELECT ${JOIN_REQUEST_COLUMNS} FROM join_requests WHERE user_id = ? ORDER BY seq DESC`, [userId])).map(toJoinRequest);
+  }
+
+  // ----- audit trail
+
+  async appendAudit(a: NewAuditRecord): Promise<AuditRecord> {
+    const rec: AuditRecord = { id: newId(), at: Date.now(), actorId: a.actorId, tenancyId: a.tenancyId, action: a.action, target: a.target, details: a.details };
+    await this.q.run('INSERT INTO audit_log (id, at, actor_id, tenancy_id, action, target, details) VALUES (?, ?, ?, ?, ?, ?, ?)', [
+      rec.id, rec.at, rec.actorId, rec.tenancyId, rec.action, rec.target, JSON.stringify(rec.details ?? {}),
+    ]);
+    return rec;
+  }
+  async listAudit(tenancyId: string | undefined, limit: number): Promise<AuditRecord[]> {
+    const n = Math.max(0, Math.floor(limit));
+    const rows =
+      tenancyId === undefined
+        ? await this.q.all('SELECT * FROM audit_log ORDER BY seq DESC LIMIT ?', [n])
+        : await this.q.all('SELECT * FROM audit_log WHERE tenancy_id = ? ORDER BY seq DESC LIMIT ?', [tenancyId, n]);
+    return rows.map(toAudit);
+  }
+
+  // ----- access keys (touches are coalesced by each dialect: touchAccessKey)
+
+  async createAccessKey(k: NewAccessKey): Promise<AccessKeyRecord> {
+    const rec: AccessKeyRecord = {
+      accessKeyId: k.accessKeyId,
+      userId: k.userId,
+      tenancyId: k.tenancyId,
+      name: k.name,
+      secretEncrypted: k.secretEncrypted,
+      createdAt: Date.now(),
+      expiresAt: k.expiresAt,
+      lastUsedAt: null,
+      restriction: k.restriction,
+    };
+    await this.q.run(
+      `INSERT INTO access_keys (access_key_id, user_id, tenancy_id, name, secret_encrypted, created_at, expires_at, last_used_at, restriction)
+       VALUES (?, ?, ?, ?, ?, ?, ?, NULL, ?)`,
+      [rec.accessKeyId, rec.userId, rec.tenancyId, rec.name, rec.secretEncrypted, rec.createdAt, rec.expiresAt, rec.restriction],
+    );
+    return rec;
+  }
+  async getAccessKey(accessKeyId: string): Promise<AccessKeyRecord | undefined> {
+    const r = await this.q.one('SELECT * FROM access_keys WHERE access_key_id = ?', [accessKeyId]);
+    return r && this.withPendingTouch(toAccessKey(r));
+  }
+  async listAccessKeys(userId: string): Promise<AccessKeyRecord[]> {
+    const rows = await this.q.all('SELECT * FROM access_keys WHERE user_id = ? ORDER BY created_at, access_key_id', [userId]);
+    return rows.map((r) => this.withPendingTouch(toAccessKey(r)));
+  }
+  async deleteAccessKey(accessKeyId: string): Promise<boolean> {
+    this.pendingTouches.delete(accessKeyId);
+    return (await this.q.run('DELETE FROM access_keys WHERE access_key_id = ?', [accessKeyId])) > 0;
+  }
+  /** Reads in this process overlay pending touches so they never look stale here. */
+  private withPendingTouch(k: AccessKeyRecord): AccessKeyRecord {
+    const pending = this.pendingTouches.get(k.accessKeyId);
+    if (pending !== undefined && (k.lastUsedAt === null || pending > k.lastUsedAt)) k.lastUsedAt = pending;
+    return k;
+  }
+
+  // ----- buckets (create and delete differ per dialect: they race with the write path)
+
+  /** The record of a bucket just inserted (every configuration unset). */
+  static newBucketRecord(b: Omit<BucketRecord, keyof BucketConfigurations | 'quotaBytes' | 'quotaObjects' | 'createdAt'>): BucketRecord {
+    return { ...b, createdAt: Date.now(), quotaBytes: null, quotaObjects: null, ...decodeConfiguration(EMPTY_BUCKET_CONFIGURATION) };
+  }
+  async getBucket(tenancyId: string, name: string): Promise<BucketRecord | undefined> {
+    const r = await this.q.one('SELECT * FROM buckets WHERE tenancy_id = ? AND name = ?', [tenancyId, name]);
+    return r && toBucket(r);
+  }
+  async getBucketById(id: string): Promise<BucketRecord | undefined> {
+    const r = await this.q.one('SELECT * FROM buckets WHERE id = ?', [id]);
+    return r && toBucket(r);
+  }
+  async listBuckets(tenancyId: string): Promise<BucketRecord[]> {
+    return (await this.q.all('SELECT * FROM buckets WHERE tenancy_id = ? ORDER BY name', [tenancyId])).map(toBucket);
+  }
+  async setBucketQuota(bucketId: string, quota: { bytes: number | null; objects: number | null }): Promise<boolean> {
+    return (await this.q.run('UPDATE buckets SET quota_bytes = ?, quota_objects = ? WHERE id = ?', [quota.bytes, quota.objects, bucketId])) > 0;
+  }
+  async setBucketConfiguration<K extends BucketConfigurationKind>(bucketId: string, kind: K, value: BucketConfigurations[K] | null): Promise<boolean> {
+    const path = configurationPath(kind);
+    const at = this.configurationSql.byPath ? path : kind;
+    const changed =
+      value === null
+        ? await this.q.run(this.configurationSql.remove, [at, bucketId])
+        : await this.q.run(this.configurationSql.set, [at, encodeConfiguration(kind, value), bucketId]);
+    return changed > 0;
+  }
+
+  // ----- usage
+
+  async getTenancyUsage(tenancyId: string): Promise<UsageRecord> {
+    const r = await this.q.one('SELECT used_bytes, used_objects FROM tenancies WHERE id = ?', [tenancyId]);
+    return { bytes: r?.used_bytes ?? 0, objects: r?.used_objects ?? 0 };
+  }
+  async getBucketUsage(bucketId: string): Promise<UsageRecord> {
+    const r = await this.q.one('SELECT used_bytes, used_objects FROM buckets WHERE id = ?', [bucketId]);
+    return { bytes: r?.used_bytes ?? 0, objects: r?.used_objects ?? 0 };
+  }
+  async recordUsageSample(tenancyId: string, at: number, usage: UsageRecord): Promise<void> {
+    await this.q.run(
+      `INSERT INTO usage_samples (tenancy_id, at, bytes, objects) VALUES (?, ?, ?, ?)
+       ON CONFLICT (tenancy_id, at) DO UPDATE SET bytes = excluded.bytes, objects = excluded.objects`,
+      [tenancyId, at, usage.bytes, usage.objects],
+    );
+  }
+  async listUsageSamples(tenancyId: string, since: number, limit: number): Promise<UsageSample[]> {
+    const rows = await this.q.all(
+      `SELECT at, bytes, objects FROM (SELECT at, bytes, objects FROM usage_samples WHERE tenancy_id = ? AND at >= ? ORDER BY at DESC LIMIT ?) s ORDER BY at`,
+      [tenancyId, since, limit],
+    );
+    return rows.map((r) => ({ at: Number(r.at), bytes: Number(r.bytes), objects: Number(r.objects) }));
+  }
+
+  // ----- notices (sent once, across gateways)
+
+  async claimNotice(key: string, at: number): Promise<boolean> {
+    return (await this.q.run('INSERT INTO sent_notices (key, sent_at) VALUES (?, ?) ON CONFLICT (key) DO NOTHING', [key, at])) > 0;
+  }
+  async releaseNotices(prefix: string): Promise<number> {
+    return this.q.run('DELETE FROM sent_notices WHERE substr(key, 1, length(CAST(? AS TEXT))) = ?', [prefix, prefix]);
+  }
+  async hasNotice(key: string): Promise<boolean> {
+    return (await this.q.one('SELECT 1 AS found FROM sent_notices WHERE key = ?', [key])) !== undefined;
+  }
+
+  // ----- portal sessions
+
+  async createSession(r: SessionRecord): Promise<void> {
+    await this.q.run('INSERT INTO sessions (id_hash, user_id, csrf_token, created_at, last_seen, elevated_until) VALUES (?, ?, ?, ?, ?, ?)', [
+      r.idHash, r.userId, r.csrfToken, r.createdAt, r.lastSeen, r.elevatedUntil,
+    ]);
+  }
+  async getSession(idHash: string): Promise<SessionRecord | undefined> {
+    const r = await this.q.one('SELECT * FROM sessions WHERE id_hash = ?', [idHash]);
+    return r && toSession(r);
+  }
+  async updateSession(idHash: string, update: { lastSeen?: number; elevatedUntil?: number }): Promise<boolean> {
+    // Casts: an untyped NULL parameter would not tell PostgreSQL its type.
+    const sql = 'UPDATE sessions SET last_seen = coalesce(CAST(? AS BIGINT), last_seen), elevated_until = coalesce(CAST(? AS BIGINT), elevated_until) WHERE id_hash = ?';
+    return (await this.q.run(sql, [update.lastSeen ?? null, update.elevatedUntil ?? null, idHash])) > 0;
+  }
+  async deleteSession(idHash: string): Promise<boolean> {
+    return (await this.q.run('DELETE FROM sessions WHERE id_hash = ?', [idHash])) > 0;
+  }
+  async deleteSessionsOfUser(userId: string): Promise<number> {
+    return this.q.run('DELETE FROM sessions WHERE user_id = ?', [userId]);
+  }
+  async deleteExpiredSessions(idleBefore: number, createdBefore: number): Promise<number> {
+    return this.q.run('DELETE FROM sessions WHERE last_seen < ? OR created_at < ?', [idleBefore, createdBefore]);
+  }
+
+  // ----- password-guessing throttle (beginAuthAttempt and withdrawAuthFailure lock per dialect)
+
+  async clearAuthFailures(key: string): Promise<void> {
+    await this.q.run('DELETE FROM auth_failures WHERE key = ?', [key]);
+  }
+  async deleteAuthFailuresBefore(before: number): Promise<number> {
+    return this.q.run('DELETE FROM auth_failures WHERE last_failure < ?', [before]);
+  }
+}
