@@ -12,7 +12,7 @@
  */
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
-import type { MetadataStore } from '../metadata/store.js';
+import type { SessionRepository, UserRepository } from '../metadata/store.js';
 import type { AdminAuthenticator, AuthOutcome } from './auth.js';
 import { AdminProblem } from './problems.js';
 
@@ -54,7 +54,7 @@ export class SessionStore {
   #lastPurge = 0;
 
   constructor(
-    private readonly metadata: MetadataStore,
+    private readonly metadata: SessionRepository & UserRepository,
     private readonly now: () => number = Date.now,
   ) {}
 
@@ -154,7 +154,7 @@ function needsElevation(method: string, path: string): boolean {
  */
 export class SessionAuthenticator implements AdminAuthenticator {
   constructor(
-    private readonly metadata: MetadataStore,
+    private readonly metadata: SessionRepository & UserRepository,
     private readonly store: SessionStore = new SessionStore(metadata),
   ) {}
 

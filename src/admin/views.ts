@@ -2,7 +2,7 @@
  * Store records → admin API bodies (contract.ts): ISO times, names instead of internal ids, and only the
  * fields a client may see (never a password hash or a sealed secret).
  */
-import type { AuditRecord, JoinRequestRecord, MetadataStore, TenancyRecord, UserRecord } from '../metadata/store.js';
+import type { AuditRecord, JoinRequestRecord, TenancyRecord, TenancyRepository, UserRecord, UserRepository } from '../metadata/store.js';
 import type { KeyView } from '../tenancy/user-keys.js';
 import type { MemberView } from '../tenancy/membership.js';
 import type { TenancyView } from '../tenancy/tenancies.js';
@@ -48,7 +48,7 @@ export class NameResolver {
   readonly #users = new Map<string, Promise<string>>();
   readonly #tenancies = new Map<string, Promise<string>>();
 
-  constructor(private readonly metadata: MetadataStore) {}
+  constructor(private readonly metadata: TenancyRepository & UserRepository) {}
 
   user(id: string): Promise<string> {
     let p = this.#users.get(id);

@@ -5,7 +5,7 @@
  * outrank what the store says.
  */
 import { randomBytes } from 'node:crypto';
-import type { AccessKeyRecord, MetadataStore, UserRecord } from '../metadata/store.js';
+import type { AccessKeyRecord, AccessKeyRepository, UserRecord, UserRepository } from '../metadata/store.js';
 import type { SecretBox } from './secrets.js';
 
 const ACCESS_KEY_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
@@ -38,7 +38,7 @@ export class AccessKeys {
   readonly #secrets = new Map<string, string>();
 
   constructor(
-    private readonly metadata: MetadataStore,
+    private readonly metadata: AccessKeyRepository & UserRepository,
     private readonly box: SecretBox,
   ) {}
 

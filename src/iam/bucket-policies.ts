@@ -4,7 +4,7 @@
  * stale: the cache key is the policy itself, read with the bucket on every request.
  */
 import { S3Error } from '../errors/s3-error.js';
-import type { BucketRecord, MetadataStore } from '../metadata/store.js';
+import type { BucketRecord, BucketRepository, GroupRepository, TenancyRepository, UserRepository } from '../metadata/store.js';
 import { principalExists } from './groups.js';
 import { parsePolicy, PolicyError } from './policy/parse.js';
 import type { Policy } from './policy/types.js';
@@ -12,7 +12,7 @@ import type { Policy } from './policy/types.js';
 export class BucketPolicies {
   readonly #parsed = new Map<string, Policy>();
 
-  constructor(private readonly metadata: MetadataStore) {}
+  constructor(private readonly metadata: BucketRepository & GroupRepository & TenancyRepository & UserRepository) {}
 
   /** Validates a policy document for this bucket; MalformedPolicy with the parser's reason otherwise. */
   validate(bucket: BucketRecord, json: string): Policy {

@@ -20,7 +20,7 @@
  * IPv6 clients are counted per /64 (one subscriber's allocation), IPv4 per address.
  */
 import { createHash } from 'node:crypto';
-import type { MetadataStore, AuthFailureRecord, UserRecord } from '../metadata/store.js';
+import type { AuthFailureRecord, AuthFailureRepository, UserRecord } from '../metadata/store.js';
 import type { Directory } from './directory/directory.js';
 import { parseAddress } from './policy/cidr.js';
 
@@ -102,7 +102,7 @@ export class PasswordThrottle {
   readonly #limits = new KeyedLimits();
 
   constructor(
-    private readonly metadata: MetadataStore,
+    private readonly metadata: AuthFailureRepository,
     private readonly directory: Directory,
     private readonly now: () => number = Date.now,
   ) {}

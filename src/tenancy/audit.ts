@@ -2,13 +2,13 @@
  * The audit trail: every administrative change appends one record (who, which tenancy, what, on what).
  * Details are plain facts about the change and never a secret (no passwords, no secret keys).
  */
-import type { AuditRecord, MetadataStore } from '../metadata/store.js';
+import type { AuditRecord, AuditRepository } from '../metadata/store.js';
 
 /** Who performed a change: a user id, or null for the system itself. */
 export type Actor = { userId: string | null };
 
 export class AuditTrail {
-  constructor(private readonly metadata: MetadataStore) {}
+  constructor(private readonly metadata: AuditRepository) {}
 
   record(actor: Actor, tenancyId: string | null, action: string, target: string, details: Record<string, unknown> = {}): Promise<AuditRecord> {
     return this.metadata.appendAudit({ actorId: actor.userId, tenancyId, action, target, details });

@@ -5,7 +5,7 @@
  * Every later start leaves existing data alone.
  */
 import { randomBytes } from 'node:crypto';
-import type { MetadataStore, TenancyRecord } from '../metadata/store.js';
+import type { SettingsRepository, TenancyRecord, TenancyRepository, UserRepository } from '../metadata/store.js';
 import type { AccessKeys } from '../iam/access-keys.js';
 import { hashPassword } from '../iam/passwords.js';
 
@@ -18,7 +18,7 @@ export interface BootstrapResult {
   tenancy: TenancyRecord;
 }
 
-export async function bootstrap(metadata: MetadataStore, keys: AccessKeys, env: NodeJS.ProcessEnv = process.env): Promise<BootstrapResult> {
+export async function bootstrap(metadata: SettingsRepository & TenancyRepository & UserRepository, keys: AccessKeys, env: NodeJS.ProcessEnv = process.env): Promise<BootstrapResult> {
   const done = await metadata.getSetting('bootstrapped');
   if (done) {
     const t = await metadata.getTenancyByName(DEFAULT_TENANCY);

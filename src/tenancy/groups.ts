@@ -3,7 +3,7 @@
  * the directory at sign-in, read-only here). The derived `<tenancy>-members` groups are listed too but
  * follow membership: they cannot be created, changed or deleted as groups.
  */
-import type { GroupRecord, MetadataStore, UserRecord } from '../metadata/store.js';
+import type { GroupRecord, GroupRepository, TenancyRepository, UserRecord, UserRepository } from '../metadata/store.js';
 import type { Actor, AuditTrail } from './audit.js';
 import { conflict, invalid, notFound } from './domain-error.js';
 import { MEMBERS_GROUP_SUFFIX, membersGroupName } from './membership.js';
@@ -23,7 +23,7 @@ export function groupNameProblem(name: string): string | undefined {
 
 export class Groups {
   constructor(
-    private readonly metadata: MetadataStore,
+    private readonly metadata: GroupRepository & TenancyRepository & UserRepository,
     private readonly audit: AuditTrail,
   ) {}
 

@@ -2,7 +2,7 @@
  * Join requests: a user asks to join a tenancy with a message; a MANAGER or DEPUTY approves (with a role,
  * USER by default) or rejects it; the requester sees the outcome in their own list.
  */
-import type { JoinRequestRecord, JoinRequestStatus, MetadataStore, Role, TenancyRecord, UserRecord } from '../metadata/store.js';
+import type { JoinRequestRecord, JoinRequestRepository, JoinRequestStatus, Role, TenancyRecord, TenancyRepository, UserRecord, UserRepository } from '../metadata/store.js';
 import type { Actor, AuditTrail } from './audit.js';
 import { conflict, invalid, notFound } from './domain-error.js';
 import { assertMayAssign, isRole, type ActingRole } from './membership.js';
@@ -15,7 +15,7 @@ export function isJoinRequestStatus(v: unknown): v is JoinRequestStatus {
 
 export class JoinRequests {
   constructor(
-    private readonly metadata: MetadataStore,
+    private readonly metadata: JoinRequestRepository & TenancyRepository & UserRepository,
     private readonly audit: AuditTrail,
   ) {}
 

@@ -4,7 +4,7 @@
  * members are exactly its members: it is computed from memberships (`groupsOf`), never stored, so it
  * cannot drift from them.
  */
-import type { MembershipRecord, MetadataStore, Role, TenancyRecord, UserRecord } from '../metadata/store.js';
+import type { MembershipRecord, Role, TenancyRecord, TenancyRepository, UserRecord, UserRepository } from '../metadata/store.js';
 import type { Actor, AuditTrail } from './audit.js';
 import { conflict, forbidden, invalid, notFound } from './domain-error.js';
 
@@ -29,7 +29,7 @@ export interface MemberView {
 
 export class Membership {
   constructor(
-    private readonly metadata: MetadataStore,
+    private readonly metadata: TenancyRepository & UserRepository,
     private readonly audit: AuditTrail,
   ) {}
 

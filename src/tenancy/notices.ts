@@ -12,7 +12,7 @@ import { PORTAL_KEY_NAME } from './user-keys.js';
 import { keyIsExpired } from '../iam/access-keys.js';
 import { formatSize } from '../lib/format-size.js';
 import type { Mailer } from '../lib/mailer.js';
-import type { MetadataStore, TenancyRecord, UserRecord } from '../metadata/store.js';
+import type { AccessKeyRepository, JoinRequestRepository, NoticeRepository, QuotaRepository, TenancyRecord, TenancyRepository, UserRecord, UserRepository } from '../metadata/store.js';
 import { quotaStatus, type QuotaThresholds } from './quota.js';
 
 const DAY_MS = 86_400_000;
@@ -36,7 +36,7 @@ export class NoticeJob {
   private readonly now: () => number;
 
   constructor(
-    private readonly metadata: MetadataStore,
+    private readonly metadata: AccessKeyRepository & JoinRequestRepository & NoticeRepository & QuotaRepository & TenancyRepository & UserRepository,
     private readonly mailer: Mailer,
     private readonly options: NoticeJobOptions,
   ) {

@@ -12,7 +12,7 @@ import { groupsOfUser } from '../iam/groups.js';
 import { bucketIsPublic } from '../iam/public-access.js';
 import type { Policy } from '../iam/policy/types.js';
 import type { UserAccess } from '../iam/user-access.js';
-import type { BucketRecord, MetadataStore, TenancyRecord, UserRecord } from '../metadata/store.js';
+import type { BucketRecord, BucketRepository, GroupRepository, TenancyRepository, UserRepository, TenancyRecord, UserRecord } from '../metadata/store.js';
 import type { Actor, AuditTrail } from './audit.js';
 import { forbidden, invalid, notFound } from './domain-error.js';
 
@@ -44,7 +44,7 @@ const SHARED_BY = new Set(['bucket policy', 'bucket ACL', 'object ACL']);
 
 export class BucketSharing {
   constructor(
-    private readonly metadata: MetadataStore,
+    private readonly metadata: BucketRepository & GroupRepository & TenancyRepository & UserRepository,
     private readonly policies: BucketPolicies,
     private readonly access: UserAccess,
     private readonly audit: AuditTrail,

@@ -2,7 +2,7 @@
  * Tenancies: the shared data areas a site sells space in. Creation (name rules), listing, the full view
  * (usage, quota, thresholds, endpoint URLs), deletion of empty tenancies, quota and default-access settings.
  */
-import type { DefaultAccess, MetadataStore, QuotaAction, TenancyRecord, UsageRecord } from '../metadata/store.js';
+import type { BucketRepository, DefaultAccess, QuotaAction, QuotaRepository, TenancyRecord, TenancyRepository, UsageRecord } from '../metadata/store.js';
 import type { Actor, AuditTrail } from './audit.js';
 import { DEFAULT_TENANCY } from './bootstrap.js';
 import { conflict, invalid, notFound } from './domain-error.js';
@@ -35,7 +35,7 @@ export interface TenancyView {
 
 export class Tenancies {
   constructor(
-    private readonly metadata: MetadataStore,
+    private readonly metadata: BucketRepository & QuotaRepository & TenancyRepository,
     private readonly audit: AuditTrail,
     private readonly endpointSettings: EndpointSettings,
     private readonly thresholds: QuotaThresholds,

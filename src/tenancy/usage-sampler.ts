@@ -7,7 +7,7 @@
  * rounded the same way and is simply refreshed by the next one in that interval. Samples older than
  * the history API's window are not read; they go with their tenancy.
  */
-import type { MetadataStore } from '../metadata/store.js';
+import type { QuotaRepository, TenancyRepository } from '../metadata/store.js';
 
 export interface UsageSamplerOptions {
   intervalMs: number;
@@ -23,7 +23,7 @@ export class UsageSampler {
   private readonly now: () => number;
 
   constructor(
-    private readonly metadata: MetadataStore,
+    private readonly metadata: QuotaRepository & TenancyRepository,
     private readonly options: UsageSamplerOptions,
   ) {
     this.now = options.now ?? Date.now;

@@ -3,7 +3,7 @@
  * the counters, and (with fix) overwrites the counters. Counters should never drift (they are updated in
  * the same transaction as the data); this is the operator's check that they did not.
  */
-import type { MetadataStore, TenancyRecord, UsageRecord } from '../metadata/store.js';
+import type { BucketRepository, QuotaRepository, TenancyRecord, UsageRecord } from '../metadata/store.js';
 import type { Actor, AuditTrail } from './audit.js';
 
 export interface UsageDrift {
@@ -24,7 +24,7 @@ export interface UsageRepairReport {
 
 const differs = (a: UsageRecord, b: UsageRecord): boolean => a.bytes !== b.bytes || a.objects !== b.objects;
 
-export async function repairUsage(metadata: MetadataStore, audit: AuditTrail, actor: Actor, tenancy: TenancyRecord, fix: boolean): Promise<UsageRepairReport> {
+export async function repairUsage(metadata: BucketRepository & QuotaRepository, audit: AuditTrail, actor: Actor, tenancy: TenancyRecord, fix: boolean): Promise<UsageRepairReport> {
   const r = await metadata.recountUsage(tenancy.id, fix);
   const drift: UsageDrift[] = [];
   if (differs(r.counted, r.recorded)) drift.push({ scope: 'tenancy', name: tenancy.name, counted: r.counted, recorded: r.recorded });

@@ -6,7 +6,7 @@
  * browser's uploads and share links has a name no one else may give a key (`PORTAL_KEY_NAME`).
  * The secret is returned by `create` once and appears nowhere else: not in listings, the audit or logs.
  */
-import type { AccessKeyRecord, MetadataStore, TenancyRecord, UserRecord } from '../metadata/store.js';
+import type { AccessKeyRecord, AccessKeyRepository, TenancyRecord, TenancyRepository, UserRecord, UserRepository } from '../metadata/store.js';
 import { keyIsExpired, type AccessKeys } from '../iam/access-keys.js';
 import { parseKeyRestriction, type KeyRestriction } from '../iam/key-restriction.js';
 import type { Actor, AuditTrail } from './audit.js';
@@ -48,7 +48,7 @@ function byStanding(a: KeyView, b: KeyView): number {
 
 export class UserKeys {
   constructor(
-    private readonly metadata: MetadataStore,
+    private readonly metadata: AccessKeyRepository & TenancyRepository & UserRepository,
     private readonly accessKeys: AccessKeys,
     private readonly audit: AuditTrail,
     private readonly maxLifetimeDays: number,

@@ -3,7 +3,7 @@
  * (self or site administrator; only when the directory manages passwords, i.e. not for LDAP).
  * Passwords are hashed here and never stored, logged or audited. A password change ends the user's portal sessions.
  */
-import type { MetadataStore, UserRecord } from '../metadata/store.js';
+import type { SessionRepository, UserRecord, UserRepository } from '../metadata/store.js';
 import type { Directory } from '../iam/directory/directory.js';
 import { hashPassword } from '../iam/passwords.js';
 import type { Actor, AuditTrail } from './audit.js';
@@ -33,7 +33,7 @@ export interface NewUserInput {
 
 export class Users {
   constructor(
-    private readonly metadata: MetadataStore,
+    private readonly metadata: SessionRepository & UserRepository,
     private readonly directory: Directory,
     private readonly audit: AuditTrail,
   ) {}

@@ -1,5 +1,5 @@
 /** The built-in directory: users and their scrypt password hashes live in the metadata store. */
-import type { MetadataStore, UserRecord } from '../../metadata/store.js';
+import type { UserRecord, UserRepository } from '../../metadata/store.js';
 import { hashPassword, verifyPassword } from '../passwords.js';
 import type { Directory } from './directory.js';
 
@@ -10,7 +10,7 @@ export class BuiltinDirectory implements Directory {
   readonly kind = 'builtin';
   readonly managesPasswords = true;
 
-  constructor(private readonly metadata: MetadataStore) {}
+  constructor(private readonly metadata: UserRepository) {}
 
   async authenticate(username: string, password: string): Promise<UserRecord | undefined> {
     const user = await this.metadata.getUserByName(username);

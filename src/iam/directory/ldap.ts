@@ -13,7 +13,7 @@
  * wrong password. Passwords never appear in errors.
  */
 import { Client, ResultCodeError, type Entry } from 'ldapts';
-import type { MetadataStore, UserRecord } from '../../metadata/store.js';
+import type { GroupRepository, UserRecord, UserRepository } from '../../metadata/store.js';
 import type { Directory } from './directory.js';
 
 export interface LdapDirectoryConfig {
@@ -117,7 +117,7 @@ export class LdapDirectory implements Directory {
   private closed = false;
 
   constructor(
-    private readonly metadata: MetadataStore,
+    private readonly metadata: GroupRepository & UserRepository,
     config: LdapDirectoryConfig,
   ) {
     if (!/^ldaps?:\/\//i.test(config.url)) throw new Error(`LDAP url must start with ldap:// or ldaps:// (got ${config.url})`);
