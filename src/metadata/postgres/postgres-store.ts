@@ -61,19 +61,16 @@ import type {
   QuotaExceeded,
   ReserveResult,
   Role,
-  TenancyRecord,
-  TenancyUpdate,
   UploadPartRecord,
   UploadScan,
   UsageRecord,
-  UserRecord,
   WriteCondition,
   WriteQuota,
   AuthAttempt,
   AuthFailureRecord,
   UsageGroup,
 } from '../store.js';
-import { checksumOf, objectRecordOf, toJoinRequest, toPart, toTenancy, toUser } from '../rows.js';
+import { checksumOf, objectRecordOf, toJoinRequest, toPart } from '../rows.js';
 
 export interface PostgresStoreOptions {
   /** Maximum connections in the pool (default 10). */
@@ -289,7 +286,6 @@ const SQL_MEMBERS = {
   upsert: `INSERT INTO memberships (tenancy_id, user_id, role, created_at) VALUES ($1, $2, $3, $4)
     ON CONFLICT (tenancy_id, user_id) DO UPDATE SET role = excluded.role RETURNING *`,
 };
-const TENANCY_COLUMNS = 'id, name, created_at, default_access, quota_bytes, quota_objects, quota_action, listed';
 const JOIN_REQUEST_COLUMNS = 'id, tenancy_id, user_id, message, status, created_at, decided_at, decided_by, role, reason';
 
 /** JSONB operators of the bucket configuration document (bucket-configuration.ts). */
@@ -440,24 +436,6 @@ export class PostgresMetadataStore extends SharedSqlStore implements MetadataSto
 
   // ----- tenancies, users, membership
 
-  async updateTenancy(id: string, update: TenancyUpdate): Promise<TenancyRecord | undefined> {
-    const sets: string[] = [];
-    const params: unknown[] = [id];
-    const set = (column: string, value: unknown) => {
-      params.push(value);
-      sets.push(`${column} = $${params.length}`);
-    };
-    if (update.defaultAccess !== undefined) set('default_access', update.defaultAccess);
-    if (update.quotaBytes !== undefined) set('quota_bytes', update.quotaBytes);
-    if (update.quotaObjects !== undefined) set('quota_objects', update.quotaObjects);
-    if (update.quotaAction !== undefined) set('quota_action', update.quotaAction);
-    if (update.listed !== undefined) set('listed', update.listed);
-    const r =
-      sets.length === 0
-        ? await this.query(`SELECT ${TENANCY_COLUMNS} FROM tenancies WHERE id = $1`, params)
-        : await this.query(`UPDATE tenancies SET ${sets.join(', ')} WHERE id = $1 RETURNING ${TENANCY_COLUMNS}`, params);
-    return r.rows[0] && toTenancy(r.rows[0]);
-  }
   /**
    * The tenancy row is locked FOR UPDATE, which waits for (and then excludes) a createBucket in flight:
    * its foreign-key check holds KEY SHARE on the row. Memberships, keys and join requests cascade.
@@ -475,26 +453,6 @@ export class PostgresMetadataStore extends SharedSqlStore implements MetadataSto
   }
 
 
-  async updateUser(
-    id: string,
-    update: { displayName?: string; email?: string; passwordHash?: string; isSiteAdmin?: boolean },
-  ): Promise<UserRecord | undefined> {
-    const sets: string[] = [];
-    const params: unknown[] = [id];
-    const set = (column: string, value: unknown) => {
-      params.push(value);
-      sets.push(`${column} = $${params.length}`);
-    };
-    if (update.displayName !== undefined) set('display_name', update.displayName);
-    if (update.email !== undefined) set('email', update.email);
-    if (update.passwordHash !== undefined) set('password_hash', update.passwordHash);
-    if (update.isSiteAdmin !== undefined) set('is_site_admin', update.isSiteAdmin);
-    const r =
-      sets.length === 0
-        ? await this.query('SELECT * FROM users WHERE id = $1', params)
-        : await this.query(`UPDATE users SET ${sets.join(', ')} WHERE id = $1 RETURNING *`, params);
-    return r.rows[0] && toUser(r.rows[0]);
-  }
 
   async removeMember(tenancyId: string, userId: string): Promise<boolean> {
     if (this.closed) throw new Error('metadata store is closed');

@@ -24,12 +24,13 @@ import type {
   NewUser,
   Role,
   SessionRecord,
+  TenancyUpdate,
   TenancyRecord,
   UsageRecord,
   UsageSample,
   UserRecord,
 } from '../store.js';
-import type { SqlPort } from './port.js';
+import type { Row, SqlPort } from './port.js';
 
 const TENANCY_COLUMNS = 'id, name, created_at, default_access, quota_bytes, quota_objects, quota_action, listed';
 const JOIN_REQUEST_COLUMNS = 'id, tenancy_id, user_id, message, status, created_at, decided_at, decided_by, role, reason';
@@ -84,6 +85,18 @@ export abstract class SharedSqlStore {
     return (await this.q.all(`SELECT ${TENANCY_COLUMNS} FROM tenancies ORDER BY name`)).map(toTenancy);
   }
 
+  /** Changes only the fields given, in one statement (so concurrent updates of other fields are kept). */
+  async updateTenancy(id: string, update: TenancyUpdate): Promise<TenancyRecord | undefined> {
+    const r = await this.update('tenancies', TENANCY_COLUMNS, id, [
+      ['default_access', update.defaultAccess],
+      ['quota_bytes', update.quotaBytes],
+      ['quota_objects', update.quotaObjects],
+      ['quota_action', update.quotaAction],
+      ['listed', update.listed === undefined ? undefined : update.listed ? 1 : 0],
+    ]);
+    return r && toTenancy(r);
+  }
+
   async createUser(u: NewUser): Promise<UserRecord> {
     const rec: UserRecord = {
       id: newId(),
@@ -112,6 +125,22 @@ export abstract class SharedSqlStore {
   }
   async listUsersByEmail(email: string): Promise<UserRecord[]> {
     return (await this.q.all("SELECT * FROM users WHERE lower(email) = lower(?) AND email <> '' ORDER BY username", [email])).map(toUser);
+  }
+
+  async updateUser(id: string, update: { displayName?: string; email?: string; passwordHash?: string; isSiteAdmin?: boolean }): Promise<UserRecord | undefined> {
+    const r = await this.update('users', '*', id, [
+      ['display_name', update.displayName],
+      ['email', update.email],
+      ['password_hash', update.passwordHash],
+      ['is_site_admin', update.isSiteAdmin === undefined ? undefined : update.isSiteAdmin ? 1 : 0],
+    ]);
+    return r && toUser(r);
+  }
+  /** `UPDATE … SET` the columns whose value is not undefined (null clears), returning the row; a plain read when none is. */
+  private update(table: 'tenancies' | 'users', columns: string, id: string, fields: Array<[string, unknown]>): Promise<Row | undefined> {
+    const set = fields.filter(([, v]) => v !== undefined);
+    if (set.length === 0) return this.q.one(`SELECT ${columns} FROM ${table} WHERE id = ?`, [id]);
+    return this.q.one(`UPDATE ${table} SET ${set.map(([c]) => `${c} = ?`).join(', ')} WHERE id = ? RETURNING ${columns}`, [...set.map(([, v]) => v), id]);
   }
 
   /** Adds the member, or changes the role of an existing one (keeping its createdAt). */

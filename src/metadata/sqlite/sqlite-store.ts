@@ -35,7 +35,6 @@ import type {
   QuotaExceeded,
   QuotaReservation,
   ReserveResult,
-  TenancyUpdate,
   WriteQuota,
   CreateBucketResult,
   DeleteBucketResult,
@@ -52,11 +51,9 @@ import type {
   ObjectScan,
   PutObjectResult,
   Role,
-  TenancyRecord,
   UploadPartRecord,
   UploadScan,
   UsageRecord,
-  UserRecord,
   WriteCondition,
   AuthAttempt,
   AuthFailureRecord,
@@ -66,7 +63,7 @@ import { sqlitePort } from '../sql/port.js';
 import { SharedSqlStore } from '../sql/shared-store.js';
 import { conditionHolds, creditFor, needsReservations, overQuota, trimCredits, type QuotaCounters } from '../quota-rule.js';
 import { COMPLETED_UPLOAD_RETENTION_MS } from '../store.js';
-import { checksumOf, objectRecordOf, toBucket, toJoinRequest, toPart, toTenancy, toUser } from '../rows.js';
+import { checksumOf, objectRecordOf, toBucket, toJoinRequest, toPart } from '../rows.js';
 
 function isDiskFull(e: unknown): boolean {
   return typeof e === 'object' && e !== null && (e as { code?: unknown }).code === 'SQLITE_FULL';
@@ -239,7 +236,6 @@ export class SqliteMetadataStore extends SharedSqlStore implements MetadataStore
       setObjectAcl: p('UPDATE objects SET acl = ? WHERE bucket_id = ? AND key = ?'),
 
       tenancyById: p('SELECT * FROM tenancies WHERE id = ?'),
-      updTenancy: p('UPDATE tenancies SET default_access = ?, quota_bytes = ?, quota_objects = ?, quota_action = ?, listed = ? WHERE id = ?'),
       tenancyHasBucket: p('SELECT 1 FROM buckets WHERE tenancy_id = ? LIMIT 1'),
       keysOfTenancy: p('SELECT access_key_id FROM access_keys WHERE tenancy_id = ?'),
       delTenancy: p('DELETE FROM tenancies WHERE id = ?'),
@@ -247,8 +243,6 @@ export class SqliteMetadataStore extends SharedSqlStore implements MetadataStore
       tenancyUsage: p('SELECT used_bytes, used_objects FROM tenancies WHERE id = ?'),
       addTenancyUsage: p('UPDATE tenancies SET used_bytes = used_bytes + ?, used_objects = used_objects + ? WHERE id = ?'),
 
-      userById: p('SELECT * FROM users WHERE id = ?'),
-      updUser: p('UPDATE users SET display_name = ?, email = ?, password_hash = ?, is_site_admin = ? WHERE id = ?'),
 
       upsertMember: p(`INSERT INTO memberships (tenancy_id, user_id, role, created_at) VALUES (?, ?, ?, ?)
         ON CONFLICT (tenancy_id, user_id) DO UPDATE SET role = excluded.role RETURNING *`),
@@ -395,25 +389,6 @@ export class SqliteMetadataStore extends SharedSqlStore implements MetadataStore
 
   // ----- tenancies, users, membership
 
-  async updateTenancy(id: string, update: TenancyUpdate): Promise<TenancyRecord | undefined> {
-    return this.db
-      .transaction((): TenancyRecord | undefined => {
-        const r = this.s.tenancyById.get(id);
-        if (!r) return undefined;
-        const t = toTenancy(r);
-        const next: TenancyRecord = {
-          ...t,
-          defaultAccess: update.defaultAccess ?? t.defaultAccess,
-          quotaBytes: update.quotaBytes !== undefined ? update.quotaBytes : t.quotaBytes,
-          quotaObjects: update.quotaObjects !== undefined ? update.quotaObjects : t.quotaObjects,
-          quotaAction: update.quotaAction ?? t.quotaAction,
-          listed: update.listed ?? t.listed,
-        };
-        this.s.updTenancy.run(next.defaultAccess, next.quotaBytes, next.quotaObjects, next.quotaAction, next.listed ? 1 : 0, id);
-        return next;
-      })
-      .immediate();
-  }
   /** Memberships, keys, join requests and reservations go by ON DELETE CASCADE; the audit trail stays. */
   async deleteTenancy(id: string): Promise<boolean> {
     return this.db
@@ -426,27 +401,6 @@ export class SqliteMetadataStore extends SharedSqlStore implements MetadataStore
       .immediate();
   }
 
-  async updateUser(
-    id: string,
-    update: { displayName?: string; email?: string; passwordHash?: string; isSiteAdmin?: boolean },
-  ): Promise<UserRecord | undefined> {
-    return this.db
-      .transaction((): UserRecord | undefined => {
-        const r = this.s.userById.get(id);
-        if (!r) return undefined;
-        const u = toUser(r);
-        const next: UserRecord = {
-          ...u,
-          displayName: update.displayName ?? u.displayName,
-          email: update.email ?? u.email,
-          passwordHash: update.passwordHash ?? u.passwordHash,
-          isSiteAdmin: update.isSiteAdmin ?? u.isSiteAdmin,
-        };
-        this.s.updUser.run(next.displayName, next.email, next.passwordHash, next.isSiteAdmin ? 1 : 0, id);
-        return next;
-      })
-      .immediate();
-  }
 
   async removeMember(tenancyId: string, userId: string): Promise<boolean> {
     return this.db
