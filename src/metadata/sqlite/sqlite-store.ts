@@ -27,7 +27,6 @@
  */
 import Database from 'better-sqlite3';
 import { newId } from '../../lib/ids.js';
-
 import { migrations } from './migrations.js';
 import type {
   JoinRequestRecord,
@@ -43,7 +42,6 @@ import type {
 } from '../store.js';
 
 import { SharedSqlStore } from '../sql/shared-store.js';
-
 import { toBucket, toJoinRequest } from '../rows.js';
 import { MAX_BATCH, TOUCH_FLUSH_MS } from './statements.js';
 import { SqliteWritePath } from './write-path.js';

@@ -3,7 +3,6 @@
  * write) and the object/upload row codecs of its hot paths (JSON text columns, raw-mode listing rows).
  */
 import Database from 'better-sqlite3';
-
 import type {
   QuotaExceeded,
   MultipartUploadRecord,

@@ -6,7 +6,6 @@
 import Database from 'better-sqlite3';
 import { newId } from '../../lib/ids.js';
 import { scanRange } from '../key-range.js';
-
 import type {
   CompletedUploadRecord,
   QuotaExceeded,
