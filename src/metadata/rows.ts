@@ -10,6 +10,7 @@ import type {
   GroupRecord,
   JoinRequestRecord,
   MembershipRecord,
+  MultipartUploadRecord,
   NewObject,
   ObjectChecksum,
   ObjectRecord,
@@ -60,6 +61,39 @@ export const toSession = (r: Row): SessionRecord => ({
   createdAt: Number(r.created_at),
   lastSeen: Number(r.last_seen),
   elevatedUntil: Number(r.elevated_until),
+});
+/** An object row (hot: every GET and HEAD decodes one). */
+export function toObject(r: Row): ObjectRecord {
+  return {
+    bucketId: r.bucket_id,
+    key: r.key,
+    size: r.size,
+    etag: r.etag,
+    lastModified: r.last_modified,
+    contentType: r.content_type,
+    headers: json(r.headers),
+    inline: r.inline ?? null,
+    parts: json(r.parts),
+    checksum: checksumOf(r.checksum),
+    tagging: r.tagging,
+    ownerId: r.owner_id,
+    storageClass: r.storage_class,
+    acl: r.acl ?? null,
+  };
+}
+export const toUpload = (r: Row): MultipartUploadRecord => ({
+  uploadId: r.upload_id,
+  bucketId: r.bucket_id,
+  key: r.key,
+  initiatedAt: r.initiated_at,
+  ownerId: r.owner_id,
+  contentType: r.content_type,
+  headers: json(r.headers),
+  tagging: r.tagging,
+  storageClass: r.storage_class,
+  acl: r.acl ?? null,
+  checksumAlgorithm: r.checksum_algorithm,
+  checksumType: r.checksum_type,
 });
 export const toGroup = (r: Row): GroupRecord => ({ id: r.id, name: r.name, source: r.source, createdAt: r.created_at });
 export const toJoinRequest = (r: Row): JoinRequestRecord => ({

@@ -27,23 +27,8 @@ import type {
   BlobGcRepository,
 } from './repositories.js';
 
-export type {
-  StoreLifecycle,
-  SettingsRepository,
-  TenancyRepository,
-  UserRepository,
-  GroupRepository,
-  JoinRequestRepository,
-  AuditRepository,
-  AccessKeyRepository,
-  BucketRepository,
-  ObjectWriteRepository,
-  QuotaRepository,
-  SessionRepository,
-  AuthFailureRepository,
-  NoticeRepository,
-  BlobGcRepository,
-} from './repositories.js';
+/** The repositories are part of this module's vocabulary: services import them from here. */
+export type * from './repositories.js';
 
 export type Role = 'USER' | 'DEPUTY' | 'MANAGER';
 

@@ -3,11 +3,8 @@
  * columns arrive parsed). What both dialects share is in sql/shared-store.ts.
  */
 
-
 import type {
-  MultipartUploadRecord,
   ListedObject,
-  ObjectRecord,
   PutObjectResult,
   QuotaExceeded,
   UploadPartRecord,
@@ -42,24 +39,6 @@ export class QuotaRefusal extends Error {
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-export function toObject(r: Row): ObjectRecord {
-  return {
-    bucketId: r.bucket_id,
-    key: r.key,
-    size: r.size,
-    etag: r.etag,
-    lastModified: r.last_modified,
-    contentType: r.content_type,
-    headers: r.headers,
-    inline: r.inline ?? null,
-    parts: r.parts,
-    checksum: checksumOf(r.checksum),
-    tagging: r.tagging,
-    ownerId: r.owner_id,
-    storageClass: r.storage_class,
-    acl: r.acl ?? null,
-  };
-}
 export function toListedObject(r: Row): ListedObject {
   return {
     key: r.key,
@@ -71,21 +50,6 @@ export function toListedObject(r: Row): ListedObject {
     storageClass: r.storage_class,
   };
 }
-export const toUpload = (r: Row): MultipartUploadRecord => ({
-  uploadId: r.upload_id,
-  bucketId: r.bucket_id,
-  key: r.key,
-  initiatedAt: r.initiated_at,
-  ownerId: r.owner_id,
-  contentType: r.content_type,
-  headers: r.headers,
-  tagging: r.tagging,
-  storageClass: r.storage_class,
-  acl: r.acl ?? null,
-  checksumAlgorithm: r.checksum_algorithm,
-  checksumType: r.checksum_type,
-});
-
 export const OBJECT_COLUMNS = `bucket_id, key, size, etag, last_modified, content_type, headers, inline, parts, checksum,
   tagging, owner_id, storage_class, acl`;
 /** The columns of ListedObject (what a listing shows). */

@@ -26,8 +26,8 @@ import type {
   WriteCondition,
   WriteQuota,
 } from '../store.js';
-import { objectRecordOf, toPart } from '../rows.js';
-import { blobIdsOf, CONFIGURATION_SQL, isRetryable, LISTED_COLUMNS, MAX_ATTEMPTS, OBJECT_COLUMNS, QuotaRefusal, SQL, sleep, toListedObject, toObject, toUpload, type CompleteResult, type PartResult, type Row } from './statements.js';
+import { objectRecordOf, toObject, toPart, toUpload } from '../rows.js';
+import { blobIdsOf, CONFIGURATION_SQL, isRetryable, LISTED_COLUMNS, MAX_ATTEMPTS, OBJECT_COLUMNS, QuotaRefusal, SQL, sleep, toListedObject, type CompleteResult, type PartResult, type Row } from './statements.js';
 
 export abstract class PostgresWritePath extends SharedSqlStore {
   protected closed = false;

@@ -5,13 +5,10 @@
 import Database from 'better-sqlite3';
 import type {
   QuotaExceeded,
-  MultipartUploadRecord,
   ObjectPart,
   ListedObject,
-  ObjectRecord,
   UploadPartRecord,
 } from '../store.js';
-
 
 import { checksumOf } from '../rows.js';
 
@@ -54,24 +51,6 @@ export function partsJson(parts: ObjectPart[]): string {
   );
 }
 
-export function toObject(r: Row): ObjectRecord {
-  return {
-    bucketId: r.bucket_id,
-    key: r.key,
-    size: r.size,
-    etag: r.etag,
-    lastModified: r.last_modified,
-    contentType: r.content_type,
-    headers: JSON.parse(r.headers),
-    inline: r.inline ?? null,
-    parts: JSON.parse(r.parts),
-    checksum: checksumOf(r.checksum),
-    tagging: r.tagging,
-    ownerId: r.owner_id,
-    storageClass: r.storage_class,
-    acl: r.acl ?? null,
-  };
-}
 /** A row of LISTED_COLUMNS, read in raw (array) mode: no per-row column-name object to build. */
 export function toListedObject(r: unknown[]): ListedObject {
   return {
@@ -84,21 +63,6 @@ export function toListedObject(r: unknown[]): ListedObject {
     storageClass: r[6] as string,
   };
 }
-export const toUpload = (r: Row): MultipartUploadRecord => ({
-  uploadId: r.upload_id,
-  bucketId: r.bucket_id,
-  key: r.key,
-  initiatedAt: r.initiated_at,
-  ownerId: r.owner_id,
-  contentType: r.content_type,
-  headers: JSON.parse(r.headers),
-  tagging: r.tagging,
-  storageClass: r.storage_class,
-  acl: r.acl,
-  checksumAlgorithm: r.checksum_algorithm,
-  checksumType: r.checksum_type,
-});
-
 /** The columns of ListedObject, in toListedObject's order. */
 export const LISTED_COLUMNS = 'key, size, etag, last_modified, checksum, owner_id, storage_class';
 

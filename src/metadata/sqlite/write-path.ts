@@ -29,8 +29,8 @@ import { sqlitePort } from '../sql/port.js';
 import { SharedSqlStore } from '../sql/shared-store.js';
 import { conditionHolds, creditFor, needsReservations, overQuota, trimCredits, type QuotaCounters } from '../quota-rule.js';
 import { COMPLETED_UPLOAD_RETENTION_MS } from '../store.js';
-import { objectRecordOf, toPart } from '../rows.js';
-import { blobIdsOf, isDiskFull, MAX_BATCH, partsJson, prepareStatements, toListedObject, toObject, toUpload, type PutPartResult, type QueuedOp, type Row, type Stmt } from './statements.js';
+import { objectRecordOf, toObject, toPart, toUpload } from '../rows.js';
+import { blobIdsOf, isDiskFull, MAX_BATCH, partsJson, prepareStatements, toListedObject, type PutPartResult, type QueuedOp, type Row, type Stmt } from './statements.js';
 import type { SqliteStoreOptions } from './sqlite-store.js';
 
 /** JSON operators of the bucket configuration document (bucket-configuration.ts). */
