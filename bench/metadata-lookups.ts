@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { openSqliteMetadataStore } from '../src/metadata/sqlite/sqlite-store.js';
-import { sqlitePort } from '../src/metadata/sql/port.js';
+import { sqlitePort, type Row } from '../src/metadata/sql/port.js';
 import { toAccessKey, toBucket } from '../src/metadata/rows.js';
 
 const N = Number(process.argv[2] ?? 200_000);
@@ -38,8 +38,8 @@ async function main(): Promise<void> {
 
   const ways: Record<string, () => Promise<unknown>> = {
     direct: async () => {
-      toAccessKey(keyStmt.get('AKIDBENCH') as any);
-      return toBucket(bucketStmt.get(t.id, 'bench') as any);
+      toAccessKey(keyStmt.get('AKIDBENCH') as Row);
+      return toBucket(bucketStmt.get(t.id, 'bench') as Row);
     },
     port: async () => {
       toAccessKey((await q.one(keySql, ['AKIDBENCH']))!);
@@ -48,7 +48,7 @@ async function main(): Promise<void> {
   };
   if (process.env.GRANARY_KYSELY) {
     const { Kysely, SqliteAdapter, SqliteIntrospector, SqliteQueryCompiler, DummyDriver } = await import(process.env.GRANARY_KYSELY);
-    const k = new Kysely({ dialect: { createAdapter: () => new SqliteAdapter(), createDriver: () => new DummyDriver(), createIntrospector: (d: any) => new SqliteIntrospector(d), createQueryCompiler: () => new SqliteQueryCompiler() } });
+    const k = new Kysely({ dialect: { createAdapter: () => new SqliteAdapter(), createDriver: () => new DummyDriver(), createIntrospector: (d: unknown) => new SqliteIntrospector(d), createQueryCompiler: () => new SqliteQueryCompiler() } });
     ways.kysely = async () => {
       const a = k.selectFrom('access_keys').selectAll().where('access_key_id', '=', 'AKIDBENCH').compile();
       toAccessKey((await q.one(a.sql, a.parameters))!);
