@@ -26,6 +26,7 @@ import { NoticeJob } from './tenancy/notices.js';
 import { SmtpMailer } from './lib/mailer.js';
 import { AccessKeys } from './iam/access-keys.js';
 import { SecretBox, loadMasterKey } from './iam/secrets.js';
+import { Encryption } from './core/encryption.js';
 import { bootstrap, type BootstrapResult } from './tenancy/bootstrap.js';
 import { S3Handler } from './s3/handler.js';
 import { GranaryHttpServer } from './http/server.js';
@@ -118,7 +119,7 @@ export async function startApp(config: GranaryConfig, env: NodeJS.ProcessEnv = p
   const buckets = new Buckets(metadata);
   const quota = new QuotaGuard(metadata, config.quotaThresholds);
   const policies = new BucketPolicies(metadata);
-  const objects = new Objects(metadata, blobs, config.inlineMaxBytes, quota);
+  const objects = new Objects(metadata, blobs, config.inlineMaxBytes, quota, new Encryption(box));
   const multipart = new Multipart(metadata, blobs, quota);
   const owners = new Owners(metadata);
   const s3 = new S3Handler({

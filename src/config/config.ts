@@ -50,6 +50,12 @@ export interface GranaryConfig {
    * GRANARY_ACCEPT_ANY_REGION=true): for sites whose users' clients are set to other regions.
    */
   acceptAnyRegion: boolean;
+  /**
+   * Accept SSE-C keys (customer-provided encryption keys) over plain HTTP (config key
+   * `sseCustomerKeysOverHttp`, env GRANARY_SSE_C_OVER_HTTP=true). Off by default: AWS refuses them without
+   * TLS, since the key travels in a header. For sites whose internal network is trusted.
+   */
+  sseCustomerKeysOverHttp: boolean;
   /** Host domain of the internal (plain HTTP) endpoint: `<tenancy>.<internalDomain>`. */
   internalDomain: string;
   /** Host domain of the external (HTTPS) endpoint: `<tenancy>.<externalDomain>`. */
@@ -152,6 +158,7 @@ export const DEFAULTS: GranaryConfig = {
   tlsReloadIntervalMs: 30_000,
   region: 'us-east-1',
   acceptAnyRegion: false,
+  sseCustomerKeysOverHttp: false,
   internalDomain: 's3.localhost',
   externalDomain: 's3-ext.localhost',
   domains: ['s3.localhost', 's3-ext.localhost'],
@@ -223,7 +230,7 @@ export function loadConfig(sources: ConfigSources = {}): GranaryConfig {
     }
     if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new ConfigError(`config file ${file} must hold a JSON object`);
     const f = raw as Record<string, unknown>;
-    const known = new Set(['data', 'listen', 'region', 'acceptAnyRegion', 'domains', 'internalDomain', 'externalDomain', 'internalPort', 'externalPort', 'inlineMaxBytes', 'sweepIntervalMs', 'usageSampleIntervalMs', 'orphanGraceMs', 'queuedDeleteDelayMs', 'logLevel', 'maxKeyLifetimeDays', 'quotaWarningPercent', 'quotaCriticalPercent', 'ldap', 'metadata', 'listenHttps', 'tlsCert', 'tlsKey', 'tlsReloadIntervalMs', 'listenPortal', 'portalUrl', 'trustedProxies', 'bodyIdleTimeoutMs', 'minFreeBytes', 'spaceReserveBytes', 'smtp', 'noticeIntervalMs', 'tlsCa']);
+    const known = new Set(['data', 'listen', 'region', 'acceptAnyRegion', 'sseCustomerKeysOverHttp', 'domains', 'internalDomain', 'externalDomain', 'internalPort', 'externalPort', 'inlineMaxBytes', 'sweepIntervalMs', 'usageSampleIntervalMs', 'orphanGraceMs', 'queuedDeleteDelayMs', 'logLevel', 'maxKeyLifetimeDays', 'quotaWarningPercent', 'quotaCriticalPercent', 'ldap', 'metadata', 'listenHttps', 'tlsCert', 'tlsKey', 'tlsReloadIntervalMs', 'listenPortal', 'portalUrl', 'trustedProxies', 'bodyIdleTimeoutMs', 'minFreeBytes', 'spaceReserveBytes', 'smtp', 'noticeIntervalMs', 'tlsCa']);
     for (const k of Object.keys(f)) if (!known.has(k)) throw new ConfigError(`config file ${file}: unknown setting "${k}"`);
     if (f.data !== undefined) cfg.dataDir = String(f.data);
     if (f.listen !== undefined) cfg.listen = parseListen(String(f.listen));
@@ -239,6 +246,7 @@ export function loadConfig(sources: ConfigSources = {}): GranaryConfig {
     if (f.tlsReloadIntervalMs !== undefined) cfg.tlsReloadIntervalMs = parseIntSetting('tlsReloadIntervalMs', f.tlsReloadIntervalMs, 100);
     if (f.region !== undefined) cfg.region = String(f.region);
     if (f.acceptAnyRegion !== undefined) cfg.acceptAnyRegion = parseBoolSetting('acceptAnyRegion', f.acceptAnyRegion);
+    if (f.sseCustomerKeysOverHttp !== undefined) cfg.sseCustomerKeysOverHttp = parseBoolSetting('sseCustomerKeysOverHttp', f.sseCustomerKeysOverHttp);
     if (f.domains !== undefined) {
       if (!Array.isArray(f.domains)) throw new ConfigError('domains must be a list of host names');
       extraDomains = f.domains.map(String);
@@ -283,6 +291,7 @@ export function loadConfig(sources: ConfigSources = {}): GranaryConfig {
   if (env.GRANARY_TLS_RELOAD_INTERVAL_MS) cfg.tlsReloadIntervalMs = parseIntSetting('GRANARY_TLS_RELOAD_INTERVAL_MS', env.GRANARY_TLS_RELOAD_INTERVAL_MS, 100);
   if (env.GRANARY_REGION) cfg.region = env.GRANARY_REGION;
   if (env.GRANARY_ACCEPT_ANY_REGION) cfg.acceptAnyRegion = parseBoolSetting('GRANARY_ACCEPT_ANY_REGION', env.GRANARY_ACCEPT_ANY_REGION);
+  if (env.GRANARY_SSE_C_OVER_HTTP) cfg.sseCustomerKeysOverHttp = parseBoolSetting('GRANARY_SSE_C_OVER_HTTP', env.GRANARY_SSE_C_OVER_HTTP);
   if (env.GRANARY_INTERNAL_DOMAIN) cfg.internalDomain = env.GRANARY_INTERNAL_DOMAIN;
   if (env.GRANARY_EXTERNAL_DOMAIN) cfg.externalDomain = env.GRANARY_EXTERNAL_DOMAIN;
   if (env.GRANARY_DOMAINS) extraDomains = env.GRANARY_DOMAINS.split(',').map((s) => s.trim()).filter(Boolean);

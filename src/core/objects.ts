@@ -23,6 +23,8 @@ import type {
 } from '../metadata/store.js';
 import type { QuotaGuard } from './quota.js';
 import { hashOffload, type OffloadedHash } from '../lib/hash-offload.js';
+import { decryptRange, encryptSegments } from '../blob/encryption/segments.js';
+import { Encryption, type CustomerKey, type EncryptionRequest } from './encryption.js';
 
 /** AWS's single-PUT limit. */
 export const MAX_PUT_SIZE = 5 * 1024 ** 3;
@@ -56,6 +58,8 @@ export interface PutObjectInput {
   acl?: string | null;
   /** Quota enforcement for this write (reservation taken before the body was read). */
   quota?: WriteQuota;
+  /** Server-side encryption of the stored bytes (none: stored in clear). */
+  encryption?: EncryptionRequest;
 }
 
 export interface ByteRange {
@@ -86,7 +90,14 @@ const OFFLOAD_MD5_MIN_BYTES = 1024 * 1024;
 export async function writeVerifiedBlob(
   blobs: BlobStore,
   body: AsyncIterable<Buffer>,
-  opts: { size: number | undefined; maxSize: number; digesters: Digester[]; contentMd5?: string },
+  opts: {
+    size: number | undefined;
+    maxSize: number;
+    digesters: Digester[];
+    contentMd5?: string;
+    /** Encrypt the bytes with this data key (blob/encryption/segments.ts); digests are of the plaintext. */
+    encrypt?: { key: Buffer; identity: string };
+  },
 ): Promise<{ blobId: string; size: number; md5Hex: string }> {
   validContentMd5(opts.contentMd5);
   const md5 = opts.size === undefined || opts.size >= OFFLOAD_MD5_MIN_BYTES ? hashOffload.create('md5') : localMd5();
@@ -103,7 +114,8 @@ export async function writeVerifiedBlob(
     }
   };
   try {
-    const blob = await blobs.write(tap(body), {
+    const plain = tap(body);
+    const blob = await blobs.write(opts.encrypt ? encryptSegments(plain, opts.encrypt.key, opts.encrypt.identity) : plain, {
       beforeCommit: async () => {
         checkReceived(opts.size, received);
         md5Hex = await md5.digest();
@@ -111,7 +123,8 @@ export async function writeVerifiedBlob(
         for (const c of opts.digesters) c.finish();
       },
     });
-    return { blobId: blob.blobId, size: blob.size, md5Hex: md5Hex! };
+    // The size is the plaintext's: what the object (and the quota) counts, and what reads are ranged over.
+    return { blobId: blob.blobId, size: received, md5Hex: md5Hex! };
   } finally {
     if (md5Hex === undefined) md5.drop();
   }
@@ -139,7 +152,16 @@ export class Objects {
     private readonly blobs: BlobStore,
     private readonly inlineMaxBytes: number,
     private readonly quota: QuotaGuard,
+    private readonly encryption: Encryption,
   ) {}
+
+  /**
+   * The data key of each part (undefined for parts stored in clear), checking the SSE-C key a reader
+   * presented: throws the S3 error before any byte is sent (GetObject, HeadObject, copy sources).
+   */
+  dataKeys(o: ObjectRecord, customer: CustomerKey | undefined): Array<Buffer | undefined> {
+    return o.parts.map((p) => (p.sse ? this.encryption.dataKeyOf(p.sse, customer) : undefined));
+  }
 
   async get(bucket: BucketRecord, key: string): Promise<ObjectRecord> {
     const o = await this.metadata.getObject(bucket.id, key);
@@ -173,7 +195,8 @@ export class Objects {
     let md5Hex: string;
     let inline: Buffer | null = null;
     let parts: ObjectPart[] = [];
-    if (input.size !== undefined && input.size <= this.inlineMaxBytes) {
+    // Encrypted objects always get a blob: inline bytes would sit in clear in the metadata database.
+    if (input.size !== undefined && input.size <= this.inlineMaxBytes && !input.encryption) {
       const md5 = createHash('md5');
       const chunks: Buffer[] = [];
       let received = 0;
@@ -191,15 +214,18 @@ export class Objects {
       inline = Buffer.concat(chunks, received);
       size = received;
     } else {
+      const dataKey = input.encryption ? this.encryption.newDataKey(input.encryption) : undefined;
       const blob = await writeVerifiedBlob(this.blobs, input.body, {
         size: input.size,
         maxSize: MAX_PUT_SIZE,
         digesters: checks,
         contentMd5: input.contentMd5,
+        ...(dataKey ? { encrypt: { key: dataKey.key, identity: objectIdentity(input.bucket.id, input.key) } } : {}),
       });
-      parts = [{ blobId: blob.blobId, size: blob.size }];
+      parts = [{ blobId: blob.blobId, size: blob.size, ...(dataKey ? { sse: dataKey.sse } : {}) }];
       size = blob.size;
-      md5Hex = blob.md5Hex;
+      // compat: as AWS, an SSE-S3 object's ETag is the MD5 of its plaintext; an SSE-C object's is not.
+      md5Hex = dataKey?.sse.mode === 'SSE-C' ? Encryption.opaqueEtag(blob.md5Hex, dataKey.key) : blob.md5Hex;
     }
 
     const result = await this.metadata
@@ -240,26 +266,33 @@ export class Objects {
     await Promise.all(parts.map((p) => this.blobs.delete(p.blobId).catch(() => undefined)));
   }
 
-  /** A stream of the object's bytes, or of the inclusive range. */
-  read(o: ObjectRecord, range?: ByteRange): Readable {
+  /**
+   * A stream of the object's bytes, or of the inclusive range. An encrypted object's parts are decrypted
+   * (only the segments the range touches are read); `customer` is the SSE-C key the reader presented.
+   */
+  read(o: ObjectRecord, range?: ByteRange, customer?: CustomerKey): Readable {
     const start = range?.start ?? 0;
     const end = range?.end ?? o.size - 1;
     if (o.inline) return Readable.from([o.inline.subarray(start, end + 1)], { objectMode: false });
+    const keys = this.dataKeys(o, customer);
     if (end < start) return Readable.from([], { objectMode: false });
-    if (o.parts.length === 1) {
-      const p = o.parts[0]!;
-      return this.blobs.read(p.blobId, { start, end });
-    }
-    return this.readParts(o.parts, start, end);
+    const identity = objectIdentity(o.bucketId, o.key);
+    if (o.parts.length === 1) return this.readPart(o.parts[0]!, keys[0], identity, start, end);
+    return this.readParts(o.parts, keys, identity, start, end);
+  }
+
+  /** Inclusive range [start, end] of one part's plaintext. */
+  private readPart(p: ObjectPart, key: Buffer | undefined, identity: string, start: number, end: number): Readable {
+    if (!key) return this.blobs.read(p.blobId, { start, end });
+    return decryptRange((s, e) => this.blobs.read(p.blobId, { start: s, end: e }), key, identity, p.size, { start, end });
   }
 
   /** Concatenates the needed slices of several parts, one blob open at a time. */
-  private readParts(parts: ObjectPart[], start: number, end: number): Readable {
+  private readParts(parts: ObjectPart[], keys: Array<Buffer | undefined>, identity: string, start: number, end: number): Readable {
     const out = new PassThrough({ highWaterMark: 1024 * 1024 });
-    const blobs = this.blobs;
     (async () => {
       let offset = 0;
-      for (const p of parts) {
+      for (const [i, p] of parts.entries()) {
         const pStart = offset;
         const pEnd = offset + p.size - 1;
         offset += p.size;
@@ -267,7 +300,7 @@ export class Objects {
         if (pStart > end) break;
         const s = Math.max(start, pStart) - pStart;
         const e = Math.min(end, pEnd) - pStart;
-        for await (const chunk of blobs.read(p.blobId, { start: s, end: e })) {
+        for await (const chunk of this.readPart(p, keys[i], identity, s, e)) {
           if (!out.write(chunk)) await new Promise<void>((r) => out.once('drain', r));
           if (out.destroyed) return;
         }
@@ -283,4 +316,9 @@ export class Objects {
     if (!r.ok) throw new S3Error('PreconditionFailed', { details: { Condition: 'If-Match' } });
     return r.deleted;
   }
+}
+
+/** What an object's blob is bound to (in each segment's AAD): a blob moved under another row fails to read. */
+function objectIdentity(bucketId: string, key: string): string {
+  return `${bucketId}/${key}`;
 }

@@ -179,6 +179,25 @@ export interface ObjectPart {
   etag?: string;
   /** Per-part checksum (base64) when the upload supplied one. */
   checksum?: string;
+  /** How the blob's bytes are encrypted at rest (core/encryption.ts); undefined: stored in clear. */
+  sse?: BlobEncryption;
+}
+
+/**
+ * Encryption of one blob (blob/encryption/segments.ts format). Kept with the blob reference, in the object's
+ * parts, because each blob has its own data key: rotating the master key rewrites these, never the blobs.
+ */
+export interface BlobEncryption {
+  /** 'AES256': SSE-S3 (data key wrapped by the site master key); 'SSE-C': customer-provided key. */
+  mode: 'AES256' | 'SSE-C';
+  /** SSE-S3: the data key sealed by the master key (iam/secrets.ts SecretBox format). */
+  wrappedKey?: string;
+  /** SSE-C: random salt (base64) the data key is derived from together with the customer's key. */
+  salt?: string;
+  /** SSE-C: HMAC of the customer's key under the salt (base64), to tell a wrong key from a corrupt blob. */
+  keyCheck?: string;
+  /** SSE-C: base64 MD5 of the customer's key, as AWS echoes it in x-amz-server-side-encryption-customer-key-MD5. */
+  keyMd5?: string;
 }
 
 export interface ObjectRecord {

@@ -250,17 +250,12 @@ test('#11: encryption and object lock requests answer NotImplemented instead of 
   await ownerS3.send(new PutObjectCommand({ Bucket: bucket, Key: 'plain', Body: 'x' }));
   const sseC = { SSECustomerAlgorithm: 'AES256', SSECustomerKey: Buffer.alloc(32, 7).toString('base64'), SSECustomerKeyMD5: createHash('md5').update(Buffer.alloc(32, 7)).digest('base64') };
   const refused: Array<() => Promise<unknown>> = [
-    () => ownerS3.send(new PutObjectCommand({ Bucket: bucket, Key: 's3', Body: 'x', ServerSideEncryption: 'AES256' })),
     () => ownerS3.send(new PutObjectCommand({ Bucket: bucket, Key: 'kms', Body: 'x', ServerSideEncryption: 'aws:kms', SSEKMSKeyId: 'k' })),
-    () => ownerS3.send(new PutObjectCommand({ Bucket: bucket, Key: 'ssec', Body: 'x', ...sseC })),
     () => ownerS3.send(new PutObjectCommand({ Bucket: bucket, Key: 'locked', Body: 'x', ObjectLockMode: 'COMPLIANCE', ObjectLockRetainUntilDate: new Date(Date.now() + 86_400_000) })),
     () => ownerS3.send(new PutObjectCommand({ Bucket: bucket, Key: 'held', Body: 'x', ObjectLockLegalHoldStatus: 'ON' })),
-    () => ownerS3.send(new CopyObjectCommand({ Bucket: bucket, Key: 'copy', CopySource: `${bucket}/plain`, ServerSideEncryption: 'AES256' })),
-    () => ownerS3.send(new CopyObjectCommand({ Bucket: bucket, Key: 'copy', CopySource: `${bucket}/plain`, CopySourceSSECustomerAlgorithm: 'AES256', CopySourceSSECustomerKey: sseC.SSECustomerKey, CopySourceSSECustomerKeyMD5: sseC.SSECustomerKeyMD5 })),
     () => ownerS3.send(new CreateMultipartUploadCommand({ Bucket: bucket, Key: 'mpu', ServerSideEncryption: 'AES256' })),
+    () => ownerS3.send(new CreateMultipartUploadCommand({ Bucket: bucket, Key: 'mpu', ...sseC })),
     () => ownerS3.send(new CreateMultipartUploadCommand({ Bucket: bucket, Key: 'mpu', ObjectLockMode: 'GOVERNANCE', ObjectLockRetainUntilDate: new Date(Date.now() + 86_400_000) })),
-    () => ownerS3.send(new GetObjectCommand({ Bucket: bucket, Key: 'plain', ...sseC })),
-    () => ownerS3.send(new HeadObjectCommand({ Bucket: bucket, Key: 'plain', ...sseC })),
     () => ownerS3.send(new CreateBucketCommand({ Bucket: 'hard-worm', ObjectLockEnabledForBucket: true })),
   ];
   for (const [i, p] of refused.entries()) {

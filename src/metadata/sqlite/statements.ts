@@ -46,6 +46,7 @@ export function partsJson(parts: ObjectPart[]): string {
       const out: ObjectPart = { blobId: p.blobId, size: p.size };
       if (p.etag !== undefined) out.etag = p.etag;
       if (p.checksum !== undefined) out.checksum = p.checksum;
+      if (p.sse !== undefined) out.sse = p.sse;
       return out;
     }),
   );

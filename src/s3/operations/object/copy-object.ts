@@ -15,6 +15,7 @@ import { aclFromHeaders } from '../acl/acl-headers.js';
 import { MAX_PUT_SIZE } from '../../../core/objects.js';
 import { checksumDigester, checksumHeaderName, parseAlgorithm } from '../../../core/checksums.js';
 import type { ObjectRecord } from '../../../metadata/store.js';
+import { checkCustomerKeyApplies, customerKey, encryptionRequest, sseResponseHeaders } from './sse.js';
 
 function directive(ctx: S3Context, name: string): 'COPY' | 'REPLACE' {
   const v = headerOf(ctx, name);
@@ -41,7 +42,11 @@ export async function CopyObject(ctx: S3Context): Promise<HttpResponse> {
   const bucket = bucketOf(ctx);
   const key = keyOf(ctx);
   const source = ctx.copySource!;
+  const sourceKey = customerKey(ctx, true);
+  const encryption = encryptionRequest(ctx);
   const src = await ctx.services.objects.get(source.bucket, source.key);
+  checkCustomerKeyApplies(src, sourceKey);
+  ctx.services.objects.dataKeys(src, sourceKey); // a missing or wrong SSE-C key of the source is refused first
   checkCopySourceConditions(ctx, src);
   if (src.size > MAX_PUT_SIZE) {
     throw new S3Error('InvalidRequest', { message: 'The specified copy source is larger than the maximum allowable size for a copy source: 5368709120' });
@@ -50,7 +55,8 @@ export async function CopyObject(ctx: S3Context): Promise<HttpResponse> {
   const taggingDirective = directive(ctx, 'x-amz-tagging-directive');
   const storageClass = headerOf(ctx, 'x-amz-storage-class') !== undefined ? storageClassFrom(ctx.headers) : src.storageClass;
   const sameObject = source.bucket.id === bucket.id && source.key === key;
-  if (sameObject && metadataDirective === 'COPY' && storageClass === src.storageClass && headerOf(ctx, 'x-amz-checksum-algorithm') === undefined) {
+  // compat: as AWS, a copy onto itself that names an encryption is a change (re-encrypts with a new data key).
+  if (sameObject && metadataDirective === 'COPY' && storageClass === src.storageClass && headerOf(ctx, 'x-amz-checksum-algorithm') === undefined && !encryption) {
     throw new S3Error('InvalidRequest', {
       message:
         "This copy request is illegal because it is trying to copy an object to itself without changing the object's metadata, storage class, website redirect location or encryption attributes.",
@@ -68,7 +74,7 @@ export async function CopyObject(ctx: S3Context): Promise<HttpResponse> {
     bucket,
     key,
     ownerId: userIdOf(ctx),
-    body: ctx.services.objects.read(src),
+    body: ctx.services.objects.read(src, undefined, sourceKey),
     size: src.size,
     contentType: replace ? (headerOf(ctx, 'content-type') ?? 'binary/octet-stream') : src.contentType,
     headers: replace ? objectHeadersFrom(ctx.headers) : src.headers,
@@ -79,13 +85,14 @@ export async function CopyObject(ctx: S3Context): Promise<HttpResponse> {
     storageClass,
     acl,
     quota,
+    ...(encryption ? { encryption } : {}),
   }));
   const result: Array<[string, string]> = [
     ['LastModified', isoTime(o.lastModified)],
     ['ETag', o.etag],
   ];
   if (o.checksum) result.push(['Checksum' + o.checksum.algorithm, o.checksum.value], ['ChecksumType', o.checksum.type]);
-  const headers: HttpResponse['headers'] = {};
+  const headers: HttpResponse['headers'] = sseResponseHeaders(o);
   if (o.checksum) headers[checksumHeaderName(o.checksum.algorithm)] = o.checksum.value;
   return xmlResponse('CopyObjectResult', result, 200, headers);
 }

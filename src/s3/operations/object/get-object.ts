@@ -11,6 +11,8 @@ import { checkReadConditions } from './conditions.js';
 import { objectResponseHeaders } from './headers.js';
 import { parseRange } from './range.js';
 import { checksumHeaderName } from '../../../core/checksums.js';
+import type { CustomerKey } from '../../../core/encryption.js';
+import { checkCustomerKeyApplies, customerKey } from './sse.js';
 
 const OVERRIDES: Array<[string, string]> = [
   ['response-content-type', 'content-type'],
@@ -36,8 +38,12 @@ function partRange(o: ObjectRecord, n: number): ByteRange {
 
 const isMultipart = (o: ObjectRecord): boolean => o.parts.length > 0 && o.parts[0]!.etag !== undefined;
 
-async function prepare(ctx: S3Context): Promise<{ o: ObjectRecord; range: ByteRange | undefined; headers: HttpResponse['headers']; status: number }> {
+async function prepare(ctx: S3Context): Promise<{ o: ObjectRecord; range: ByteRange | undefined; headers: HttpResponse['headers']; status: number; key: CustomerKey | undefined }> {
+  const key = customerKey(ctx);
   const o = await ctx.services.objects.get(bucketOf(ctx), keyOf(ctx));
+  checkCustomerKeyApplies(o, key);
+  // An SSE-C object tells nothing (not even its ETag or conditions' outcome) without its key.
+  ctx.services.objects.dataKeys(o, key);
   checkReadConditions(o, {
     ifMatch: headerOf(ctx, 'if-match'),
     ifNoneMatch: headerOf(ctx, 'if-none-match'),
@@ -79,14 +85,14 @@ async function prepare(ctx: S3Context): Promise<{ o: ObjectRecord; range: ByteRa
     headers[checksumHeaderName(o.checksum.algorithm)] = o.checksum.value;
     headers['x-amz-checksum-type'] = o.checksum.type;
   }
-  return { o, range, headers, status };
+  return { o, range, headers, status, key };
 }
 
 export async function GetObject(ctx: S3Context): Promise<HttpResponse> {
-  const { o, range, headers, status } = await prepare(ctx);
+  const { o, range, headers, status, key } = await prepare(ctx);
   // Small objects live inline in the metadata: answer with the bytes themselves, no stream machinery.
   if (o.inline) return { status, headers, body: range ? o.inline.subarray(range.start, range.end + 1) : o.inline };
-  return { status, headers, body: ctx.services.objects.read(o, range) };
+  return { status, headers, body: ctx.services.objects.read(o, range, key) };
 }
 
 export async function HeadObject(ctx: S3Context): Promise<HttpResponse> {

@@ -2,6 +2,7 @@
  * Which request headers an object keeps, and how a stored object's headers are written back.
  * AWS keeps the standard representation headers and every x-amz-meta-* header exactly.
  */
+import { sseResponseHeaders } from './sse.js';
 import { S3Error } from '../../../errors/s3-error.js';
 import { MAX_USER_METADATA_BYTES } from '../../../core/objects.js';
 import type { IncomingHttpHeaders } from 'node:http';
@@ -74,5 +75,6 @@ export function objectResponseHeaders(o: ObjectRecord): Record<string, string | 
   for (const [k, v] of Object.entries(o.headers)) h[k] = v;
   if (o.storageClass !== 'STANDARD') h['x-amz-storage-class'] = o.storageClass;
   if (o.tagging) h['x-amz-tagging-count'] = new URLSearchParams(o.tagging).size;
+  Object.assign(h, sseResponseHeaders(o));
   return h;
 }

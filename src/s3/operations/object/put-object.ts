@@ -9,6 +9,7 @@ import { requestChecksum } from './checksum-request.js';
 import { checksumHeaderName } from '../../../core/checksums.js';
 import { parseTagging } from './tagging-header.js';
 import { aclFromHeaders } from '../acl/acl-headers.js';
+import { encryptionRequest, sseResponseHeaders } from './sse.js';
 
 /** If-None-Match / If-Match on writes (conditional writes, used as compare-and-swap by Zarr tools). */
 export function writeCondition(ctx: S3Context): WriteCondition | undefined {
@@ -25,6 +26,7 @@ export async function PutObject(ctx: S3Context): Promise<HttpResponse> {
   const bucket = bucketOf(ctx);
   if (ctx.body.size === undefined && headerOf(ctx, 'transfer-encoding') === undefined) throw new S3Error('MissingContentLength');
   const checksum = requestChecksum(ctx);
+  const encryption = encryptionRequest(ctx);
   const acl = await aclFromHeaders(ctx, { owner: userIdOf(ctx), bucketOwner: bucket.ownerId });
   const o = await ctx.services.objects.put({
     bucket,
@@ -42,8 +44,9 @@ export async function PutObject(ctx: S3Context): Promise<HttpResponse> {
     storageClass: storageClassFrom(ctx.headers),
     acl,
     quota: ctx.quota,
+    ...(encryption ? { encryption } : {}),
   });
-  const headers: HttpResponse['headers'] = { etag: o.etag };
+  const headers: HttpResponse['headers'] = { etag: o.etag, ...sseResponseHeaders(o) };
   if (o.checksum) {
     headers[checksumHeaderName(o.checksum.algorithm)] = o.checksum.value;
     headers['x-amz-checksum-type'] = o.checksum.type;
