@@ -9,7 +9,7 @@
  *                           is appended. E.g. `node --cpu-prof --cpu-prof-dir=/tmp/prof dist/src/main.js`.
  *   GRANARY_BENCH_BASELINE  command that starts the baseline (default `node dist/bench/baseline-server.js`, or the
  *                           .ts file through tsx when run.ts itself runs under tsx)
- *   GRANARY_BENCH_ONLY      comma list of workloads to run: large,small,list,multipart,https,listscale,scaleout,ceiling (default all;
+ *   GRANARY_BENCH_ONLY      comma list of workloads to run: large,small,list,multipart,https,sse,listscale,scaleout,ceiling (default all;
  *                           ceiling = 4 KiB and 1 MiB ranged GETs from bench/ceiling-server.ts, which answers from
  *                           memory: what this client and machine can show at all;
  *                           https = 64 MiB PUT/GET over HTTPS vs HTTP on one Granary with both listeners;
@@ -40,7 +40,7 @@ const root = fromDist ? resolve(here, '../..') : resolve(here, '..');
 const resultsDir = join(root, 'bench', 'results');
 
 const SCALE = Number(process.env.GRANARY_BENCH_SECONDS ?? '1') || 1;
-const ONLY = new Set((process.env.GRANARY_BENCH_ONLY ?? 'large,small,list,multipart,https,listscale,scaleout,ceiling').split(',').map((s) => s.trim()));
+const ONLY = new Set((process.env.GRANARY_BENCH_ONLY ?? 'large,small,list,multipart,https,sse,listscale,scaleout,ceiling').split(',').map((s) => s.trim()));
 const CREDS = { accessKeyId: 'benchAccessKey01', secretKey: 'bench-secret-key-0123456789', region: 'us-east-1' };
 const BUCKET = 'bench';
 
@@ -333,6 +333,79 @@ async function tlsWorkload(plain: Client, tls: Client, server: Server, m: Measur
   m.tlsGetRatio = (m.tlsGetHttpsMiBs as number) / (m.tlsGetHttpMiBs as number);
 }
 
+/**
+ * SSE-S3 against unencrypted on one fresh Granary, interleaved object by object so both sides of each ratio
+ * see the same machine: 8 x 64 MiB PUT (clear, then encrypted, per object), the same GETs, then random 1 MiB
+ * ranged GETs (c=16) of a 64 MiB clear and a 64 MiB encrypted object, alternating 1 s slices. ETags of SSE-S3
+ * objects must still be the MD5; two encrypted GETs are checked byte for byte.
+ */
+async function sseWorkload(cl: Client, server: Server, m: Measures, md5s: Buffer[]): Promise<void> {
+  const sides: Array<['Clear' | 'Sse', Record<string, string>]> = [
+    ['Clear', {}],
+    ['Sse', { 'x-amz-server-side-encryption': 'AES256' }],
+  ];
+  const totals: Record<string, { bytes: number; seconds: number }> = {};
+  const add = (k: string, bytes: number, seconds: number): void => {
+    const t = (totals[k] ??= { bytes: 0, seconds: 0 });
+    t.bytes += bytes;
+    t.seconds += seconds;
+  };
+  for (let i = 0; i < LARGE_N; i++) {
+    for (const [name, headers] of sides) {
+      const t0 = now();
+      const r = await cl.expect({ method: 'PUT', path: `${BUCKET}/sse-${name}/${i}`, body: largeBody(i), headers }, [200], `64 MiB PUT (${name})`);
+      add(`put${name}`, LARGE_SIZE, secsSince(t0));
+      const etag = String(r.headers.etag ?? '');
+      if (etag !== `"${md5s[i]!.toString('hex')}"`) throw new DataError(`64 MiB PUT #${i} (${name}): ETag ${etag} is not the MD5`);
+      if (name === 'Sse' && r.headers['x-amz-server-side-encryption'] !== 'AES256') throw new DataError('SSE-S3 PUT answered without x-amz-server-side-encryption');
+    }
+  }
+  for (let i = 0; i < LARGE_N; i++) {
+    for (const [name] of sides) {
+      const t0 = now();
+      const r = await cl.expect({ method: 'GET', path: `${BUCKET}/sse-${name}/${i}` }, [200], `64 MiB GET (${name})`);
+      add(`get${name}`, r.bytes, secsSince(t0));
+      if (r.bytes !== LARGE_SIZE) throw new DataError(`64 MiB GET #${i} (${name}): ${r.bytes} bytes`);
+    }
+  }
+  for (const i of [0, LARGE_N - 1]) {
+    const r = await cl.expect({ method: 'GET', path: `${BUCKET}/sse-Sse/${i}`, sink: 'sha256' }, [200], 'SSE-S3 GET verify');
+    if (r.sha256 !== sha256(largeWhole(i))) throw new DataError(`SSE-S3 64 MiB GET #${i}: bytes differ from what was PUT`);
+  }
+  const lean = new LeanGetClient(server.url, new Signer(CREDS), MiB);
+  try {
+    for (let slice = 0; slice < 10 * SCALE; slice++) {
+      for (const [name] of sides) {
+        const ph = await closedLoop(server, 16, 1e9, 0.5, async () => {
+          const j = Math.floor(Math.random() * (LARGE_SIZE / MiB));
+          const bytes = await leanGet(lean, `${BUCKET}/sse-${name}/0`, 206, `ranged (${name})`, { range: `bytes=${j * MiB}-${j * MiB + MiB - 1}` });
+          if (bytes !== MiB) throw new DataError(`ranged GET (${name}): ${bytes} bytes`);
+          return bytes;
+        });
+        add(`ranged${name}`, ph.bytes, ph.seconds);
+      }
+    }
+  } finally {
+    lean.close();
+  }
+  const r = await cl.expect({ method: 'GET', path: `${BUCKET}/sse-Sse/0`, headers: { range: `bytes=${5 * MiB + 12345}-${6 * MiB + 12344}` }, sink: 'sha256' }, [206], 'SSE-S3 ranged GET verify');
+  if (r.sha256 !== sha256(largeWhole(0).subarray(5 * MiB + 12345, 6 * MiB + 12345))) throw new DataError('SSE-S3 ranged GET: wrong bytes');
+  for (const [k, t] of Object.entries(totals)) m[`sse_${k}MiBs`] = t.bytes / MiB / t.seconds;
+}
+
+async function runSse(server: Server, largeMd5s: Buffer[]): Promise<Measures> {
+  const m: Measures = {};
+  const cl = new Client(server.url, new Signer(CREDS), 64);
+  try {
+    await cl.expect({ method: 'PUT', path: BUCKET }, [200], 'CreateBucket');
+    log(`${server.name}: 64 MiB PUT/GET and ranged 1 MiB GETs, SSE-S3 against unencrypted`);
+    await sseWorkload(cl, server, m, largeMd5s);
+  } finally {
+    cl.close();
+  }
+  return m;
+}
+
 async function runTls(server: Server, caPem: Buffer, largeMd5s: Buffer[]): Promise<Measures> {
   const m: Measures = {};
   const [httpUrl, httpsUrl] = server.endpoints;
@@ -477,6 +550,16 @@ function rows(g: Measures, b: Measures, listScale: ListScaleResult[] = []): Row[
     if (S === null) continue;
     // no target in the issue: the figure is the ratio itself; "baseline" here is the same Granary over HTTP
     out.push({ figure: `64 MiB ${label} over HTTPS`, unit: 'MiB/s', granary: S, baseline: P, ratio: P ? S / P : null, target: '', result: 'n/a', note: 'baseline = same Granary over HTTP, same run' });
+  }
+  for (const [k, label] of [
+    ['put', '64 MiB PUT, sequential'],
+    ['get', '64 MiB GET, sequential'],
+    ['ranged', 'ranged 1 MiB GET, c=16'],
+  ] as const) {
+    const S = num(g[`sse_${k}SseMiBs`]);
+    const C = num(g[`sse_${k}ClearMiBs`]);
+    if (S === null || C === null) continue;
+    out.push({ figure: `SSE-S3 ${label}`, unit: 'MiB/s', granary: S, baseline: C, ratio: S / C, target: 'ratio >= 0.8', result: S / C >= 0.8 ? 'PASS' : 'BELOW', note: 'baseline = same Granary unencrypted, interleaved' });
   }
   if (typeof g.multipart === 'string') {
     out.push({ figure: '1 GiB multipart, 16 MiB x c=4', unit: '', granary: null, baseline: null, ratio: null, target: '', result: 'n/a', note: g.multipart });
@@ -630,6 +713,15 @@ async function main(): Promise<number> {
       Object.assign(g, await runTls(current, caPem, largeMd5s));
       await stopServer(current);
       current = undefined;
+    }
+
+    if (ONLY.has('sse')) {
+      current = await startServer('granary-sse', [...srvCmd, 'serve', '--data', join(work, 'granary-sse'), '--listen', '127.0.0.1:0'], env, /Granary S3 endpoint: (http:\/\/\S+)/, root);
+      log(`granary-sse at ${current.url} (pid ${current.pid})`);
+      Object.assign(g, await runSse(current, largeMd5s));
+      await stopServer(current);
+      current = undefined;
+      await rm(join(work, 'granary-sse'), { recursive: true, force: true });
     }
 
     let ceil: Measures | undefined;

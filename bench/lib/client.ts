@@ -82,7 +82,8 @@ export class Client {
     const encPath = '/' + encodePath(o.path);
     const query = o.query ?? [];
     const qs = query.length ? '?' + query.map(([k, v]) => (v === '' ? uriEncode(k) : `${uriEncode(k)}=${uriEncode(v)}`)).join('&') : '';
-    const headers: Record<string, string | number> = { ...o.headers, ...this.signer.sign(o.method, this.hostHeader, encPath, query) };
+    const amz = Object.fromEntries(Object.entries(o.headers ?? {}).filter(([k]) => k.startsWith('x-amz-')));
+    const headers: Record<string, string | number> = { ...o.headers, ...this.signer.sign(o.method, this.hostHeader, encPath, query, undefined, amz) };
     let len = 0;
     if (o.body !== undefined) {
       len = Buffer.isBuffer(o.body) ? o.body.length : o.body.reduce((n, b) => n + b.length, 0);

@@ -65,18 +65,22 @@ export class HeaderSigner {
 
   constructor(private readonly creds: Credentials) {}
 
-  /** The headers to add. `path` is the already-encoded request path, `query` pairs are raw (decoded). */
-  sign(method: string, host: string, path: string, query: Array<[string, string]>, now: Date = new Date()): Record<string, string> {
+  /**
+   * The headers to add. `path` is the already-encoded request path, `query` pairs are raw (decoded). `amz`: the
+   * request's own x-amz-* headers (lowercase names, e.g. x-amz-server-side-encryption), which S3 wants signed.
+   */
+  sign(method: string, host: string, path: string, query: Array<[string, string]>, now: Date = new Date(), amz: Record<string, string> = {}): Record<string, string> {
     const amzDate = amzDateOf(now);
     const day = amzDate.slice(0, 8);
     const scope = `${day}/${this.creds.region}/s3/aws4_request`;
-    const headers = { host, 'x-amz-content-sha256': UNSIGNED_PAYLOAD, 'x-amz-date': amzDate };
-    const canonical = canonicalRequest({ method, rawPath: path, rawQuery: encodeQuery(query), headers, signedHeaders: HeaderSigner.SIGNED, payloadHash: UNSIGNED_PAYLOAD });
+    const headers = { ...amz, host, 'x-amz-content-sha256': UNSIGNED_PAYLOAD, 'x-amz-date': amzDate };
+    const signed = [...HeaderSigner.SIGNED, ...Object.keys(amz)].sort();
+    const canonical = canonicalRequest({ method, rawPath: path, rawQuery: encodeQuery(query), headers, signedHeaders: signed, payloadHash: UNSIGNED_PAYLOAD });
     const signature = signHex(cachedSigningKey(this.creds.secretKey, day, this.creds.region, 's3'), stringToSign(amzDate, scope, canonical));
     return {
       'x-amz-content-sha256': UNSIGNED_PAYLOAD,
       'x-amz-date': amzDate,
-      authorization: `${SIGV4_ALGORITHM} Credential=${this.creds.accessKeyId}/${scope}, SignedHeaders=${HeaderSigner.SIGNED.join(';')}, Signature=${signature}`,
+      authorization: `${SIGV4_ALGORITHM} Credential=${this.creds.accessKeyId}/${scope}, SignedHeaders=${signed.join(';')}, Signature=${signature}`,
     };
   }
 }
