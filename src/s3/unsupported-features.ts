@@ -21,12 +21,13 @@ interface Family {
 }
 
 /**
- * SSE-S3 and SSE-C are built for PutObject, CopyObject (both sides), GetObject and HeadObject (see
- * operations/object/sse.ts, which refuses SSE-KMS itself); multipart uploads and PostObject do not have them yet.
+ * SSE-S3 and SSE-C are built for PutObject, PostObject, CopyObject (both sides), GetObject, HeadObject and
+ * GetObjectAttributes
+ * (see operations/object/sse.ts, which refuses SSE-KMS itself); multipart uploads do not have them yet.
  */
-const SSE_OBJECT_WRITES: EndpointName[] = ['CreateMultipartUpload', 'PostObject'];
+const SSE_OBJECT_WRITES: EndpointName[] = ['CreateMultipartUpload'];
 /** SSE-C headers also go with every later request that reads or adds to the object. */
-const SSE_C_TOO: EndpointName[] = ['UploadPart', 'UploadPartCopy', 'CompleteMultipartUpload', 'GetObjectAttributes', 'SelectObjectContent'];
+const SSE_C_TOO: EndpointName[] = ['UploadPart', 'UploadPartCopy', 'CompleteMultipartUpload', 'SelectObjectContent'];
 
 const FAMILIES: Family[] = [
   {

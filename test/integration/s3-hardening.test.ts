@@ -271,7 +271,7 @@ test('#11: encryption and object lock requests answer NotImplemented instead of 
   await ownerS3.send(new PutBucketPolicyCommand({ Bucket: bucket, Policy: policyOf(bucket, 'Allow', '*', 's3:PutObject') }));
   const f = new FormData();
   f.append('key', 'form');
-  f.append('x-amz-server-side-encryption', 'AES256');
+  f.append('x-amz-server-side-encryption', 'aws:kms');
   f.append('file', new Blob(['x']), 'f');
   const r = await fetch(`http://127.0.0.1:${server.port}/${TA}:${bucket}`, { method: 'POST', body: f });
   assert.equal(r.status, 501);

@@ -12,8 +12,10 @@ import { join } from 'node:path';
 import {
   CopyObjectCommand,
   CreateBucketCommand,
+  GetObjectAttributesCommand,
   GetObjectCommand,
   HeadObjectCommand,
+  PutBucketPolicyCommand,
   PutObjectCommand,
   type S3Client,
 } from '@aws-sdk/client-s3';
@@ -126,6 +128,9 @@ test('SSE-C: the key is needed for every read, a wrong one is AccessDenied; ETag
   assert.equal(await outcome(s3.send(new GetObjectCommand({ Bucket: 'sse-c', Key: 'k', ...sseC(randomBytes(32)) }))), 'AccessDenied');
   assert.equal(await statusOf(s3.send(new HeadObjectCommand({ Bucket: 'sse-c', Key: 'k', ...sseC(randomBytes(32)) }))), 403);
   assert.equal(await statusOf(s3.send(new HeadObjectCommand({ Bucket: 'sse-c', Key: 'k' }))), 400);
+  const attrs = (extra = {}) => s3.send(new GetObjectAttributesCommand({ Bucket: 'sse-c', Key: 'k', ObjectAttributes: ['ObjectSize'], ...extra }));
+  assert.equal(await outcome(attrs()), 'InvalidRequest');
+  assert.equal((await attrs(sseC())).ObjectSize, body.length);
   assert.deepEqual(filesContaining('GRANARY-PLAINTEXT-MARKER'), []);
   assert.deepEqual(filesContaining(customerKey.toString('base64')), []);
   assert.deepEqual(dataFiles(server.dataDir).filter((f) => readFileSync(f).includes(customerKey)), []);
@@ -211,4 +216,19 @@ test('a ranged GET of an encrypted object reads only the segments it needs', asy
   assert.ok(small < 512 * 1024, `a 100-byte ranged GET read ${small} bytes`);
   const mib = await read(`bytes=${8 * 1024 * 1024}-${9 * 1024 * 1024 - 1}`);
   assert.ok(mib < 1.5 * 1024 * 1024, `a 1 MiB ranged GET read ${mib} bytes`);
+});
+
+test('PostObject: the x-amz-server-side-encryption form field encrypts as the header does', async () => {
+  await s3.send(new CreateBucketCommand({ Bucket: 'sse-post' }));
+  const policy = { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: '*', Action: 's3:PutObject', Resource: 'arn:aws:s3:::sse-post/*' }] };
+  await s3.send(new PutBucketPolicyCommand({ Bucket: 'sse-post', Policy: JSON.stringify(policy) }));
+  const f = new FormData();
+  f.append('key', 'form');
+  f.append('x-amz-server-side-encryption', 'AES256');
+  f.append('file', new Blob(['POST-FORM-MARKER/'.repeat(1000)]), 'f');
+  const r = await fetch(`${server.url}/sse-post`, { method: 'POST', body: f });
+  assert.equal(r.status, 204, await r.text());
+  assert.equal(r.headers.get('x-amz-server-side-encryption'), 'AES256');
+  assert.equal((await s3.send(new HeadObjectCommand({ Bucket: 'sse-post', Key: 'form' }))).ServerSideEncryption, 'AES256');
+  assert.deepEqual(filesContaining('POST-FORM-MARKER'), []);
 });

@@ -13,6 +13,7 @@ import { objectHeadersFrom, storageClassFrom } from './headers.js';
 import { aclFromHeaders } from '../acl/acl-headers.js';
 import { parseTagging } from './tagging-header.js';
 import { requestChecksum } from './checksum-request.js';
+import { encryptionRequestFrom, sseResponseHeaders } from './sse.js';
 
 /**
  * Where to send the browser after the upload: `success_action_redirect` (or the older `redirect`) when it
@@ -68,6 +69,8 @@ export async function PostObject(ctx: S3Context): Promise<HttpResponse> {
   const acl = await aclFromHeaders({ headers, services: ctx.services }, { owner: userIdOf(ctx), bucketOwner: bucket.ownerId });
   // An x-amz-checksum-<algorithm> field is verified as the file streams, as the header is for PutObject.
   const checksum = requestChecksum({ ...ctx, headers });
+  // The x-amz-server-side-encryption* fields ask what the headers ask of PutObject.
+  const encryption = encryptionRequestFrom((n) => fields.get(n), ctx.secure, ctx.services.config.sseCustomerKeysOverHttp);
   const o = await ctx.services.objects.put({
     bucket,
     key,
@@ -82,8 +85,10 @@ export async function PostObject(ctx: S3Context): Promise<HttpResponse> {
     acl,
     tagging: parseTagging(headers['x-amz-tagging'] as string | undefined),
     quota: ctx.quota,
+    ...(encryption ? { encryption } : {}),
   });
   await form.done;
+  const sse = sseResponseHeaders(o);
 
   const location = `${form.baseUrl}/${encodeURIComponent(bucket.name)}/${key.split('/').map(encodeURIComponent).join('/')}`;
   const redirect = redirectUrl(fields);
@@ -91,12 +96,12 @@ export async function PostObject(ctx: S3Context): Promise<HttpResponse> {
     redirect.searchParams.append('bucket', bucket.name);
     redirect.searchParams.append('key', key);
     redirect.searchParams.append('etag', o.etag);
-    return emptyResponse(303, { location: redirect.toString(), etag: o.etag });
+    return emptyResponse(303, { location: redirect.toString(), etag: o.etag, ...sse });
   }
   // 200 and 204 answer an empty document, 201 a PostResponse; any other value is 204.
   const status = fields.get('success_action_status');
   if (status === '201') {
-    return xmlResponse('PostResponse', [['Location', location], ['Bucket', bucket.name], ['Key', key], ['ETag', o.etag]], 201, { etag: o.etag, location });
+    return xmlResponse('PostResponse', [['Location', location], ['Bucket', bucket.name], ['Key', key], ['ETag', o.etag]], 201, { etag: o.etag, location, ...sse });
   }
-  return emptyResponse(status === '200' ? 200 : 204, { etag: o.etag, location });
+  return emptyResponse(status === '200' ? 200 : 204, { etag: o.etag, location, ...sse });
 }
