@@ -8,12 +8,13 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Agent } from 'node:https';
 import { CreateBucketCommand, GetObjectCommand, HeadObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { run } from '../helpers/clients.js';
+import { filesUnder } from '../helpers/tree.js';
 import { REPO_ROOT } from '../helpers/server.js';
 import { have, httpsUnavailable, snippet } from '../helpers/compat.js';
 import { startHttps, type HttpsEnv } from './https.js';
@@ -21,14 +22,6 @@ import { startHttps, type HttpsEnv } from './https.js';
 const PAGE = 'encryption.md';
 const noHttps = httpsUnavailable();
 
-function dataFiles(dir: string, out: string[] = []): string[] {
-  for (const name of readdirSync(dir)) {
-    const p = join(dir, name);
-    if (statSync(p).isDirectory()) dataFiles(p, out);
-    else out.push(p);
-  }
-  return out;
-}
 
 describe('server-side encryption with real clients (external endpoint)', { skip: noHttps ?? false }, () => {
   let h: HttpsEnv;
@@ -55,7 +48,7 @@ describe('server-side encryption with real clients (external endpoint)', { skip:
   /** A body with a marker unique to the test, to grep the data directory for. */
   const marked = (label: string, size = 300_000): Buffer => Buffer.alloc(size, `SSE-COMPAT-${label}-MARKER/`);
   const assertNotOnDisk = (label: string) =>
-    assert.deepEqual(dataFiles(h.env.server.dataDir).filter((f) => readFileSync(f).includes(`SSE-COMPAT-${label}-MARKER`)), [], `plaintext of ${label} on disk`);
+    assert.deepEqual(filesUnder(h.env.server.dataDir).filter((f) => readFileSync(f).includes(`SSE-COMPAT-${label}-MARKER`)), [], `plaintext of ${label} on disk`);
   const vars = (bucket: string, extra: Record<string, string> = {}) => ({ ...h.vars, BUCKET: bucket, ...extra });
   const mode = async (bucket: string, key: string, customerKey?: Buffer): Promise<string | undefined> => {
     const r = await sdk.send(

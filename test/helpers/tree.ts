@@ -38,3 +38,13 @@ export function treeHashes(root: string): Record<string, string> {
   walk(root);
   return out;
 }
+
+/** Every file under `root` (recursively): e.g. a server's data directory, to grep it for plaintext. */
+export function filesUnder(root: string, out: string[] = []): string[] {
+  for (const name of readdirSync(root)) {
+    const p = join(root, name);
+    if (statSync(p).isDirectory()) filesUnder(p, out);
+    else out.push(p);
+  }
+  return out;
+}

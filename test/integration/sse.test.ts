@@ -7,7 +7,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
-import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   CopyObjectCommand,
@@ -22,6 +22,7 @@ import {
 import { startServer, type TestServer } from '../helpers/server.js';
 import { sdkClient } from '../helpers/clients.js';
 import { outcome } from '../helpers/admin.js';
+import { filesUnder } from '../helpers/tree.js';
 
 let server: TestServer;
 let s3: S3Client;
@@ -51,18 +52,9 @@ function marked(size: number): Buffer {
   return b;
 }
 
-/** Every committed blob file (data/blobs/aa/bb/<id>) and the metadata database files. */
-function dataFiles(dir: string, out: string[] = []): string[] {
-  for (const name of readdirSync(dir)) {
-    const p = join(dir, name);
-    if (statSync(p).isDirectory()) dataFiles(p, out);
-    else out.push(p);
-  }
-  return out;
-}
 
 function filesContaining(needle: string): string[] {
-  return dataFiles(server.dataDir).filter((f) => readFileSync(f).includes(needle));
+  return filesUnder(server.dataDir).filter((f) => readFileSync(f).includes(needle));
 }
 
 async function statusOf(p: Promise<unknown>): Promise<number> {
@@ -133,7 +125,7 @@ test('SSE-C: the key is needed for every read, a wrong one is AccessDenied; ETag
   assert.equal((await attrs(sseC())).ObjectSize, body.length);
   assert.deepEqual(filesContaining('GRANARY-PLAINTEXT-MARKER'), []);
   assert.deepEqual(filesContaining(customerKey.toString('base64')), []);
-  assert.deepEqual(dataFiles(server.dataDir).filter((f) => readFileSync(f).includes(customerKey)), []);
+  assert.deepEqual(filesUnder(server.dataDir).filter((f) => readFileSync(f).includes(customerKey)), []);
 });
 
 test('wrong combinations and bad keys are refused as AWS refuses them; SSE-KMS answers NotImplemented; nothing is written', async () => {
@@ -175,7 +167,7 @@ test('a flipped byte in an encrypted blob is a read error, never wrong data', as
   await s3.send(new CreateBucketCommand({ Bucket: 'sse-flip' }));
   const body = marked(300_000);
   await s3.send(new PutObjectCommand({ Bucket: 'sse-flip', Key: 'k', Body: body, ServerSideEncryption: 'AES256' }));
-  const blobs = dataFiles(server.dataDir).filter((f) => /\/[0-9a-f]{2}\/[0-9a-f]{2}\/[0-9a-f]{32}$/.test(f) && statSync(f).size === 300_000 + 5 * 16);
+  const blobs = filesUnder(server.dataDir).filter((f) => /\/[0-9a-f]{2}\/[0-9a-f]{2}\/[0-9a-f]{32}$/.test(f) && statSync(f).size === 300_000 + 5 * 16);
   assert.equal(blobs.length, 1);
   const bytes = readFileSync(blobs[0]!);
   bytes[200_000]! ^= 0x40;
