@@ -53,7 +53,8 @@ export interface GranaryConfig {
   /**
    * Accept SSE-C keys (customer-provided encryption keys) over plain HTTP (config key
    * `sseCustomerKeysOverHttp`, env GRANARY_SSE_C_OVER_HTTP=true). Off by default: AWS refuses them without
-   * TLS, since the key travels in a header. For sites whose internal network is trusted.
+   * TLS, since the key travels in a header. For sites whose internal network is trusted, or whose TLS ends at
+   * a load balancer in front of the gateways.
    */
   sseCustomerKeysOverHttp: boolean;
   /** Host domain of the internal (plain HTTP) endpoint: `<tenancy>.<internalDomain>`. */
