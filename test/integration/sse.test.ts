@@ -223,3 +223,21 @@ test('PostObject: the x-amz-server-side-encryption form field encrypts as the he
   assert.equal((await s3.send(new HeadObjectCommand({ Bucket: 'sse-post', Key: 'form' }))).ServerSideEncryption, 'AES256');
   assert.deepEqual(filesContaining('POST-FORM-MARKER'), []);
 });
+
+test('bucket policies can require SSE-S3 (s3:x-amz-server-side-encryption) and deny SSE-C (…-customer-algorithm)', async () => {
+  await s3.send(new CreateBucketCommand({ Bucket: 'sse-policy' }));
+  const policy = {
+    Version: '2012-10-17',
+    Statement: [
+      { Sid: 'RequireSseS3', Effect: 'Deny', Principal: '*', Action: 's3:PutObject', Resource: 'arn:aws:s3:::sse-policy/sse-only/*', Condition: { StringNotEquals: { 's3:x-amz-server-side-encryption': 'AES256' } } },
+      { Sid: 'NoSseC', Effect: 'Deny', Principal: '*', Action: 's3:PutObject', Resource: 'arn:aws:s3:::sse-policy/*', Condition: { Null: { 's3:x-amz-server-side-encryption-customer-algorithm': 'false' } } },
+    ],
+  };
+  await s3.send(new PutBucketPolicyCommand({ Bucket: 'sse-policy', Policy: JSON.stringify(policy) }));
+  const put = (key: string, extra = {}) => outcome(s3.send(new PutObjectCommand({ Bucket: 'sse-policy', Key: key, Body: 'x', ...extra })));
+  assert.equal(await put('sse-only/a'), 'AccessDenied');
+  assert.equal(await put('sse-only/a', { ServerSideEncryption: 'AES256' }), 'OK');
+  assert.equal(await put('sse-only/b', sseC()), 'AccessDenied');
+  assert.equal(await put('other/c', sseC()), 'AccessDenied');
+  assert.equal(await put('other/d'), 'OK');
+});
