@@ -9,7 +9,10 @@
  *                           is appended. E.g. `node --cpu-prof --cpu-prof-dir=/tmp/prof dist/src/main.js`.
  *   GRANARY_BENCH_BASELINE  command that starts the baseline (default `node dist/bench/baseline-server.js`, or the
  *                           .ts file through tsx when run.ts itself runs under tsx)
- *   GRANARY_BENCH_ONLY      comma list of workloads to run: large,small,list,multipart,https,sse,listscale,scaleout,ceiling (default all;
+ *   GRANARY_BENCH_ONLY      comma list of workloads to run: large,small,list,multipart,https,sse,metrics,listscale,scaleout,ceiling (default all;
+ *                           metrics = the 4 KiB PUT/GET load on two fresh Granary servers, metrics off and on (scraped
+ *                           every second), in four alternating rounds: what metrics cost the request path
+ *                           (GRANARY_BENCH_METRICS_AA=1: both sides off, an A/A run showing the noise floor);
  *                           ceiling = 4 KiB and 1 MiB ranged GETs from bench/ceiling-server.ts, which answers from
  *                           memory: what this client and machine can show at all;
  *                           https = 64 MiB PUT/GET over HTTPS vs HTTP on one Granary with both listeners;
@@ -40,7 +43,7 @@ const root = fromDist ? resolve(here, '../..') : resolve(here, '..');
 const resultsDir = join(root, 'bench', 'results');
 
 const SCALE = Number(process.env.GRANARY_BENCH_SECONDS ?? '1') || 1;
-const ONLY = new Set((process.env.GRANARY_BENCH_ONLY ?? 'large,small,list,multipart,https,sse,listscale,scaleout,ceiling').split(',').map((s) => s.trim()));
+const ONLY = new Set((process.env.GRANARY_BENCH_ONLY ?? 'large,small,list,multipart,https,sse,metrics,listscale,scaleout,ceiling').split(',').map((s) => s.trim()));
 const CREDS = { accessKeyId: 'benchAccessKey01', secretKey: 'bench-secret-key-0123456789', region: 'us-east-1' };
 const BUCKET = 'bench';
 
@@ -494,6 +497,78 @@ async function runInterleaved(targets: Target[], largeMd5s: Buffer[], partMd5s: 
   }
 }
 
+/**
+ * Metrics off vs on (`metrics` workload): the 4 KiB PUT/GET load on two fresh servers, the second with metrics
+ * (GRANARY_METRICS_TOKEN) and a scraper asking every second, in four rounds ordered off-on, on-off, off-on,
+ * on-off so that drift of the machine's speed hits both alike. Figures: summed ops over summed seconds of each
+ * side, the median of the rounds' on/off ratios, and server CPU per op.
+ */
+async function metricsAB(srvCmd: string[], env: NodeJS.ProcessEnv, work: string, setCurrent: (s: Server | undefined) => void): Promise<Measures> {
+  const token = 'bench-metrics-token-0123456789';
+  const sides: Array<{ on: boolean; server: Server; cl: Client; puts: Phase[]; gets: Phase[] }> = [];
+  try {
+    for (const on of [false, true]) {
+      const server = await startServer(`granary-metrics-${on ? 'on' : 'off'}`, [...srvCmd, 'serve', '--data', join(work, `granary-metrics-${on ? 'on' : 'off'}`), '--listen', '127.0.0.1:0'], on && !process.env.GRANARY_BENCH_METRICS_AA ? { ...env, GRANARY_METRICS_TOKEN: token } : env, /Granary S3 endpoint: (http:\/\/\S+)/, root);
+      setCurrent(server);
+      const cl = new Client(server.url, new Signer(CREDS), 64);
+      sides.push({ on, server, cl, puts: [], gets: [] });
+      await cl.expect({ method: 'PUT', path: BUCKET }, [200], 'CreateBucket');
+    }
+    for (let round = 1; round <= 4; round++) {
+      for (const side of round % 2 === 1 ? sides : [...sides].reverse()) {
+        setCurrent(side.server);
+        log(`metrics ${side.on ? 'on' : 'off'} (round ${round}): 4 KiB PUT/GET at concurrency 32`);
+        let scraping = side.on && !process.env.GRANARY_BENCH_METRICS_AA;
+        const scraper = (async () => {
+          while (scraping) {
+            const r = await fetch(`${side.server.url}/_admin/metrics`, { headers: { authorization: `Bearer ${token}` } });
+            if (r.status !== 200) throw new Error(`metrics scrape answered ${r.status}`);
+            await r.arrayBuffer();
+            await new Promise((res) => setTimeout(res, 1000));
+          }
+        })();
+        const m: Measures = {};
+        try {
+          await small(side.cl, side.server, m);
+        } finally {
+          scraping = false;
+          await scraper;
+        }
+        side.puts.push(m.smallPut as Phase);
+        side.gets.push(m.smallGet as Phase);
+        log(`  PUT ${(m.smallPutOps as number).toFixed(0)}/s, GET ${(m.smallGetOps as number).toFixed(0)}/s`);
+      }
+    }
+  } finally {
+    for (const s of sides) {
+      s.cl.close();
+      await stopServer(s.server);
+    }
+    setCurrent(undefined);
+  }
+  const out: Measures = {};
+  const rate = (ps: Phase[]): number => ps.reduce((n, p) => n + p.ops, 0) / ps.reduce((n, p) => n + p.seconds, 0);
+  const cpuPerOp = (ps: Phase[]): number => (ps.reduce((n, p) => n + (p.serverCpuPct / 100) * p.seconds, 0) / ps.reduce((n, p) => n + p.ops, 0)) * 1e6;
+  const median = (xs: number[]): number => {
+    const v = [...xs].sort((a, b) => a - b);
+    return v.length % 2 ? v[(v.length - 1) / 2]! : (v[v.length / 2 - 1]! + v[v.length / 2]!) / 2;
+  };
+  const [off, on] = sides as [(typeof sides)[number], (typeof sides)[number]];
+  const perRound = (k: 'puts' | 'gets'): number[] => on[k].map((p, i) => p.ops / p.seconds / (off[k][i]!.ops / off[k][i]!.seconds));
+  out.metricsPutRoundRatios = perRound('puts').map((r) => r.toFixed(3)).join(' ');
+  out.metricsGetRoundRatios = perRound('gets').map((r) => r.toFixed(3)).join(' ');
+  out.metricsPutMedianRatio = median(perRound('puts'));
+  out.metricsGetMedianRatio = median(perRound('gets'));
+  for (const s of sides) {
+    const k = s.on ? 'On' : 'Off';
+    out[`metrics${k}PutOps`] = rate(s.puts);
+    out[`metrics${k}GetOps`] = rate(s.gets);
+    out[`metrics${k}PutCpuUs`] = cpuPerOp(s.puts);
+    out[`metrics${k}GetCpuUs`] = cpuPerOp(s.gets);
+  }
+  return out;
+}
+
 /** The baseline's single-PUT rate, measured again right before Granary's multipart upload. */
 async function referencePut(cl: Client, server: Server, m: Measures): Promise<void> {
   const put = await closedLoop(server, 1, LARGE_N, 1e9, async (i) => {
@@ -560,6 +635,21 @@ function rows(g: Measures, b: Measures, listScale: ListScaleResult[] = []): Row[
     const C = num(g[`sse_${k}ClearMiBs`]);
     if (S === null || C === null) continue;
     out.push({ figure: `SSE-S3 ${label}`, unit: 'MiB/s', granary: S, baseline: C, ratio: S / C, target: 'ratio >= 0.8', result: S / C >= 0.8 ? 'PASS' : 'BELOW', note: 'baseline = same Granary unencrypted, interleaved' });
+  }
+  for (const [op, label] of [
+    ['Put', 'PUT'],
+    ['Get', 'GET'],
+  ] as const) {
+    const on = num(g[`metricsOn${op}Ops`]);
+    const off = num(g[`metricsOff${op}Ops`]);
+    if (on === null || off === null) continue;
+    // "Granary" = metrics on, "baseline" = the same load on a Granary with metrics off, same run, alternating.
+    out.push({ figure: `4 KiB ${label}, c=32, metrics on/off`, unit: 'ops/s', granary: on, baseline: off, ratio: on / off, target: 'ratio >= 0.97', result: on / off >= 0.97 ? 'PASS' : 'BELOW' });
+    const med = num(g[`metrics${op}MedianRatio`]);
+    if (med !== null) out.push({ figure: `  median of 4 rounds' ratios (${String(g[`metrics${op}RoundRatios`])})`, unit: '', granary: null, baseline: null, ratio: med, target: 'ratio >= 0.97', result: med >= 0.97 ? 'PASS' : 'BELOW' });
+    const cOn = num(g[`metricsOn${op}CpuUs`]);
+    const cOff = num(g[`metricsOff${op}CpuUs`]);
+    if (cOn !== null && cOff !== null) out.push({ figure: `  server CPU per ${label}, metrics on/off`, unit: 'us', granary: cOn, baseline: cOff, ratio: cOn / cOff, target: 'ratio <= 1.03', result: cOn / cOff <= 1.03 ? 'PASS' : 'BELOW' });
   }
   if (typeof g.multipart === 'string') {
     out.push({ figure: '1 GiB multipart, 16 MiB x c=4', unit: '', granary: null, baseline: null, ratio: null, target: '', result: 'n/a', note: g.multipart });
@@ -671,6 +761,9 @@ async function main(): Promise<number> {
     delete env.GRANARY_LISTEN_HTTPS;
     delete env.GRANARY_TLS_CERT;
     delete env.GRANARY_TLS_KEY;
+    delete env.GRANARY_METRICS_TOKEN;
+    delete env.GRANARY_METRICS_ALLOW;
+    delete env.GRANARY_LISTEN_METRICS;
     const b: Measures = {};
     const g: Measures = {};
     const targets: Target[] = [];
@@ -722,6 +815,12 @@ async function main(): Promise<number> {
       await stopServer(current);
       current = undefined;
       await rm(join(work, 'granary-sse'), { recursive: true, force: true });
+    }
+
+    if (ONLY.has('metrics')) {
+      Object.assign(g, await metricsAB(srvCmd, env, work, (s) => (current = s)));
+      await rm(join(work, 'granary-metrics-off'), { recursive: true, force: true });
+      await rm(join(work, 'granary-metrics-on'), { recursive: true, force: true });
     }
 
     let ceil: Measures | undefined;

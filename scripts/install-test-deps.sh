@@ -23,14 +23,17 @@ command -v ldapmodify >/dev/null || need+=(ldap-utils)
 command -v chromium >/dev/null || need+=(chromium)
 # HAProxy in front of several gateways (test/integration/cluster.test.ts; run in the foreground, never as a service).
 [ -x /usr/sbin/haproxy ] || command -v haproxy >/dev/null || need+=(haproxy)
+# Prometheus (and promtool) for the metrics test (test/integration/metrics.test.ts runs it in the foreground on a
+# loopback port, never as a service).
+command -v prometheus >/dev/null || need+=(prometheus)
 # PostgreSQL server binaries for the metadata contract suite and the cluster test (each test starts its own
 # throwaway cluster with initdb/pg_ctl on a loopback port; the packaged service is never used).
 command -v initdb >/dev/null || ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need+=(postgresql)
 if [ ${#need[@]} -gt 0 ]; then
   export DEBIAN_FRONTEND=noninteractive
-  # Installing slapd or haproxy would start a system service (slapd on port 389), which the tests neither need nor use:
+  # Installing slapd, haproxy or prometheus would start a system service (slapd on port 389), which the tests neither need nor use:
   # deny service starts during the install (unless the machine already has a policy), then undo that.
-  if [[ ( " ${need[*]} " == *" slapd "* || " ${need[*]} " == *" haproxy "* || " ${need[*]} " == *" postgresql "* ) && ! -e /usr/sbin/policy-rc.d ]]; then
+  if [[ ( " ${need[*]} " == *" slapd "* || " ${need[*]} " == *" haproxy "* || " ${need[*]} " == *" postgresql "* || " ${need[*]} " == *" prometheus "* ) && ! -e /usr/sbin/policy-rc.d ]]; then
     printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d
     chmod +x /usr/sbin/policy-rc.d
     trap 'rm -f /usr/sbin/policy-rc.d' EXIT

@@ -37,7 +37,9 @@ import { LdapDirectory, type LdapDirectoryConfig } from './iam/directory/ldap.js
 import { BuiltinDirectory } from './iam/directory/builtin.js';
 import { createLogger, type Logger } from './lib/log.js';
 import { createAccessLog } from './http/access-log.js';
-import type { MetadataStore } from './metadata/store.js';
+import type { MetadataStore, StoreObserver } from './metadata/store.js';
+import { Metrics } from './ops/metrics.js';
+import { OpsEndpoints } from './ops/endpoints.js';
 
 export interface App {
   config: GranaryConfig;
@@ -51,6 +53,8 @@ export interface App {
   httpsAddress: { host: string; port: number } | undefined;
   /** The portal and admin API listener's address (undefined with `listenPortal: none`). */
   portalAddress: { host: string; port: number } | undefined;
+  /** The metrics listener's address (`listenMetrics`), when configured. */
+  metricsAddress: { host: string; port: number } | undefined;
   /** Where the portal lives (its URL, the origins it is served on). */
   origins: PortalOrigins;
   /** Re-reads the TLS certificate and key (SIGHUP); true when a new certificate is in use. */
@@ -61,6 +65,10 @@ export interface App {
 export async function startApp(config: GranaryConfig, env: NodeJS.ProcessEnv = process.env, log: Logger = createLogger(config.logLevel)): Promise<App> {
   mkdirSync(config.dataDir, { recursive: true });
   const box = new SecretBox(loadMasterKey(join(config.dataDir, 'master.key'), env));
+  // Metrics only when configured (config.metrics): otherwise nothing is collected at all.
+  const metrics = config.metrics ? new Metrics() : undefined;
+  const observer = (store: 'sqlite' | 'postgres'): StoreObserver | undefined =>
+    metrics && { transaction: (s, n) => metrics.transaction(store, s, n), poolWait: (s) => metrics.poolWait(s) };
   let shared: PostgresMetadataStore | undefined;
   if (config.metadata !== undefined) {
     /*
@@ -76,7 +84,7 @@ export async function startApp(config: GranaryConfig, env: NodeJS.ProcessEnv = p
      * - admin/views.ts NameResolver lives for one response; the default tenancy is re-read per request below.
      * - Only `last used` times of keys are coalesced in memory (a few seconds, display only, no decision).
      */
-    shared = await openPostgresMetadataStore(config.metadata);
+    shared = await openPostgresMetadataStore(config.metadata, { observer: observer('postgres') });
   }
   // Lookups every request makes are cached briefly; see metadata/read-cache.ts for why that stays fresh.
   // Free space on the data filesystem (core/capacity.ts): the low-water mark for new data, and in embedded
@@ -88,7 +96,7 @@ export async function startApp(config: GranaryConfig, env: NodeJS.ProcessEnv = p
     log: (msg, fields) => log.warn(msg, fields),
   });
   const metadata: MetadataStore = withReadCache(
-    shared ?? (await openSqliteMetadataStore(join(config.dataDir, 'metadata.db'), { onFull: () => capacity.releaseReserve() })),
+    shared ?? (await openSqliteMetadataStore(join(config.dataDir, 'metadata.db'), { onFull: () => capacity.releaseReserve(), observer: observer('sqlite') })),
     config.metadataCacheMs,
   );
   if (!shared) {
@@ -141,7 +149,14 @@ export async function startApp(config: GranaryConfig, env: NodeJS.ProcessEnv = p
   const directory = config.ldap ? new LdapDirectory(metadata, config.ldap as unknown as LdapDirectoryConfig) : new BuiltinDirectory(metadata);
   let listenPort: number | undefined;
   const admin = createAdminApi({ config, metadata, accessKeys, directory, log, bucketPolicies: policies, listenPort: () => listenPort, origins });
-  const http = new GranaryHttpServer({ s3, log, admin: admin.handler, origins });
+  const ops = new OpsEndpoints({
+    metadata,
+    dataDir: config.dataDir,
+    metrics,
+    ...(config.metrics ? { access: { token: config.metrics.token, allow: config.metrics.allow, trustedProxies: config.trustedProxies } } : {}),
+  });
+  const http = new GranaryHttpServer({ s3, log, admin: admin.handler, origins, ops, metricsListenerOnly: config.metrics?.listen !== undefined });
+  if (metrics) http.onRequestFinished((r) => metrics.finished(r));
   // One JSON line per finished request (http/access-log.ts); metrics attach to the same hook.
   const accessLog = config.logLevel === 'debug' || config.logLevel === 'info' ? createAccessLog() : undefined;
   if (accessLog) http.onRequestFinished(accessLog.log);
@@ -171,6 +186,14 @@ export async function startApp(config: GranaryConfig, env: NodeJS.ProcessEnv = p
         log: (msg, fields) => log.warn(msg, fields),
       })
     : undefined;
+  metrics?.sources({
+    metadata,
+    quotaLevel: (t) => quota.status(t),
+    inFlight: () => http.inFlight,
+    hashing: () => hashOffload.stats(),
+    sweeper: () => sweeper.progress,
+    ...(shared ? { pool: () => shared.poolStats() } : {}),
+  });
   // A crash can leave temporary files; nothing can be writing them yet, so clear them before serving.
   await blobs.sweepTemporary(0);
   hashOffload.start();
@@ -178,6 +201,7 @@ export async function startApp(config: GranaryConfig, env: NodeJS.ProcessEnv = p
   listenPort = address.port;
   const portalAddress = config.listenPortal ? await http.listenPortal(config.listenPortal.host, config.listenPortal.port) : undefined;
   origins.listening({ s3: address.port, portal: portalAddress?.port });
+  const metricsAddress = config.metrics?.listen ? await http.listenMetrics(config.metrics.listen.host, config.metrics.listen.port) : undefined;
   let httpsAddress: App['httpsAddress'];
   let tls: TlsReloader | undefined;
   if (config.listenHttps && config.tlsCert && config.tlsKey) {
@@ -205,6 +229,7 @@ export async function startApp(config: GranaryConfig, env: NodeJS.ProcessEnv = p
     address,
     httpsAddress,
     portalAddress,
+    metricsAddress,
     origins,
     reloadTls: (reason) => tls?.reload(reason) ?? Promise.resolve(false),
     stop: () =>

@@ -11,7 +11,7 @@ import { runMigrate } from './cli/migrate.js';
 import { runCert } from './cli/cert.js';
 import { guardStdio, writeStderr } from './lib/log.js';
 
-const USAGE = `Usage: granary serve [--data DIR] [--listen HOST:PORT] [--listen-portal HOST:PORT] [--metadata postgres://…] [--config FILE]
+const USAGE = `Usage: granary serve [--data DIR] [--listen HOST:PORT] [--listen-portal HOST:PORT] [--listen-metrics HOST:PORT] [--metadata postgres://…] [--config FILE]
        granary migrate --from DATA_DIR --to postgres://…
        granary cert --out DIR [--hosts LIST]
        granary admin <noun> <verb> [arguments] [options]   (granary admin --help)
@@ -32,6 +32,10 @@ Options:
                       https://portal.example.org (env GRANARY_PORTAL_URL)
   --metadata URL      postgres://user:pass@host:port/db: metadata in PostgreSQL, shared by several
                       gateways (env GRANARY_METADATA; default: SQLite in DIR/metadata.db)
+  --listen-metrics HOST:PORT
+                      Prometheus metrics, health and readiness on a listener of their own (env
+                      GRANARY_LISTEN_METRICS; loopback clients only unless GRANARY_METRICS_TOKEN or
+                      GRANARY_METRICS_ALLOW says otherwise; docs/monitoring.md)
   --listen-https HOST:PORT  external HTTPS listener (env GRANARY_LISTEN_HTTPS; needs the two below)
   --tls-cert FILE     PEM certificate (chain) for HTTPS (env GRANARY_TLS_CERT; reloaded on change/SIGHUP)
   --tls-key FILE      PEM private key for HTTPS (env GRANARY_TLS_KEY)
@@ -52,6 +56,7 @@ async function serve(argv: string[]): Promise<void> {
       'tls-key': { type: 'string' },
       'listen-portal': { type: 'string' },
       'portal-url': { type: 'string' },
+      'listen-metrics': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
     strict: true,
@@ -63,7 +68,7 @@ async function serve(argv: string[]): Promise<void> {
   // Node 20 is past end of life (April 2026); it still runs, but the operator should know it is unsupported.
   const major = Number(process.versions.node.split('.')[0]);
   if (major < 22) writeStderr(`Granary: Node.js ${process.versions.node} is past its end of life and not supported; run on Node.js 24 LTS (README: Runtime).\n`);
-  const config = loadConfig({ flags: { data: values.data, listen: values.listen, config: values.config, metadata: values.metadata, listenHttps: values['listen-https'], tlsCert: values['tls-cert'], tlsKey: values['tls-key'], listenPortal: values['listen-portal'], portalUrl: values['portal-url'] } });
+  const config = loadConfig({ flags: { data: values.data, listen: values.listen, config: values.config, metadata: values.metadata, listenHttps: values['listen-https'], tlsCert: values['tls-cert'], tlsKey: values['tls-key'], listenPortal: values['listen-portal'], portalUrl: values['portal-url'], listenMetrics: values['listen-metrics'] } });
   const app = await startApp(config);
   const c = app.bootstrap.created;
   if (c) {
@@ -92,6 +97,11 @@ async function serve(argv: string[]): Promise<void> {
   }
   if (config.portalUrl) lines.push(`Granary portal (public URL): ${config.portalUrl}/_admin/portal/`);
   process.stdout.write(lines.join('\n') + '\n');
+  if (app.metricsAddress) {
+    const metricsUrl = `http://${hostPort(app.metricsAddress)}/_admin/metrics`;
+    app.log.info('granary metrics listening', { url: metricsUrl });
+    process.stdout.write(`Granary metrics: ${metricsUrl}\n`);
+  }
   if (app.httpsAddress) {
     const h = app.httpsAddress.host;
     const httpsUrl = `https://${h.includes(':') ? `[${h}]` : h}:${app.httpsAddress.port}`;

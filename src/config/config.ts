@@ -127,6 +127,21 @@ export interface GranaryConfig {
    * to its ready-made configurations. Unset: the certificate is from a public CA.
    */
   tlsCa: string | undefined;
+  /**
+   * Prometheus metrics at `/_admin/metrics` (ops/metrics.ts); undefined (default) = off: nothing collected,
+   * the path answers 404. On with a bearer token (config key `metricsToken`, env GRANARY_METRICS_TOKEN, at
+   * least 16 characters), an address list (`metricsAllow`, GRANARY_METRICS_ALLOW: addresses or CIDR blocks,
+   * the client address as the password throttle reads it, trusting `trustedProxies`) or both (then both must
+   * hold). Served on every listener, or only on its own (`--listen-metrics`, `listenMetrics`,
+   * GRANARY_LISTEN_METRICS), which without a token or list accepts loopback clients only.
+   */
+  metrics: MetricsConfig | undefined;
+}
+
+export interface MetricsConfig {
+  token: string | undefined;
+  allow: string[];
+  listen: { host: string; port: number } | undefined;
 }
 
 export interface SmtpConfig {
@@ -181,6 +196,7 @@ export const DEFAULTS: GranaryConfig = {
   smtp: undefined,
   noticeIntervalMs: 5 * 60 * 1000,
   tlsCa: undefined,
+  metrics: undefined,
 };
 
 /** Smallest orphan grace allowed when several gateways may share one blob directory (PostgreSQL mode). */
@@ -207,7 +223,7 @@ function parseBoolSetting(name: string, value: unknown): boolean {
 }
 
 export interface ConfigSources {
-  flags?: { data?: string; listen?: string; config?: string; metadata?: string; listenHttps?: string; tlsCert?: string; tlsKey?: string; listenPortal?: string; portalUrl?: string };
+  flags?: { data?: string; listen?: string; config?: string; metadata?: string; listenHttps?: string; tlsCert?: string; tlsKey?: string; listenPortal?: string; portalUrl?: string; listenMetrics?: string };
   env?: NodeJS.ProcessEnv;
 }
 
@@ -220,6 +236,7 @@ export function loadConfig(sources: ConfigSources = {}): GranaryConfig {
   /** As written (`HOST:PORT` or `none`); undefined = derived from the S3 listener. */
   let listenPortal: string | undefined;
   let smtpRaw: Record<string, unknown> | undefined;
+  const metrics: { token?: string; allow?: string[]; listen?: string } = {};
 
   const file = flags.config ?? env.GRANARY_CONFIG;
   if (file) {
@@ -231,7 +248,7 @@ export function loadConfig(sources: ConfigSources = {}): GranaryConfig {
     }
     if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new ConfigError(`config file ${file} must hold a JSON object`);
     const f = raw as Record<string, unknown>;
-    const known = new Set(['data', 'listen', 'region', 'acceptAnyRegion', 'sseCustomerKeysOverHttp', 'domains', 'internalDomain', 'externalDomain', 'internalPort', 'externalPort', 'inlineMaxBytes', 'sweepIntervalMs', 'usageSampleIntervalMs', 'orphanGraceMs', 'queuedDeleteDelayMs', 'logLevel', 'maxKeyLifetimeDays', 'quotaWarningPercent', 'quotaCriticalPercent', 'ldap', 'metadata', 'listenHttps', 'tlsCert', 'tlsKey', 'tlsReloadIntervalMs', 'listenPortal', 'portalUrl', 'trustedProxies', 'bodyIdleTimeoutMs', 'minFreeBytes', 'spaceReserveBytes', 'smtp', 'noticeIntervalMs', 'tlsCa']);
+    const known = new Set(['data', 'listen', 'region', 'acceptAnyRegion', 'sseCustomerKeysOverHttp', 'domains', 'internalDomain', 'externalDomain', 'internalPort', 'externalPort', 'inlineMaxBytes', 'sweepIntervalMs', 'usageSampleIntervalMs', 'orphanGraceMs', 'queuedDeleteDelayMs', 'logLevel', 'maxKeyLifetimeDays', 'quotaWarningPercent', 'quotaCriticalPercent', 'ldap', 'metadata', 'listenHttps', 'tlsCert', 'tlsKey', 'tlsReloadIntervalMs', 'listenPortal', 'portalUrl', 'trustedProxies', 'bodyIdleTimeoutMs', 'minFreeBytes', 'spaceReserveBytes', 'smtp', 'noticeIntervalMs', 'tlsCa', 'metricsToken', 'metricsAllow', 'listenMetrics']);
     for (const k of Object.keys(f)) if (!known.has(k)) throw new ConfigError(`config file ${file}: unknown setting "${k}"`);
     if (f.data !== undefined) cfg.dataDir = String(f.data);
     if (f.listen !== undefined) cfg.listen = parseListen(String(f.listen));
@@ -276,6 +293,12 @@ export function loadConfig(sources: ConfigSources = {}): GranaryConfig {
     }
     if (f.noticeIntervalMs !== undefined) cfg.noticeIntervalMs = parseIntSetting('noticeIntervalMs', f.noticeIntervalMs, 1000);
     if (f.tlsCa !== undefined) cfg.tlsCa = String(f.tlsCa);
+    if (f.metricsToken !== undefined) metrics.token = String(f.metricsToken);
+    if (f.metricsAllow !== undefined) {
+      if (!Array.isArray(f.metricsAllow)) throw new ConfigError('metricsAllow must be a list of addresses or CIDR blocks');
+      metrics.allow = f.metricsAllow.map(String);
+    }
+    if (f.listenMetrics !== undefined) metrics.listen = String(f.listenMetrics);
     if (f.maxKeyLifetimeDays !== undefined) cfg.maxKeyLifetimeDays = parseIntSetting('maxKeyLifetimeDays', f.maxKeyLifetimeDays, 1);
     if (f.quotaWarningPercent !== undefined) cfg.quotaThresholds.warning = parseIntSetting('quotaWarningPercent', f.quotaWarningPercent, 1);
     if (f.quotaCriticalPercent !== undefined) cfg.quotaThresholds.critical = parseIntSetting('quotaCriticalPercent', f.quotaCriticalPercent, 1);
@@ -346,6 +369,11 @@ export function loadConfig(sources: ConfigSources = {}): GranaryConfig {
     }
     if (!pem.includes('-----BEGIN CERTIFICATE-----')) throw new ConfigError(`tlsCa ${cfg.tlsCa} is not a PEM certificate`);
   }
+  if (env.GRANARY_METRICS_TOKEN) metrics.token = env.GRANARY_METRICS_TOKEN;
+  if (env.GRANARY_METRICS_ALLOW) metrics.allow = env.GRANARY_METRICS_ALLOW.split(',').map((x) => x.trim()).filter(Boolean);
+  if (env.GRANARY_LISTEN_METRICS) metrics.listen = env.GRANARY_LISTEN_METRICS;
+  if (flags.listenMetrics) metrics.listen = flags.listenMetrics;
+  cfg.metrics = metricsConfig(metrics);
   if (env.GRANARY_METADATA) cfg.metadata = env.GRANARY_METADATA;
   if (flags.data) cfg.dataDir = flags.data;
   if (flags.metadata) cfg.metadata = flags.metadata;
@@ -433,6 +461,19 @@ export function parsePortalUrl(value: string, domains: readonly string[]): strin
     if (host === d || host.endsWith('.' + d)) throw new ConfigError(`portalUrl's host ${host} is an S3 host name (domain ${d}): the portal needs a host S3 never serves`);
   }
   return u.origin;
+}
+
+/** Metrics are on when guarded somehow; a listener of their own with no guard admits loopback clients only. */
+function metricsConfig(m: { token?: string; allow?: string[]; listen?: string }): MetricsConfig | undefined {
+  if (m.token === undefined && m.allow === undefined && m.listen === undefined) return undefined;
+  if (m.token !== undefined && m.token.length < 16) throw new ConfigError('metricsToken must be at least 16 characters');
+  const allow = m.allow ?? (m.token === undefined ? ['127.0.0.0/8', '::1'] : []);
+  try {
+    parseTrustedProxies(allow);
+  } catch (e) {
+    throw new ConfigError(`metricsAllow: ${(e as Error).message}`);
+  }
+  return { token: m.token, allow, listen: m.listen === undefined ? undefined : parseListen(m.listen) };
 }
 
 function parseSmtp(raw: Record<string, unknown>): SmtpConfig {

@@ -116,6 +116,10 @@ describe('BlobSweeper', () => {
     assert.ok(!left.includes(old));
     assert.ok(left.includes(current));
     assert.deepEqual(await w.metadata.takeBlobDeletions(Date.now() + 10 * HOUR, 10), [], 'deletion acked');
+    // What metrics report (ops/metrics.ts): passes and deletions since start, added up.
+    assert.ok(w.sweeper.progress.passes >= 2);
+    assert.ok(w.sweeper.progress.deletedQueued >= 1);
+    assert.ok(w.sweeper.progress.lastPassAt !== undefined && w.sweeper.progress.lastPassAt <= Date.now());
   });
 
   it('deletes a deleted object’s blob after the delay', async () => {

@@ -71,6 +71,8 @@ export class BlobSweeper {
   private tail: Promise<unknown> = Promise.resolve();
 
   private readonly startedAt = Date.now();
+  /** Passes this process ran to the end (failed or not) and what they deleted, for metrics. */
+  readonly progress = { passes: 0, lastPassAt: undefined as number | undefined, deletedQueued: 0, deletedOrphans: 0, deletedTemporary: 0 };
 
   constructor(
     private readonly metadata: MetadataStore,
@@ -154,6 +156,12 @@ export class BlobSweeper {
       result.deletedTemporary = await this.blobs.sweepTemporary(this.options.tmpGraceMs);
     });
     if (result.deletedQueued + result.deletedOrphans + result.deletedTemporary > 0) this.log('pass done', result);
+    const p = this.progress;
+    p.passes++;
+    p.lastPassAt = Date.now();
+    p.deletedQueued += result.deletedQueued;
+    p.deletedOrphans += result.deletedOrphans;
+    p.deletedTemporary += result.deletedTemporary;
     if (errors.length > 0) throw errors[0];
     return result;
   }

@@ -19,9 +19,10 @@ import { closeAfterResponse } from './lingering-close.js';
 import { send } from './send.js';
 import type { Answer, FinishedRequest, RequestFacts } from '../lib/http-response.js';
 import type { PortalOrigins } from '../config/portal-origin.js';
+import { OpsEndpoints } from '../ops/endpoints.js';
 
 /** Which listener a request arrived on. */
-type Side = 's3' | 'portal';
+type Side = 's3' | 'portal' | 'metrics';
 
 export interface HttpServerDeps {
   s3: S3Handler;
@@ -32,6 +33,10 @@ export interface HttpServerDeps {
   portal?: PortalStatic;
   /** Where the portal lives; absent (unit tests): every listener serves everything, as a portal listener would not. */
   origins?: PortalOrigins;
+  /** Health, readiness and metrics (absent: liveness only). */
+  ops?: OpsEndpoints;
+  /** Metrics are served on their own listener only (`listenMetrics`), not on the S3 and portal ones. */
+  metricsListenerOnly?: boolean;
 }
 
 /** Called once for every finished request, with its facts (the access log, metrics). Must not throw. */
@@ -48,6 +53,8 @@ export class GranaryHttpServer {
   httpsServer: HttpsServer | undefined;
   /** The portal and admin API listener, once `listenPortal` ran. */
   portalServer: Server | undefined;
+  /** The metrics listener, once `listenMetrics` ran. */
+  metricsServer: Server | undefined;
   readonly #sockets = new Set<Socket>();
   /** The response being written on each socket, if any. */
   readonly #responding = new WeakMap<Socket, ServerResponse>();
@@ -122,12 +129,19 @@ export class GranaryHttpServer {
     const path = req.url ?? '/';
     const origins = this.deps.origins;
     const portalSide = !origins || side === 'portal' || origins.isPortalHost(req.headers.host);
-    // Health answers everywhere (load balancers check the S3 port); it holds no user content, no secret.
-    if (path === '/_admin/health' || path.startsWith('/_admin/health?')) {
+    // Health, readiness and (guarded) metrics answer everywhere (load balancers check the S3 port).
+    const ops = OpsEndpoints.owns(path);
+    if (ops && (side === 'metrics' || !(ops === '/_admin/metrics' && this.deps.metricsListenerOnly))) {
       facts.protocol = 'health';
+      (this.deps.ops ??= new OpsEndpoints()).serve(req, res, ops, this.#closing).catch((err: unknown) => {
+        this.deps.log.error('unhandled ops request failure', { path: ops, err });
+        res.destroy();
+      });
+      return;
+    }
+    if (side === 'metrics') {
       req.resume();
-      res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-store' });
-      res.end(JSON.stringify({ status: this.#closing ? 'stopping' : 'ok' }));
+      notFound(res, 'this listener serves /_admin/metrics, /_admin/health and /_admin/ready only');
       return;
     }
     if (portalSide && path.startsWith('/_admin/')) {
@@ -233,6 +247,20 @@ export class GranaryHttpServer {
     return listenOn(server, host, port);
   }
 
+  /** Requests being served now, on every listener (metrics). */
+  get inFlight(): number {
+    return this.#inFlight;
+  }
+
+  /** Starts a listener for health, readiness and metrics only (`listenMetrics`); anything else is 404. */
+  listenMetrics(host: string, port: number): Promise<{ host: string; port: number }> {
+    if (this.metricsServer) throw new Error('the metrics listener is already started');
+    const server = createServer(SERVER_OPTIONS, (req, res) => this.onRequest(req, res, 'metrics'));
+    this.metricsServer = server;
+    this.attach(server, 'metrics');
+    return listenOn(server, host, port);
+  }
+
   /** Starts the external HTTPS listener with a certificate (replace it later with `setSecureContext`). */
   listenHttps(host: string, port: number, tls: TlsPair): Promise<{ host: string; port: number }> {
     if (this.httpsServer) throw new Error('the HTTPS listener is already started');
@@ -251,7 +279,7 @@ export class GranaryHttpServer {
   async close(graceMs = 10_000): Promise<void> {
     this.#closing = true;
     const closed = Promise.all(
-      [this.server, this.httpsServer, this.portalServer].map((s) => (s && s.listening ? new Promise<void>((r) => s.close(() => r())) : undefined)),
+      [this.server, this.httpsServer, this.portalServer, this.metricsServer].map((s) => (s && s.listening ? new Promise<void>((r) => s.close(() => r())) : undefined)),
     );
     const deadline = Date.now() + graceMs;
     let quietSince = Date.now();

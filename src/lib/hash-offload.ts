@@ -255,6 +255,11 @@ export class HashOffload {
     };
   }
 
+  /** The queue now (metrics): worker threads, hashes in progress, the most any one worker holds. */
+  stats(): { workers: number; active: number; busiest: number } {
+    return { workers: this.#workers.length, active: this.#active, busiest: this.#workers.reduce((m, w) => Math.max(m, w.load), 0) };
+  }
+
   async close(): Promise<void> {
     const ws = this.#workers.splice(0);
     await Promise.all(ws.map((w) => w.worker.terminate()));

@@ -21,6 +21,7 @@ import type { MetadataStore } from './store.js';
 export type CachePolicy = 'cached' | 'invalidate' | 'pass';
 export const READ_CACHE_POLICY: { readonly [K in keyof MetadataStore]-?: CachePolicy } = {
   close: 'pass',
+  pendingMigrations: 'pass',
   getSetting: 'pass',
   setSetting: 'pass',
   createTenancy: 'invalidate',

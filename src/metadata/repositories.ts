@@ -52,6 +52,19 @@ import type {
 /** Closing the store (flushes what is pending). */
 export interface StoreLifecycle {
   close(): Promise<void>;
+  /**
+   * Migrations this build knows that the database has not applied (0: the schema is current); rejects when
+   * the database is unreachable. Readiness (`/_admin/ready`) asks it.
+   */
+  pendingMigrations(): Promise<number>;
+}
+
+/** Hooks a store calls as it works, for metrics (ops/metrics.ts); each is cheap and must not throw. */
+export interface StoreObserver {
+  /** A write transaction committed (or failed) after `seconds`; `ops`: writes in it (SQLite group commit). */
+  transaction?(seconds: number, ops: number): void;
+  /** A pooled connection was obtained after waiting `seconds` (PostgreSQL). */
+  poolWait?(seconds: number): void;
 }
 
 /** Site settings: a small key/value table (bootstrap flag, master-key check, …). */

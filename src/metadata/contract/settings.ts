@@ -4,6 +4,13 @@ import assert from 'node:assert/strict';
 import type { ContractContext } from './fixture.js';
 
 export function settingsContract({ withStore }: ContractContext): void {
+  describe('schema', () => {
+    it('has applied every migration this build knows (readiness asks)', () =>
+      withStore(async ({ store }) => {
+        assert.equal(await store.pendingMigrations(), 0);
+      }));
+  });
+
   describe('settings', () => {
     it('gets, sets and overwrites', () =>
       withStore(async ({ store }) => {

@@ -60,6 +60,23 @@ function obj(bucketId: string, key: string, over: Partial<NewObject> = {}): NewO
 }
 
 describe('PostgresMetadataStore specifics', () => {
+  it('tells its observer of transactions and pool waits, and reports its pool', async () => {
+    const seen = { transactions: 0, waits: 0 };
+    const store = await openPostgresMetadataStore(url(), { schema: freshSchema(), poolSize: 3, observer: { transaction: () => seen.transactions++, poolWait: () => seen.waits++ } });
+    try {
+      const { bucketId } = await makeBucket(store);
+      const before = { ...seen };
+      for (const k of ['a', 'b', 'c']) assert.ok((await store.putObject(obj(bucketId, k))).ok);
+      assert.ok(seen.transactions >= before.transactions + 3, JSON.stringify(seen));
+      assert.ok(seen.waits >= before.waits + 3, JSON.stringify(seen));
+      const pool = store.poolStats();
+      assert.ok(pool.total >= 1 && pool.total <= 3 && pool.idle <= pool.total && pool.waiting === 0, JSON.stringify(pool));
+      assert.equal(await store.pendingMigrations(), 0);
+    } finally {
+      await store.close();
+    }
+  });
+
   it('applies migrations once even when several stores open the same schema at once', async () => {
     const schema = freshSchema();
     const stores = await Promise.all(Array.from({ length: 4 }, () => openPostgresMetadataStore(url(), { schema, poolSize: 2 })));

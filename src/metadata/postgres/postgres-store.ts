@@ -36,7 +36,8 @@
  */
 import pg from 'pg';
 import { newId } from '../../lib/ids.js';
-import { runMigrations } from './migrations.js';
+import { migrations, runMigrations } from './migrations.js';
+import type { StoreObserver } from '../store.js';
 import { SharedSqlStore } from '../sql/shared-store.js';
 import { overQuota } from '../quota-rule.js';
 import type {
@@ -69,6 +70,8 @@ export interface PostgresStoreOptions {
    * (default 10000). Keeps requests failing fast, instead of hanging, while PostgreSQL is unreachable.
    */
   connectionTimeoutMs?: number;
+  /** Told of every transaction and of the wait for each pooled connection. */
+  observer?: StoreObserver;
 }
 
 /**
@@ -119,7 +122,7 @@ export async function openPostgresMetadataStore(url: string, options: PostgresSt
     } finally {
       client.release();
     }
-    return new PostgresMetadataStore(pool);
+    return new PostgresMetadataStore(pool, options.observer);
   } catch (e) {
     await pool.end().catch(() => {});
     throw e;
@@ -128,6 +131,16 @@ export async function openPostgresMetadataStore(url: string, options: PostgresSt
 
 export class PostgresMetadataStore extends PostgresWritePath implements MetadataStore {
   private touchTimer: NodeJS.Timeout | undefined;
+
+  async pendingMigrations(): Promise<number> {
+    const done = new Set((await this.query('SELECT id FROM schema_migrations')).rows.map((r) => Number(r.id)));
+    return migrations.filter((m) => !done.has(m.id)).length;
+  }
+
+  /** Pool connections now, and clients waiting for one (metrics). */
+  poolStats(): { total: number; idle: number; waiting: number } {
+    return { total: this.pool.totalCount, idle: this.pool.idleCount, waiting: this.pool.waitingCount };
+  }
 
   async close(): Promise<void> {
     if (this.closed) return;

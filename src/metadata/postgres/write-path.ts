@@ -27,6 +27,7 @@ import type {
   WriteQuota,
 } from '../store.js';
 import { objectRecordOf, toObject, toPart, toUpload } from '../rows.js';
+import type { StoreObserver } from '../store.js';
 import { blobIdsOf, CONFIGURATION_SQL, isRetryable, LISTED_COLUMNS, MAX_ATTEMPTS, OBJECT_COLUMNS, QuotaRefusal, SQL, sleep, toListedObject, type CompleteResult, type PartResult, type Row } from './statements.js';
 
 export abstract class PostgresWritePath extends SharedSqlStore {
@@ -35,7 +36,10 @@ export abstract class PostgresWritePath extends SharedSqlStore {
   private readonly lanes = new Map<string, Promise<void>>();
   protected readonly inFlight = new Set<Promise<unknown>>();
 
-  constructor(protected readonly pool: pg.Pool) {
+  constructor(
+    protected readonly pool: pg.Pool,
+    protected readonly observer: StoreObserver = {},
+  ) {
     // The port runs through query() below, which refuses once the store is closed.
     let store: PostgresWritePath | undefined;
     super(postgresPort((sql, params) => store!.query(sql, params)), CONFIGURATION_SQL);
@@ -55,12 +59,16 @@ export abstract class PostgresWritePath extends SharedSqlStore {
    */
   protected async tx<T>(fn: (c: pg.PoolClient) => Promise<T>): Promise<T> {
     for (let attempt = 1; ; attempt++) {
+      const waitStarted = process.hrtime.bigint();
       const c = await this.pool.connect();
+      const started = process.hrtime.bigint();
+      this.observer.poolWait?.(Number(started - waitStarted) / 1e9);
       let discard = false;
       try {
         await c.query('BEGIN');
         const value = await fn(c);
         await c.query('COMMIT');
+        this.observer.transaction?.(Number(process.hrtime.bigint() - started) / 1e9, 1);
         return value;
       } catch (e) {
         // A failed ROLLBACK means the connection is broken: drop it from the pool rather than reuse it.

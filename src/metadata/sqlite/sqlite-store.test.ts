@@ -311,3 +311,26 @@ describe('SqliteMetadataStore specifics', () => {
     });
   });
 });
+
+describe('SqliteMetadataStore observer (metrics)', () => {
+  it('is told of every group commit with the number of writes in it', async () => {
+    const batches: Array<{ seconds: number; ops: number }> = [];
+    const store = await openSqliteMetadataStore(':memory:', { observer: { transaction: (seconds, ops) => batches.push({ seconds, ops }) } });
+    try {
+      const tenancy = await store.createTenancy({ name: 'obs' });
+      const user = await store.createUser({ username: 'obs-user', passwordHash: 'scrypt$x' });
+      const made = await store.createBucket({ tenancyId: tenancy.id, name: 'bucket', ownerId: user.id, region: 'us-east-1' });
+      assert.ok(made.created);
+      const bucket = made.bucket;
+      batches.length = 0;
+      // Issued in one turn: one transaction.
+      const object = (key: string) => ({ bucketId: bucket.id, key, size: 1, etag: '"e"', contentType: 'text/plain', headers: {}, inline: Buffer.from('x'), parts: [], checksum: null, tagging: null, ownerId: user.id, storageClass: 'STANDARD' as const });
+      const results = await Promise.all(['a', 'b', 'c', 'd', 'e'].map((k) => store.putObject(object(k))));
+      assert.ok(results.every((r) => r.ok));
+      assert.deepEqual(batches.map((b) => b.ops), [5]);
+      assert.ok(batches[0]!.seconds > 0 && batches[0]!.seconds < 10);
+    } finally {
+      await store.close();
+    }
+  });
+});

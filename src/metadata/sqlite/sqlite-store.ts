@@ -28,6 +28,7 @@
 import Database from 'better-sqlite3';
 import { newId } from '../../lib/ids.js';
 import { migrations } from './migrations.js';
+import type { StoreObserver } from '../store.js';
 import type {
   JoinRequestRecord,
   CreateBucketResult,
@@ -53,6 +54,8 @@ export interface SqliteStoreOptions {
    * once more, so a delete can still commit on a full disk and start giving space back.
    */
   onFull?: () => boolean;
+  /** Told of every group commit (duration, writes in it). */
+  observer?: StoreObserver;
 }
 
 /** Opens (creating if needed) and migrates a database; ':memory:' gives a private in-memory store. */
@@ -98,6 +101,11 @@ export function runMigrations(db: Database.Database): number[] {
 
 export class SqliteMetadataStore extends SqliteWritePath implements MetadataStore {
   private touchTimer: NodeJS.Timeout | undefined;
+
+  async pendingMigrations(): Promise<number> {
+    const done = new Set((this.db.prepare('SELECT id FROM schema_migrations').all() as { id: number }[]).map((r) => r.id));
+    return migrations.filter((m) => !done.has(m.id)).length;
+  }
 
   async close(): Promise<void> {
     if (this.closed) return;

@@ -233,6 +233,17 @@ export abstract class SqliteWritePath extends SharedSqlStore {
    * and every op is a pure function of the database).
    */
   protected runBatch(batch: QueuedOp[], retried = false): void {
+    const observer = this.options.observer;
+    if (observer?.transaction && !retried) {
+      const started = process.hrtime.bigint();
+      this.runBatchNow(batch, false);
+      observer.transaction(Number(process.hrtime.bigint() - started) / 1e9, batch.length);
+      return;
+    }
+    this.runBatchNow(batch, retried);
+  }
+
+  private runBatchNow(batch: QueuedOp[], retried: boolean): void {
     const outcomes: { ok: boolean; value: unknown }[] = [];
     const retryIfFull = (failures: unknown[]): boolean => {
       if (retried || !failures.some(isDiskFull) || !this.options.onFull?.()) return false;
