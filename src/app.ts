@@ -29,6 +29,7 @@ import { SecretBox, loadMasterKey } from './iam/secrets.js';
 import { Encryption } from './core/encryption.js';
 import { bootstrap, type BootstrapResult } from './tenancy/bootstrap.js';
 import { S3Handler } from './s3/handler.js';
+import { TenancyLookup } from './core/tenancies.js';
 import { GranaryHttpServer } from './http/server.js';
 import { TlsReloader, loadTlsPair } from './http/tls-reloader.js';
 import { createAdminApi } from './admin/create.js';
@@ -120,7 +121,8 @@ export async function startApp(config: GranaryConfig, env: NodeJS.ProcessEnv = p
   }
   const bootTenancy = boot.tenancy;
   // Read per request (not kept from boot): its quota and default access may change on any gateway.
-  const defaultTenancy = async () => (await metadata.getTenancyById(bootTenancy.id)) ?? bootTenancy;
+  const tenancies = new TenancyLookup(metadata);
+  const defaultTenancy = async () => (await tenancies.byId(bootTenancy.id)) ?? bootTenancy;
 
   // The portal and admin API live on an origin S3 never serves (config/portal-origin.ts).
   const origins = new PortalOrigins(config);
@@ -141,6 +143,7 @@ export async function startApp(config: GranaryConfig, env: NodeJS.ProcessEnv = p
     policies,
     log,
     accessKeys,
+    tenancies,
     defaultTenancy,
     origins,
     capacity,

@@ -70,6 +70,11 @@ export class AccessKeys {
     return key !== undefined && keyIsExpired(key, now);
   }
 
+  /** Notes the key's use (its last-used time): best effort, never awaited by a request, never its failure. */
+  touch(accessKeyId: string, now = Date.now()): void {
+    void this.metadata.touchAccessKey(accessKeyId, now).catch(() => undefined);
+  }
+
   /** The live key with its user and plain secret, or undefined if unknown or expired. */
   async resolve(accessKeyId: string, now = Date.now()): Promise<ResolvedKey | undefined> {
     const key = await this.metadata.getAccessKey(accessKeyId);

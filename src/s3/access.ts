@@ -145,7 +145,7 @@ export class AccessContext {
    */
   async requireRead(action: string, bucket: BucketRecord, key: string): Promise<void> {
     if ((await this.decide(action, bucket, key)).allowed) return;
-    if ((await this.services.metadata.getObject(bucket.id, key)) === undefined && (await this.decide('s3:ListBucket', bucket, undefined, { 's3:prefix': key })).allowed) {
+    if ((await this.services.objects.find(bucket, key)) === undefined && (await this.decide('s3:ListBucket', bucket, undefined, { 's3:prefix': key })).allowed) {
       throw new S3Error('NoSuchKey', { details: { Key: key } });
     }
     throw new S3Error('AccessDenied');

@@ -24,20 +24,19 @@ const bucket: BucketRecord = { id: 'b1', tenancyId: 't1', name: 'data', ownerId:
 function fixture(getBucket: (name: string) => Promise<BucketRecord>) {
   const logged: Array<[string, string]> = [];
   const metadata = {
-    getTenancyByName: async () => undefined,
-    getTenancyById: async (id: string) => (id === 't1' ? tenancy : undefined),
-    touchAccessKey: async () => undefined,
     getMembership: async (_t: string, u: string) => (u === 'u1' ? { tenancyId: 't1', userId: 'u1', role: 'USER', createdAt: 0 } : undefined),
-    getObject: async () => undefined,
+    getObject: async () => undefined, // the object's ACL, read by iam/access-facts.ts
   } as unknown as MetadataStore;
   const deps = {
     config: { ...DEFAULTS, region: 'eu-central-1' },
     metadata,
+    tenancies: { named: async () => undefined, byId: async (id: string) => (id === 't1' ? tenancy : undefined) },
+    objects: { find: async () => undefined },
     buckets: { get: async (_t: string, name: string) => getBucket(name) },
     quota: new QuotaGuard(metadata),
     policies: new BucketPolicies(metadata),
     log: { debug: () => {}, info: () => {}, warn: (m: string) => logged.push(['warn', m]), error: (m: string) => logged.push(['error', m]) },
-    accessKeys: { resolve: async (id: string) => (id === key.accessKeyId ? { key, user: alice, secret: SECRET } : undefined), isExpired: async () => false },
+    accessKeys: { resolve: async (id: string) => (id === key.accessKeyId ? { key, user: alice, secret: SECRET } : undefined), isExpired: async () => false, touch: () => undefined },
     defaultTenancy: async () => tenancy,
   } as unknown as S3HandlerDeps;
   return { handler: new S3Handler(deps), logged };

@@ -30,6 +30,7 @@ import { errorDocument } from './xml/error.js';
 import { isMetadataUnavailable } from '../metadata/unavailable.js';
 import { isStorageFull } from '../errors/storage-full.js';
 import type { StorageCapacity } from '../core/capacity.js';
+import type { TenancyLookup } from '../core/tenancies.js';
 
 /**
  * `x-amz-expected-bucket-owner` (and `x-amz-source-expected-bucket-owner` for a copy's source): the request
@@ -45,6 +46,8 @@ export interface S3HandlerDeps extends S3Services {
   accessKeys: AccessKeys;
   /** Free space on the data filesystems: new data is refused below the low-water mark. */
   capacity?: StorageCapacity;
+  /** Tenancies by the name in a host or path, and by an access key's tenancy id. */
+  tenancies: TenancyLookup;
   /** The tenancy that requests without any other tenancy information work in. */
   defaultTenancy: () => Promise<TenancyRecord>;
   /** The portal's origin, whose presigned requests may cross origins (browser-headers.ts). */
@@ -100,7 +103,7 @@ export class S3Handler {
     setResource: (r: string) => void,
     setPost: (p: PostForm) => void,
   ): Promise<HttpResponse> {
-    const { metadata, config } = this.deps;
+    const { tenancies, config } = this.deps;
     const query = new URLSearchParams(rawQuery);
 
     // Host → tenancy and/or bucket: `<tenancy>.<domain>`, `<bucket>.<tenancy>.<domain>`, or (when no
@@ -110,7 +113,7 @@ export class S3Handler {
     let virtualBucket: string | undefined;
     if (hostLabel !== undefined) {
       const dot = hostLabel.lastIndexOf('.');
-      hostTenancy = await metadata.getTenancyByName(dot < 0 ? hostLabel : hostLabel.slice(dot + 1));
+      hostTenancy = await tenancies.named(dot < 0 ? hostLabel : hostLabel.slice(dot + 1));
       virtualBucket = hostTenancy ? (dot < 0 ? undefined : hostLabel.slice(0, dot)) : hostLabel;
     }
     // A CORS preflight is no S3 operation and carries no credentials: answered from the bucket's rules.
@@ -163,7 +166,7 @@ export class S3Handler {
     // The key and the features the request asks for, however they arrived (path, form), checked once here.
     if (key !== undefined) checkObjectKey(key, { forDelete: spec.anyKeyLength === true });
     refuseUnimplementedFeatures(r.endpoint, req.headers, post?.fields);
-    if (principal.kind === 'user') void metadata.touchAccessKey(principal.key.accessKeyId, Date.now()).catch(() => undefined);
+    if (principal.kind === 'user') this.deps.accessKeys.touch(principal.key.accessKeyId);
 
     if (principal.kind === 'user') {
       facts.principal = principal.user.username;
@@ -218,14 +221,8 @@ export class S3Handler {
     const copyHeader = req.headers['x-amz-copy-source'];
     if (spec.copySource && typeof copyHeader === 'string') {
       const src = parseCopySource(copyHeader);
-      let srcTenancy = tenancy;
-      let srcName = src.bucket;
-      if (srcName.includes(':')) {
-        const t = await metadata.getTenancyByName(srcName.slice(0, srcName.indexOf(':')));
-        if (!t) throw new S3Error('NoSuchBucket', { details: { BucketName: srcName } });
-        srcTenancy = t;
-        srcName = srcName.slice(srcName.indexOf(':') + 1);
-      }
+      const { pathTenancy: srcPathTenancy, bucketName: srcName = src.bucket } = await this.splitTenancy(src.bucket);
+      const srcTenancy = srcPathTenancy ?? tenancy;
       const srcBucket = await this.deps.buckets.get(srcTenancy.id, srcName);
       const srcAccess = srcTenancy === tenancy ? access : new AccessContext(this.deps, req, principal, srcTenancy, query, { auth: requestAuth });
       await srcAccess.require('s3:GetObject', srcBucket, src.key);
@@ -280,7 +277,7 @@ export class S3Handler {
   /** `tenancy:bucket` in a path names the tenancy as Ceph RGW writes it. */
   private async splitTenancy(name: string | undefined): Promise<{ pathTenancy: TenancyRecord | undefined; bucketName: string | undefined }> {
     if (!name?.includes(':')) return { pathTenancy: undefined, bucketName: name };
-    const pathTenancy = await this.deps.metadata.getTenancyByName(name.slice(0, name.indexOf(':')));
+    const pathTenancy = await this.deps.tenancies.named(name.slice(0, name.indexOf(':')));
     if (!pathTenancy) throw new S3Error('NoSuchBucket', { details: { BucketName: name } });
     return { pathTenancy, bucketName: name.slice(name.indexOf(':') + 1) };
   }
@@ -307,7 +304,7 @@ export class S3Handler {
   }
 
   private async tenancyOf(id: string): Promise<TenancyRecord> {
-    const t = await this.deps.metadata.getTenancyById(id);
+    const t = await this.deps.tenancies.byId(id);
     if (!t) throw new S3Error('AccessDenied', { message: 'The tenancy of this access key no longer exists' });
     return t;
   }
