@@ -11,7 +11,8 @@ import type { AccessContext } from './access.js';
 import type { Principal } from '../iam/principal.js';
 import type { BucketRecord, MetadataStore, TenancyRecord, WriteQuota } from '../metadata/store.js';
 import type { RequestBody } from './body.js';
-import type { EndpointName } from './endpoints.js';
+import type { ENDPOINTS, EndpointName } from './endpoints.js';
+import type { Route } from './router.js';
 import type { Logger } from '../lib/log.js';
 import type { AccessKeys } from '../iam/access-keys.js';
 import type { PostForm } from './post-object.js';
@@ -35,26 +36,51 @@ export interface S3Services {
  */
 export type OperationServices = Omit<S3Services, 'metadata'>;
 
-export interface S3Context {
+type Spec<N extends EndpointName> = (typeof ENDPOINTS)[N];
+// Each of these distributes over N, so S3Context (all endpoints) is the union of what each one gets.
+/** The bucket the pipeline loaded: for every bucket and object operation but CreateBucket. */
+type BucketFor<N extends EndpointName> = N extends EndpointName
+  ? Spec<N>['scope'] extends 'service'
+    ? undefined
+    : Spec<N> extends { createsBucket: true }
+      ? undefined
+      : BucketRecord
+  : never;
+/** The object key: from the path for object operations, from the form for PostObject. */
+type KeyFor<N extends EndpointName> = N extends EndpointName ? (Spec<N>['scope'] extends 'object' ? string : Spec<N>['body'] extends 'form' ? string : undefined) : never;
+type BucketNameFor<N extends EndpointName> = N extends EndpointName ? (Spec<N>['scope'] extends 'service' ? undefined : string) : never;
+export interface CopySource {
+  bucket: BucketRecord;
+  key: string;
+}
+type CopySourceFor<N extends EndpointName> = N extends EndpointName ? (Spec<N> extends { copySource: true } ? CopySource : undefined) : never;
+type PostFor<N extends EndpointName> = N extends EndpointName ? (Spec<N>['body'] extends 'form' ? PostForm : undefined) : never;
+
+/**
+ * What operation N receives (S3Context: any operation). The pipeline establishes what the endpoint's row
+ * promises (its bucket loaded, its key named, its copy source authorized), so an operation relies on
+ * the types, never on a runtime check.
+ */
+export interface S3Context<N extends EndpointName = EndpointName> {
   requestId: string;
-  endpoint: EndpointName;
+  /** The endpoint with its bucket, key and parsed query parameters (router.ts): operations read these, not the query. */
+  route: Route<N>;
   method: string;
-  query: URLSearchParams;
   headers: IncomingHttpHeaders;
   principal: Principal;
   tenancy: TenancyRecord;
-  /** Bucket name as the client wrote it (undefined for service operations). */
-  bucketName: string | undefined;
-  /** The resolved bucket (undefined for service operations and CreateBucket). */
-  bucket: BucketRecord | undefined;
-  key: string | undefined;
+  /** Bucket name as the client wrote it, without a `tenancy:` prefix. */
+  bucketName: BucketNameFor<N>;
+  /** The resolved bucket. */
+  bucket: BucketFor<N>;
+  key: KeyFor<N>;
   /** For CopyObject/UploadPartCopy: the source, resolved and authorised (s3:GetObject) by the pipeline. */
-  copySource: { bucket: BucketRecord; key: string } | undefined;
+  copySource: CopySourceFor<N>;
   body: RequestBody;
   /** Room reserved for this write's declared size (PutObject/UploadPart), to hand to the store write. */
   quota: WriteQuota | undefined;
   /** PostObject: the form fields and the file stream, read and authenticated by the pipeline. */
-  post?: PostForm;
+  post: PostFor<N>;
   /** Authorization for further checks an operation needs (e.g. ListBuckets filtering). */
   access: AccessContext;
   services: OperationServices;
@@ -67,17 +93,6 @@ export interface S3Context {
 export function headerOf(ctx: { headers: IncomingHttpHeaders }, name: string): string | undefined {
   const v = ctx.headers[name];
   return Array.isArray(v) ? v.join(',') : v;
-}
-
-/** The resolved bucket; operations of bucket/object scope can rely on it. */
-export function bucketOf(ctx: S3Context): BucketRecord {
-  if (!ctx.bucket) throw new Error(`endpoint ${ctx.endpoint} ran without a bucket`);
-  return ctx.bucket;
-}
-
-export function keyOf(ctx: S3Context): string {
-  if (ctx.key === undefined) throw new Error(`endpoint ${ctx.endpoint} ran without a key`);
-  return ctx.key;
 }
 
 /** The id of the signed-in user (operations other than anonymous reads need one). */

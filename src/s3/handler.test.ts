@@ -107,4 +107,19 @@ describe('S3Handler pipeline', () => {
     assert.equal(a.headersOnly, false);
     assert.deepEqual(facts, { operation: 'GetBucketLocation', bucket: 'data', key: undefined, principal: 'alice', accessKeyId: 'GKALICE', tenancy: 'lab' });
   });
+
+  it("a route's invalid parameter is answered once the request is authorized: 403 to a stranger, the AWS error to the owner", async () => {
+    const { handler } = fixture(async () => bucket);
+    const anon = request('GET', '/data?list-type=2&max-keys=many');
+    const a = await handler.handle(anon.req, anon.res, 'req-6');
+    assert.equal(a.response.status, 403);
+    assert.match(String(a.response.body), /<Code>AccessDenied<\/Code>/);
+
+    const s = signed('GET', '/data', { 'list-type': '2', 'max-keys': 'many' });
+    const owner = request('GET', s.target, s.headers);
+    const b = await handler.handle(owner.req, owner.res, 'req-7');
+    assert.equal(b.response.status, 400);
+    assert.match(String(b.response.body), /<Code>InvalidArgument<\/Code>/);
+    assert.match(String(b.response.body), /<Message>Provided max-keys not an integer or within integer range<\/Message>/);
+  });
 });

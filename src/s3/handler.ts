@@ -10,10 +10,10 @@ import type { AccessKeys, ResolvedKey } from '../iam/access-keys.js';
 import type { Principal } from '../iam/principal.js';
 import type { BucketRecord, TenancyRecord } from '../metadata/store.js';
 import { requestBody, type RequestBody } from './body.js';
-import type { S3Context, S3Services } from './context.js';
+import type { CopySource, S3Context, S3Services } from './context.js';
 import { ENDPOINTS } from './endpoints.js';
-import { OPERATIONS } from './operations/index.js';
-import { hostLabelOf, locate, route } from './router.js';
+import { OPERATIONS, type Operation } from './operations/index.js';
+import { hostLabelOf, locate, target, withParameters } from './router.js';
 import { actualRequestHeaders, preflight } from './cors.js';
 import { portalPreflight, setBrowserHeaders, type PortalOriginCheck } from './browser-headers.js';
 import { formHeaders, postSignatureOf, readPostForm, verifyPostSignature, type PostForm, type PostSignature } from './post-object.js';
@@ -118,7 +118,7 @@ export class S3Handler {
     }
     // A CORS preflight is no S3 operation and carries no credentials: answered from the bucket's rules.
     if (method === 'OPTIONS') return portalPreflight(req, this.deps.origins) ?? this.preflight(req, rawPath, virtualBucket, hostTenancy, setResource);
-    const r = route({ method, rawPath, query, headers: req.headers, virtualBucket });
+    const r = target({ method, rawPath, query, headers: req.headers, virtualBucket });
     const spec: EndpointSpec = ENDPOINTS[r.endpoint];
     facts.operation = r.endpoint;
     facts.bucket = r.bucket;
@@ -202,6 +202,8 @@ export class S3Handler {
     else if (spec.authorize === 'some-object' && bucket) await access.requireSomeObject(spec.action, bucket);
     else await access.require(spec.action, bucket, key);
     expectOwner(req.headers['x-amz-expected-bucket-owner'], bucket);
+    // The route's parameters, parsed once the request is authorized (their errors as the operations gave them).
+    const routed = withParameters(r, query, req.headers);
 
     const status = await this.deps.quota.status(tenancy);
     // The fill level is the tenancy's business: shown to its members (and site administrators), not to
@@ -217,7 +219,7 @@ export class S3Handler {
     const unknownSize = spec.reserves !== undefined && body.size === undefined;
     await this.deps.quota.check(tenancy, bucket, unknownSize ? 'write' : (spec.quota ?? 'read'), status, declared);
 
-    let copySource: S3Context['copySource'];
+    let copySource: CopySource | undefined;
     const copyHeader = req.headers['x-amz-copy-source'];
     if (spec.copySource && typeof copyHeader === 'string') {
       const src = parseCopySource(copyHeader);
@@ -230,7 +232,8 @@ export class S3Handler {
       copySource = { bucket: srcBucket, key: src.key };
     }
 
-    const op = OPERATIONS[r.endpoint];
+    // The pipeline has established what the endpoint's row promises (bucket, key, copy source, form).
+    const op = OPERATIONS[r.endpoint] as Operation | undefined;
     if (!op) throw new S3Error('NotImplemented', { message: `${r.endpoint} is not implemented by Granary yet` });
 
     // New data needs room above the low-water mark, checked before its body is read (deletes need none).
@@ -239,18 +242,18 @@ export class S3Handler {
     // the whole form's length: an upper bound of the file's).
     let quota: WriteQuota | undefined;
     if (bucket && key !== undefined && spec.reserves) {
+      // A part's route names its upload and part number (route-parameters.ts).
       quota =
-        spec.reserves === 'part'
-          ? await this.deps.quota.reservePart(tenancy, bucket, key, query.get('uploadId') ?? '', Number(query.get('partNumber')), body.size ?? 0)
+        spec.reserves === 'part' && 'uploadId' in routed && 'partNumber' in routed
+          ? await this.deps.quota.reservePart(tenancy, bucket, key, routed.uploadId, routed.partNumber, body.size ?? 0)
           : await this.deps.quota.reserveObject(tenancy, bucket, key, body.size ?? 0);
       // The reservation lives while the bytes flow; a stalled upload is cut off and its room lapses.
       body.onProgress(this.deps.quota.keepAlive(quota));
     }
     const ctx: S3Context = {
       requestId,
-      endpoint: r.endpoint,
+      route: routed,
       method,
-      query,
       headers: req.headers,
       principal,
       tenancy,
@@ -264,7 +267,7 @@ export class S3Handler {
       services: this.deps,
       rawPath,
       secure: (req.socket as { encrypted?: boolean }).encrypted === true,
-      ...(post ? { post } : {}),
+      post,
     };
     return this.deps.quota.during(quota, () => op(ctx));
   }

@@ -2,12 +2,16 @@
  * Every endpoint of the operation table, routed from its request line as the AWS API reference writes it,
  * in path style and in virtual-hosted style: the router names the endpoint, the bucket and key its scope
  * calls for, and the table gives the IAM action the AWS docs name for it (issue 18). A new endpoint without
- * a row here fails the coverage check.
+ * a row here fails the coverage check. Then the parameters: each route's parsed values, and the AWS error
+ * (code and message) of each invalid one, as the operations answered them before the router parsed them.
  */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { ENDPOINTS, type EndpointName } from './endpoints.js';
 import { hostLabelOf, route } from './router.js';
+import { ROUTE_PARAMETERS } from './route-parameters.js';
+import { BUCKETS_TOKEN, OBJECTS_TOKEN } from './continuation-token.js';
+import { S3Error } from '../errors/s3-error.js';
 
 const DOMAINS = ['s3.example.org'];
 const COPY = { 'x-amz-copy-source': '/src/obj' };
@@ -94,6 +98,22 @@ const ROWS: Row[] = [
   ['ListParts', 'GET', 'object', 'uploadId=U1', 's3:ListMultipartUploadParts'],
 ];
 
+/** The parameters each row's request line parses to (endpoints without parameters: none). */
+const LISTING = { prefix: '', delimiter: '', maxKeys: 1000, encodingType: undefined };
+const PARSED: Partial<Record<EndpointName, Record<string, unknown>>> = {
+  ListBuckets: { prefix: undefined, bucketRegion: undefined, continuationToken: undefined, paged: false, maxBuckets: undefined },
+  ListObjects: { ...LISTING, landingQuery: true, prefix: 'a', marker: '' },
+  ListObjectsV2: { ...LISTING, share: undefined, continuationToken: undefined, startAfter: '', fetchOwner: false },
+  ListMultipartUploads: { prefix: '', delimiter: '', keyMarker: '', uploadIdMarker: '', maxUploads: 1000, encodingType: undefined },
+  GetObject: { partNumber: undefined, responseHeaders: [] },
+  HeadObject: { partNumber: undefined, responseHeaders: [] },
+  UploadPart: { partNumber: 1, uploadId: 'U1' },
+  UploadPartCopy: { partNumber: 1, uploadId: 'U1' },
+  CompleteMultipartUpload: { uploadId: 'U1' },
+  AbortMultipartUpload: { uploadId: 'U1' },
+  ListParts: { uploadId: 'U1', maxParts: 1000, partNumberMarker: 0 },
+};
+
 const KEY = 'photos/2026/a b+c.jpg';
 const RAW_KEY = 'photos/2026/a%20b%2Bc.jpg';
 
@@ -102,8 +122,9 @@ function routed(method: string, rawPath: string, query: string, headers: Record<
 }
 
 describe('router table: every endpoint, path style and virtual-hosted style', () => {
-  it('covers every endpoint of ENDPOINTS exactly once', () => {
+  it('covers every endpoint of ENDPOINTS exactly once, and every endpoint with parameters', () => {
     assert.deepEqual(ROWS.map(([n]) => n).sort(), Object.keys(ENDPOINTS).sort());
+    assert.deepEqual(Object.keys(PARSED).sort(), Object.keys(ROUTE_PARAMETERS).sort());
   });
   for (const [name, method, scope, query, action, headers = {}] of ROWS) {
     it(`${method} ${scope === '' ? '/' : scope === 'bucket' ? '/bkt' : '/bkt/key'}${query ? '?' + query : ''} → ${name}`, () => {
@@ -112,9 +133,129 @@ describe('router table: every endpoint, path style and virtual-hosted style', ()
       assert.equal(spec.action, action, 'IAM action in the table');
       const pathStyle = scope === '' ? '/' : scope === 'bucket' ? '/bkt' : `/bkt/${RAW_KEY}`;
       const hosted = scope === 'object' ? `/${RAW_KEY}` : '/';
-      const want = { endpoint: name, bucket: scope === '' ? undefined : 'bkt', key: scope === 'object' ? KEY : undefined };
+      const want = { name, ...(scope === '' ? {} : { bucket: 'bkt' }), ...(scope === 'object' ? { key: KEY } : {}), ...PARSED[name] };
       assert.deepEqual(routed(method, pathStyle, query, headers, '127.0.0.1:9000'), want, 'path style');
       if (scope !== '') assert.deepEqual(routed(method, hosted, query, headers, 'bkt.s3.example.org:9000'), want, 'virtual-hosted style');
     });
   }
+});
+
+/** A request line's route (path style); `headers` as sent. */
+function parsed(method: string, line: string, headers: Record<string, string> = {}): Record<string, unknown> {
+  const q = line.indexOf('?');
+  return route({ method, rawPath: q < 0 ? line : line.slice(0, q), query: new URLSearchParams(q < 0 ? '' : line.slice(q + 1)), headers }) as unknown as Record<string, unknown>;
+}
+
+/** The AWS error of an invalid parameter: code, message and the argument it names. */
+function refused(method: string, line: string, code: string, message: string, headers: Record<string, string> = {}): void {
+  assert.throws(
+    () => parsed(method, line, headers),
+    (e: unknown) => e instanceof S3Error && e.code === code && e.message === message,
+    `${method} ${line} → ${code}: ${message}`,
+  );
+}
+
+describe('router table: parameters', () => {
+  it('ListObjectsV2: every parameter, max-keys capped at 1,000, an empty token is no token', () => {
+    const token = OBJECTS_TOKEN.encode('k/9');
+    const r = parsed('GET', `/bkt?list-type=2&prefix=p%2F&delimiter=%2F&max-keys=5000&encoding-type=url&continuation-token=${token}&start-after=s&fetch-owner=true`);
+    assert.deepEqual(r, {
+      name: 'ListObjectsV2',
+      bucket: 'bkt',
+      share: undefined,
+      prefix: 'p/',
+      delimiter: '/',
+      maxKeys: 1000,
+      encodingType: 'url',
+      continuationToken: { token, after: 'k/9' },
+      startAfter: 's',
+      fetchOwner: true,
+    });
+    assert.equal(parsed('GET', '/bkt?list-type=2&continuation-token=&max-keys=').continuationToken, undefined);
+    assert.equal(parsed('GET', '/bkt?list-type=2&max-keys=').maxKeys, 1000);
+    assert.deepEqual(parsed('GET', '/bkt?list-type=2&x-granary-share=1&X-Amz-Signature=s&X-Amz-Date=20260101T000000Z&X-Amz-Expires=60').share, { date: '20260101T000000Z', expires: '60' });
+    assert.equal(parsed('GET', '/bkt?list-type=2&x-granary-share=1').share, undefined, 'a share link is presigned');
+  });
+
+  it('ListObjects: marker, and whether the query is a landing page link', () => {
+    assert.deepEqual(parsed('GET', '/bkt?marker=m&max-keys=7'), { name: 'ListObjects', bucket: 'bkt', landingQuery: false, prefix: '', delimiter: '', marker: 'm', maxKeys: 7, encodingType: undefined });
+    assert.equal(parsed('GET', '/bkt').landingQuery, true);
+    assert.equal(parsed('GET', '/bkt?prefix=a/&marker=a/b').landingQuery, true);
+  });
+
+  it('ListObjects(V2): AWS errors for max-keys, encoding-type and continuation-token', () => {
+    for (const line of ['/bkt?max-keys=abc', '/bkt?list-type=2&max-keys=-1', '/bkt?list-type=2&max-keys=1.5']) {
+      refused('GET', line, 'InvalidArgument', 'Provided max-keys not an integer or within integer range');
+    }
+    refused('GET', '/bkt?encoding-type=xml', 'InvalidArgument', 'Invalid Encoding Method specified in Request');
+    refused('GET', '/bkt?list-type=2&encoding-type=URL', 'InvalidArgument', 'Invalid Encoding Method specified in Request');
+    refused('GET', '/bkt?list-type=2&continuation-token=bogus', 'InvalidArgument', 'The continuation token provided is incorrect');
+    // A ListBuckets token is no ListObjectsV2 token.
+    refused('GET', `/bkt?list-type=2&continuation-token=${BUCKETS_TOKEN.encode('k')}`, 'InvalidArgument', 'The continuation token provided is incorrect');
+    // The first invalid parameter of the row answers (max-keys before encoding-type, as before).
+    refused('GET', '/bkt?list-type=2&max-keys=x&encoding-type=xml', 'InvalidArgument', 'Provided max-keys not an integer or within integer range');
+  });
+
+  it('ListBuckets: pagination parameters and their errors', () => {
+    const token = BUCKETS_TOKEN.encode('b2');
+    assert.deepEqual(parsed('GET', `/?max-buckets=2&prefix=b&continuation-token=${token}&bucket-region=eu-central-1`), {
+      name: 'ListBuckets',
+      prefix: 'b',
+      bucketRegion: 'eu-central-1',
+      continuationToken: { token, after: 'b2' },
+      paged: true,
+      maxBuckets: 2,
+    });
+    assert.equal(parsed('GET', '/?bucket-region=').paged, true, 'any pagination parameter asks for pages');
+    for (const bad of ['0', '10001', 'x', '-1', '']) refused('GET', `/?max-buckets=${bad}`, 'InvalidArgument', 'Argument max-buckets must be an integer between 1 and 10000.');
+    refused('GET', `/?continuation-token=${OBJECTS_TOKEN.encode('k')}`, 'InvalidArgument', 'The continuation token provided is incorrect');
+  });
+
+  it('UploadPart(Copy): partNumber 1–10,000', () => {
+    assert.deepEqual(parsed('PUT', '/bkt/k?partNumber=10000&uploadId=U'), { name: 'UploadPart', bucket: 'bkt', key: 'k', partNumber: 10000, uploadId: 'U' });
+    for (const n of ['0', '10001', 'x', '', '1e3']) {
+      refused('PUT', `/bkt/k?partNumber=${n}&uploadId=U`, 'InvalidArgument', 'Part number must be an integer between 1 and 10000, inclusive');
+      refused('PUT', `/bkt/k?partNumber=${n}&uploadId=U`, 'InvalidArgument', 'Part number must be an integer between 1 and 10000, inclusive', COPY);
+    }
+  });
+
+  it('GetObject/HeadObject: partNumber (never with a Range) and the response-* overrides', () => {
+    assert.deepEqual(parsed('GET', '/bkt/k?partNumber=2&response-content-type=text%2Fplain&response-cache-control=no-cache'), {
+      name: 'GetObject',
+      bucket: 'bkt',
+      key: 'k',
+      partNumber: 2,
+      responseHeaders: [
+        ['content-type', 'text/plain'],
+        ['cache-control', 'no-cache'],
+      ],
+    });
+    for (const n of ['0', '10001', 'abc']) {
+      refused('GET', `/bkt/k?partNumber=${n}`, 'InvalidArgument', 'Part number must be an integer between 1 and 10000, inclusive');
+      refused('HEAD', `/bkt/k?partNumber=${n}`, 'InvalidArgument', 'Part number must be an integer between 1 and 10000, inclusive');
+    }
+    // Both asked: InvalidRequest, whatever the part number.
+    refused('GET', '/bkt/k?partNumber=0', 'InvalidRequest', 'Cannot specify both Range header and partNumber query parameter', { range: 'bytes=0-1' });
+  });
+
+  it('ListParts and ListMultipartUploads: counts capped, AWS errors, what AWS ignores', () => {
+    assert.deepEqual(parsed('GET', '/bkt/k?uploadId=U&max-parts=5000&part-number-marker=20000'), { name: 'ListParts', bucket: 'bkt', key: 'k', uploadId: 'U', maxParts: 1000, partNumberMarker: 10000 });
+    refused('GET', '/bkt/k?uploadId=U&max-parts=x', 'InvalidArgument', 'Provided max-parts not an integer or within integer range');
+    refused('GET', '/bkt/k?uploadId=U&part-number-marker=-1', 'InvalidArgument', 'Provided part-number-marker not an integer or within integer range');
+    assert.deepEqual(parsed('GET', '/bkt?uploads&prefix=p&delimiter=%2F&key-marker=k&upload-id-marker=u&max-uploads=3&encoding-type=url'), {
+      name: 'ListMultipartUploads',
+      bucket: 'bkt',
+      prefix: 'p',
+      delimiter: '/',
+      keyMarker: 'k',
+      uploadIdMarker: 'u',
+      maxUploads: 3,
+      encodingType: 'url',
+    });
+    // upload-id-marker means nothing without key-marker; an unknown encoding-type was always ignored here.
+    const r = parsed('GET', '/bkt?uploads&upload-id-marker=u&encoding-type=xml');
+    assert.equal(r.uploadIdMarker, '');
+    assert.equal(r.encodingType, undefined);
+    refused('GET', '/bkt?uploads&max-uploads=many', 'InvalidArgument', 'Provided max-uploads not an integer or within integer range');
+  });
 });

@@ -1,17 +1,17 @@
 /** Table-driven router tests: request lines as the AWS API reference writes them → one endpoint. */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { route, hostLabelOf } from './router.js';
+import { target, hostLabelOf } from './router.js';
 import { checkObjectKey } from './object-key.js';
 import { S3Error } from '../errors/s3-error.js';
 
 const DOMAINS = ['s3.localhost', 's3-ext.localhost'];
 
-function r(method: string, target: string, headers: Record<string, string> = {}, host = '127.0.0.1:9000') {
-  const q = target.indexOf('?');
-  const rawPath = q < 0 ? target : target.slice(0, q);
-  const query = new URLSearchParams(q < 0 ? '' : target.slice(q + 1));
-  return route({ method, rawPath, query, headers, virtualBucket: hostLabelOf(host, DOMAINS) });
+function r(method: string, line: string, headers: Record<string, string> = {}, host = '127.0.0.1:9000') {
+  const q = line.indexOf('?');
+  const rawPath = q < 0 ? line : line.slice(0, q);
+  const query = new URLSearchParams(q < 0 ? '' : line.slice(q + 1));
+  return target({ method, rawPath, query, headers, virtualBucket: hostLabelOf(host, DOMAINS) });
 }
 
 describe('router', () => {
@@ -47,9 +47,9 @@ describe('router', () => {
     ['GET', '/bucket/key?acl', 'GetObjectAcl'],
     ['POST', '/bucket/key?restore', 'RestoreObject'],
   ];
-  for (const [method, target, endpoint, headers] of cases) {
-    it(`${method} ${target} → ${endpoint}`, () => {
-      assert.equal(r(method, target, headers).endpoint, endpoint);
+  for (const [method, line, endpoint, headers] of cases) {
+    it(`${method} ${line} → ${endpoint}`, () => {
+      assert.equal(r(method, line, headers).endpoint, endpoint);
     });
   }
 

@@ -1,10 +1,13 @@
 /**
- * Turns (method, host, path, query, headers) into one S3 endpoint with its bucket and key.
- * Pure: no I/O, no registration order. Path-style always; virtual-hosted style when the Host is
- * `<label>.<configured domain>`. https://docs.aws.amazon.com/AmazonS3/latest/userguide/VirtualHosting.html
+ * Turns (method, host, path, query, headers) into one S3 route: the endpoint, its bucket and key, and its
+ * query parameters parsed (route-parameters.ts), as a typed union (`RouteOf<'UploadPart'>` has `bucket`,
+ * `key`, `partNumber` and `uploadId`). Pure: no I/O, no registration order. Path-style always;
+ * virtual-hosted style when the Host is `<label>.<configured domain>`.
+ * https://docs.aws.amazon.com/AmazonS3/latest/userguide/VirtualHosting.html
  */
 import { S3Error } from '../errors/s3-error.js';
-import type { EndpointName } from './endpoints.js';
+import type { ENDPOINTS, EndpointName } from './endpoints.js';
+import { parseParameters, type ParametersOf, type RouteHeaders } from './route-parameters.js';
 
 export interface RouteInput {
   method: string;
@@ -13,16 +16,29 @@ export interface RouteInput {
   /** Raw request-target path, percent-encoded, without the query. */
   rawPath: string;
   query: URLSearchParams;
-  headers: Record<string, string | string[] | undefined>;
+  headers: RouteHeaders;
 }
 
-export interface Route {
+/** The endpoint a request names and where it points, before its parameters are parsed. */
+export interface Target {
   endpoint: EndpointName;
   /** Bucket as named in the request (from host or path); undefined for service operations. */
   bucket: string | undefined;
   /** Object key, decoded, exactly as the client named it; undefined for bucket/service operations. */
   key: string | undefined;
 }
+
+type ScopeOf<N extends EndpointName> = (typeof ENDPOINTS)[N]['scope'];
+/** What the scope promises: a bucket for bucket and object operations, a key for object operations. */
+type Location<N extends EndpointName> = ScopeOf<N> extends 'object'
+  ? { readonly bucket: string; readonly key: string }
+  : ScopeOf<N> extends 'bucket'
+    ? { readonly bucket: string }
+    : Record<never, never>;
+/** The route of endpoint N: its name, bucket and key as its scope says, and its parsed parameters. */
+export type RouteOf<N extends EndpointName> = { readonly name: N } & Location<N> & ParametersOf<N>;
+/** Any route (or any of the endpoints N), discriminated by `name`. */
+export type Route<N extends EndpointName = EndpointName> = { [K in N]: RouteOf<K> }[N];
 
 /** Finds the part of the host in front of one of our domains (`mybucket` in `mybucket.s3.example.org:9000`). */
 export function hostLabelOf(host: string | undefined, domains: readonly string[]): string | undefined {
@@ -179,9 +195,28 @@ function pickEndpoint(method: string, bucket: string | undefined, key: string | 
   }
 }
 
-export function route(input: RouteInput): Route {
+/** The endpoint, bucket and key: what authentication and authorization need, before any parameter is read. */
+export function target(input: RouteInput): Target {
   const { bucket, key } = locate(input);
   return { endpoint: pickEndpoint(input.method, bucket, key, input.query, input.headers), bucket, key };
+}
+
+/**
+ * The typed route of a target: its parameters parsed, or the AWS error of the first invalid one. The
+ * pipeline asks for it once the request is authorized, where the operations answered these errors before
+ * (who may not make the request learns nothing about its parameters).
+ */
+export function withParameters(t: Target, query: URLSearchParams, headers: RouteHeaders): Route {
+  const r: Record<string, unknown> = { name: t.endpoint };
+  if (t.bucket !== undefined) r.bucket = t.bucket;
+  if (t.key !== undefined) r.key = t.key;
+  parseParameters(t.endpoint, query, headers, r);
+  // pickEndpoint chose an endpoint whose scope matches the bucket and key present; the row gave the rest.
+  return r as unknown as Route;
+}
+
+export function route(input: RouteInput): Route {
+  return withParameters(target(input), input.query, input.headers);
 }
 
 /** The bucket and key a request names, whatever its method (also for `OPTIONS` preflights, no S3 operation). */

@@ -78,7 +78,7 @@ export const router: FuzzTarget = {
       const label = hostLabelOf(host, ['s3.localhost', 's3-ext.localhost']);
       const virtualBucket = label?.includes('.') ? label.slice(0, label.lastIndexOf('.')) : undefined;
       const rt = route({ method: r.method, rawPath: r.rawPath, query: new URLSearchParams(r.rawQuery), headers: r.headers, virtualBucket });
-      if (rt.key !== undefined) checkObjectKey(rt.key);
+      if ('key' in rt) checkObjectKey(rt.key);
       const copy = r.headers['x-amz-copy-source'];
       if (typeof copy === 'string') parseCopySource(copy);
     } catch (e) {

@@ -25,9 +25,10 @@ import {
   UploadPartCopy,
 } from './multipart/multipart.js';
 
-export type Operation = (ctx: S3Context) => Promise<HttpResponse>;
+/** The operation of endpoint N, typed by its route (Operation: any of them). */
+export type Operation<N extends EndpointName = EndpointName> = (ctx: S3Context<N>) => Promise<HttpResponse>;
 
-export const OPERATIONS: Partial<Record<EndpointName, Operation>> = {
+export const OPERATIONS: { [N in EndpointName]?: Operation<N> } = {
   ListBuckets,
   CreateBucket,
   HeadBucket,

@@ -8,7 +8,7 @@
 import type { HttpResponse } from '../../../lib/http-response.js';
 import { S3Error } from '../../../errors/s3-error.js';
 import { explicitAcl, isPermission, ownerPermissions, parseStoredAcl, serialiseAcl, type Acl, type AclOwners, type Grant } from '../../../iam/acl.js';
-import { bucketOf, keyOf, type S3Context } from '../../context.js';
+import { type S3Context } from '../../context.js';
 import { asObject, children, parseXml, readXmlBody, text, type XmlObject } from '../../xml/read.js';
 import type { XmlNode } from '../../xml/write.js';
 import { emptyResponse, ownerNode, xmlResponse } from '../common.js';
@@ -70,25 +70,25 @@ async function requestedAcl(ctx: S3Context, owners: AclOwners): Promise<string |
   return serialiseAcl(explicitAcl(grants, owners.owner));
 }
 
-export async function GetBucketAcl(ctx: S3Context): Promise<HttpResponse> {
-  const b = bucketOf(ctx);
+export async function GetBucketAcl(ctx: S3Context<'GetBucketAcl'>): Promise<HttpResponse> {
+  const b = ctx.bucket;
   return aclDocument(ctx, b.ownerId, parseStoredAcl(b.acl));
 }
 
-export async function PutBucketAcl(ctx: S3Context): Promise<HttpResponse> {
-  const b = bucketOf(ctx);
+export async function PutBucketAcl(ctx: S3Context<'PutBucketAcl'>): Promise<HttpResponse> {
+  const b = ctx.bucket;
   await ctx.services.buckets.setAcl(b, await requestedAcl(ctx, { owner: b.ownerId, bucketOwner: b.ownerId }));
   return emptyResponse(200);
 }
 
-export async function GetObjectAcl(ctx: S3Context): Promise<HttpResponse> {
-  const o = await ctx.services.objects.get(bucketOf(ctx), keyOf(ctx));
+export async function GetObjectAcl(ctx: S3Context<'GetObjectAcl'>): Promise<HttpResponse> {
+  const o = await ctx.services.objects.get(ctx.bucket, ctx.key);
   return aclDocument(ctx, o.ownerId, parseStoredAcl(o.acl));
 }
 
-export async function PutObjectAcl(ctx: S3Context): Promise<HttpResponse> {
-  const b = bucketOf(ctx);
-  const key = keyOf(ctx);
+export async function PutObjectAcl(ctx: S3Context<'PutObjectAcl'>): Promise<HttpResponse> {
+  const b = ctx.bucket;
+  const key = ctx.key;
   const o = await ctx.services.objects.get(b, key);
   await ctx.services.objects.setAcl(b, key, await requestedAcl(ctx, { owner: o.ownerId, bucketOwner: b.ownerId }));
   return emptyResponse(200);

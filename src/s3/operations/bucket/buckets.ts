@@ -7,13 +7,13 @@
  */
 import type { HttpResponse } from '../../../lib/http-response.js';
 import { S3Error } from '../../../errors/s3-error.js';
-import { bucketOf, userIdOf, type S3Context } from '../../context.js';
+import { userIdOf, type S3Context } from '../../context.js';
 import { parseXml, readXmlBody, text } from '../../xml/read.js';
 import { emptyResponse, xmlResponse } from '../common.js';
 import { aclFromHeaders } from '../acl/acl-headers.js';
 
-export async function CreateBucket(ctx: S3Context): Promise<HttpResponse> {
-  const name = ctx.bucketName ?? '';
+export async function CreateBucket(ctx: S3Context<'CreateBucket'>): Promise<HttpResponse> {
+  const name = ctx.bucketName;
   if (ctx.body.present) {
     const body = await readXmlBody(ctx.body, 'CreateBucketConfiguration');
     if (body.length > 0) {
@@ -35,24 +35,23 @@ export async function CreateBucket(ctx: S3Context): Promise<HttpResponse> {
   return emptyResponse(200, { location: `/${name}` });
 }
 
-export async function HeadBucket(ctx: S3Context): Promise<HttpResponse> {
-  const b = bucketOf(ctx);
+export async function HeadBucket(ctx: S3Context<'HeadBucket'>): Promise<HttpResponse> {
+  const b = ctx.bucket;
   return emptyResponse(200, { 'x-amz-bucket-region': b.region, 'x-amz-access-point-alias': 'false' });
 }
 
-export async function DeleteBucket(ctx: S3Context): Promise<HttpResponse> {
-  await ctx.services.buckets.delete(bucketOf(ctx));
+export async function DeleteBucket(ctx: S3Context<'DeleteBucket'>): Promise<HttpResponse> {
+  await ctx.services.buckets.delete(ctx.bucket);
   return emptyResponse(204);
 }
 
-export async function GetBucketLocation(ctx: S3Context): Promise<HttpResponse> {
-  const b = bucketOf(ctx);
+export async function GetBucketLocation(ctx: S3Context<'GetBucketLocation'>): Promise<HttpResponse> {
+  const b = ctx.bucket;
   // AWS answers an empty LocationConstraint for us-east-1.
   return xmlResponse('LocationConstraint', b.region === 'us-east-1' ? [] : [['#text', b.region]]);
 }
 
-export async function GetBucketVersioning(ctx: S3Context): Promise<HttpResponse> {
-  bucketOf(ctx);
+export async function GetBucketVersioning(_ctx: S3Context<'GetBucketVersioning'>): Promise<HttpResponse> {
   // Granary buckets are unversioned: AWS answers an empty VersioningConfiguration for those.
   return xmlResponse('VersioningConfiguration', []);
 }

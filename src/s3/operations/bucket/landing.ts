@@ -7,27 +7,27 @@ import { landingOf } from '../../../core/landing.js';
 import type { HttpResponse } from '../../../lib/http-response.js';
 import { presignUrl } from '../../../iam/sigv4/sign.js';
 import { tenancyEndpoints } from '../../../tenancy/endpoints.js';
-import { bucketOf, type S3Context } from '../../context.js';
+import { type S3Context } from '../../context.js';
+import type { ShareLink } from '../../route-parameters.js';
 import { landingHeaders, prefersHtml, renderLandingPage, type LandingEntry } from '../../landing-page.js';
 
 const PAGE = 200;
 const README_MAX = 256 * 1024;
-/** Query parameters a landing page's own links use (any other asks for S3's XML). */
-const LANDING_QUERY = new Set(['prefix', 'marker']);
 
 const encKey = (key: string): string => key.split('/').map(encodeURIComponent).join('/');
 
-export async function landingResponse(ctx: S3Context): Promise<HttpResponse | undefined> {
+export async function landingResponse(ctx: S3Context<'ListObjects' | 'ListObjectsV2'>): Promise<HttpResponse | undefined> {
   if (ctx.method !== 'GET' && ctx.method !== 'HEAD') return undefined;
-  if (ctx.endpoint === 'ListObjectsV2' && ctx.query.get('x-granary-share') === '1' && ctx.query.has('X-Amz-Signature') && ctx.principal.kind === 'user') return sharePage(ctx);
-  if (ctx.endpoint !== 'ListObjects' || ctx.principal.kind !== 'anonymous' || !prefersHtml(ctx.headers.accept)) return undefined;
-  if ([...ctx.query.keys()].some((k) => !LANDING_QUERY.has(k))) return undefined;
-  const bucket = bucketOf(ctx);
+  const route = ctx.route;
+  if (route.name === 'ListObjectsV2') return route.share && ctx.principal.kind === 'user' ? sharePage(ctx, route.share, route) : undefined;
+  // Only for the query a landing page's own links make (prefix, marker): any other asks for S3's XML.
+  if (ctx.principal.kind !== 'anonymous' || !prefersHtml(ctx.headers.accept) || !route.landingQuery) return undefined;
+  const bucket = ctx.bucket;
   const settings = landingOf(bucket.landing);
   if (!settings.enabled) return undefined;
-  const prefix = ctx.query.get('prefix') ?? '';
+  const { prefix } = route;
   const base = ctx.rawPath.replace(/\/+$/, '');
-  const r = await ctx.services.buckets.listObjects(bucket, { prefix, delimiter: '/', startAfter: ctx.query.get('marker') ?? '', maxKeys: PAGE });
+  const r = await ctx.services.buckets.listObjects(bucket, { prefix, delimiter: '/', startAfter: route.marker, maxKeys: PAGE });
   const page = `${base || '/'}`;
   const q = (p: Record<string, string>) => `${page}?${new URLSearchParams(p).toString()}`;
   const entries: LandingEntry[] = r.entries.map((e) =>
@@ -71,18 +71,18 @@ function crumbs(bucket: string, prefix: string, href: (p: string) => string): Ar
 }
 
 /** A presigned share of a prefix: its listing as a page whose links are signed by the same key. */
-async function sharePage(ctx: S3Context): Promise<HttpResponse | undefined> {
+async function sharePage(ctx: S3Context<'ListObjects' | 'ListObjectsV2'>, link: ShareLink, asked: { prefix: string; startAfter: string }): Promise<HttpResponse | undefined> {
   if (ctx.principal.kind !== 'user') return undefined;
-  const bucket = bucketOf(ctx);
-  const date = ctx.query.get('X-Amz-Date') ?? '';
+  const bucket = ctx.bucket;
+  const { date } = link;
   const m = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/.exec(date);
   if (!m) return undefined;
-  const expires = Date.UTC(+m[1]!, +m[2]! - 1, +m[3]!, +m[4]!, +m[5]!, +m[6]!) + Number(ctx.query.get('X-Amz-Expires') ?? 0) * 1000;
+  const expires = Date.UTC(+m[1]!, +m[2]! - 1, +m[3]!, +m[4]!, +m[5]!, +m[6]!) + Number(link.expires) * 1000;
   const left = Math.floor((expires - Date.now()) / 1000);
   if (left < 1) return undefined;
   const resolved = await ctx.services.accessKeys.resolve(ctx.principal.key.accessKeyId);
   if (!resolved) return undefined;
-  const shared = ctx.query.get('prefix') ?? '';
+  const shared = asked.prefix;
   const host = ctx.headers.host ?? '';
   const origin = `${ctx.secure ? 'https' : 'http'}://${host}`;
   // presignUrl encodes the path itself: give it decoded.
@@ -90,7 +90,7 @@ async function sharePage(ctx: S3Context): Promise<HttpResponse | undefined> {
   const sign = (path: string, query: Record<string, string>): string =>
     presignUrl({ origin, host, method: 'GET', path, query, accessKeyId: resolved.key.accessKeyId, secret: resolved.secret, region: ctx.services.config.region, expiresIn: left });
   const listing = (prefix: string, after?: string) => sign(base || '/', { 'list-type': '2', delimiter: '/', prefix, 'x-granary-share': '1', ...(after !== undefined ? { 'start-after': after } : {}) });
-  const after = ctx.query.get('start-after') ?? '';
+  const after = asked.startAfter;
   const r = await ctx.services.buckets.listObjects(bucket, { prefix: shared, delimiter: '/', startAfter: after, maxKeys: PAGE });
   const entries: LandingEntry[] = r.entries.map((e) =>
     e.kind === 'prefix'

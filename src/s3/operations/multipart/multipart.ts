@@ -9,7 +9,7 @@
  */
 import type { HttpResponse } from '../../../lib/http-response.js';
 import { S3Error } from '../../../errors/s3-error.js';
-import { bucketOf, headerOf, keyOf, userIdOf, type S3Context } from '../../context.js';
+import { headerOf, userIdOf, type S3Context } from '../../context.js';
 import { asObject, children, parseXml, readXmlBody, text, type XmlObject } from '../../xml/read.js';
 import { isoTime, type XmlNode } from '../../xml/write.js';
 import { emptyResponse, ownerNode, xmlResponse } from '../common.js';
@@ -20,7 +20,7 @@ import { aclFromHeaders } from '../acl/acl-headers.js';
 import { requestChecksum } from '../object/checksum-request.js';
 import { checkCopySourceConditions } from '../object/copy-object.js';
 import { CHECKSUM_ALGORITHMS, checksumDigester, checksumHeaderName, parseAlgorithm, type ChecksumAlgorithm } from '../../../core/checksums.js';
-import { validPartNumber, type CompletedPartRequest, type CompleteExpectations } from '../../../core/multipart.js';
+import { type CompletedPartRequest, type CompleteExpectations } from '../../../core/multipart.js';
 import type { BucketRecord, MultipartUploadRecord, ObjectChecksum, ObjectRecord } from '../../../metadata/store.js';
 
 function checksumTypeOf(ctx: S3Context, alg: ChecksumAlgorithm | null): ObjectChecksum['type'] | null {
@@ -34,9 +34,9 @@ function checksumTypeOf(ctx: S3Context, alg: ChecksumAlgorithm | null): ObjectCh
   return t;
 }
 
-export async function CreateMultipartUpload(ctx: S3Context): Promise<HttpResponse> {
-  const bucket = bucketOf(ctx);
-  const key = keyOf(ctx);
+export async function CreateMultipartUpload(ctx: S3Context<'CreateMultipartUpload'>): Promise<HttpResponse> {
+  const bucket = ctx.bucket;
+  const key = ctx.key;
   const algHeader = headerOf(ctx, 'x-amz-checksum-algorithm');
   const alg = algHeader !== undefined ? parseAlgorithm(algHeader, 'x-amz-checksum-algorithm') : null;
   const type = checksumTypeOf(ctx, alg);
@@ -69,10 +69,10 @@ export async function CreateMultipartUpload(ctx: S3Context): Promise<HttpRespons
   );
 }
 
-export async function UploadPart(ctx: S3Context): Promise<HttpResponse> {
-  const bucket = bucketOf(ctx);
-  const partNumber = validPartNumber(ctx.query.get('partNumber'));
-  const upload = await ctx.services.multipart.get(bucket, keyOf(ctx), ctx.query.get('uploadId'));
+export async function UploadPart(ctx: S3Context<'UploadPart'>): Promise<HttpResponse> {
+  const bucket = ctx.bucket;
+  const { partNumber } = ctx.route;
+  const upload = await ctx.services.multipart.get(bucket, ctx.key, ctx.route.uploadId);
   if (ctx.body.size === undefined && headerOf(ctx, 'transfer-encoding') === undefined) throw new S3Error('MissingContentLength');
   const sent = requestChecksum(ctx);
   if (sent && upload.checksumAlgorithm && sent.algorithm !== upload.checksumAlgorithm) {
@@ -101,11 +101,11 @@ function requestChecksumFor(alg: ChecksumAlgorithm): { algorithm: ChecksumAlgori
   return { algorithm: alg, digester: checksumDigester(alg, () => undefined) };
 }
 
-export async function UploadPartCopy(ctx: S3Context): Promise<HttpResponse> {
-  const bucket = bucketOf(ctx);
-  const partNumber = validPartNumber(ctx.query.get('partNumber'));
-  const upload = await ctx.services.multipart.get(bucket, keyOf(ctx), ctx.query.get('uploadId'));
-  const source = ctx.copySource!;
+export async function UploadPartCopy(ctx: S3Context<'UploadPartCopy'>): Promise<HttpResponse> {
+  const bucket = ctx.bucket;
+  const { partNumber } = ctx.route;
+  const upload = await ctx.services.multipart.get(bucket, ctx.key, ctx.route.uploadId);
+  const source = ctx.copySource;
   const src = await ctx.services.objects.get(source.bucket, source.key);
   checkCopySourceConditions(ctx, src);
   let range: { start: number; end: number } | undefined;
@@ -198,10 +198,10 @@ function completeResponse(bucket: BucketRecord, key: string, o: ObjectRecord): H
   return xmlResponse('CompleteMultipartUploadResult', result, 200, headers);
 }
 
-export async function CompleteMultipartUpload(ctx: S3Context): Promise<HttpResponse> {
-  const bucket = bucketOf(ctx);
-  const key = keyOf(ctx);
-  const uploadId = ctx.query.get('uploadId');
+export async function CompleteMultipartUpload(ctx: S3Context<'CompleteMultipartUpload'>): Promise<HttpResponse> {
+  const bucket = ctx.bucket;
+  const key = ctx.key;
+  const { uploadId } = ctx.route;
   let upload: MultipartUploadRecord;
   try {
     upload = await ctx.services.multipart.get(bucket, key, uploadId);
@@ -221,25 +221,17 @@ export async function CompleteMultipartUpload(ctx: S3Context): Promise<HttpRespo
   return completeResponse(bucket, key, o);
 }
 
-export async function AbortMultipartUpload(ctx: S3Context): Promise<HttpResponse> {
-  const upload = await ctx.services.multipart.get(bucketOf(ctx), keyOf(ctx), ctx.query.get('uploadId'));
+export async function AbortMultipartUpload(ctx: S3Context<'AbortMultipartUpload'>): Promise<HttpResponse> {
+  const upload = await ctx.services.multipart.get(ctx.bucket, ctx.key, ctx.route.uploadId);
   await ctx.services.multipart.abort(upload);
   return emptyResponse(204);
 }
 
-function intParam(q: URLSearchParams, name: string, dflt: number, max: number): number {
-  const v = q.get(name);
-  if (v === null || v === '') return dflt;
-  if (!/^\d+$/.test(v)) throw new S3Error('InvalidArgument', { message: `Provided ${name} not an integer or within integer range`, details: { ArgumentName: name, ArgumentValue: v } });
-  return Math.min(Number(v), max);
-}
-
-export async function ListParts(ctx: S3Context): Promise<HttpResponse> {
-  const bucket = bucketOf(ctx);
-  const key = keyOf(ctx);
-  const upload = await ctx.services.multipart.get(bucket, key, ctx.query.get('uploadId'));
-  const maxParts = intParam(ctx.query, 'max-parts', 1000, 1000);
-  const marker = intParam(ctx.query, 'part-number-marker', 0, 10000);
+export async function ListParts(ctx: S3Context<'ListParts'>): Promise<HttpResponse> {
+  const bucket = ctx.bucket;
+  const key = ctx.key;
+  const { uploadId, maxParts, partNumberMarker: marker } = ctx.route;
+  const upload = await ctx.services.multipart.get(bucket, key, uploadId);
   const page = await ctx.services.multipart.listParts(upload, marker, maxParts + 1);
   const truncated = page.length > maxParts;
   const parts = page.slice(0, maxParts);
@@ -270,15 +262,10 @@ export async function ListParts(ctx: S3Context): Promise<HttpResponse> {
   return xmlResponse('ListPartsResult', children);
 }
 
-export async function ListMultipartUploads(ctx: S3Context): Promise<HttpResponse> {
-  const bucket = bucketOf(ctx);
-  const q = ctx.query;
-  const prefix = q.get('prefix') ?? '';
-  const delimiter = q.get('delimiter') ?? '';
-  const keyMarker = q.get('key-marker') ?? '';
-  const uploadIdMarker = keyMarker ? (q.get('upload-id-marker') ?? '') : '';
-  const maxUploads = intParam(q, 'max-uploads', 1000, 1000);
-  const enc = q.get('encoding-type') === 'url' ? (s: string) => encodeURIComponent(s).replace(/%2F/g, '/') : (s: string) => s;
+export async function ListMultipartUploads(ctx: S3Context<'ListMultipartUploads'>): Promise<HttpResponse> {
+  const bucket = ctx.bucket;
+  const { prefix, delimiter, keyMarker, uploadIdMarker, maxUploads, encodingType } = ctx.route;
+  const enc = encodingType === 'url' ? (s: string) => encodeURIComponent(s).replace(/%2F/g, '/') : (s: string) => s;
 
   const entries: XmlNode = [];
   const prefixes: string[] = [];
@@ -336,7 +323,7 @@ export async function ListMultipartUploads(ctx: S3Context): Promise<HttpResponse
   if (delimiter) children.push(['Delimiter', enc(delimiter)]);
   children.push(['MaxUploads', maxUploads], ['IsTruncated', truncated], ...entries);
   for (const p of prefixes) children.push(['CommonPrefixes', [['Prefix', enc(p)]]]);
-  if (q.get('encoding-type') === 'url') children.push(['EncodingType', 'url']);
+  if (encodingType === 'url') children.push(['EncodingType', 'url']);
   return xmlResponse('ListMultipartUploadsResult', children);
 }
 

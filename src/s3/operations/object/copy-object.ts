@@ -4,7 +4,7 @@
  */
 import type { HttpResponse } from '../../../lib/http-response.js';
 import { S3Error } from '../../../errors/s3-error.js';
-import { bucketOf, headerOf, keyOf, userIdOf, type S3Context } from '../../context.js';
+import { headerOf, userIdOf, type S3Context } from '../../context.js';
 import { isoTime } from '../../xml/write.js';
 import { xmlResponse } from '../common.js';
 import { checkReadConditions } from './conditions.js';
@@ -38,10 +38,10 @@ export function checkCopySourceConditions(ctx: S3Context, src: ObjectRecord): vo
   );
 }
 
-export async function CopyObject(ctx: S3Context): Promise<HttpResponse> {
-  const bucket = bucketOf(ctx);
-  const key = keyOf(ctx);
-  const source = ctx.copySource!;
+export async function CopyObject(ctx: S3Context<'CopyObject'>): Promise<HttpResponse> {
+  const bucket = ctx.bucket;
+  const key = ctx.key;
+  const source = ctx.copySource;
   const sourceKey = customerKey(ctx, true);
   const encryption = encryptionRequest(ctx);
   const src = await ctx.services.objects.get(source.bucket, source.key);

@@ -5,22 +5,22 @@
 import { createHash } from 'node:crypto';
 import type { HttpResponse } from '../../../lib/http-response.js';
 import { S3Error, isS3Error } from '../../../errors/s3-error.js';
-import { bucketOf, headerOf, keyOf, type S3Context } from '../../context.js';
+import { headerOf, type S3Context } from '../../context.js';
 import { asObject, children, parseXml, readXmlBody, text } from '../../xml/read.js';
 import type { XmlNode } from '../../xml/write.js';
 import { emptyResponse, xmlResponse } from '../common.js';
 import { checkObjectKey } from '../../object-key.js';
 
-export async function DeleteObject(ctx: S3Context): Promise<HttpResponse> {
+export async function DeleteObject(ctx: S3Context<'DeleteObject'>): Promise<HttpResponse> {
   const ifMatch = headerOf(ctx, 'if-match');
-  await ctx.services.objects.delete(bucketOf(ctx), keyOf(ctx), ifMatch !== undefined ? { ifMatch: ifMatch.trim() } : undefined);
+  await ctx.services.objects.delete(ctx.bucket, ctx.key, ifMatch !== undefined ? { ifMatch: ifMatch.trim() } : undefined);
   return emptyResponse(204);
 }
 
 const MAX_DELETE_KEYS = 1000;
 
-export async function DeleteObjects(ctx: S3Context): Promise<HttpResponse> {
-  const bucket = bucketOf(ctx);
+export async function DeleteObjects(ctx: S3Context<'DeleteObjects'>): Promise<HttpResponse> {
+  const bucket = ctx.bucket;
   const body = await readXmlBody(ctx.body, 'Delete');
   const md5 = headerOf(ctx, 'content-md5');
   if (md5 !== undefined && createHash('md5').update(body).digest('base64') !== md5) throw new S3Error('BadDigest');

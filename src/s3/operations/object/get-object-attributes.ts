@@ -1,16 +1,16 @@
 /** GetObjectAttributes — https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetObjectAttributes.html */
 import type { HttpResponse } from '../../../lib/http-response.js';
 import { S3Error } from '../../../errors/s3-error.js';
-import { bucketOf, headerOf, keyOf, type S3Context } from '../../context.js';
+import { headerOf, type S3Context } from '../../context.js';
 import type { XmlNode } from '../../xml/write.js';
 import { bareEtag, httpDate, xmlResponse } from '../common.js';
 import { checkCustomerKeyApplies, customerKey } from './sse.js';
 
 const KNOWN = new Set(['ETag', 'Checksum', 'ObjectParts', 'StorageClass', 'ObjectSize']);
 
-export async function GetObjectAttributes(ctx: S3Context): Promise<HttpResponse> {
+export async function GetObjectAttributes(ctx: S3Context<'GetObjectAttributes'>): Promise<HttpResponse> {
   const key = customerKey(ctx);
-  const o = await ctx.services.objects.get(bucketOf(ctx), keyOf(ctx));
+  const o = await ctx.services.objects.get(ctx.bucket, ctx.key);
   // As GetObject: an SSE-C object's attributes are told only to a request with its key.
   checkCustomerKeyApplies(o, key);
   ctx.services.objects.dataKeys(o, key);

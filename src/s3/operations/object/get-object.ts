@@ -6,22 +6,13 @@ import type { HttpResponse } from '../../../lib/http-response.js';
 import { S3Error } from '../../../errors/s3-error.js';
 import type { ByteRange } from '../../../core/objects.js';
 import type { ObjectRecord } from '../../../metadata/store.js';
-import { bucketOf, headerOf, keyOf, type S3Context } from '../../context.js';
+import { headerOf, type S3Context } from '../../context.js';
 import { checkReadConditions } from './conditions.js';
 import { objectResponseHeaders } from './headers.js';
 import { parseRange } from './range.js';
 import { checksumHeaderName } from '../../../core/checksums.js';
 import type { CustomerKey } from '../../../core/encryption.js';
 import { checkCustomerKeyApplies, customerKey } from './sse.js';
-
-const OVERRIDES: Array<[string, string]> = [
-  ['response-content-type', 'content-type'],
-  ['response-content-language', 'content-language'],
-  ['response-expires', 'expires'],
-  ['response-cache-control', 'cache-control'],
-  ['response-content-disposition', 'content-disposition'],
-  ['response-content-encoding', 'content-encoding'],
-];
 
 /**
  * The byte range of part `n` (1-based). A single-PUT object is one part, so part 1 is the whole object;
@@ -38,9 +29,9 @@ function partRange(o: ObjectRecord, n: number): ByteRange {
 
 const isMultipart = (o: ObjectRecord): boolean => o.parts.length > 0 && o.parts[0]!.etag !== undefined;
 
-async function prepare(ctx: S3Context): Promise<{ o: ObjectRecord; range: ByteRange | undefined; headers: HttpResponse['headers']; status: number; key: CustomerKey | undefined }> {
+async function prepare(ctx: S3Context<'GetObject' | 'HeadObject'>): Promise<{ o: ObjectRecord; range: ByteRange | undefined; headers: HttpResponse['headers']; status: number; key: CustomerKey | undefined }> {
   const key = customerKey(ctx);
-  const o = await ctx.services.objects.get(bucketOf(ctx), keyOf(ctx));
+  const o = await ctx.services.objects.get(ctx.bucket, ctx.key);
   checkCustomerKeyApplies(o, key);
   // An SSE-C object tells nothing (not even its ETag or conditions' outcome) without its key.
   ctx.services.objects.dataKeys(o, key);
@@ -51,23 +42,19 @@ async function prepare(ctx: S3Context): Promise<{ o: ObjectRecord; range: ByteRa
     ifUnmodifiedSince: headerOf(ctx, 'if-unmodified-since'),
   });
   const headers: HttpResponse['headers'] = objectResponseHeaders(o);
-  const partNumber = ctx.query.get('partNumber');
-  const rangeHeader = headerOf(ctx, 'range');
+  // The router refused a partNumber out of range or together with a Range header.
+  const { partNumber } = ctx.route;
   let range: ByteRange | undefined;
   let status = 200;
-  if (partNumber !== null) {
-    if (rangeHeader !== undefined) throw new S3Error('InvalidRequest', { message: 'Cannot specify both Range header and partNumber query parameter' });
-    if (!/^\d+$/.test(partNumber) || Number(partNumber) < 1 || Number(partNumber) > 10000) {
-      throw new S3Error('InvalidArgument', { message: 'Part number must be an integer between 1 and 10000, inclusive', details: { ArgumentName: 'partNumber', ArgumentValue: partNumber } });
-    }
-    range = partRange(o, Number(partNumber));
+  if (partNumber !== undefined) {
+    range = partRange(o, partNumber);
     // AWS answers a part request with 206 and its range, for a single-PUT object too; the parts count only
     // for a multipart object.
     if (isMultipart(o)) headers['x-amz-mp-parts-count'] = o.parts.length;
     if (o.size > 0) status = 206;
     else range = undefined;
   } else {
-    range = parseRange(rangeHeader, o.size);
+    range = parseRange(headerOf(ctx, 'range'), o.size);
     if (range) status = 206;
   }
   if (status === 206 && range) {
@@ -77,10 +64,7 @@ async function prepare(ctx: S3Context): Promise<{ o: ObjectRecord; range: ByteRa
     range = undefined;
     headers['content-length'] = o.size;
   }
-  for (const [param, header] of OVERRIDES) {
-    const v = ctx.query.get(param);
-    if (v !== null) headers[header] = v;
-  }
+  for (const [header, value] of ctx.route.responseHeaders) headers[header] = value;
   if (headerOf(ctx, 'x-amz-checksum-mode')?.toUpperCase() === 'ENABLED' && o.checksum && status === 200) {
     headers[checksumHeaderName(o.checksum.algorithm)] = o.checksum.value;
     headers['x-amz-checksum-type'] = o.checksum.type;
@@ -88,14 +72,14 @@ async function prepare(ctx: S3Context): Promise<{ o: ObjectRecord; range: ByteRa
   return { o, range, headers, status, key };
 }
 
-export async function GetObject(ctx: S3Context): Promise<HttpResponse> {
+export async function GetObject(ctx: S3Context<'GetObject'>): Promise<HttpResponse> {
   const { o, range, headers, status, key } = await prepare(ctx);
   // Small objects live inline in the metadata: answer with the bytes themselves, no stream machinery.
   if (o.inline) return { status, headers, body: range ? o.inline.subarray(range.start, range.end + 1) : o.inline };
   return { status, headers, body: ctx.services.objects.read(o, range, key) };
 }
 
-export async function HeadObject(ctx: S3Context): Promise<HttpResponse> {
+export async function HeadObject(ctx: S3Context<'HeadObject'>): Promise<HttpResponse> {
   const { headers, status } = await prepare(ctx);
   return { status, headers };
 }

@@ -6,7 +6,7 @@
  */
 import type { HttpResponse } from '../../../lib/http-response.js';
 import { S3Error, isS3Error } from '../../../errors/s3-error.js';
-import { bucketOf, keyOf, userIdOf, type S3Context } from '../../context.js';
+import { userIdOf, type S3Context } from '../../context.js';
 import { checkPostPolicy, formHeaders, parsePostPolicy, postSignatureOf } from '../../post-object.js';
 import { emptyResponse, xmlResponse } from '../common.js';
 import { objectHeadersFrom, storageClassFrom } from './headers.js';
@@ -57,15 +57,14 @@ async function* withinRange(file: AsyncIterable<Buffer>, range: { min: number; m
   await done;
 }
 
-export async function PostObject(ctx: S3Context): Promise<HttpResponse> {
-  const bucket = bucketOf(ctx);
+export async function PostObject(ctx: S3Context<'PostObject'>): Promise<HttpResponse> {
+  const bucket = ctx.bucket;
   const form = ctx.post;
-  if (!form) throw new S3Error('MalformedPOSTRequest');
   const { fields } = form;
   const range = postSignatureOf(fields).kind !== 'anonymous' ? checkPostPolicy(parsePostPolicy(fields.get('policy')!), fields, bucket.name) : undefined;
   // The form as the PutObject headers it stands for (its `tagging` document as x-amz-tagging).
   const headers = formHeaders(fields);
-  const key = keyOf(ctx);
+  const key = ctx.key;
   const acl = await aclFromHeaders({ headers, services: ctx.services }, { owner: userIdOf(ctx), bucketOwner: bucket.ownerId });
   // An x-amz-checksum-<algorithm> field is verified as the file streams, as the header is for PutObject.
   const checksum = requestChecksum({ ...ctx, headers });

@@ -2,7 +2,7 @@
 import type { HttpResponse } from '../../../lib/http-response.js';
 import { S3Error } from '../../../errors/s3-error.js';
 import type { WriteCondition } from '../../../metadata/store.js';
-import { bucketOf, headerOf, keyOf, userIdOf, type S3Context } from '../../context.js';
+import { headerOf, userIdOf, type S3Context } from '../../context.js';
 import { emptyResponse } from '../common.js';
 import { objectHeadersFrom, storageClassFrom } from './headers.js';
 import { requestChecksum } from './checksum-request.js';
@@ -22,15 +22,15 @@ export function writeCondition(ctx: S3Context): WriteCondition | undefined {
   return { ...(ifNoneMatch !== undefined ? { ifNoneMatch: '*' as const } : {}), ...(ifMatch !== undefined ? { ifMatch: ifMatch.trim() } : {}) };
 }
 
-export async function PutObject(ctx: S3Context): Promise<HttpResponse> {
-  const bucket = bucketOf(ctx);
+export async function PutObject(ctx: S3Context<'PutObject'>): Promise<HttpResponse> {
+  const bucket = ctx.bucket;
   if (ctx.body.size === undefined && headerOf(ctx, 'transfer-encoding') === undefined) throw new S3Error('MissingContentLength');
   const checksum = requestChecksum(ctx);
   const encryption = encryptionRequest(ctx);
   const acl = await aclFromHeaders(ctx, { owner: userIdOf(ctx), bucketOwner: bucket.ownerId });
   const o = await ctx.services.objects.put({
     bucket,
-    key: keyOf(ctx),
+    key: ctx.key,
     ownerId: userIdOf(ctx),
     body: ctx.body.stream(),
     size: ctx.body.size,

@@ -5,14 +5,14 @@
  */
 import type { HttpResponse } from '../../../lib/http-response.js';
 import { S3Error } from '../../../errors/s3-error.js';
-import { bucketOf, keyOf, type S3Context } from '../../context.js';
+import { type S3Context } from '../../context.js';
 import { asObject, children, parseXml, readXmlBody, text } from '../../xml/read.js';
 import type { XmlNode } from '../../xml/write.js';
 import { emptyResponse, xmlResponse } from '../common.js';
 import { validateTags } from './tagging-header.js';
 
-export async function GetObjectTagging(ctx: S3Context): Promise<HttpResponse> {
-  const o = await ctx.services.objects.get(bucketOf(ctx), keyOf(ctx));
+export async function GetObjectTagging(ctx: S3Context<'GetObjectTagging'>): Promise<HttpResponse> {
+  const o = await ctx.services.objects.get(ctx.bucket, ctx.key);
   const tags: XmlNode = [...new URLSearchParams(o.tagging ?? '').entries()].map(([k, v]) => [
     'Tag',
     [
@@ -39,15 +39,15 @@ export function tagsFromDocument(body: Buffer): Array<[string, string]> {
   return tags;
 }
 
-export async function PutObjectTagging(ctx: S3Context): Promise<HttpResponse> {
-  const bucket = bucketOf(ctx);
-  const key = keyOf(ctx);
+export async function PutObjectTagging(ctx: S3Context<'PutObjectTagging'>): Promise<HttpResponse> {
+  const bucket = ctx.bucket;
+  const key = ctx.key;
   const tags = tagsFromDocument(await readXmlBody(ctx.body, 'Tagging'));
   await ctx.services.objects.setTagging(bucket, key, tags.length ? new URLSearchParams(tags).toString() : null);
   return emptyResponse(200);
 }
 
-export async function DeleteObjectTagging(ctx: S3Context): Promise<HttpResponse> {
-  await ctx.services.objects.setTagging(bucketOf(ctx), keyOf(ctx), null);
+export async function DeleteObjectTagging(ctx: S3Context<'DeleteObjectTagging'>): Promise<HttpResponse> {
+  await ctx.services.objects.setTagging(ctx.bucket, ctx.key, null);
   return emptyResponse(204);
 }

@@ -10,25 +10,25 @@ import { S3Error } from '../../../errors/s3-error.js';
 import { MAX_POLICY_BYTES } from '../../../iam/policy/parse.js';
 import { aclIsPublic, parseStoredAcl } from '../../../iam/acl.js';
 import { bucketIsPublic } from '../../../iam/public-access.js';
-import { bucketOf, type S3Context } from '../../context.js';
+import { type S3Context } from '../../context.js';
 import { emptyResponse, xmlResponse } from '../common.js';
 
-export async function PutBucketPolicy(ctx: S3Context): Promise<HttpResponse> {
+export async function PutBucketPolicy(ctx: S3Context<'PutBucketPolicy'>): Promise<HttpResponse> {
   const body = await ctx.body.readAll(MAX_POLICY_BYTES + 1);
   if (body.length === 0) throw new S3Error('MalformedPolicy', { message: 'Policies must be valid JSON and the first byte must be \'{\'' });
   if (body.length > MAX_POLICY_BYTES) throw new S3Error('MalformedPolicy', { message: `Policies must be at most ${MAX_POLICY_BYTES} bytes` });
-  await ctx.services.policies.put(bucketOf(ctx), body.toString('utf8'));
+  await ctx.services.policies.put(ctx.bucket, body.toString('utf8'));
   return emptyResponse(204);
 }
 
-export async function GetBucketPolicy(ctx: S3Context): Promise<HttpResponse> {
-  const b = bucketOf(ctx);
+export async function GetBucketPolicy(ctx: S3Context<'GetBucketPolicy'>): Promise<HttpResponse> {
+  const b = ctx.bucket;
   if (b.policy === null) throw new S3Error('NoSuchBucketPolicy', { details: { BucketName: b.name } });
   return { status: 200, headers: { 'content-type': 'application/json' }, body: b.policy };
 }
 
-export async function DeleteBucketPolicy(ctx: S3Context): Promise<HttpResponse> {
-  await ctx.services.policies.delete(bucketOf(ctx));
+export async function DeleteBucketPolicy(ctx: S3Context<'DeleteBucketPolicy'>): Promise<HttpResponse> {
+  await ctx.services.policies.delete(ctx.bucket);
   return emptyResponse(204);
 }
 
@@ -37,8 +37,8 @@ export async function DeleteBucketPolicy(ctx: S3Context): Promise<HttpResponse> 
  * ACL makes a bucket public with or without a policy. Only a bucket with neither a policy nor a public ACL has
  * no status to give (NoSuchBucketPolicy, as AWS answers a bucket without a policy).
  */
-export async function GetBucketPolicyStatus(ctx: S3Context): Promise<HttpResponse> {
-  const b = bucketOf(ctx);
+export async function GetBucketPolicyStatus(ctx: S3Context<'GetBucketPolicyStatus'>): Promise<HttpResponse> {
+  const b = ctx.bucket;
   const policy = ctx.services.policies.parsedOf(b);
   const acl = parseStoredAcl(b.acl);
   if (!policy && !aclIsPublic(acl)) throw new S3Error('NoSuchBucketPolicy', { details: { BucketName: b.name } });
