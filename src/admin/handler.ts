@@ -2,15 +2,16 @@
  * The admin API pipeline, once for every request under /_admin/api/v1:
  *   route → refuse cross-site requests and non-JSON bodies (request-guard.ts) → authenticate (one
  *   AdminPrincipal) → resolve {tenancy} → authorize by the route's `access` → handler → JSON, with every
- *   failure answered as application/problem+json (RFC 9457) here.
+ *   failure answered as application/problem+json (RFC 9457) here. The answer is written by the HTTP
+ *   server (http/server.ts, http/send.ts), as the S3 pipeline's is: this file never touches the socket.
  * Authorization is decided only here, from the route table, never inside a handler; services add the
  * finer rules of their domain (e.g. a DEPUTY cannot make a MANAGER).
  */
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { IncomingMessage } from 'node:http';
 import type { TLSSocket } from 'node:tls';
 import { isS3Error } from '../errors/s3-error.js';
 import type { Logger } from '../lib/log.js';
-import type { RequestFacts } from '../lib/http-response.js';
+import type { Answer, RequestFacts } from '../lib/http-response.js';
 import type { Role, TenancyRecord } from '../metadata/store.js';
 import { DomainError } from '../tenancy/domain-error.js';
 import { isMetadataUnavailable } from '../metadata/unavailable.js';
@@ -46,7 +47,7 @@ export class AdminHandler {
   }
 
   /** `portalOrigin`: the portal origin the request was made on (config/portal-origin.ts). */
-  async handle(req: IncomingMessage, res: ServerResponse, requestId: string, portalOrigin: string, facts: RequestFacts = {}): Promise<void> {
+  async handle(req: IncomingMessage, requestId: string, portalOrigin: string, facts: RequestFacts = {}): Promise<Answer> {
     let result: AdminResult;
     try {
       result = await this.run(req, portalOrigin, facts);
@@ -57,17 +58,12 @@ export class AdminHandler {
     }
     if (!req.complete) req.resume();
     const headers: Record<string, string> = { 'cache-control': 'no-store', 'x-request-id': requestId, ...result.headers };
-    if (result.status === 204 || (result.body === undefined && !result.raw)) {
-      res.writeHead(result.status, headers);
-      res.end();
-      return;
-    }
+    if (result.status === 204 || (result.body === undefined && !result.raw)) return { response: { status: result.status, headers }, headersOnly: true };
     const isProblem = typeof result.body === 'object' && result.body !== null && 'type' in result.body && 'status' in result.body && result.status >= 400;
     const data = result.raw ? result.raw.data : JSON.stringify(result.body);
     headers['content-type'] = result.raw ? result.raw.contentType : isProblem ? 'application/problem+json' : 'application/json';
     headers['content-length'] = String(Buffer.byteLength(data));
-    res.writeHead(result.status, headers);
-    res.end(req.method === 'HEAD' ? undefined : data);
+    return { response: { status: result.status, headers, body: data }, headersOnly: req.method === 'HEAD' };
   }
 
   private async run(req: IncomingMessage, portalOrigin: string, facts: RequestFacts): Promise<AdminResult> {

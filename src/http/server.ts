@@ -202,7 +202,7 @@ export class GranaryHttpServer {
     }
   }
 
-  /** Writes a protocol handler's answer, ending the connection as it asks. */
+  /** Writes a protocol handler's answer (S3 and the admin API alike), ending the connection as it asks. */
   private async answer(req: IncomingMessage, res: ServerResponse, a: Answer): Promise<void> {
     if (a.abort) {
       res.destroy();
@@ -224,10 +224,13 @@ export class GranaryHttpServer {
       // The portal origin the request was made on: session routes find it on their context (AdminRequestFacts).
       const origin = this.deps.origins?.originOf(req.headers.host) ?? `${(req.socket as { encrypted?: boolean }).encrypted ? 'https' : 'http'}://${req.headers.host ?? 'localhost'}`;
       facts.protocol = 'admin';
-      admin.handle(req, res, requestId, origin, facts).catch((err: unknown) => {
-        this.deps.log.error('unhandled admin request failure', { requestId, err });
-        res.destroy();
-      });
+      admin
+        .handle(req, requestId, origin, facts)
+        .then((a) => this.answer(req, res, a))
+        .catch((err: unknown) => {
+          this.deps.log.error('unhandled admin request failure', { requestId, err });
+          res.destroy();
+        });
       return;
     }
     req.resume();
@@ -293,10 +296,10 @@ export class GranaryHttpServer {
   }
 }
 
+/** A path no listener side serves, as a problem document (written as every answer is, by send.ts). */
 function notFound(res: ServerResponse, detail: string): void {
   const body = JSON.stringify({ type: 'about:blank', title: 'Not Found', status: 404, detail });
-  res.writeHead(404, { 'content-type': 'application/problem+json', 'content-length': String(Buffer.byteLength(body)), 'cache-control': 'no-store', 'x-content-type-options': 'nosniff' });
-  res.end(body);
+  void send(res, { status: 404, headers: { 'content-type': 'application/problem+json', 'cache-control': 'no-store', 'x-content-type-options': 'nosniff' }, body }, false);
 }
 
 function listenOn(server: Server | HttpsServer, host: string, port: number): Promise<{ host: string; port: number }> {
