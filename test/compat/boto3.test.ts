@@ -1,7 +1,10 @@
 /**
- * boto3 with the client blocks of docs/clients/boto3.md (default checksums, and `when_required`): awkward
+ * boto3 (current botocore, on PATH), the one boto3 suite, with the client blocks of docs/clients/boto3.md
+ * (default checksums: CRC32 trailers on aws-chunked bodies; and `when_required`), over HTTP and HTTPS: a
+ * researcher's everyday calls (metadata, ranges, NoSuchKey, BadDigest, a single-part upload_file), awkward
  * keys, a 2,000-entry listing (v2 and v1 paging), copy_object, upload_file/download_file (multipart,
- * threads, ranged GETs), presigned GET/PUT, delete_objects; and a presigned POST (browser form upload).
+ * threads, ranged GETs), presigned GET/PUT (the default SigV2 query auth and s3v4; a tampered one is
+ * refused), delete_objects; and a presigned POST (browser form upload). Cases: test/compat/py/boto3_compat.py.
  */
 import { after, before, describe, test } from 'node:test';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -35,6 +38,8 @@ function boto3(tag: string, vars: Record<string, string>, mode: 'main' | 'post',
       COMPAT_SNIPPET: snippet('boto3.md', tag, vars),
       COMPAT_AWKWARD: awkward,
       COMPAT_MANY: JSON.stringify(manyKeys('many/')),
+      COMPAT_AK: vars.AK,
+      COMPAT_SK: vars.SK,
       ...(ca ? { COMPAT_CA: ca, AWS_CA_BUNDLE: ca } : {}),
       AWS_CONFIG_FILE: '/dev/null',
       AWS_SHARED_CREDENTIALS_FILE: '/dev/null',
@@ -59,7 +64,7 @@ describe('external endpoint (HTTPS)', { skip: noHttps ?? false }, () => {
     const text = snippet('boto3.md', 'boto3', h.vars).replace(`"http://${h.vars.EP}"`, `"https://${h.vars.EXT_EP}"`);
     run('python3', [SCRIPT, 'main', 'boto3-https', mkdtempSync(join(work, 'https-'))], {
       timeoutMs: 240_000,
-      env: { ...process.env, COMPAT_SNIPPET: text, COMPAT_AWKWARD: awkward, COMPAT_MANY: JSON.stringify(manyKeys('many/')), COMPAT_CA: h.ca, AWS_CA_BUNDLE: h.ca, AWS_CONFIG_FILE: '/dev/null', AWS_SHARED_CREDENTIALS_FILE: '/dev/null' },
+      env: { ...process.env, COMPAT_SNIPPET: text, COMPAT_AWKWARD: awkward, COMPAT_MANY: JSON.stringify(manyKeys('many/')), COMPAT_AK: h.vars.AK, COMPAT_SK: h.vars.SK, COMPAT_CA: h.ca, AWS_CA_BUNDLE: h.ca, AWS_CONFIG_FILE: '/dev/null', AWS_SHARED_CREDENTIALS_FILE: '/dev/null' },
     });
   });
 });

@@ -1,7 +1,9 @@
 /**
- * rclone with the exact rclone.conf blocks of docs/clients/rclone.md: copy (and the skip on re-copy), sync,
- * check, ls of a 2,000-entry "directory", server-side copy between buckets, a multipart upload with
- * --s3-upload-cutoff 5M --s3-chunk-size 5M, purge — with awkward keys, over HTTP and HTTPS.
+ * rclone (Debian 1.60), the one rclone suite, with the exact rclone.conf blocks of docs/clients/rclone.md:
+ * copy (and the skip on re-copy), sync, check, ls of a 2,000-entry "directory", server-side copy between
+ * buckets, a multipart upload with --s3-upload-cutoff 5M --s3-chunk-size 5M, purge — with awkward keys,
+ * over HTTP and HTTPS; and a local tree (empty file, deep nesting, a 5 MiB file) through ls, lsd, check,
+ * a sync of local changes (modified, added, removed), delete of a directory.
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -11,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { HeadObjectCommand } from '@aws-sdk/client-s3';
 import { run } from '../helpers/clients.js';
-import { sha256, treeHashes, writeTree } from '../helpers/tree.js';
+import { awkwardTree, sha256, treeHashes, writeTree } from '../helpers/tree.js';
 import { awkwardObjects, compatEnv, httpsUnavailable, MANY, putMany, snippet, type CompatEnv } from '../helpers/compat.js';
 import { startHttps, type HttpsEnv } from './https.js';
 
@@ -87,6 +89,49 @@ async function exercise(rclone: ReturnType<typeof rcloneWith>, label: string, sd
 
 test('internal endpoint: the docs block `ini rclone.conf`', async () => {
   await exercise(rcloneWith(snippet('rclone.md', 'rclone.conf', env.vars), 'http'), 'http');
+});
+
+test('a local tree: ls, lsd, check, sync of local changes, delete of a directory', () => {
+  const rclone = rcloneWith(snippet('rclone.md', 'rclone.conf', env.vars), 'tree', ['--low-level-retries', '1', '--retries', '1']);
+  const bucket = 'rclone-tree';
+  const remote = `granary:${bucket}`;
+  const src = join(work, 'tree-src');
+  const tree = awkwardTree();
+  tree['big/five MiB.bin'] = randomBytes(5 * 1024 * 1024);
+  writeTree(src, tree);
+  rclone(['mkdir', remote]);
+  rclone(['copy', src, `${remote}/tree`]);
+  const check = rclone(['check', src, `${remote}/tree`], true);
+  assert.equal(check.status, 0, check.stderr);
+  assert.match(check.stderr, /0 differences found/);
+
+  const ls = rclone(['ls', `${remote}/tree`]).stdout.trim().split('\n').map((l) => l.trim().replace(/^\d+\s+/, '')).sort();
+  assert.deepEqual(ls, Object.keys(tree).sort());
+  const lsd = rclone(['lsd', `${remote}/tree`]).stdout;
+  for (const d of ['with space', 'plus+sign', 'ünïcödé', 'deep', 'big']) assert.match(lsd, new RegExp(`\\s${d.replace('+', '\\+')}$`, 'm'));
+
+  // Local change: modify one file, add one, remove one; sync mirrors it exactly, leaving the rest alone.
+  writeFileSync(join(src, 'plain.txt'), 'changed and longer\n');
+  writeFileSync(join(src, 'with space/new file.txt'), 'new');
+  unlinkSync(join(src, 'percent%20literal.txt'));
+  const sync = rclone(['sync', '-v', src, `${remote}/tree`]);
+  assert.match(sync.stderr, /plain\.txt: Copied/);
+  assert.match(sync.stderr, /new file\.txt: Copied/);
+  assert.match(sync.stderr, /percent%20literal\.txt: Deleted/);
+  assert.doesNotMatch(sync.stderr, /deeper\.bin: Copied/);
+  const check2 = rclone(['check', src, `${remote}/tree`], true);
+  assert.equal(check2.status, 0, check2.stderr);
+  assert.match(check2.stderr, /0 differences found/);
+  const back = join(work, 'tree-back');
+  rclone(['copy', `${remote}/tree`, back]);
+  assert.deepEqual(treeHashes(back), treeHashes(src));
+
+  rclone(['delete', `${remote}/tree/deep`]);
+  const afterDelete = rclone(['ls', `${remote}/tree`]).stdout;
+  assert.doesNotMatch(afterDelete, /deeper\.bin/);
+  assert.match(afterDelete, /plain\.txt/);
+  rclone(['purge', remote]);
+  assert.doesNotMatch(rclone(['lsd', 'granary:']).stdout, new RegExp(`\\s${bucket}$`, 'm'));
 });
 
 const noHttps = httpsUnavailable();
