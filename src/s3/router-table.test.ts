@@ -7,7 +7,7 @@
  */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { ENDPOINTS, type EndpointName } from './endpoints.js';
+import { ENDPOINTS, type EndpointName, type EndpointSpec } from './endpoints.js';
 import { hostLabelOf, route } from './router.js';
 import { ROUTE_PARAMETERS } from './route-parameters.js';
 import { BUCKETS_TOKEN, OBJECTS_TOKEN } from './continuation-token.js';
@@ -125,6 +125,20 @@ describe('router table: every endpoint, path style and virtual-hosted style', ()
   it('covers every endpoint of ENDPOINTS exactly once, and every endpoint with parameters', () => {
     assert.deepEqual(ROWS.map(([n]) => n).sort(), Object.keys(ENDPOINTS).sort());
     assert.deepEqual(Object.keys(PARSED).sort(), Object.keys(ROUTE_PARAMETERS).sort());
+  });
+  it("each endpoint's selecting request (ENDPOINTS' `request`, from which the router builds its subresource tables) is its request line, and none is shadowed by another", () => {
+    const seen = new Map<string, EndpointName>();
+    for (const [name, method, , query] of ROWS) {
+      const spec: EndpointSpec = ENDPOINTS[name];
+      if (!spec.request) continue;
+      const [m, sub] = spec.request.split(' ?');
+      assert.equal(m, method, `${name}: method`);
+      assert.equal(new URLSearchParams(query).has(sub!), true, `${name}: ?${sub} in its request line`);
+      const id = `${spec.scope} ${spec.request}`;
+      assert.equal(seen.get(id), undefined, `${name} and ${seen.get(id)} both claim ${id}`);
+      seen.set(id, name);
+    }
+    assert.ok(seen.size >= 59, 'subresource endpoints carry their request');
   });
   for (const [name, method, scope, query, action, headers = {}] of ROWS) {
     it(`${method} ${scope === '' ? '/' : scope === 'bucket' ? '/bkt' : '/bkt/key'}${query ? '?' + query : ''} → ${name}`, () => {

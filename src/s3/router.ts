@@ -6,7 +6,7 @@
  * https://docs.aws.amazon.com/AmazonS3/latest/userguide/VirtualHosting.html
  */
 import { S3Error } from '../errors/s3-error.js';
-import type { ENDPOINTS, EndpointName } from './endpoints.js';
+import { ENDPOINTS, type EndpointName, type EndpointSpec } from './endpoints.js';
 import { parseParameters, type ParametersOf, type RouteHeaders } from './route-parameters.js';
 
 export interface RouteInput {
@@ -69,74 +69,31 @@ function has(q: URLSearchParams, name: string): boolean {
   return q.has(name);
 }
 
-const BUCKET_GET: Array<[string, EndpointName]> = [
-  ['location', 'GetBucketLocation'],
-  ['versioning', 'GetBucketVersioning'],
-  ['uploads', 'ListMultipartUploads'],
-  ['versions', 'ListObjectVersions'],
-  ['acl', 'GetBucketAcl'],
-  ['policy', 'GetBucketPolicy'],
-  ['policyStatus', 'GetBucketPolicyStatus'],
-  ['cors', 'GetBucketCors'],
-  ['lifecycle', 'GetBucketLifecycleConfiguration'],
-  ['tagging', 'GetBucketTagging'],
-  ['encryption', 'GetBucketEncryption'],
-  ['website', 'GetBucketWebsite'],
-  ['logging', 'GetBucketLogging'],
-  ['notification', 'GetBucketNotificationConfiguration'],
-  ['replication', 'GetBucketReplication'],
-  ['object-lock', 'GetObjectLockConfiguration'],
-  ['ownershipControls', 'GetBucketOwnershipControls'],
-  ['publicAccessBlock', 'GetPublicAccessBlock'],
-  ['accelerate', 'GetBucketAccelerateConfiguration'],
-  ['requestPayment', 'GetBucketRequestPayment'],
-];
-const BUCKET_PUT: Array<[string, EndpointName]> = [
-  ['versioning', 'PutBucketVersioning'],
-  ['acl', 'PutBucketAcl'],
-  ['policy', 'PutBucketPolicy'],
-  ['cors', 'PutBucketCors'],
-  ['lifecycle', 'PutBucketLifecycleConfiguration'],
-  ['tagging', 'PutBucketTagging'],
-  ['encryption', 'PutBucketEncryption'],
-  ['website', 'PutBucketWebsite'],
-  ['logging', 'PutBucketLogging'],
-  ['notification', 'PutBucketNotificationConfiguration'],
-  ['replication', 'PutBucketReplication'],
-  ['object-lock', 'PutObjectLockConfiguration'],
-  ['ownershipControls', 'PutBucketOwnershipControls'],
-  ['publicAccessBlock', 'PutPublicAccessBlock'],
-  ['accelerate', 'PutBucketAccelerateConfiguration'],
-  ['requestPayment', 'PutBucketRequestPayment'],
-];
-const BUCKET_DELETE: Array<[string, EndpointName]> = [
-  ['policy', 'DeleteBucketPolicy'],
-  ['cors', 'DeleteBucketCors'],
-  ['lifecycle', 'DeleteBucketLifecycle'],
-  ['tagging', 'DeleteBucketTagging'],
-  ['encryption', 'DeleteBucketEncryption'],
-  ['website', 'DeleteBucketWebsite'],
-  ['replication', 'DeleteBucketReplication'],
-  ['ownershipControls', 'DeleteBucketOwnershipControls'],
-  ['publicAccessBlock', 'DeletePublicAccessBlock'],
-];
-const OBJECT_GET: Array<[string, EndpointName]> = [
-  ['uploadId', 'ListParts'],
-  ['acl', 'GetObjectAcl'],
-  ['tagging', 'GetObjectTagging'],
-  ['attributes', 'GetObjectAttributes'],
-  ['retention', 'GetObjectRetention'],
-  ['legal-hold', 'GetObjectLegalHold'],
-  ['torrent', 'GetObjectTorrent'],
-];
-const OBJECT_PUT: Array<[string, EndpointName]> = [
-  ['tagging', 'PutObjectTagging'],
-  ['acl', 'PutObjectAcl'],
-  ['retention', 'PutObjectRetention'],
-  ['legal-hold', 'PutObjectLegalHold'],
-];
+type Method = 'GET' | 'PUT' | 'DELETE' | 'POST';
+type SubresourceTable = Array<[string, EndpointName]>;
 
-function firstMatch(q: URLSearchParams, table: Array<[string, EndpointName]>): EndpointName | undefined {
+/**
+ * The subresource tables per scope and method (`bucket GET` → [['acl', 'GetBucketAcl'], ...]), derived from
+ * the endpoint table's `request` column in its order: a new subresource operation is its row, not a router edit.
+ */
+const SUBRESOURCES: ReadonlyMap<string, SubresourceTable> = (() => {
+  const tables = new Map<string, SubresourceTable>();
+  for (const [name, spec] of Object.entries(ENDPOINTS) as Array<[EndpointName, EndpointSpec]>) {
+    if (!spec.request) continue;
+    const [method, sub] = spec.request.split(' ?') as [Method, string];
+    const id = `${spec.scope} ${method}`;
+    const table = tables.get(id) ?? [];
+    table.push([sub, name]);
+    tables.set(id, table);
+  }
+  return tables;
+})();
+
+function subresource(scope: 'bucket' | 'object', method: Method, q: URLSearchParams): EndpointName | undefined {
+  return firstMatch(q, SUBRESOURCES.get(`${scope} ${method}`) ?? []);
+}
+
+function firstMatch(q: URLSearchParams, table: SubresourceTable): EndpointName | undefined {
   for (const [sub, ep] of table) if (has(q, sub)) return ep;
   return undefined;
 }
@@ -154,42 +111,43 @@ function pickEndpoint(method: string, bucket: string | undefined, key: string | 
   if (key === undefined) {
     switch (method) {
       case 'GET':
-        return firstMatch(q, BUCKET_GET) ?? (q.get('list-type') === '2' ? 'ListObjectsV2' : 'ListObjects');
+        return subresource('bucket', 'GET', q) ?? (q.get('list-type') === '2' ? 'ListObjectsV2' : 'ListObjects');
       case 'HEAD':
         return 'HeadBucket';
       case 'PUT':
-        return firstMatch(q, BUCKET_PUT) ?? 'CreateBucket';
+        return subresource('bucket', 'PUT', q) ?? 'CreateBucket';
       case 'DELETE':
-        return firstMatch(q, BUCKET_DELETE) ?? 'DeleteBucket';
+        return subresource('bucket', 'DELETE', q) ?? 'DeleteBucket';
       case 'POST':
-        if (has(q, 'delete')) return 'DeleteObjects';
-        return 'PostObject';
+        return subresource('bucket', 'POST', q) ?? 'PostObject';
       default:
         throw new S3Error('MethodNotAllowed', { details: { Method: method, ResourceType: 'BUCKET' } });
     }
   }
   switch (method) {
     case 'GET':
-      return firstMatch(q, OBJECT_GET) ?? 'GetObject';
+      if (has(q, 'uploadId')) return 'ListParts';
+      return subresource('object', 'GET', q) ?? 'GetObject';
     case 'HEAD':
       return 'HeadObject';
     case 'PUT': {
       const copy = header(h, 'x-amz-copy-source') !== undefined;
       if (has(q, 'uploadId') && has(q, 'partNumber')) return copy ? 'UploadPartCopy' : 'UploadPart';
-      const sub = firstMatch(q, OBJECT_PUT);
+      const sub = subresource('object', 'PUT', q);
       if (sub) return sub;
       return copy ? 'CopyObject' : 'PutObject';
     }
     case 'POST':
       if (has(q, 'uploads')) return 'CreateMultipartUpload';
       if (has(q, 'uploadId')) return 'CompleteMultipartUpload';
-      if (has(q, 'restore')) return 'RestoreObject';
-      if (has(q, 'select')) return 'SelectObjectContent';
+      {
+        const sub = subresource('object', 'POST', q);
+        if (sub) return sub;
+      }
       throw new S3Error('MethodNotAllowed', { details: { Method: method, ResourceType: 'OBJECT' } });
     case 'DELETE':
       if (has(q, 'uploadId')) return 'AbortMultipartUpload';
-      if (has(q, 'tagging')) return 'DeleteObjectTagging';
-      return 'DeleteObject';
+      return subresource('object', 'DELETE', q) ?? 'DeleteObject';
     default:
       throw new S3Error('MethodNotAllowed', { details: { Method: method, ResourceType: 'OBJECT' } });
   }
