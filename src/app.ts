@@ -36,7 +36,7 @@ import { createAdminApi } from './admin/create.js';
 import { PortalOrigins } from './config/portal-origin.js';
 import { LdapDirectory, type LdapDirectoryConfig } from './iam/directory/ldap.js';
 import { BuiltinDirectory } from './iam/directory/builtin.js';
-import { createLogger, type Logger } from './lib/log.js';
+import { createLogger, openLogSink, type LogSink, type Logger } from './lib/log.js';
 import { createAccessLog } from './http/access-log.js';
 import type { MetadataStore, StoreObserver } from './metadata/store.js';
 import { Metrics } from './ops/metrics.js';
@@ -58,12 +58,17 @@ export interface App {
   metricsAddress: { host: string; port: number } | undefined;
   /** Where the portal lives (its URL, the origins it is served on). */
   origins: PortalOrigins;
+  /** Opens the log file again by its name (SIGHUP, after logrotate moved it); a no-op for stdout/stderr. */
+  reopenLogs(): void;
   /** Re-reads the TLS certificate and key (SIGHUP); true when a new certificate is in use. */
   reloadTls(reason: string): Promise<boolean>;
   stop(): Promise<void>;
 }
 
-export async function startApp(config: GranaryConfig, env: NodeJS.ProcessEnv = process.env, log: Logger = createLogger(config.logLevel)): Promise<App> {
+export async function startApp(config: GranaryConfig, env: NodeJS.ProcessEnv = process.env): Promise<App> {
+  // One sink for the process log and the access log: stderr, stdout or a file SIGHUP reopens (lib/log.ts).
+  const logSink: LogSink = openLogSink(config.logDestination);
+  const log: Logger = createLogger(config.logLevel, logSink);
   mkdirSync(config.dataDir, { recursive: true });
   const box = new SecretBox(loadMasterKey(join(config.dataDir, 'master.key'), env));
   // Metrics only when configured (config.metrics): otherwise nothing is collected at all.
@@ -161,7 +166,7 @@ export async function startApp(config: GranaryConfig, env: NodeJS.ProcessEnv = p
   const http = new GranaryHttpServer({ s3, log, admin: admin.handler, origins, ops, metricsListenerOnly: config.metrics?.listen !== undefined });
   if (metrics) http.onRequestFinished((r) => metrics.finished(r));
   // One JSON line per finished request (http/access-log.ts); metrics attach to the same hook.
-  const accessLog = config.logLevel === 'debug' || config.logLevel === 'info' ? createAccessLog() : undefined;
+  const accessLog = config.logLevel === 'debug' || config.logLevel === 'info' ? createAccessLog(logSink) : undefined;
   if (accessLog) http.onRequestFinished(accessLog.log);
   const sweeper = new BlobSweeper(metadata, blobs, {
     intervalMs: config.sweepIntervalMs,
@@ -234,6 +239,14 @@ export async function startApp(config: GranaryConfig, env: NodeJS.ProcessEnv = p
     portalAddress,
     metricsAddress,
     origins,
+    reopenLogs: () => {
+      try {
+        logSink.reopen();
+        log.info('log file reopened');
+      } catch (err) {
+        log.error('cannot reopen the log file; still writing to the old one', { err });
+      }
+    },
     reloadTls: (reason) => tls?.reload(reason) ?? Promise.resolve(false),
     stop: () =>
       (stopping ??= (async () => {
@@ -248,6 +261,7 @@ export async function startApp(config: GranaryConfig, env: NodeJS.ProcessEnv = p
         await directory.close();
         await metadata.close();
         await blobs.close();
+        logSink.close();
       })()),
   };
 }

@@ -39,6 +39,11 @@ Options:
   --listen-https HOST:PORT  external HTTPS listener (env GRANARY_LISTEN_HTTPS; needs the two below)
   --tls-cert FILE     PEM certificate (chain) for HTTPS (env GRANARY_TLS_CERT; reloaded on change/SIGHUP)
   --tls-key FILE      PEM private key for HTTPS (env GRANARY_TLS_KEY)
+  --log-level LEVEL   debug, info (one access-log line per request), warn or error (env GRANARY_LOG_LEVEL,
+                      default info)
+  --log-destination stderr|stdout|FILE
+                      where the logs go (env GRANARY_LOG_DESTINATION, default stderr); a file is appended
+                      to and reopened on SIGHUP, for logrotate (docs/operations.md)
   --config FILE       JSON config file (env GRANARY_CONFIG)
   -h, --help          show this help
 `;
@@ -57,6 +62,8 @@ async function serve(argv: string[]): Promise<void> {
       'listen-portal': { type: 'string' },
       'portal-url': { type: 'string' },
       'listen-metrics': { type: 'string' },
+      'log-level': { type: 'string' },
+      'log-destination': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
     strict: true,
@@ -65,11 +72,11 @@ async function serve(argv: string[]): Promise<void> {
     process.stdout.write(USAGE);
     return;
   }
+  const config = loadConfig({ flags: { data: values.data, listen: values.listen, config: values.config, metadata: values.metadata, listenHttps: values['listen-https'], tlsCert: values['tls-cert'], tlsKey: values['tls-key'], listenPortal: values['listen-portal'], portalUrl: values['portal-url'], listenMetrics: values['listen-metrics'], logLevel: values['log-level'], logDestination: values['log-destination'] } });
+  const app = await startApp(config);
   // Node 20 is past end of life (April 2026); it still runs, but the operator should know it is unsupported.
   const major = Number(process.versions.node.split('.')[0]);
-  if (major < 22) writeStderr(`Granary: Node.js ${process.versions.node} is past its end of life and not supported; run on Node.js 24 LTS (README: Runtime).\n`);
-  const config = loadConfig({ flags: { data: values.data, listen: values.listen, config: values.config, metadata: values.metadata, listenHttps: values['listen-https'], tlsCert: values['tls-cert'], tlsKey: values['tls-key'], listenPortal: values['listen-portal'], portalUrl: values['portal-url'], listenMetrics: values['listen-metrics'] } });
-  const app = await startApp(config);
+  if (major < 22) app.log.warn(`Node.js ${process.versions.node} is past its end of life and not supported; run on Node.js 24 LTS (README: Runtime)`);
   const c = app.bootstrap.created;
   if (c) {
     // Shown once, on the first start only. Secrets go to stdout for the operator, never to the log.
@@ -124,8 +131,12 @@ async function serve(argv: string[]): Promise<void> {
   };
   process.on('SIGTERM', () => shutdown('SIGTERM'));
   process.on('SIGINT', () => shutdown('SIGINT'));
-  // SIGHUP: re-read the TLS certificate and key (renewed certificates, without a restart).
-  process.on('SIGHUP', () => void app.reloadTls('SIGHUP'));
+  // SIGHUP: reopen the log file (logrotate's postrotate) and re-read the TLS certificate and key (renewed
+  // certificates, without a restart).
+  process.on('SIGHUP', () => {
+    app.reopenLogs();
+    void app.reloadTls('SIGHUP');
+  });
 }
 
 async function main(): Promise<void> {

@@ -5,6 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseTrustedProxies } from '../iam/client-address.js';
+import type { LogDestination } from '../lib/log.js';
 
 export interface GranaryConfig {
   /** Data directory: metadata database and blobs live under it. */
@@ -96,8 +97,14 @@ export interface GranaryConfig {
   spaceReserveBytes: number;
   /** How long request-path metadata lookups may be served from memory (ms; 0 = never; ≤ 1000 for clusters). */
   metadataCacheMs: number;
-  /** Log level: 'debug' | 'info' | 'warn' | 'error'. */
+  /** Log level: 'debug' | 'info' | 'warn' | 'error' (config key `logLevel`, env GRANARY_LOG_LEVEL, flag --log-level). */
   logLevel: 'debug' | 'info' | 'warn' | 'error';
+  /**
+   * Where the process log and the access log go (config key `logDestination`, env GRANARY_LOG_DESTINATION,
+   * flag --log-destination): `stderr` (default), `stdout`, or a file path (appended to, reopened on SIGHUP
+   * for logrotate; docs/operations.md).
+   */
+  logDestination: LogDestination;
   /** Longest lifetime of a user's access key, in days (its expiry is required and at most this far ahead). */
   maxKeyLifetimeDays: number;
   /** Soft quota thresholds in percent, reported by the admin API and portal (default 80 and 95). */
@@ -189,6 +196,7 @@ export const DEFAULTS: GranaryConfig = {
   minFreeBytes: undefined,
   spaceReserveBytes: 32 * 1024 * 1024,
   logLevel: 'info',
+  logDestination: 'stderr',
   maxKeyLifetimeDays: 365,
   ldap: undefined,
   metadata: undefined,
@@ -223,7 +231,7 @@ function parseBoolSetting(name: string, value: unknown): boolean {
 }
 
 export interface ConfigSources {
-  flags?: { data?: string; listen?: string; config?: string; metadata?: string; listenHttps?: string; tlsCert?: string; tlsKey?: string; listenPortal?: string; portalUrl?: string; listenMetrics?: string };
+  flags?: { data?: string; listen?: string; config?: string; metadata?: string; listenHttps?: string; tlsCert?: string; tlsKey?: string; listenPortal?: string; portalUrl?: string; listenMetrics?: string; logLevel?: string; logDestination?: string };
   env?: NodeJS.ProcessEnv;
 }
 
@@ -248,7 +256,7 @@ export function loadConfig(sources: ConfigSources = {}): GranaryConfig {
     }
     if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new ConfigError(`config file ${file} must hold a JSON object`);
     const f = raw as Record<string, unknown>;
-    const known = new Set(['data', 'listen', 'region', 'acceptAnyRegion', 'sseCustomerKeysOverHttp', 'domains', 'internalDomain', 'externalDomain', 'internalPort', 'externalPort', 'inlineMaxBytes', 'sweepIntervalMs', 'usageSampleIntervalMs', 'orphanGraceMs', 'queuedDeleteDelayMs', 'logLevel', 'maxKeyLifetimeDays', 'quotaWarningPercent', 'quotaCriticalPercent', 'ldap', 'metadata', 'listenHttps', 'tlsCert', 'tlsKey', 'tlsReloadIntervalMs', 'listenPortal', 'portalUrl', 'trustedProxies', 'bodyIdleTimeoutMs', 'minFreeBytes', 'spaceReserveBytes', 'smtp', 'noticeIntervalMs', 'tlsCa', 'metricsToken', 'metricsAllow', 'listenMetrics']);
+    const known = new Set(['data', 'listen', 'region', 'acceptAnyRegion', 'sseCustomerKeysOverHttp', 'domains', 'internalDomain', 'externalDomain', 'internalPort', 'externalPort', 'inlineMaxBytes', 'sweepIntervalMs', 'usageSampleIntervalMs', 'orphanGraceMs', 'queuedDeleteDelayMs', 'logLevel', 'logDestination', 'maxKeyLifetimeDays', 'quotaWarningPercent', 'quotaCriticalPercent', 'ldap', 'metadata', 'listenHttps', 'tlsCert', 'tlsKey', 'tlsReloadIntervalMs', 'listenPortal', 'portalUrl', 'trustedProxies', 'bodyIdleTimeoutMs', 'minFreeBytes', 'spaceReserveBytes', 'smtp', 'noticeIntervalMs', 'tlsCa', 'metricsToken', 'metricsAllow', 'listenMetrics']);
     for (const k of Object.keys(f)) if (!known.has(k)) throw new ConfigError(`config file ${file}: unknown setting "${k}"`);
     if (f.data !== undefined) cfg.dataDir = String(f.data);
     if (f.listen !== undefined) cfg.listen = parseListen(String(f.listen));
@@ -279,6 +287,7 @@ export function loadConfig(sources: ConfigSources = {}): GranaryConfig {
     if (f.orphanGraceMs !== undefined) cfg.orphanGraceMs = parseIntSetting('orphanGraceMs', f.orphanGraceMs, 0);
     if (f.queuedDeleteDelayMs !== undefined) cfg.queuedDeleteDelayMs = parseIntSetting('queuedDeleteDelayMs', f.queuedDeleteDelayMs, 0);
     if (f.logLevel !== undefined) cfg.logLevel = parseLogLevel(String(f.logLevel));
+    if (f.logDestination !== undefined) cfg.logDestination = parseLogDestination(String(f.logDestination));
     if (f.minFreeBytes !== undefined) cfg.minFreeBytes = parseIntSetting('minFreeBytes', f.minFreeBytes, 0);
     if (f.spaceReserveBytes !== undefined) cfg.spaceReserveBytes = parseIntSetting('spaceReserveBytes', f.spaceReserveBytes, 0);
     if (f.bodyIdleTimeoutMs !== undefined) cfg.bodyIdleTimeoutMs = parseIntSetting('bodyIdleTimeoutMs', f.bodyIdleTimeoutMs, 0);
@@ -327,6 +336,7 @@ export function loadConfig(sources: ConfigSources = {}): GranaryConfig {
   if (cfg.metadataCacheMs > 1000) throw new ConfigError('GRANARY_METADATA_CACHE_MS must be at most 1000 (changes must reach every gateway within a second)');
   if (env.GRANARY_QUEUED_DELETE_DELAY_MS) cfg.queuedDeleteDelayMs = parseIntSetting('GRANARY_QUEUED_DELETE_DELAY_MS', env.GRANARY_QUEUED_DELETE_DELAY_MS, 0);
   if (env.GRANARY_LOG_LEVEL) cfg.logLevel = parseLogLevel(env.GRANARY_LOG_LEVEL);
+  if (env.GRANARY_LOG_DESTINATION) cfg.logDestination = parseLogDestination(env.GRANARY_LOG_DESTINATION);
   if (env.GRANARY_MIN_FREE_BYTES) cfg.minFreeBytes = parseIntSetting('GRANARY_MIN_FREE_BYTES', env.GRANARY_MIN_FREE_BYTES, 0);
   if (env.GRANARY_SPACE_RESERVE_BYTES) cfg.spaceReserveBytes = parseIntSetting('GRANARY_SPACE_RESERVE_BYTES', env.GRANARY_SPACE_RESERVE_BYTES, 0);
   if (env.GRANARY_BODY_IDLE_TIMEOUT_MS) cfg.bodyIdleTimeoutMs = parseIntSetting('GRANARY_BODY_IDLE_TIMEOUT_MS', env.GRANARY_BODY_IDLE_TIMEOUT_MS, 0);
@@ -392,6 +402,8 @@ export function loadConfig(sources: ConfigSources = {}): GranaryConfig {
   if (flags.tlsKey) cfg.tlsKey = flags.tlsKey;
   if (flags.listenPortal) listenPortal = flags.listenPortal;
   if (flags.portalUrl) cfg.portalUrl = flags.portalUrl;
+  if (flags.logLevel) cfg.logLevel = parseLogLevel(flags.logLevel);
+  if (flags.logDestination) cfg.logDestination = parseLogDestination(flags.logDestination);
   if (cfg.listenHttps) {
     if (!cfg.tlsCert || !cfg.tlsKey) throw new ConfigError('an HTTPS listener needs tlsCert and tlsKey (PEM files; --tls-cert/--tls-key, GRANARY_TLS_CERT/GRANARY_TLS_KEY)');
     cfg.tlsCert = resolve(cfg.tlsCert);
@@ -487,6 +499,14 @@ function parseSmtp(raw: Record<string, unknown>): SmtpConfig {
   if (typeof raw.from !== 'string' || !/@/.test(raw.from)) throw new ConfigError('smtp needs a from address (e.g. "Granary <granary@example.org>")');
   if ((raw.user === undefined) !== (raw.password === undefined)) throw new ConfigError('smtp user and password go together');
   return { host: raw.host.trim(), port, tls, from: raw.from, ...(raw.user !== undefined ? { user: String(raw.user), password: String(raw.password) } : {}) };
+}
+
+/** `stderr`, `stdout` or a file path (made absolute: the server may change directory, logrotate needs it). */
+function parseLogDestination(v: string): LogDestination {
+  const t = v.trim();
+  if (t === 'stderr' || t === 'stdout') return t;
+  if (t === '') throw new ConfigError('log destination must be stderr, stdout or a file path');
+  return { file: resolve(t) };
 }
 
 function parseLogLevel(v: string): GranaryConfig['logLevel'] {

@@ -18,6 +18,7 @@
  */
 import type { BlobStore } from '../blob/store.js';
 import type { MetadataStore } from '../metadata/store.js';
+import { createLogger } from '../lib/log.js';
 
 export interface BlobSweeperOptions {
   /** Delay between a blob being queued for deletion and the file being removed. Default 60 s. */
@@ -82,7 +83,8 @@ export class BlobSweeper {
     const { log, exclusive, ...rest } = options;
     this.options = { ...DEFAULTS, ...stripUndefined(rest) };
     this.exclusive = exclusive;
-    this.log = log ?? ((msg, fields) => console.error(`sweeper: ${msg}`, fields ?? ''));
+    // The composition root passes the server's log; a sweeper made elsewhere (tools, tests) logs to stderr.
+    this.log = log ?? ((msg, fields) => createLogger('info').info(`sweeper: ${msg}`, fields as Record<string, unknown> | undefined));
   }
 
   /** Starts periodic passes (the first after one interval). Idempotent. The timer never keeps the process alive. */

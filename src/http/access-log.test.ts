@@ -1,7 +1,8 @@
 /** The access log (issue 18): one JSON line per request, its facts only; secrets censored by the logger's redaction. */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { createAccessLog, REDACTED_FIELDS } from './access-log.js';
+import { createAccessLog } from './access-log.js';
+import { REDACTED_FIELDS, type LogSink } from '../lib/log.js';
 import type { FinishedRequest } from '../lib/http-response.js';
 
 const request: FinishedRequest = {
@@ -9,10 +10,12 @@ const request: FinishedRequest = {
   bucket: 'b', key: 'k', status: 200, errorCode: undefined, bytesIn: 4200, bytesOut: 310, durationMs: 1.5, aborted: false,
 };
 
+const sinkOf = (writes: string[]): LogSink => ({ write: (t) => void writes.push(t), reopen: () => {}, close: () => {} });
+
 describe('access log', () => {
   it('writes one JSON line per request, gathered per turn of the event loop', async () => {
     const writes: string[] = [];
-    const log = createAccessLog((t) => writes.push(t));
+    const log = createAccessLog(sinkOf(writes));
     log.log(request);
     log.log({ ...request, requestId: 'r2', status: 403, errorCode: 'AccessDenied' });
     assert.equal(writes.length, 0);
@@ -30,7 +33,7 @@ describe('access log', () => {
 
   it('censors secret-bearing fields wherever they are, should one ever reach a line', async () => {
     const writes: string[] = [];
-    const log = createAccessLog((t) => writes.push(t));
+    const log = createAccessLog(sinkOf(writes));
     const leaky = {
       ...request,
       authorization: 'AWS4-HMAC-SHA256 Credential=GKabc/x, Signature=deadbeef',

@@ -1,19 +1,14 @@
 /**
- * The access log: one structured JSON line per finished request (pino), attached to the HTTP server's
- * request-finished hook. Lines carry the request's facts (lib/http-response.ts FinishedRequest) and nothing
- * else; the logger's redaction is the second line of defence should a secret-bearing field ever be added.
- * Lines are gathered and written once per turn of the event loop, so a busy server does not pay a write
- * per request; the write itself is the process logger's (lib/log.ts writeStderr: never throws, survives a
- * full disk or a closed pipe).
+ * The access log: one structured JSON line per finished request (pino, with the process log's options and
+ * redaction: lib/log.ts), attached to the HTTP server's request-finished hook. Lines carry the request's
+ * facts (lib/http-response.ts FinishedRequest) and nothing else; the logger's redaction is the second line
+ * of defence should a secret-bearing field ever be added. Lines are gathered and written once per turn of
+ * the event loop, so a busy server does not pay a write per request; the write is the log sink's (never
+ * throws, survives a full disk or a closed pipe, follows the file to a new one on SIGHUP).
  */
 import pino from 'pino';
 import type { FinishedRequest } from '../lib/http-response.js';
-import { writeStderr } from '../lib/log.js';
-
-/** Field names that must never appear in a log line, wherever they are nested (censored by pino). */
-export const REDACTED_FIELDS = ['authorization', 'secret', 'secretKey', 'secretAccessKey', 'password', 'signature', 'sessionId', 'cookie', 'csrfToken', 'x-amz-signature'];
-
-const REDACT_PATHS = REDACTED_FIELDS.flatMap((f) => [`["${f}"]`, `*["${f}"]`, `*.*["${f}"]`]);
+import { openLogSink, pinoOptions, type LogSink } from '../lib/log.js';
 
 export interface AccessLog {
   log(r: FinishedRequest): void;
@@ -21,7 +16,7 @@ export interface AccessLog {
   flush(): void;
 }
 
-export function createAccessLog(write: (text: string) => void = writeStderr): AccessLog {
+export function createAccessLog(sink: LogSink = openLogSink('stderr')): AccessLog {
   let pending: string[] = [];
   let scheduled = false;
   const flush = (): void => {
@@ -29,26 +24,17 @@ export function createAccessLog(write: (text: string) => void = writeStderr): Ac
     if (pending.length === 0) return;
     const text = pending.join('');
     pending = [];
-    write(text);
+    sink.write(text);
   };
-  const logger = pino(
-    {
-      base: null,
-      messageKey: 'msg',
-      timestamp: pino.stdTimeFunctions.isoTime,
-      formatters: { level: (label) => ({ level: label }) },
-      redact: { paths: REDACT_PATHS, censor: '[redacted]' },
+  const logger = pino(pinoOptions('info'), {
+    write(line: string) {
+      pending.push(line);
+      if (!scheduled) {
+        scheduled = true;
+        setImmediate(flush);
+      }
     },
-    {
-      write(line: string) {
-        pending.push(line);
-        if (!scheduled) {
-          scheduled = true;
-          setImmediate(flush);
-        }
-      },
-    },
-  );
+  });
   return {
     log: (r) => logger.info({ ...r }, 'request'),
     flush,

@@ -1,15 +1,24 @@
 /**
- * A minimal structured logger: one JSON line per event on stderr. Enough for operators to grep and for
- * tests to assert that secrets never appear; swap for pino if we ever need transports.
+ * The server's logs: every line is pino's JSON (the process log and the access log alike), written to one
+ * sink chosen by the operator: stderr (the default), stdout, or a file that SIGHUP reopens, so logrotate's
+ * `postrotate` can move the file away and have the next line land in a new one (docs/operations.md).
+ *
+ * Secrets are kept out by the logger's own configuration (pino `redact`, REDACTED_FIELDS below) as well as
+ * by never passing them in the first place: a field named like a secret is censored wherever it is nested.
  *
  * Logging never stops the server: a log on a full volume (ENOSPC), a closed pipe (EPIPE) or a vanished
  * terminal drops lines, it does not end the process (without an 'error' listener on stdout/stderr, Node
- * exits on the first failed write). After stderr's stream has failed, lines go straight to file
- * descriptor 2, so logging resumes by itself once the disk has room again.
+ * exits on the first failed write). After a standard stream has failed, lines go straight to its file
+ * descriptor, so logging resumes by itself once the disk has room again; a file sink writes synchronously
+ * and drops a line it cannot write.
  */
-import { writeSync } from 'node:fs';
+import { closeSync, openSync, writeSync } from 'node:fs';
+import pino from 'pino';
+
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
-const ORDER: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40 };
+
+/** Where the log goes: a standard stream, or a file (appended to; reopened by `LogSink.reopen`). */
+export type LogDestination = 'stderr' | 'stdout' | { file: string };
 
 export interface Logger {
   debug(msg: string, fields?: Record<string, unknown>): void;
@@ -18,62 +27,151 @@ export interface Logger {
   error(msg: string, fields?: Record<string, unknown>): void;
 }
 
-let stderrFailed = false;
+/** Field names that must never appear in a log line, wherever they are nested (censored by pino). */
+export const REDACTED_FIELDS = [
+  'authorization',
+  'secret',
+  'secretKey',
+  'secretAccessKey',
+  'password',
+  'bindPassword',
+  'signature',
+  'x-amz-signature',
+  'X-Amz-Signature',
+  'x-amz-security-token',
+  'sessionToken',
+  'sessionId',
+  'session',
+  'cookie',
+  'set-cookie',
+  'csrfToken',
+  'x-csrf-token',
+  'token',
+  'masterKey',
+];
+
+const REDACT_PATHS = REDACTED_FIELDS.flatMap((f) => [`["${f}"]`, `*["${f}"]`, `*.*["${f}"]`]);
+
+/**
+ * The pino options every Granary logger uses: JSON lines with an ISO time and the level's name, no pid or
+ * host name (the collector adds those), and the redaction above.
+ */
+export function pinoOptions(level: LogLevel | 'silent' = 'info'): pino.LoggerOptions {
+  return {
+    level,
+    base: null,
+    messageKey: 'msg',
+    timestamp: pino.stdTimeFunctions.isoTime,
+    formatters: { level: (label) => ({ level: label }) },
+    redact: { paths: REDACT_PATHS, censor: '[redacted]' },
+  };
+}
+
 let dropped = 0;
 
-/** Lines that could not be written since the process started (stdout/stderr failures). */
+/** Lines that could not be written since the process started (stream and file failures). */
 export function droppedLogLines(): number {
   return dropped;
 }
+
+const failed = { stdout: false, stderr: false };
 
 /**
  * Installs the 'error' listeners on process.stdout and process.stderr that keep a failed write from ending
  * the process. Idempotent; called at start-up by `granary serve`.
  */
 export function guardStdio(): void {
-  for (const [stream, isStderr] of [[process.stdout, false], [process.stderr, true]] as const) {
+  for (const [stream, name] of [[process.stdout, 'stdout'], [process.stderr, 'stderr']] as const) {
     if ((stream as { granaryGuarded?: boolean }).granaryGuarded) continue;
     (stream as { granaryGuarded?: boolean }).granaryGuarded = true;
     stream.on('error', () => {
       dropped++;
-      if (isStderr) stderrFailed = true;
+      failed[name] = true;
     });
   }
 }
 
-/** Writes one line to stderr, never throwing (see the module comment). */
-export function writeStderr(line: string): void {
+function writeStd(name: 'stdout' | 'stderr', text: string): void {
+  const stream = name === 'stdout' ? process.stdout : process.stderr;
   try {
-    if (stderrFailed || process.stderr.destroyed) writeSync(2, line);
-    else process.stderr.write(line);
+    if (failed[name] || stream.destroyed) writeSync(name === 'stdout' ? 1 : 2, text);
+    else stream.write(text);
   } catch {
     dropped++;
   }
 }
 
-export function createLogger(level: LogLevel = 'info', write: (line: string) => void = writeStderr): Logger {
-  const min = ORDER[level];
-  const emit = (lvl: LogLevel, msg: string, fields?: Record<string, unknown>): void => {
-    if (ORDER[lvl] < min) return;
-    const rec: Record<string, unknown> = { time: new Date().toISOString(), level: lvl, msg, ...fields };
-    const err = fields?.err;
-    if (err instanceof Error) rec.err = { name: err.name, message: err.message, stack: err.stack };
-    let line: string;
-    try {
-      line = JSON.stringify(rec) + '\n';
-    } catch {
-      line = JSON.stringify({ time: rec.time, level: lvl, msg, note: 'fields could not be serialised' }) + '\n';
+/** Writes text to stderr, never throwing (see the module comment). For the CLI's own messages. */
+export function writeStderr(text: string): void {
+  writeStd('stderr', text);
+}
+
+/** Where log text goes. `write` never throws. */
+export interface LogSink {
+  write(text: string): void;
+  /** Opens the file again by its name (after logrotate moved it); a no-op for standard streams. */
+  reopen(): void;
+  /** Closes the file (at shutdown); later writes are dropped. */
+  close(): void;
+}
+
+/** Opens the sink for a destination; a file that cannot be opened fails here, at start-up. */
+export function openLogSink(dest: LogDestination): LogSink {
+  if (dest === 'stderr' || dest === 'stdout') return { write: (t) => writeStd(dest, t), reopen: () => {}, close: () => {} };
+  return new FileSink(dest.file);
+}
+
+/** Appends to a file with synchronous writes (lines are batched by the callers: one write per batch). */
+class FileSink implements LogSink {
+  private fd: number | undefined;
+
+  constructor(private readonly path: string) {
+    this.fd = openSync(path, 'a', 0o640);
+  }
+
+  write(text: string): void {
+    if (this.fd === undefined) {
+      dropped++;
+      return;
     }
+    const buf = Buffer.from(text);
     try {
-      write(line);
+      for (let off = 0; off < buf.length; ) off += writeSync(this.fd, buf, off);
     } catch {
       dropped++;
     }
-  };
-  return {
-    debug: (m, f) => emit('debug', m, f),
-    info: (m, f) => emit('info', m, f),
-    warn: (m, f) => emit('warn', m, f),
-    error: (m, f) => emit('error', m, f),
-  };
+  }
+
+  reopen(): void {
+    if (this.fd === undefined) return;
+    // Open the new file first: should it fail (a vanished directory), lines keep going to the old one.
+    const fd = openSync(this.path, 'a', 0o640);
+    const old = this.fd;
+    this.fd = fd;
+    closeSync(old);
+  }
+
+  close(): void {
+    if (this.fd === undefined) return;
+    closeSync(this.fd);
+    this.fd = undefined;
+  }
+}
+
+const STDERR_SINK: LogSink = openLogSink('stderr');
+
+/** The process log (pino) at `level`, writing to `sink` (default stderr). */
+export function createLogger(level: LogLevel = 'info', sink: LogSink = STDERR_SINK): Logger {
+  const p = pino(pinoOptions(level), { write: (line: string) => sink.write(line) });
+  const at =
+    (lvl: LogLevel) =>
+    (msg: string, fields?: Record<string, unknown>): void => {
+      try {
+        if (fields === undefined) p[lvl](msg);
+        else p[lvl](fields, msg);
+      } catch {
+        dropped++;
+      }
+    };
+  return { debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error') };
 }
