@@ -61,6 +61,17 @@ export class Buckets {
     if (!ok && cors !== null) throw new S3Error('NoSuchBucket', { details: { BucketName: bucket.name } });
   }
 
+  /** Replaces the bucket's logging configuration (stored form, core/bucket-logging.ts), or turns logging off (null). */
+  async setLogging(bucket: BucketRecord, logging: string | null): Promise<void> {
+    const ok = await this.metadata.setBucketConfiguration(bucket.id, 'logging', logging);
+    if (!ok && logging !== null) throw new S3Error('NoSuchBucket', { details: { BucketName: bucket.name } });
+  }
+
+  /** The bucket, or undefined (no error: the caller says what a missing bucket means). */
+  find(tenancyId: string, name: string): Promise<BucketRecord | undefined> {
+    return this.metadata.getBucket(tenancyId, name);
+  }
+
   /** One page of the bucket's keys (core/listing.ts: common prefixes skipped by an index seek). */
   listObjects(bucket: BucketRecord, req: ListRequest): Promise<ListResult> {
     return listObjects(this.metadata, bucket.id, req);

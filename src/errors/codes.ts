@@ -71,6 +71,7 @@ export const S3_ERROR_CODES = {
   UnsupportedSignature: [400, 'The provided request is signed with an unsupported STS Token version or the signature version is not supported.'],
   XAmzContentSHA256Mismatch: [400, 'The provided \'x-amz-content-sha256\' header does not match what was computed.'],
   MissingFields: [400, 'Missing fields in request.'],
+  InvalidTargetBucketForLogging: [400, 'The target bucket for logging does not exist, is not owned by you, or does not have the appropriate grants for the log-delivery group.'],
   InvalidPolicyDocument: [400, 'The content of the form does not meet the conditions specified in the policy document.'],
   // CORS preflight (OPTIONS) and browser form uploads (PostObject).
   AccessForbidden: [403, 'CORSResponse: This CORS request is not allowed. This is usually because the evalution of Origin, request method / Access-Control-Request-Method or Access-Control-Request-Headers are not whitelisted by the resource\'s CORS spec.'],

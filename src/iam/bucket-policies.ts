@@ -34,7 +34,7 @@ export class BucketPolicies {
     const policy = this.validate(bucket, json);
     for (const s of policy.statements) {
       for (const m of s.principal.matchers) {
-        if (m.kind === 'any' || (await principalExists(this.metadata, m.kind, m.name))) continue;
+        if (m.kind === 'any' || m.kind === 'service' || (await principalExists(this.metadata, m.kind, m.name))) continue;
         const e = new PolicyError(`Invalid principal in policy: no such ${m.kind} "${m.name}"`, 'Invalid principal in policy');
         throw new S3Error('MalformedPolicy', { message: e.awsMessage, cause: e });
       }

@@ -23,6 +23,8 @@ export interface BucketConfigurations {
   cors: string;
   /** The public landing page's settings as stored (JSON, see s3/landing-page.ts). */
   landing: string;
+  /** Server access logging (PutBucketLogging) as stored (JSON, see core/bucket-logging.ts). */
+  logging: string;
 }
 export type BucketConfigurationKind = keyof BucketConfigurations;
 /** How a BucketRecord shows the configurations: every kind, null when unset. */
@@ -47,6 +49,7 @@ const BUCKET_CONFIGURATIONS: { readonly [K in BucketConfigurationKind]: Codec<Bu
   acl: text,
   cors: text,
   landing: text,
+  logging: text,
 };
 const KINDS = Object.keys(BUCKET_CONFIGURATIONS) as BucketConfigurationKind[];
 

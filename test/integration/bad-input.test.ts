@@ -404,7 +404,7 @@ test('request time skewed by 20 minutes is RequestTimeTooSkewed', async () => {
 
 test('unimplemented subresource is 501 NotImplemented', async () => {
   const b = await newBucket();
-  for (const sub of ['website', 'replication', 'logging']) {
+  for (const sub of ['website', 'replication', 'notification']) {
     const r = await raw('GET', `/${b}`, { query: { [sub]: '' } });
     assert.equal(r.status, 501, `${sub}: ${r.body}`);
     assert.equal(codeOf(r), 'NotImplemented');

@@ -99,6 +99,7 @@ function statementApplies(s: Statement, req: PolicyRequest, context: Context, lo
 function principalMatches(matchers: Statement['principal']['matchers'], principal: RequestPrincipal): boolean {
   return matchers.some((m) => {
     if (m.kind === 'any') return true;
+    if (m.kind === 'service' || principal.kind === 'service') return m.kind === 'service' && principal.kind === 'service' && m.name === principal.name;
     if (principal.kind === 'anonymous') return false;
     return m.kind === 'user' ? m.name === principal.username : principal.groups.includes(m.name);
   });

@@ -138,16 +138,28 @@ function stringList(value: Json, onError: () => PolicyError): string[] {
   return list;
 }
 
+/** Service principals a policy may name: the server's own log delivery (core/bucket-logging.ts). */
+export const SERVICE_PRINCIPALS: ReadonlySet<string> = new Set(['logging.s3.amazonaws.com']);
+
 function parsePrincipal(s: JsonObject, where: string): PrincipalElement {
   const { negated, value, field } = pickElement(s, 'Principal', where);
   const invalid = (detail: string): PolicyError => new PolicyError(`Invalid principal in policy: ${where}.${field} ${detail}`, 'Invalid principal in policy');
-  // {"AWS": …} is the AWS spelling; a bare string or array is accepted too. Other principal types
-  // (Service, CanonicalUser, Federated) name things Granary does not have.
+  // {"AWS": …} is the AWS spelling; a bare string or array is accepted too. {"Service": …} names the one
+  // service Granary has, server access log delivery (logging.s3.amazonaws.com, as AWS names it). Other
+  // principal types (CanonicalUser, Federated) and services name things Granary does not have.
   let entries: Json = value;
+  const services: PrincipalMatcher[] = [];
   if (isObject(value)) {
     const keys = Object.keys(value);
-    if (keys.length !== 1 || keys[0] !== 'AWS') throw invalid(`has ${keys.map((k) => `"${k}"`).join(', ') || 'no entries'}; only "AWS" is supported`);
-    entries = value.AWS!;
+    if (keys.length === 0 || keys.some((k) => k !== 'AWS' && k !== 'Service')) throw invalid(`has ${keys.map((k) => `"${k}"`).join(', ') || 'no entries'}; only "AWS" and "Service" are supported`);
+    if (value.Service !== undefined) {
+      for (const name of stringList(value.Service, () => invalid('Service must be a service name or a list of them'))) {
+        if (!SERVICE_PRINCIPALS.has(name)) throw invalid(`has service "${name}"; the only service is ${[...SERVICE_PRINCIPALS].join(', ')}`);
+        services.push({ kind: 'service', name });
+      }
+    }
+    if (value.AWS === undefined) return { negated, matchers: services };
+    entries = value.AWS;
   }
   const names = stringList(entries, () => invalid('must be "*", an ARN, or a list of ARNs'));
   const matchers = names.map((name): PrincipalMatcher => {
@@ -156,7 +168,7 @@ function parsePrincipal(s: JsonObject, where: string): PrincipalElement {
     if (!m || !IAM_NAME.test(m[2]!)) throw invalid(`has "${name}"; expected "*", arn:aws:iam:::user/<name> or arn:aws:iam:::group/<name>`);
     return { kind: m[1] as 'user' | 'group', name: m[2]! };
   });
-  return { negated, matchers };
+  return { negated, matchers: [...matchers, ...services] };
 }
 
 function parseAction(s: JsonObject, where: string): ActionElement {

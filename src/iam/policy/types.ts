@@ -38,7 +38,8 @@ export interface Pattern {
 export type PrincipalMatcher =
   | { kind: 'any' } // "*" or {"AWS": "*"}: everyone, including anonymous requests
   | { kind: 'user'; name: string } // arn:aws:iam:::user/<name>
-  | { kind: 'group'; name: string }; // arn:aws:iam:::group/<name>: any member of the group
+  | { kind: 'group'; name: string } // arn:aws:iam:::group/<name>: any member of the group
+  | { kind: 'service'; name: string }; // {"Service": "logging.s3.amazonaws.com"}: the server's log delivery
 
 /** Principal (negated false) or NotPrincipal (negated true). */
 export interface PrincipalElement {
@@ -129,7 +130,9 @@ export interface Policy {
 /** Who is asking. Mirrors iam/principal.ts, reduced to what policies can name. */
 export type RequestPrincipal =
   | { kind: 'anonymous' }
-  | { kind: 'user'; username: string; groups: string[] };
+  | { kind: 'user'; username: string; groups: string[] }
+  /** A service of the server itself acting on a bucket: log delivery (core/bucket-logging.ts). */
+  | { kind: 'service'; name: string };
 
 /** Everything evaluation needs about one request. */
 export interface PolicyRequest {

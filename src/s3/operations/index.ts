@@ -14,6 +14,7 @@ import { CopyObject } from './object/copy-object.js';
 import { DeleteObjectTagging, GetObjectTagging, PutObjectTagging } from './object/tagging.js';
 import { GetObjectAttributes } from './object/get-object-attributes.js';
 import { DeleteBucketCors, GetBucketCors, PutBucketCors } from './bucket/cors.js';
+import { GetBucketLogging, PutBucketLogging } from './bucket/logging.js';
 import { PostObject } from './object/post-object.js';
 import {
   AbortMultipartUpload,
@@ -65,5 +66,7 @@ export const OPERATIONS: { [N in EndpointName]?: Operation<N> } = {
   GetBucketCors,
   PutBucketCors,
   DeleteBucketCors,
+  GetBucketLogging,
+  PutBucketLogging,
   PostObject,
 };

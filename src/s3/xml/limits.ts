@@ -34,6 +34,8 @@ export const XML_DOCUMENTS = {
   AccessControlPolicy: { maxBytes: 64 * KiB, maxElements: 100 * 8 + 16 },
   // CORS: "the CORS configuration can be up to 64 KB", at most 100 rules.
   CORSConfiguration: { maxBytes: 64 * KiB, maxElements: 4096 },
+  // Bucket logging: a target, a prefix (≤ 1,024 bytes), a key format, and up to 100 TargetGrants.
+  BucketLoggingStatus: { maxBytes: 64 * KiB, maxElements: 100 * 8 + 16 },
 } as const satisfies Record<string, XmlLimits>;
 
 export type XmlDocumentName = keyof typeof XML_DOCUMENTS;
