@@ -20,6 +20,7 @@ import { Owners } from './core/owners.js';
 import { StorageCapacity } from './core/capacity.js';
 import { BucketPolicies } from './iam/bucket-policies.js';
 import { BlobSweeper } from './core/sweeper.js';
+import { LogDelivery } from './core/log-delivery.js';
 import { hashOffload } from './lib/hash-offload.js';
 import { UsageSampler } from './tenancy/usage-sampler.js';
 import { NoticeJob } from './tenancy/notices.js';
@@ -168,6 +169,14 @@ export async function startApp(config: GranaryConfig, env: NodeJS.ProcessEnv = p
   // One JSON line per finished request (http/access-log.ts); metrics attach to the same hook.
   const accessLog = config.logLevel === 'debug' || config.logLevel === 'info' ? createAccessLog(logSink) : undefined;
   if (accessLog) http.onRequestFinished(accessLog.log);
+  // Bucket logging: records of requests to logged buckets go to the spool; one gateway at a time turns
+  // them into log objects through the normal write path (core/log-delivery.ts).
+  const logDelivery = new LogDelivery(metadata, objects, quota, policies, {
+    intervalMs: config.logDeliveryIntervalMs,
+    ...(shared ? { exclusive: <T>(fn: () => Promise<T>) => shared.withExclusiveLock('granary.log-delivery', fn) } : {}),
+    log: (msg, fields) => log.warn(msg, fields),
+  });
+  http.onRequestFinished(logDelivery.record);
   const sweeper = new BlobSweeper(metadata, blobs, {
     intervalMs: config.sweepIntervalMs,
     orphanGraceMs: config.orphanGraceMs,
@@ -223,6 +232,7 @@ export async function startApp(config: GranaryConfig, env: NodeJS.ProcessEnv = p
     await tls.start();
   }
   sweeper.start();
+  logDelivery.start();
   usageSampler.start();
   notices?.start();
 
@@ -253,6 +263,8 @@ export async function startApp(config: GranaryConfig, env: NodeJS.ProcessEnv = p
         tls?.stop();
         await http.close();
         accessLog?.flush();
+        // What finished requests left for bucket logging reaches the spool before the store closes.
+        await logDelivery.stop();
         await sweeper.stop();
         capacity.stop();
         await usageSampler.stop();

@@ -105,6 +105,11 @@ export interface GranaryConfig {
    * for logrotate; docs/operations.md).
    */
   logDestination: LogDestination;
+  /**
+   * How often server access logs (bucket logging) are delivered as log objects (ms; config key
+   * `logDeliveryIntervalMs`, env GRANARY_LOG_DELIVERY_INTERVAL_MS; default 60 s; docs/bucket-logging.md).
+   */
+  logDeliveryIntervalMs: number;
   /** Longest lifetime of a user's access key, in days (its expiry is required and at most this far ahead). */
   maxKeyLifetimeDays: number;
   /** Soft quota thresholds in percent, reported by the admin API and portal (default 80 and 95). */
@@ -197,6 +202,7 @@ export const DEFAULTS: GranaryConfig = {
   spaceReserveBytes: 32 * 1024 * 1024,
   logLevel: 'info',
   logDestination: 'stderr',
+  logDeliveryIntervalMs: 60_000,
   maxKeyLifetimeDays: 365,
   ldap: undefined,
   metadata: undefined,
@@ -256,7 +262,7 @@ export function loadConfig(sources: ConfigSources = {}): GranaryConfig {
     }
     if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new ConfigError(`config file ${file} must hold a JSON object`);
     const f = raw as Record<string, unknown>;
-    const known = new Set(['data', 'listen', 'region', 'acceptAnyRegion', 'sseCustomerKeysOverHttp', 'domains', 'internalDomain', 'externalDomain', 'internalPort', 'externalPort', 'inlineMaxBytes', 'sweepIntervalMs', 'usageSampleIntervalMs', 'orphanGraceMs', 'queuedDeleteDelayMs', 'logLevel', 'logDestination', 'maxKeyLifetimeDays', 'quotaWarningPercent', 'quotaCriticalPercent', 'ldap', 'metadata', 'listenHttps', 'tlsCert', 'tlsKey', 'tlsReloadIntervalMs', 'listenPortal', 'portalUrl', 'trustedProxies', 'bodyIdleTimeoutMs', 'minFreeBytes', 'spaceReserveBytes', 'smtp', 'noticeIntervalMs', 'tlsCa', 'metricsToken', 'metricsAllow', 'listenMetrics']);
+    const known = new Set(['data', 'listen', 'region', 'acceptAnyRegion', 'sseCustomerKeysOverHttp', 'domains', 'internalDomain', 'externalDomain', 'internalPort', 'externalPort', 'inlineMaxBytes', 'sweepIntervalMs', 'usageSampleIntervalMs', 'orphanGraceMs', 'queuedDeleteDelayMs', 'logLevel', 'logDestination', 'logDeliveryIntervalMs', 'maxKeyLifetimeDays', 'quotaWarningPercent', 'quotaCriticalPercent', 'ldap', 'metadata', 'listenHttps', 'tlsCert', 'tlsKey', 'tlsReloadIntervalMs', 'listenPortal', 'portalUrl', 'trustedProxies', 'bodyIdleTimeoutMs', 'minFreeBytes', 'spaceReserveBytes', 'smtp', 'noticeIntervalMs', 'tlsCa', 'metricsToken', 'metricsAllow', 'listenMetrics']);
     for (const k of Object.keys(f)) if (!known.has(k)) throw new ConfigError(`config file ${file}: unknown setting "${k}"`);
     if (f.data !== undefined) cfg.dataDir = String(f.data);
     if (f.listen !== undefined) cfg.listen = parseListen(String(f.listen));
@@ -288,6 +294,7 @@ export function loadConfig(sources: ConfigSources = {}): GranaryConfig {
     if (f.queuedDeleteDelayMs !== undefined) cfg.queuedDeleteDelayMs = parseIntSetting('queuedDeleteDelayMs', f.queuedDeleteDelayMs, 0);
     if (f.logLevel !== undefined) cfg.logLevel = parseLogLevel(String(f.logLevel));
     if (f.logDestination !== undefined) cfg.logDestination = parseLogDestination(String(f.logDestination));
+    if (f.logDeliveryIntervalMs !== undefined) cfg.logDeliveryIntervalMs = parseIntSetting('logDeliveryIntervalMs', f.logDeliveryIntervalMs, 100);
     if (f.minFreeBytes !== undefined) cfg.minFreeBytes = parseIntSetting('minFreeBytes', f.minFreeBytes, 0);
     if (f.spaceReserveBytes !== undefined) cfg.spaceReserveBytes = parseIntSetting('spaceReserveBytes', f.spaceReserveBytes, 0);
     if (f.bodyIdleTimeoutMs !== undefined) cfg.bodyIdleTimeoutMs = parseIntSetting('bodyIdleTimeoutMs', f.bodyIdleTimeoutMs, 0);
@@ -337,6 +344,7 @@ export function loadConfig(sources: ConfigSources = {}): GranaryConfig {
   if (env.GRANARY_QUEUED_DELETE_DELAY_MS) cfg.queuedDeleteDelayMs = parseIntSetting('GRANARY_QUEUED_DELETE_DELAY_MS', env.GRANARY_QUEUED_DELETE_DELAY_MS, 0);
   if (env.GRANARY_LOG_LEVEL) cfg.logLevel = parseLogLevel(env.GRANARY_LOG_LEVEL);
   if (env.GRANARY_LOG_DESTINATION) cfg.logDestination = parseLogDestination(env.GRANARY_LOG_DESTINATION);
+  if (env.GRANARY_LOG_DELIVERY_INTERVAL_MS) cfg.logDeliveryIntervalMs = parseIntSetting('GRANARY_LOG_DELIVERY_INTERVAL_MS', env.GRANARY_LOG_DELIVERY_INTERVAL_MS, 100);
   if (env.GRANARY_MIN_FREE_BYTES) cfg.minFreeBytes = parseIntSetting('GRANARY_MIN_FREE_BYTES', env.GRANARY_MIN_FREE_BYTES, 0);
   if (env.GRANARY_SPACE_RESERVE_BYTES) cfg.spaceReserveBytes = parseIntSetting('GRANARY_SPACE_RESERVE_BYTES', env.GRANARY_SPACE_RESERVE_BYTES, 0);
   if (env.GRANARY_BODY_IDLE_TIMEOUT_MS) cfg.bodyIdleTimeoutMs = parseIntSetting('GRANARY_BODY_IDLE_TIMEOUT_MS', env.GRANARY_BODY_IDLE_TIMEOUT_MS, 0);

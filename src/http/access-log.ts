@@ -36,7 +36,14 @@ export function createAccessLog(sink: LogSink = openLogSink('stderr')): AccessLo
     },
   });
   return {
-    log: (r) => logger.info({ ...r }, 'request'),
+    // The bucket-logging facts are another log's (core/server-access-log.ts), not this line's.
+    log: (r) => {
+      if (r.serverAccessLog === undefined) logger.info({ ...r }, 'request');
+      else {
+        const { serverAccessLog: _, ...facts } = r;
+        logger.info(facts, 'request');
+      }
+    },
     flush,
   };
 }

@@ -52,7 +52,37 @@ export interface FinishedRequest {
   durationMs: number;
   /** The connection closed before the response was written to its end. */
   aborted: boolean;
+  /** For requests to a bucket whose server access logging is on: what its log record needs. */
+  serverAccessLog?: ServerAccessLogFacts;
+}
+
+/**
+ * What an S3 server access log record (bucket logging, core/server-access-log.ts) needs beyond the facts
+ * above. Gathered only for requests to a bucket whose logging is on, so other requests pay nothing.
+ */
+export interface ServerAccessLogFacts {
+  bucketId: string;
+  /** The bucket owner's user id. */
+  bucketOwner: string;
+  /** When the request was received (ms since the epoch). */
+  receivedAt: number;
+  /** The client's address (trusting the configured proxies' X-Forwarded-For). */
+  clientAddress: string;
+  /** `METHOD target HTTP/x.y`, with signatures and session tokens in the query blanked. */
+  requestLine: string;
+  /** The requester's ARN (`arn:aws:iam:::user/<name>`); undefined: anonymous. */
+  requester: string | undefined;
+  signatureVersion: 'SigV2' | 'SigV4' | undefined;
+  authType: 'AuthHeader' | 'QueryString' | 'Post' | undefined;
+  userAgent: string | undefined;
+  referrer: string | undefined;
+  host: string | undefined;
+  tls: { version: string; cipher: string } | undefined;
+  /** Response body bytes (headers not counted), filled in when the request finishes. */
+  bytesSent?: number;
+  /** The object's whole size, where the request tells it (filled in when the request finishes). */
+  objectSize?: number;
 }
 
 /** The facts a protocol handler fills in as it learns them (the server adds the rest). */
-export type RequestFacts = Partial<Pick<FinishedRequest, 'operation' | 'tenancy' | 'principal' | 'accessKeyId' | 'bucket' | 'key' | 'errorCode'>>;
+export type RequestFacts = Partial<Pick<FinishedRequest, 'operation' | 'tenancy' | 'principal' | 'accessKeyId' | 'bucket' | 'key' | 'errorCode' | 'serverAccessLog'>>;

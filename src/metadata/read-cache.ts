@@ -111,6 +111,9 @@ export const READ_CACHE_POLICY: { readonly [K in keyof MetadataStore]-?: CachePo
   takeBlobDeletions: 'pass',
   ackBlobDeletions: 'pass',
   isBlobKnown: 'pass',
+  appendLogRecords: 'pass',
+  takeLogRecords: 'pass',
+  ackLogRecords: 'pass',
 };
 
 const MAX_ENTRIES = 50_000;

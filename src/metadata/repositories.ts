@@ -304,6 +304,32 @@ export interface NoticeRepository {
   hasNotice(key: string): Promise<boolean>;
 }
 
+/** A server access log record waiting for delivery (core/log-delivery.ts). */
+export interface NewLogRecord {
+  /** The source bucket (the one whose logging configuration says where the record goes). */
+  bucketId: string;
+  /** When the request was received (ms). */
+  eventTime: number;
+  /** The record, formatted (core/server-access-log.ts). */
+  line: string;
+}
+export interface LogRecord extends NewLogRecord {
+  id: string;
+}
+
+/**
+ * The spool of server access log records (bucket logging): every gateway appends, the one delivering
+ * (core/log-delivery.ts) takes the oldest, writes them as log objects and acknowledges them.
+ */
+export interface LogSpoolRepository {
+  /** Appends records in one transaction: once it resolves, they are durable. */
+  appendLogRecords(records: readonly NewLogRecord[]): Promise<void>;
+  /** The oldest records (by event time), at most `limit`. */
+  takeLogRecords(limit: number): Promise<LogRecord[]>;
+  /** Forgets records once delivered (or dropped). */
+  ackLogRecords(ids: readonly string[]): Promise<void>;
+}
+
 /** Blob garbage collection (the sweeper). */
 export interface BlobGcRepository {
   /** Blob ids queued for deletion at or before `queuedBefore`, at most `limit`. */

@@ -25,6 +25,7 @@ import type {
   AuthFailureRepository,
   NoticeRepository,
   BlobGcRepository,
+  LogSpoolRepository,
 } from './repositories.js';
 
 /** The repositories are part of this module's vocabulary: services import them from here. */
@@ -405,4 +406,5 @@ export interface MetadataStore
     SessionRepository,
     AuthFailureRepository,
     NoticeRepository,
-    BlobGcRepository {}
+    BlobGcRepository,
+    LogSpoolRepository {}

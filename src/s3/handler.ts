@@ -31,6 +31,8 @@ import { isMetadataUnavailable } from '../metadata/unavailable.js';
 import { isStorageFull } from '../errors/storage-full.js';
 import type { StorageCapacity } from '../core/capacity.js';
 import type { TenancyLookup } from '../core/tenancies.js';
+import { parseTrustedProxies } from '../iam/client-address.js';
+import { serverAccessLogFacts } from './server-access-log-facts.js';
 
 /**
  * `x-amz-expected-bucket-owner` (and `x-amz-source-expected-bucket-owner` for a copy's source): the request
@@ -66,7 +68,12 @@ export function splitTarget(url: string): { rawPath: string; rawQuery: string } 
 }
 
 export class S3Handler {
-  constructor(private readonly deps: S3HandlerDeps) {}
+  /** Proxies whose X-Forwarded-For names the client (server access log records). */
+  readonly #trusted;
+
+  constructor(private readonly deps: S3HandlerDeps) {
+    this.#trusted = parseTrustedProxies(deps.config.trustedProxies);
+  }
 
   /** Answers one request: the HTTP server (http/server.ts) writes the answer. */
   async handle(req: IncomingMessage, res: ServerResponse, requestId: string, facts: RequestFacts = {}): Promise<Answer> {
@@ -104,6 +111,7 @@ export class S3Handler {
     setPost: (p: PostForm) => void,
   ): Promise<HttpResponse> {
     const { tenancies, config } = this.deps;
+    const receivedAt = Date.now();
     const query = new URLSearchParams(rawQuery);
 
     // Host → tenancy and/or bucket: `<tenancy>.<domain>`, `<bucket>.<tenancy>.<domain>`, or (when no
@@ -193,6 +201,8 @@ export class S3Handler {
           : { kind: 'anonymous' };
     // A form stands for the PutObject headers its fields give (policy conditions read them).
     const access = new AccessContext(this.deps, req, principal, tenancy, query, { ...(post ? { headers: formHeaders(post.fields) } : {}), auth: requestAuth });
+    // Bucket logging (core/log-delivery.ts): from here on, a refusal is logged as well as a success.
+    if (bucket?.logging) facts.serverAccessLog = serverAccessLogFacts(req, bucket, principal, requestAuth, this.#trusted, receivedAt);
     // DeleteObjects names its keys in the body: it is authorized key by key (s3:DeleteObject on each
     // object ARN) by the operation, as AWS does, so a Deny on a prefix cannot be bypassed with it. Before
     // its body is read, it must be one that could delete something here at all (authorize before reading).

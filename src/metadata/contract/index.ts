@@ -24,6 +24,7 @@ import { objectsContract } from './objects.js';
 import { usageContract } from './usage.js';
 import { quotaContract } from './quota.js';
 import { blobGcContract } from './blob-gc.js';
+import { logSpoolContract } from './log-spool.js';
 
 export function metadataStoreContract(name: string, open: () => Promise<MetadataStore>): void {
   const ctx = contractContext(open);
@@ -41,5 +42,6 @@ export function metadataStoreContract(name: string, open: () => Promise<Metadata
     usageContract(ctx);
     quotaContract(ctx);
     blobGcContract(ctx);
+    logSpoolContract(ctx);
   });
 }

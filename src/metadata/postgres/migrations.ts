@@ -322,6 +322,20 @@ UPDATE buckets SET configuration = jsonb_strip_nulls(jsonb_build_object('v', 1, 
 ALTER TABLE buckets DROP COLUMN policy, DROP COLUMN acl, DROP COLUMN cors, DROP COLUMN landing;
 `,
   },
+  {
+    id: 9,
+    name: '009_log_records',
+    // Issue 22: the spool of server access log records (bucket logging) waiting for delivery.
+    sql: `
+CREATE TABLE log_records (
+  id         TEXT COLLATE "C" PRIMARY KEY,
+  bucket_id  TEXT NOT NULL,
+  event_time BIGINT NOT NULL,
+  line       TEXT NOT NULL
+);
+CREATE INDEX log_records_by_time ON log_records (event_time);
+`,
+  },
 ];
 
 /** Quotes an SQL identifier (schema names come from configuration). */

@@ -17,6 +17,8 @@ import type {
   GroupRecord,
   JoinRequestRecord,
   JoinRequestStatus,
+  LogRecord,
+  NewLogRecord,
   MembershipRecord,
   NewAccessKey,
   NewAuditRecord,
@@ -32,6 +34,8 @@ import type {
 } from '../store.js';
 import type { Row, SqlPort } from './port.js';
 
+/** Records per INSERT (4 parameters each: well inside both dialects' parameter limits). */
+const LOG_CHUNK = 250;
 const TENANCY_COLUMNS = 'id, name, created_at, default_access, quota_bytes, quota_objects, quota_action, listed';
 const JOIN_REQUEST_COLUMNS = 'id, tenancy_id, user_id, message, status, created_at, decided_at, decided_by, role, reason';
 const UPSERT_MEMBER = `INSERT INTO memberships (tenancy_id, user_id, role, created_at) VALUES (?, ?, ?, ?)
@@ -340,6 +344,29 @@ export abstract class SharedSqlStore {
   }
   async hasNotice(key: string): Promise<boolean> {
     return (await this.q.one('SELECT 1 AS found FROM sent_notices WHERE key = ?', [key])) !== undefined;
+  }
+
+  // ----- server access log spool (core/log-delivery.ts)
+
+  async appendLogRecords(records: readonly NewLogRecord[]): Promise<void> {
+    // One statement per chunk, each atomic: a crash between chunks keeps the first ones, and the caller
+    // acknowledges none of them until every chunk is in.
+    for (let i = 0; i < records.length; i += LOG_CHUNK) {
+      const chunk = records.slice(i, i + LOG_CHUNK);
+      const params: unknown[] = [];
+      for (const r of chunk) params.push(newId(), r.bucketId, r.eventTime, r.line);
+      await this.q.run(`INSERT INTO log_records (id, bucket_id, event_time, line) VALUES ${chunk.map(() => '(?, ?, ?, ?)').join(', ')}`, params);
+    }
+  }
+  async takeLogRecords(limit: number): Promise<LogRecord[]> {
+    const rows = await this.q.all('SELECT id, bucket_id, event_time, line FROM log_records ORDER BY event_time, id LIMIT ?', [limit]);
+    return rows.map((r) => ({ id: String(r.id), bucketId: String(r.bucket_id), eventTime: Number(r.event_time), line: String(r.line) }));
+  }
+  async ackLogRecords(ids: readonly string[]): Promise<void> {
+    for (let i = 0; i < ids.length; i += LOG_CHUNK * 4) {
+      const chunk = ids.slice(i, i + LOG_CHUNK * 4);
+      await this.q.run(`DELETE FROM log_records WHERE id IN (${chunk.map(() => '?').join(', ')})`, chunk);
+    }
   }
 
   // ----- portal sessions

@@ -387,4 +387,18 @@ ALTER TABLE buckets DROP COLUMN cors;
 ALTER TABLE buckets DROP COLUMN landing;
 `,
   },
+  {
+    id: 11,
+    name: '011_log_records',
+    // Issue 22: the spool of server access log records (bucket logging) waiting for delivery.
+    sql: `
+CREATE TABLE log_records (
+  id         TEXT PRIMARY KEY,
+  bucket_id  TEXT NOT NULL,
+  event_time INTEGER NOT NULL,
+  line       TEXT NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX log_records_by_time ON log_records (event_time);
+`,
+  },
 ];
