@@ -17,6 +17,7 @@ import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { startServer, type TestServer } from '../helpers/server.js';
 import { AdminClient, creds, makeActor, outcome, rawRequest, s3For, type Actor } from '../helpers/admin.js';
 import { awsEnv, run } from '../helpers/clients.js';
+import { until } from '../helpers/until.js';
 
 /** Splits a record into its fields: `"…"` and `[…]` are one field each. */
 export function fields(line: string): string[] {
@@ -31,16 +32,6 @@ async function logObjects(c: S3Client, bucket: string, prefix: string): Promise<
     out.set(o.Key!, await (await c.send(new GetObjectCommand({ Bucket: bucket, Key: o.Key! }))).Body!.transformToString());
   }
   return out;
-}
-
-async function until<T>(what: string, f: () => Promise<T | undefined>, ms = 20_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await f();
-    if (v !== undefined) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
 }
 
 describe('bucket logging delivery', () => {

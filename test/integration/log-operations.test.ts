@@ -15,6 +15,7 @@ import { CreateBucketCommand, GetObjectCommand, ListObjectsV2Command, PutObjectC
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { startServer, type TestServer } from '../helpers/server.js';
 import { ADMIN_PASSWORD, API, AdminClient, creds, makeActor, rawRequest, s3For } from '../helpers/admin.js';
+import { until } from '../helpers/until.js';
 
 type Line = Record<string, unknown>;
 const linesOf = (file: string): Line[] =>
@@ -24,16 +25,6 @@ const linesOf = (file: string): Line[] =>
         .filter((l) => l !== '')
         .map((l) => JSON.parse(l) as Line)
     : [];
-
-async function until<T>(what: string, f: () => T | undefined, ms = 10_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = f();
-    if (v !== undefined && v !== false) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 describe('log file and SIGHUP', () => {
   let server: TestServer;
