@@ -209,6 +209,7 @@ export async function startApp(config: GranaryConfig, env: NodeJS.ProcessEnv = p
     inFlight: () => http.inFlight,
     hashing: () => hashOffload.stats(),
     sweeper: () => sweeper.progress,
+    logDelivery: () => logDelivery.progress,
     ...(shared ? { pool: () => shared.poolStats() } : {}),
   });
   // A crash can leave temporary files; nothing can be writing them yet, so clear them before serving.

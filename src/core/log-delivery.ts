@@ -81,8 +81,9 @@ export class LogDelivery {
     if (line === undefined || this.stopped) return;
     this.pending.push({ bucketId: r.serverAccessLog!.bucketId, eventTime: r.serverAccessLog!.receivedAt, line });
     if (this.pending.length > MAX_PENDING) {
-      this.pending.splice(0, this.pending.length - MAX_PENDING);
-      this.progress.lost++;
+      const over = this.pending.length - MAX_PENDING;
+      this.pending.splice(0, over);
+      this.progress.lost += over;
     }
     this.spoolTimer ??= setTimeout(() => void this.flush(), this.options.spoolDelayMs);
   };
@@ -172,6 +173,7 @@ export class LogDelivery {
         // The bucket is gone or its logging was turned off since: nothing to deliver to (not a fault).
         await this.metadata.ackLogRecords(list.map((r) => r.id));
         done.dropped += list.length;
+        this.progress.dropped += list.length;
         continue;
       }
       const tenancy = await this.metadata.getTenancyById(source.tenancyId);

@@ -49,6 +49,8 @@ export interface ScrapeSources {
   hashing?: () => { workers: number; active: number; busiest: number };
   /** Blob sweeper progress. */
   sweeper?: () => { passes: number; lastPassAt: number | undefined; deletedQueued: number; deletedOrphans: number; deletedTemporary: number };
+  /** Bucket logging (core/log-delivery.ts): records this process spooled, delivered, dropped, lost; objects written. */
+  logDelivery?: () => { spooled: number; delivered: number; dropped: number; lost: number; objects: number };
 }
 
 export interface MetricsOptions {
@@ -159,6 +161,15 @@ export class Metrics {
       deleted.set({ kind: 'queued' }, s.deletedQueued);
       deleted.set({ kind: 'orphan' }, s.deletedOrphans);
       deleted.set({ kind: 'temporary' }, s.deletedTemporary);
+    } });
+    const logRecords = new Gauge({ name: 'granary_bucket_log_records', help: 'Server access log records (bucket logging) since start, by what became of them', labelNames: ['state'], registers, collect: () => {
+      const d = self.#sources.logDelivery?.();
+      if (!d) return;
+      for (const state of ['spooled', 'delivered', 'dropped', 'lost'] as const) logRecords.set({ state }, d[state]);
+    } });
+    const logObjects = new Gauge({ name: 'granary_bucket_log_objects', help: 'Log objects (bucket logging) this process wrote since start', registers, collect: () => {
+      const d = self.#sources.logDelivery?.();
+      if (d) logObjects.set(d.objects);
     } });
   }
 

@@ -34,13 +34,22 @@ async function logObjects(c: S3Client, bucket: string, prefix: string): Promise<
   return out;
 }
 
+const METRICS_TOKEN = 'bucket-logging-metrics-token';
+/** `granary_bucket_log_records{state=…}` and `granary_bucket_log_objects` from the server's metrics. */
+async function logMetrics(s: TestServer): Promise<Record<string, number>> {
+  const text = await (await fetch(`${s.url}/_admin/metrics`, { headers: { authorization: `Bearer ${METRICS_TOKEN}` } })).text();
+  const out: Record<string, number> = {};
+  for (const m of text.matchAll(/^granary_bucket_log_(records\{state="(\w+)"\}|objects) (\d+)$/gm)) out[m[2] ?? 'objects'] = Number(m[3]);
+  return out;
+}
+
 describe('bucket logging delivery', () => {
   let server: TestServer;
   let alice: Actor;
   let c: S3Client;
   const T = `dlv${process.pid}`.slice(0, 20);
   before(async () => {
-    server = await startServer({ env: { GRANARY_LOG_DELIVERY_INTERVAL_MS: '300' } });
+    server = await startServer({ env: { GRANARY_LOG_DELIVERY_INTERVAL_MS: '300', GRANARY_METRICS_TOKEN: METRICS_TOKEN } });
     const admin = AdminClient.site(server);
     await admin.createTenancy({ name: T });
     alice = await makeActor(admin, `dlv-alice-${process.pid}`, T, 'MANAGER');
@@ -129,6 +138,15 @@ describe('bucket logging delivery', () => {
     const dataCount = (await c.send(new ListObjectsV2Command({ Bucket: 'data' }))).KeyCount! + (await c.send(new ListObjectsV2Command({ Bucket: 'pub' }))).KeyCount!;
     assert.ok(listed >= 2);
     assert.equal(usage.objects, dataCount + listed, `usage ${JSON.stringify(usage)}`);
+
+    // The metrics agree with the objects once everything spooled is delivered (reading `logs` is not logged).
+    const m = await until('the spool drained', async () => {
+      const v = await logMetrics(server);
+      return v.spooled !== undefined && v.spooled === v.delivered ? v : undefined;
+    });
+    const all = await logObjects(c, 'logs', '');
+    const lines = [...all.values()].reduce((n, t) => n + t.split('\n').filter(Boolean).length, 0);
+    assert.deepEqual([m.delivered, m.objects, m.dropped, m.lost], [lines, all.size, 0, 0]);
   });
 });
 
