@@ -193,7 +193,7 @@ export class GranaryHttpServer {
       durationMs: Math.round((performance.now() - started) * 1000) / 1000,
       aborted: !res.writableFinished,
     };
-    if (facts.serverAccessLog) r.serverAccessLog = { ...facts.serverAccessLog, ...bodySizes(req, res, bytesOut) };
+    if (facts.serverAccessLog) r.serverAccessLog = { ...facts.serverAccessLog, ...bodySizes(req, res, bytesOut, facts.key !== undefined) };
     for (const listener of this.#finished) {
       try {
         listener(r);
@@ -316,16 +316,22 @@ function listenOn(server: Server | HttpsServer, host: string, port: number): Pro
 }
 
 /**
- * Response body bytes (what the connection carried less the head, at most the declared length) and the
- * object's whole size where the exchange tells it (a Content-Range total, a 200's length, an upload's
- * declared length), for server access log records.
+ * Response body bytes (what the connection carried less the head, at most the declared length) and, for a
+ * request naming an object, the object's whole size where the exchange tells it (a Content-Range total,
+ * a 200's length, an upload's declared length), for server access log records.
  */
-function bodySizes(req: IncomingMessage, res: ServerResponse, bytesOut: number): { bytesSent: number; objectSize?: number } {
+function bodySizes(req: IncomingMessage, res: ServerResponse, bytesOut: number, object: boolean): { bytesSent: number; objectSize?: number } {
+  // The head as written (Node keeps it until the response is done); what came after it is the body.
   const head = (res as unknown as { _header?: string | null })._header?.length ?? 0;
   const length = Number(res.getHeader('content-length') ?? Number.NaN);
-  const sent = req.method === 'HEAD' ? 0 : Math.max(0, Number.isFinite(length) ? Math.min(length, bytesOut - head) : bytesOut - head);
-  const range = /\/(\d+)$/.exec(String(res.getHeader('content-range') ?? ''));
+  let bytesSent = req.method === 'HEAD' ? 0 : Math.max(0, bytesOut - head);
+  if (Number.isFinite(length)) bytesSent = Math.min(bytesSent, length);
+  if (!object) return { bytesSent };
+  const total = /\/(\d+)$/.exec(String(res.getHeader('content-range') ?? ''));
+  if (total) return { bytesSent, objectSize: Number(total[1]) };
+  const read = req.method === 'GET' || req.method === 'HEAD';
+  if (read && res.statusCode === 200 && Number.isFinite(length)) return { bytesSent, objectSize: length };
   const declared = Number(req.headers['x-amz-decoded-content-length'] ?? req.headers['content-length'] ?? Number.NaN);
-  const objectSize = range ? Number(range[1]) : req.method === 'PUT' && Number.isFinite(declared) ? declared : res.statusCode === 200 && Number.isFinite(length) && (req.method === 'GET' || req.method === 'HEAD') ? length : undefined;
-  return objectSize === undefined ? { bytesSent: sent } : { bytesSent: sent, objectSize };
+  if (req.method === 'PUT' && Number.isFinite(declared)) return { bytesSent, objectSize: declared };
+  return { bytesSent };
 }
