@@ -12,7 +12,8 @@
  *   GRANARY_BENCH_ONLY      comma list of workloads to run: large,small,list,multipart,https,sse,metrics,listscale,scaleout,ceiling (default all;
  *                           metrics = the 4 KiB PUT/GET load on two fresh Granary servers, metrics off and on (scraped
  *                           every second), in four alternating rounds: what metrics cost the request path
- *                           (GRANARY_BENCH_METRICS_AA=1: both sides off, an A/A run showing the noise floor);
+ *                           (GRANARY_BENCH_METRICS_AA=1: both sides off, an A/A run showing the noise floor;
+ *                           GRANARY_BENCH_METRICS_LOGS=1: the "on" side also writes the access log, level info, to a file);
  *                           ceiling = 4 KiB and 1 MiB ranged GETs from bench/ceiling-server.ts, which answers from
  *                           memory: what this client and machine can show at all;
  *                           https = 64 MiB PUT/GET over HTTPS vs HTTP on one Granary with both listeners;
@@ -508,7 +509,9 @@ async function metricsAB(srvCmd: string[], env: NodeJS.ProcessEnv, work: string,
   const sides: Array<{ on: boolean; server: Server; cl: Client; puts: Phase[]; gets: Phase[] }> = [];
   try {
     for (const on of [false, true]) {
-      const server = await startServer(`granary-metrics-${on ? 'on' : 'off'}`, [...srvCmd, 'serve', '--data', join(work, `granary-metrics-${on ? 'on' : 'off'}`), '--listen', '127.0.0.1:0'], on && !process.env.GRANARY_BENCH_METRICS_AA ? { ...env, GRANARY_METRICS_TOKEN: token } : env, /Granary S3 endpoint: (http:\/\/\S+)/, root);
+      // GRANARY_BENCH_METRICS_LOGS=1: the "on" side writes the access log too (level info, to a file).
+      const logs = process.env.GRANARY_BENCH_METRICS_LOGS ? { GRANARY_LOG_LEVEL: 'info', GRANARY_LOG_DESTINATION: join(work, 'granary-metrics-on.log') } : {};
+      const server = await startServer(`granary-metrics-${on ? 'on' : 'off'}`, [...srvCmd, 'serve', '--data', join(work, `granary-metrics-${on ? 'on' : 'off'}`), '--listen', '127.0.0.1:0'], on && !process.env.GRANARY_BENCH_METRICS_AA ? { ...env, GRANARY_METRICS_TOKEN: token, ...logs } : env, /Granary S3 endpoint: (http:\/\/\S+)/, root);
       setCurrent(server);
       const cl = new Client(server.url, new Signer(CREDS), 64);
       sides.push({ on, server, cl, puts: [], gets: [] });
