@@ -8,7 +8,7 @@
 import type { HttpResponse } from '../../../lib/http-response.js';
 import { S3Error } from '../../../errors/s3-error.js';
 import { deliveryPermitted, logObjectKey, loggingOf, serialiseLogging, type LoggingConfiguration } from '../../../core/bucket-logging.js';
-import { bucketOf, type S3Context } from '../../context.js';
+import type { S3Context } from '../../context.js';
 import { emptyResponse, xmlResponse } from '../common.js';
 import { asObject, children, parseXml, readXmlBody, text, type XmlObject } from '../../xml/read.js';
 import type { XmlNode } from '../../xml/write.js';
@@ -68,8 +68,8 @@ export function loggingStatusXml(c: LoggingConfiguration | undefined): XmlNode {
   ];
 }
 
-export async function PutBucketLogging(ctx: S3Context): Promise<HttpResponse> {
-  const b = bucketOf(ctx);
+export async function PutBucketLogging(ctx: S3Context<'PutBucketLogging'>): Promise<HttpResponse> {
+  const b = ctx.bucket;
   const c = parseBucketLoggingStatus(await readXmlBody(ctx.body, 'BucketLoggingStatus'));
   if (!c) {
     await ctx.services.buckets.setLogging(b, null);
@@ -91,6 +91,6 @@ export async function PutBucketLogging(ctx: S3Context): Promise<HttpResponse> {
   return emptyResponse(200);
 }
 
-export async function GetBucketLogging(ctx: S3Context): Promise<HttpResponse> {
-  return xmlResponse('BucketLoggingStatus', loggingStatusXml(loggingOf(bucketOf(ctx))));
+export async function GetBucketLogging(ctx: S3Context<'GetBucketLogging'>): Promise<HttpResponse> {
+  return xmlResponse('BucketLoggingStatus', loggingStatusXml(loggingOf(ctx.bucket)));
 }
