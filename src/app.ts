@@ -140,7 +140,7 @@ export async function startApp(config: GranaryConfig, env: NodeJS.ProcessEnv = p
   const owners = new Owners(metadata);
   const s3 = new S3Handler({
     config,
-    metadata,
+    accessFacts: metadata,
     buckets,
     objects,
     multipart,

@@ -6,7 +6,18 @@ import type { IncomingMessage } from 'node:http';
 import type { SessionStore } from './session.js';
 import type { PasswordThrottle } from '../iam/password-throttle.js';
 import type { PortalOrigins } from '../config/portal-origin.js';
-import type { MetadataStore, TenancyRecord, UserRecord } from '../metadata/store.js';
+import type {
+  AccessKeyRepository,
+  BucketRepository,
+  GroupRepository,
+  JoinRequestRepository,
+  ObjectWriteRepository,
+  QuotaRepository,
+  TenancyRecord,
+  TenancyRepository,
+  UserRecord,
+  UserRepository,
+} from '../metadata/store.js';
 import type { BucketPolicies } from '../iam/bucket-policies.js';
 import type { Directory } from '../iam/directory/directory.js';
 import type { AuditTrail } from '../tenancy/audit.js';
@@ -27,8 +38,22 @@ export interface AdminPrincipal {
   via: 'basic' | 'session';
 }
 
+/**
+ * What admin routes read directly (views, usage, the portal's listings) besides the services: no sessions,
+ * auth failures, settings, notices, audit or blob collection (those go through their services), and of
+ * objects only the upload listings the portal shows.
+ */
+export type AdminRepositories = AccessKeyRepository &
+  BucketRepository &
+  GroupRepository &
+  JoinRequestRepository &
+  QuotaRepository &
+  TenancyRepository &
+  UserRepository &
+  Pick<ObjectWriteRepository, 'scanUploads' | 'listUploadParts'>;
+
 export interface AdminServices {
-  metadata: MetadataStore;
+  metadata: AdminRepositories;
   /** Which directory people sign in through; passwords are checked only through `passwords` (the throttle). */
   directory: Pick<Directory, 'kind' | 'managesPasswords'>;
   audit: AuditTrail;

@@ -8,7 +8,6 @@ import type { AccessKeys } from '../iam/access-keys.js';
 import { BucketPolicies } from '../iam/bucket-policies.js';
 import type { Directory } from '../iam/directory/directory.js';
 import type { Logger } from '../lib/log.js';
-import type { MetadataStore } from '../metadata/store.js';
 import { AuditTrail } from '../tenancy/audit.js';
 import { Groups } from '../tenancy/groups.js';
 import { JoinRequests } from '../tenancy/join-requests.js';
@@ -23,12 +22,27 @@ import { PasswordThrottle } from '../iam/password-throttle.js';
 import { clientAddress, parseTrustedProxies } from '../iam/client-address.js';
 import { PortalOrigins } from '../config/portal-origin.js';
 import { SessionAuthenticator, SessionStore } from './session.js';
-import type { AdminServices } from './context.js';
+import type { AdminRepositories, AdminServices } from './context.js';
 import { AdminHandler } from './handler.js';
+
+/** The repositories of what the admin API builds (each service's own), and what its routes read. */
+export type AdminApiRepositories = AdminRepositories &
+  ConstructorParameters<typeof AuditTrail>[0] &
+  ConstructorParameters<typeof SessionStore>[0] &
+  ConstructorParameters<typeof PasswordThrottle>[0] &
+  ConstructorParameters<typeof BucketPolicies>[0] &
+  ConstructorParameters<typeof Tenancies>[0] &
+  ConstructorParameters<typeof Membership>[0] &
+  ConstructorParameters<typeof JoinRequests>[0] &
+  ConstructorParameters<typeof Users>[0] &
+  ConstructorParameters<typeof Groups>[0] &
+  ConstructorParameters<typeof UserKeys>[0] &
+  ConstructorParameters<typeof BucketSharing>[0] &
+  ConstructorParameters<typeof UserAccess>[0];
 
 export interface AdminApiDeps {
   config: GranaryConfig;
-  metadata: MetadataStore;
+  metadata: AdminApiRepositories;
   accessKeys: AccessKeys;
   directory: Directory;
   log: Logger;

@@ -3,7 +3,7 @@
  * https://docs.aws.amazon.com/AmazonS3/latest/userguide/bucketnamingrules.html
  */
 import { S3Error } from '../errors/s3-error.js';
-import type { BucketRecord, MetadataStore } from '../metadata/store.js';
+import type { BucketRecord, BucketRepository, ObjectWriteRepository } from '../metadata/store.js';
 import { listObjects, type ListRequest, type ListResult } from './listing.js';
 
 /** Why a bucket name is invalid, or undefined if it is valid (general purpose bucket rules). */
@@ -22,7 +22,7 @@ export function bucketNameProblem(name: string): string | undefined {
 }
 
 export class Buckets {
-  constructor(private readonly metadata: MetadataStore) {}
+  constructor(private readonly metadata: BucketRepository & Pick<ObjectWriteRepository, 'scanObjects'>) {}
 
   /**
    * Creates the bucket. A name another user of the tenancy has is BucketAlreadyExists; one the same user has

@@ -6,7 +6,7 @@
  * (to the prefix's successor), so listing the top-level "directories" of a bucket with millions of keys
  * reads one row per directory, not every key.
  */
-import type { ListedObject, MetadataStore } from '../metadata/store.js';
+import type { ListedObject, ObjectWriteRepository } from '../metadata/store.js';
 import { prefixSuccessor } from '../metadata/key-range.js';
 import { compareUtf8 } from '../lib/utf8.js';
 
@@ -32,7 +32,7 @@ const MAX_BATCH = 1000;
 /** After a common prefix, look ahead cautiously: the next rows may all sit under another prefix. */
 const FIRST_BATCH_AFTER_PREFIX = 16;
 
-export async function listObjects(store: MetadataStore, bucketId: string, req: ListRequest): Promise<ListResult> {
+export async function listObjects(store: Pick<ObjectWriteRepository, 'scanObjects'>, bucketId: string, req: ListRequest): Promise<ListResult> {
   const entries: ListEntry[] = [];
   let last: string | undefined;
   if (req.maxKeys <= 0) return { entries, isTruncated: false, last };

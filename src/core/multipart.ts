@@ -9,11 +9,11 @@ import { S3Error } from '../errors/s3-error.js';
 import type { BlobStore } from '../blob/store.js';
 import type {
   BucketRecord,
-  MetadataStore,
   MultipartUploadRecord,
   NewMultipartUpload,
   ObjectChecksum,
   ObjectRecord,
+  ObjectWriteRepository,
   UploadPartRecord,
   UploadScan,
   WriteCondition,
@@ -104,7 +104,7 @@ function lastMentions(requested: CompletedPartRequest[]): CompletedPartRequest[]
 
 export class Multipart {
   constructor(
-    private readonly metadata: MetadataStore,
+    private readonly metadata: ObjectWriteRepository,
     private readonly blobs: BlobStore,
     private readonly quota: QuotaGuard,
   ) {}

@@ -14,10 +14,10 @@ import { S3Error } from '../errors/s3-error.js';
 import type { BlobStore } from '../blob/store.js';
 import type {
   BucketRecord,
-  MetadataStore,
   ObjectChecksum,
   ObjectPart,
   ObjectRecord,
+  ObjectWriteRepository,
   WriteCondition,
   WriteQuota,
 } from '../metadata/store.js';
@@ -148,7 +148,7 @@ function checkReceived(declared: number | undefined, received: number): void {
 
 export class Objects {
   constructor(
-    private readonly metadata: MetadataStore,
+    private readonly metadata: ObjectWriteRepository,
     private readonly blobs: BlobStore,
     private readonly inlineMaxBytes: number,
     private readonly quota: QuotaGuard,

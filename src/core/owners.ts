@@ -2,10 +2,10 @@
  * Users as S3 shows and names them: the DisplayName of an owner (its username), and the grantees an ACL
  * names by canonical id or email address. The S3 operations ask here, not the metadata store.
  */
-import type { MetadataStore } from '../metadata/store.js';
+import type { UserRepository } from '../metadata/store.js';
 
 export class Owners {
-  constructor(private readonly metadata: MetadataStore) {}
+  constructor(private readonly metadata: Pick<UserRepository, 'getUserById' | 'listUsersByEmail'>) {}
 
   /** The username shown as an owner's DisplayName, or the id itself when the user is gone. */
   async displayName(userId: string): Promise<string> {

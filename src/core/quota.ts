@@ -12,7 +12,7 @@
 import { S3Error } from '../errors/s3-error.js';
 import { formatSize } from '../lib/format-size.js';
 import { DEFAULT_THRESHOLDS, quotaStatus, type QuotaLevel, type QuotaThresholds } from '../tenancy/quota.js';
-import type { BucketRecord, MetadataStore, MultipartUploadRecord, ObjectRecord, QuotaAction, QuotaExceeded, TenancyRecord, UsageRecord, WriteQuota } from '../metadata/store.js';
+import type { BucketRecord, MultipartUploadRecord, ObjectWriteRepository, QuotaRepository, TenancyRepository, ObjectRecord, QuotaAction, QuotaExceeded, TenancyRecord, UsageRecord, WriteQuota } from '../metadata/store.js';
 import { estimatePartCharge } from '../metadata/quota-rule.js';
 
 /**
@@ -105,7 +105,7 @@ function fullRefusal(scope: 'tenancy' | 'bucket', name: string, limits: { quotaB
 
 export class QuotaGuard {
   constructor(
-    private readonly metadata: MetadataStore,
+    private readonly metadata: QuotaRepository & Pick<TenancyRepository, 'getTenancyById'> & Pick<ObjectWriteRepository, 'getObject' | 'getUpload' | 'listUploadParts' | 'getKeyCredit'>,
     private readonly thresholds: QuotaThresholds = DEFAULT_THRESHOLDS,
   ) {}
 

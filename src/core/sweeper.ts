@@ -17,7 +17,7 @@
  * own writes, not a blob another gateway renamed into place and is about to commit.
  */
 import type { BlobStore } from '../blob/store.js';
-import type { MetadataStore } from '../metadata/store.js';
+import type { BlobGcRepository } from '../metadata/store.js';
 import { createLogger } from '../lib/log.js';
 
 export interface BlobSweeperOptions {
@@ -76,7 +76,7 @@ export class BlobSweeper {
   readonly progress = { passes: 0, lastPassAt: undefined as number | undefined, deletedQueued: 0, deletedOrphans: 0, deletedTemporary: 0 };
 
   constructor(
-    private readonly metadata: MetadataStore,
+    private readonly metadata: BlobGcRepository,
     private readonly blobs: BlobStore,
     options: Partial<BlobSweeperOptions> = {},
   ) {

@@ -5,13 +5,33 @@
  * the tenancy (membership, as far as the key carries it), their groups, the bucket's policy and ACLs, the
  * object's ACL and tags, each loaded once and only when a decision needs it.
  */
-import type { AccessKeyRecord, BucketRecord, MembershipRecord, MetadataStore, TenancyRecord, UserRecord } from '../metadata/store.js';
+import type {
+  AccessKeyRecord,
+  BucketRecord,
+  GroupRepository,
+  MembershipRecord,
+  ObjectWriteRepository,
+  TenancyRecord,
+  TenancyRepository,
+  UserRecord,
+} from '../metadata/store.js';
 import { parseStoredAcl } from './acl.js';
 import type { AccessRequest } from './authorize.js';
 import type { BucketPolicies } from './bucket-policies.js';
 import { groupsOfUser } from './groups.js';
 
 export type ConditionContext = Record<string, string | string[] | undefined>;
+
+/** What the facts are read from: memberships, the user's groups, an object's ACL and tags. Nothing else. */
+export type AccessFactsRepositories = Pick<TenancyRepository, 'getMembership' | 'listMembershipsOfUser' | 'getTenancyById'> &
+  Pick<GroupRepository, 'listGroupsOfUser'> &
+  Pick<ObjectWriteRepository, 'getObject'>;
+
+/** The repositories and the parsed-policy cache the facts come from. */
+export interface AccessFactsSources {
+  accessFacts: AccessFactsRepositories;
+  policies: BucketPolicies;
+}
 
 export class AccessFacts {
   #membership: Promise<MembershipRecord | undefined> | undefined;
@@ -23,7 +43,7 @@ export class AccessFacts {
    * the person. `groups`: already known groups of the user, if any.
    */
   constructor(
-    private readonly services: { metadata: MetadataStore; policies: BucketPolicies },
+    private readonly services: AccessFactsSources,
     readonly user: UserRecord | undefined,
     readonly key: AccessKeyRecord | undefined,
     readonly tenancy: TenancyRecord,
@@ -35,13 +55,13 @@ export class AccessFacts {
   /** The user's membership of the tenancy; a key created for another tenancy does not bring its role here. */
   membership(): Promise<MembershipRecord | undefined> {
     if (!this.user || (this.key && this.key.tenancyId !== this.tenancy.id)) return Promise.resolve(undefined);
-    return (this.#membership ??= this.services.metadata.getMembership(this.tenancy.id, this.user.id));
+    return (this.#membership ??= this.services.accessFacts.getMembership(this.tenancy.id, this.user.id));
   }
 
   /** Stored and directory groups plus `<tenancy>-members` of each membership (policies name them). */
   groups(): Promise<string[]> {
     if (!this.user) return Promise.resolve([]);
-    return (this.#groups ??= groupsOfUser(this.services.metadata, this.user.id));
+    return (this.#groups ??= groupsOfUser(this.services.accessFacts, this.user.id));
   }
 
   /** Whether the conditions of a decision on this bucket will be read (a policy, or a restricted key). */
@@ -57,10 +77,10 @@ export class AccessFacts {
     const policy = bucket ? this.services.policies.parsedOf(bucket) : undefined;
     const ctx: ConditionContext = { ...context };
     if (policy && key !== undefined && bucket && bucket.policy?.toLowerCase().includes('existingobjecttag')) {
-      const o = await this.services.metadata.getObject(bucket.id, key);
+      const o = await this.services.accessFacts.getObject(bucket.id, key);
       for (const [k, v] of new URLSearchParams(o?.tagging ?? '')) ctx[`s3:existingobjecttag/${k}`] = v;
     }
-    const metadata = this.services.metadata;
+    const repositories = this.services.accessFacts;
     return {
       principal: this.user ? { kind: 'user', user: this.user, key: this.key } : { kind: 'anonymous' },
       groups: policy ? await this.groups() : [],
@@ -75,7 +95,7 @@ export class AccessFacts {
       objectAcl:
         bucket && key !== undefined
           ? async () => {
-              const o = await metadata.getObject(bucket.id, key);
+              const o = await repositories.getObject(bucket.id, key);
               return o ? { acl: parseStoredAcl(o.acl), ownerId: o.ownerId } : undefined;
             }
           : undefined,

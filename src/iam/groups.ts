@@ -11,7 +11,7 @@ export function membersGroupName(tenancyName: string): string {
   return tenancyName + MEMBERS_GROUP_SUFFIX;
 }
 
-export async function groupsOfUser(metadata: GroupRepository & TenancyRepository & UserRepository, userId: string): Promise<string[]> {
+export async function groupsOfUser(metadata: Pick<GroupRepository, 'listGroupsOfUser'> & Pick<TenancyRepository, 'listMembershipsOfUser' | 'getTenancyById'>, userId: string): Promise<string[]> {
   const [stored, memberships] = await Promise.all([metadata.listGroupsOfUser(userId), metadata.listMembershipsOfUser(userId)]);
   const derived = await Promise.all(memberships.map(async (m) => (await metadata.getTenancyById(m.tenancyId))?.name));
   const names = new Set(stored);

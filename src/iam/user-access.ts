@@ -5,8 +5,8 @@
  * bucket's policy and ACLs), judged as a request made now over HTTPS from no particular address, with no
  * key — the question is about the person, not one of their keys.
  */
-import type { BucketRecord, MetadataStore, TenancyRecord, UserRecord } from '../metadata/store.js';
-import { AccessFacts } from './access-facts.js';
+import type { BucketRecord, TenancyRecord, UserRecord } from '../metadata/store.js';
+import { AccessFacts, type AccessFactsRepositories } from './access-facts.js';
 import { authorize, type Decision } from './authorize.js';
 import type { BucketPolicies } from './bucket-policies.js';
 
@@ -28,14 +28,14 @@ export interface UserAccessAnswer {
 
 export class UserAccess {
   constructor(
-    private readonly metadata: MetadataStore,
+    private readonly repositories: AccessFactsRepositories,
     private readonly policies: BucketPolicies,
   ) {}
 
   async decide(q: UserAccessQuestion, groups?: string[]): Promise<UserAccessAnswer> {
     const user = q.user;
     // No key: the question is about the person, so no key restriction applies and their role here counts.
-    const facts = new AccessFacts({ metadata: this.metadata, policies: this.policies }, user, undefined, q.tenancy, groups);
+    const facts = new AccessFacts({ accessFacts: this.repositories, policies: this.policies }, user, undefined, q.tenancy, groups);
     const now = new Date();
     const context: Record<string, string | undefined> = {
       'aws:securetransport': 'true',

@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { clientAddress, parseTrustedProxies } from '../iam/client-address.js';
 import { cidrContains } from '../iam/policy/cidr.js';
 import type { Cidr } from '../iam/policy/types.js';
-import type { MetadataStore } from '../metadata/store.js';
+import type { StoreLifecycle } from '../metadata/store.js';
 import type { Metrics } from './metrics.js';
 
 const PATHS = new Set(['/_admin/health', '/_admin/ready', '/_admin/metrics']);
@@ -21,7 +21,8 @@ const PATHS = new Set(['/_admin/health', '/_admin/ready', '/_admin/metrics']);
 const CHECK_TIMEOUT_MS = 2_000;
 
 export interface OpsEndpointsDeps {
-  metadata?: MetadataStore;
+  /** Readiness asks it for pending migrations (and so whether it is reachable). */
+  metadata?: Pick<StoreLifecycle, 'pendingMigrations'>;
   /** The data directory, probed for writes by readiness. */
   dataDir?: string;
   metrics?: Metrics;

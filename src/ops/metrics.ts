@@ -13,7 +13,7 @@
  */
 import type { FinishedRequest } from '../lib/http-response.js';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import type { MetadataStore } from '../metadata/store.js';
+import type { BucketRepository, QuotaRepository, TenancyRecord, TenancyRepository } from '../metadata/store.js';
 
 /** The tenancy label of a request that reached no existing tenancy (failed before, or named none that exists). */
 export const UNKNOWN_TENANCY = '-';
@@ -38,9 +38,9 @@ const LEVELS = { ok: 0, warning: 1, critical: 2, full: 3 } as const;
 
 /** What is read at scrape time; each part is optional (a test may wire only some). */
 export interface ScrapeSources {
-  metadata?: MetadataStore;
+  metadata?: Pick<TenancyRepository, 'listTenancies'> & Pick<BucketRepository, 'listBuckets'> & Pick<QuotaRepository, 'getTenancyUsage' | 'getBucketUsage'>;
   /** Where a tenancy stands against its quota (core/quota.ts QuotaGuard.status). */
-  quotaLevel?: (t: Awaited<ReturnType<MetadataStore['listTenancies']>>[number]) => Promise<{ level: keyof typeof LEVELS } | undefined>;
+  quotaLevel?: (t: TenancyRecord) => Promise<{ level: keyof typeof LEVELS } | undefined>;
   /** Requests being served now (the HTTP server's count). */
   inFlight?: () => number;
   /** PostgreSQL pool connections now (total, idle, waiting clients). */

@@ -9,7 +9,8 @@ import type { Owners } from '../core/owners.js';
 import type { BucketPolicies } from '../iam/bucket-policies.js';
 import type { AccessContext } from './access.js';
 import type { Principal } from '../iam/principal.js';
-import type { BucketRecord, MetadataStore, TenancyRecord, WriteQuota } from '../metadata/store.js';
+import type { BucketRecord, TenancyRecord, WriteQuota } from '../metadata/store.js';
+import type { AccessFactsRepositories } from '../iam/access-facts.js';
 import type { RequestBody } from './body.js';
 import type { ENDPOINTS, EndpointName } from './endpoints.js';
 import type { Route } from './router.js';
@@ -19,7 +20,8 @@ import type { PostForm } from './post-object.js';
 
 export interface S3Services {
   config: GranaryConfig;
-  metadata: MetadataStore;
+  /** What authorization reads (memberships, groups, an object's ACL and tags): s3/access.ts, not operations. */
+  accessFacts: AccessFactsRepositories;
   buckets: Buckets;
   objects: Objects;
   multipart: Multipart;
@@ -31,10 +33,10 @@ export interface S3Services {
 }
 
 /**
- * What operations may use: everything but the metadata store, so an operation reaches storage only
- * through core/ (which turns "not found" and conditional results into S3 errors).
+ * What operations may use: everything but authorization's repositories, so an operation reaches storage
+ * only through core/ (which turns "not found" and conditional results into S3 errors).
  */
-export type OperationServices = Omit<S3Services, 'metadata'>;
+export type OperationServices = Omit<S3Services, 'accessFacts'>;
 
 type Spec<N extends EndpointName> = (typeof ENDPOINTS)[N];
 // Each of these distributes over N, so S3Context (all endpoints) is the union of what each one gets.

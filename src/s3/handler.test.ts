@@ -29,7 +29,7 @@ function fixture(getBucket: (name: string) => Promise<BucketRecord>) {
   } as unknown as MetadataStore;
   const deps = {
     config: { ...DEFAULTS, region: 'eu-central-1' },
-    metadata,
+    accessFacts: metadata,
     tenancies: { named: async () => undefined, byId: async (id: string) => (id === 't1' ? tenancy : undefined) },
     objects: { find: async () => undefined },
     buckets: { get: async (_t: string, name: string) => getBucket(name) },
