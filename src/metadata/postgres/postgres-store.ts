@@ -42,19 +42,15 @@ import { SharedSqlStore } from '../sql/shared-store.js';
 import { overQuota } from '../quota-rule.js';
 import type {
   CreateBucketResult,
-  DeleteBucketResult,
-  JoinRequestRecord,
   MetadataStore,
   NewBucket,
   ReserveResult,
-  Role,
   UsageRecord,
   AuthAttempt,
   AuthFailureRecord,
   UsageGroup,
 } from '../store.js';
-import { toJoinRequest } from '../rows.js';
-import { INT8_OID, JOIN_REQUEST_COLUMNS, MAX_ATTEMPTS, SQL, SQL_MEMBERS, TOUCH_FLUSH_MS } from './statements.js';
+import { INT8_OID, MAX_ATTEMPTS, SQL, TOUCH_FLUSH_MS } from './statements.js';
 import { PostgresWritePath } from './write-path.js';
 
 export interface PostgresStoreOptions {
@@ -181,34 +177,6 @@ export class PostgresMetadataStore extends PostgresWritePath implements Metadata
 
   // ----- settings
 
-  // ----- tenancies, users, membership
-
-  /**
-   * The tenancy row is locked FOR UPDATE, which waits for (and then excludes) a createBucket in flight:
-   * its foreign-key check holds KEY SHARE on the row. Memberships, keys and join requests cascade.
-   */
-  async deleteTenancy(id: string): Promise<boolean> {
-    if (this.closed) throw new Error('metadata store is closed');
-    return this.tx(async (c) => {
-      if ((await c.query('SELECT 1 FROM tenancies WHERE id = $1 FOR UPDATE', [id])).rowCount === 0) return false;
-      if ((await c.query('SELECT 1 FROM buckets WHERE tenancy_id = $1 LIMIT 1', [id])).rowCount !== 0) return false;
-      const keys = (await c.query('SELECT access_key_id FROM access_keys WHERE tenancy_id = $1', [id])).rows;
-      await c.query('DELETE FROM tenancies WHERE id = $1', [id]);
-      for (const k of keys) this.pendingTouches.delete(k.access_key_id as string);
-      return true;
-    });
-  }
-
-  async removeMember(tenancyId: string, userId: string): Promise<boolean> {
-    if (this.closed) throw new Error('metadata store is closed');
-    return this.tx(async (c) => {
-      const removed = await c.query('DELETE FROM memberships WHERE tenancy_id = $1 AND user_id = $2', [tenancyId, userId]);
-      const keys = await c.query('DELETE FROM access_keys WHERE tenancy_id = $1 AND user_id = $2 RETURNING access_key_id', [tenancyId, userId]);
-      for (const k of keys.rows) this.pendingTouches.delete(k.access_key_id as string);
-      return (removed.rowCount ?? 0) > 0;
-    });
-  }
-
   // ----- groups
 
   /**
@@ -241,29 +209,6 @@ export class PostgresMetadataStore extends PostgresWritePath implements Metadata
           [userId, unique],
         );
       }
-    });
-  }
-
-  // ----- join requests
-
-  /** The request row is locked and must still be pending, so two deciders (two gateways) cannot both decide. */
-  async decideJoinRequest(
-    id: string,
-    decision: { approve: boolean; role: Role; decidedBy: string; reason?: string },
-  ): Promise<JoinRequestRecord | undefined> {
-    if (this.closed) throw new Error('metadata store is closed');
-    return this.tx(async (c) => {
-      const now = Date.now();
-      const row = (
-        await c.query(
-          `UPDATE join_requests SET status = $2, decided_at = $3, decided_by = $4, role = $5, reason = $6
-           WHERE id = $1 AND status = 'pending' RETURNING ${JOIN_REQUEST_COLUMNS}`,
-          [id, decision.approve ? 'approved' : 'rejected', now, decision.decidedBy, decision.approve ? decision.role : null, decision.approve ? '' : (decision.reason ?? '')],
-        )
-      ).rows[0];
-      if (!row) return undefined;
-      if (decision.approve) await c.query(SQL_MEMBERS.upsert, [row.tenancy_id, row.user_id, decision.role, now]);
-      return toJoinRequest(row);
     });
   }
 
@@ -319,24 +264,6 @@ export class PostgresMetadataStore extends PostgresWritePath implements Metadata
       if (existing) return { created: false, existing };
       if (attempt >= MAX_ATTEMPTS) throw new Error(`createBucket: ${b.name} keeps appearing and disappearing`);
     }
-  }
-  /**
-   * Locks the bucket row FOR UPDATE, which waits for writers holding its key-share lock: so an object
-   * or upload being written concurrently is either seen here (not-empty) or finds the bucket gone.
-   */
-  async deleteBucket(bucketId: string): Promise<DeleteBucketResult> {
-    if (this.closed) throw new Error('metadata store is closed');
-    return this.tx(async (c): Promise<DeleteBucketResult> => {
-      if ((await c.query('SELECT 1 FROM buckets WHERE id = $1 FOR UPDATE', [bucketId])).rowCount === 0) return 'not-found';
-      const busy = await c.query(
-        `SELECT EXISTS (SELECT 1 FROM objects WHERE bucket_id = $1)
-             OR EXISTS (SELECT 1 FROM multipart_uploads WHERE bucket_id = $1) AS busy`,
-        [bucketId],
-      );
-      if (busy.rows[0]!.busy) return 'not-empty';
-      await c.query('DELETE FROM buckets WHERE id = $1', [bucketId]);
-      return 'deleted';
-    });
   }
 
   async usageByOwner(tenancyId: string): Promise<UsageGroup[]> {
@@ -481,14 +408,6 @@ export class PostgresMetadataStore extends PostgresWritePath implements Metadata
       );
       return { allowed: true, before };
     });
-  }
-  async withdrawAuthFailure(key: string, at: number, previousLastFailure: number): Promise<void> {
-    await this.query(
-      `UPDATE auth_failures SET failures = failures - 1,
-         last_failure = CASE WHEN last_failure = $2 THEN $3 ELSE last_failure END WHERE key = $1 AND failures > 0`,
-      [key, at, previousLastFailure],
-    );
-    await this.query('DELETE FROM auth_failures WHERE key = $1 AND failures <= 0', [key]);
   }
 
   // ----- blob garbage collection

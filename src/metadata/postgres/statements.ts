@@ -118,11 +118,6 @@ export const SQL = {
   releaseReservation: 'DELETE FROM quota_reservations WHERE id = $1',
 };
 
-export const SQL_MEMBERS = {
-  upsert: `INSERT INTO memberships (tenancy_id, user_id, role, created_at) VALUES ($1, $2, $3, $4)
-    ON CONFLICT (tenancy_id, user_id) DO UPDATE SET role = excluded.role RETURNING *`,
-};
-export const JOIN_REQUEST_COLUMNS = 'id, tenancy_id, user_id, message, status, created_at, decided_at, decided_by, role, reason';
 
 /** JSONB operators of the bucket configuration document (bucket-configuration.ts). */
 export const CONFIGURATION_SQL = {

@@ -40,9 +40,15 @@ export abstract class PostgresWritePath extends SharedSqlStore {
     protected readonly pool: pg.Pool,
     protected readonly observer: StoreObserver = {},
   ) {
-    // The port runs through query() below, which refuses once the store is closed.
+    // The port runs through query() and tx() below, which refuse once the store is closed.
     let store: PostgresWritePath | undefined;
-    super(postgresPort((sql, params) => store!.query(sql, params)), CONFIGURATION_SQL);
+    super(
+      postgresPort(
+        (sql, params) => store!.query(sql, params),
+        (fn) => (store!.closed ? Promise.reject(new Error('metadata store is closed')) : store!.tx((c) => fn((sql, params) => c.query(sql, params)))),
+      ),
+      CONFIGURATION_SQL,
+    );
     store = this;
   }
 

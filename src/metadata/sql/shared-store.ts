@@ -3,9 +3,10 @@
  * memberships, groups, join requests, audit, access keys, bucket reads and configurations, notices, usage
  * samples, sessions and the auth-failure bookkeeping. Each dialect's store extends this class and adds only
  * what genuinely differs: the object/upload/quota write path (group commit with savepoints on SQLite; row
- * locks, per-key ordering and 40001 retries on PostgreSQL), recount, multi-statement transactions
- * (tenancy/user updates and deletes, directory groups, join decisions, auth attempts), the coalesced
- * access-key touches and the JSON operators of bucket configurations.
+ * locks, per-key ordering and 40001 retries on PostgreSQL), recount, the set-based statements PostgreSQL
+ * has and SQLite lacks (directory groups, auth attempts: `unnest`, `ANY`), the coalesced access-key touches
+ * and the JSON operators of bucket configurations. Multi-statement operations run in the port's
+ * transaction (port.ts: BEGIN IMMEDIATE on SQLite, one client with 40001 retries on PostgreSQL).
  */
 import { newId } from '../../lib/ids.js';
 import { configurationPath, decodeConfiguration, EMPTY_BUCKET_CONFIGURATION, encodeConfiguration, type BucketConfigurationKind, type BucketConfigurations } from '../bucket-configuration.js';
@@ -14,6 +15,7 @@ import type {
   AccessKeyRecord,
   AuditRecord,
   BucketRecord,
+  DeleteBucketResult,
   GroupRecord,
   JoinRequestRecord,
   JoinRequestStatus,
@@ -164,6 +166,30 @@ export abstract class SharedSqlStore {
     return (await this.q.all('SELECT * FROM memberships WHERE user_id = ? ORDER BY created_at, tenancy_id', [userId])).map(toMembership);
   }
 
+  /**
+   * Memberships, keys, join requests and reservations go by ON DELETE CASCADE; the audit trail stays. The
+   * tenancy row is locked (PostgreSQL: FOR UPDATE waits for a createBucket in flight, whose foreign-key
+   * check holds KEY SHARE on it; SQLite: the write lock), so no bucket appears after the check.
+   */
+  async deleteTenancy(id: string): Promise<boolean> {
+    return this.q.transaction(async (tx) => {
+      if (!(await tx.one(`SELECT 1 AS found FROM tenancies WHERE id = ?${tx.forUpdate}`, [id]))) return false;
+      if (await tx.one('SELECT 1 AS found FROM buckets WHERE tenancy_id = ? LIMIT 1', [id])) return false;
+      const keys = await tx.all('SELECT access_key_id FROM access_keys WHERE tenancy_id = ?', [id]);
+      await tx.run('DELETE FROM tenancies WHERE id = ?', [id]);
+      for (const k of keys) this.pendingTouches.delete(k.access_key_id as string);
+      return true;
+    });
+  }
+  async removeMember(tenancyId: string, userId: string): Promise<boolean> {
+    return this.q.transaction(async (tx) => {
+      const removed = await tx.run('DELETE FROM memberships WHERE tenancy_id = ? AND user_id = ?', [tenancyId, userId]);
+      const keys = await tx.all('DELETE FROM access_keys WHERE tenancy_id = ? AND user_id = ? RETURNING access_key_id', [tenancyId, userId]);
+      for (const k of keys) this.pendingTouches.delete(k.access_key_id as string);
+      return removed > 0;
+    });
+  }
+
   // ----- groups
 
   async createGroup(name: string, source: 'local' | 'ldap' = 'local'): Promise<GroupRecord> {
@@ -219,6 +245,21 @@ export abstract class SharedSqlStore {
   }
   async listJoinRequestsOfUser(userId: string): Promise<JoinRequestRecord[]> {
     return (await this.q.all(`SELECT ${JOIN_REQUEST_COLUMNS} FROM join_requests WHERE user_id = ? ORDER BY seq DESC`, [userId])).map(toJoinRequest);
+  }
+
+  /** The request must still be pending (a decided one is left as it is), so two deciders cannot both decide. */
+  async decideJoinRequest(id: string, decision: { approve: boolean; role: Role; decidedBy: string; reason?: string }): Promise<JoinRequestRecord | undefined> {
+    return this.q.transaction(async (tx) => {
+      const now = Date.now();
+      const row = await tx.one(
+        `UPDATE join_requests SET status = ?, decided_at = ?, decided_by = ?, role = ?, reason = ?
+          WHERE id = ? AND status = 'pending' RETURNING ${JOIN_REQUEST_COLUMNS}`,
+        [decision.approve ? 'approved' : 'rejected', now, decision.decidedBy, decision.approve ? decision.role : null, decision.approve ? '' : (decision.reason ?? ''), id],
+      );
+      if (!row) return undefined;
+      if (decision.approve) await tx.one(UPSERT_MEMBER, [row.tenancy_id, row.user_id, decision.role, now]);
+      return toJoinRequest(row);
+    });
   }
 
   // ----- audit trail
@@ -279,7 +320,7 @@ export abstract class SharedSqlStore {
     return k;
   }
 
-  // ----- buckets (create and delete differ per dialect: they race with the write path)
+  // ----- buckets (create differs per dialect: it races with the write path)
 
   /** The record of a bucket just inserted (every configuration unset). */
   static newBucketRecord(b: Omit<BucketRecord, keyof BucketConfigurations | 'quotaBytes' | 'quotaObjects' | 'createdAt'>): BucketRecord {
@@ -295,6 +336,20 @@ export abstract class SharedSqlStore {
   }
   async listBuckets(tenancyId: string): Promise<BucketRecord[]> {
     return (await this.q.all('SELECT * FROM buckets WHERE tenancy_id = ? ORDER BY name', [tenancyId])).map(toBucket);
+  }
+  /**
+   * Deletes only an empty bucket (its usage counters are columns of its row, so they go with it). The row
+   * is locked first (PostgreSQL: FOR UPDATE waits for writers holding its key-share lock; SQLite: the write
+   * lock), so an object or upload written concurrently is either seen here or finds the bucket gone.
+   */
+  async deleteBucket(bucketId: string): Promise<DeleteBucketResult> {
+    return this.q.transaction(async (tx): Promise<DeleteBucketResult> => {
+      if (!(await tx.one(`SELECT 1 AS found FROM buckets WHERE id = ?${tx.forUpdate}`, [bucketId]))) return 'not-found';
+      const busy = 'SELECT 1 AS busy WHERE EXISTS (SELECT 1 FROM objects WHERE bucket_id = ?) OR EXISTS (SELECT 1 FROM multipart_uploads WHERE bucket_id = ?)';
+      if (await tx.one(busy, [bucketId, bucketId])) return 'not-empty';
+      await tx.run('DELETE FROM buckets WHERE id = ?', [bucketId]);
+      return 'deleted';
+    });
   }
   async setBucketQuota(bucketId: string, quota: { bytes: number | null; objects: number | null }): Promise<boolean> {
     return (await this.q.run('UPDATE buckets SET quota_bytes = ?, quota_objects = ? WHERE id = ?', [quota.bytes, quota.objects, bucketId])) > 0;
@@ -395,7 +450,18 @@ export abstract class SharedSqlStore {
     return this.q.run('DELETE FROM sessions WHERE last_seen < ? OR created_at < ?', [idleBefore, createdBefore]);
   }
 
-  // ----- password-guessing throttle (beginAuthAttempt and withdrawAuthFailure lock per dialect)
+  // ----- password-guessing throttle (beginAuthAttempt locks per dialect)
+
+  async withdrawAuthFailure(key: string, at: number, previousLastFailure: number): Promise<void> {
+    await this.q.transaction(async (tx) => {
+      await tx.run(
+        `UPDATE auth_failures SET failures = failures - 1,
+           last_failure = CASE WHEN last_failure = ? THEN ? ELSE last_failure END WHERE key = ? AND failures > 0`,
+        [at, previousLastFailure, key],
+      );
+      await tx.run('DELETE FROM auth_failures WHERE key = ? AND failures <= 0', [key]);
+    });
+  }
 
   async clearAuthFailures(key: string): Promise<void> {
     await this.q.run('DELETE FROM auth_failures WHERE key = ?', [key]);

@@ -30,12 +30,9 @@ import { newId } from '../../lib/ids.js';
 import { migrations } from './migrations.js';
 import type { StoreObserver } from '../store.js';
 import type {
-  JoinRequestRecord,
   CreateBucketResult,
-  DeleteBucketResult,
   MetadataStore,
   NewBucket,
-  Role,
   UsageRecord,
   AuthAttempt,
   AuthFailureRecord,
@@ -43,7 +40,7 @@ import type {
 } from '../store.js';
 
 import { SharedSqlStore } from '../sql/shared-store.js';
-import { toBucket, toJoinRequest } from '../rows.js';
+import { toBucket } from '../rows.js';
 import { MAX_BATCH, TOUCH_FLUSH_MS } from './statements.js';
 import { SqliteWritePath } from './write-path.js';
 
@@ -118,39 +115,15 @@ export class SqliteMetadataStore extends SqliteWritePath implements MetadataStor
 
   // ----- settings
 
-  // ----- tenancies, users, membership
-
-  /** Memberships, keys, join requests and reservations go by ON DELETE CASCADE; the audit trail stays. */
-  async deleteTenancy(id: string): Promise<boolean> {
-    return this.db
-      .transaction((): boolean => {
-        if (!this.s.tenancyById.get(id) || this.s.tenancyHasBucket.get(id)) return false;
-        for (const k of this.s.keysOfTenancy.all(id)) this.pendingTouches.delete(k.access_key_id);
-        this.s.delTenancy.run(id);
-        return true;
-      })
-      .immediate();
-  }
-
-  async removeMember(tenancyId: string, userId: string): Promise<boolean> {
-    return this.db
-      .transaction((): boolean => {
-        for (const k of this.s.memberKeys.all(tenancyId, userId)) this.pendingTouches.delete(k.access_key_id);
-        this.s.delMemberKeys.run(tenancyId, userId);
-        return this.s.delMember.run(tenancyId, userId).changes > 0;
-      })
-      .immediate();
-  }
-
   // ----- groups
 
   /**
    * A name that is already a 'local' group is skipped: local groups are managed in Granary, and the
    * directory must not be able to put users into them (nor take them out).
    */
-  async setDirectoryGroups(userId: string, names: string[]): Promise<void> {
-    this.db
-      .transaction(() => {
+  setDirectoryGroups(userId: string, names: string[]): Promise<void> {
+    return this.outsideTx(() =>
+      this.db.transaction(() => {
         const wanted = new Set<string>();
         for (const name of new Set(names)) {
           let g = this.s.groupByName.get(name);
@@ -165,27 +138,8 @@ export class SqliteMetadataStore extends SqliteWritePath implements MetadataStor
         for (const g of this.s.groupsOfUser.all(userId)) {
           if (g.source === 'ldap' && !wanted.has(g.id)) this.s.delGroupMember.run(g.id, userId);
         }
-      })
-      .immediate();
-  }
-
-  // ----- join requests
-
-  async decideJoinRequest(
-    id: string,
-    decision: { approve: boolean; role: Role; decidedBy: string; reason?: string },
-  ): Promise<JoinRequestRecord | undefined> {
-    return this.db
-      .transaction((): JoinRequestRecord | undefined => {
-        const now = Date.now();
-        const r = this.s.decideJoinRequest.get(
-          decision.approve ? 'approved' : 'rejected', now, decision.decidedBy, decision.approve ? decision.role : null, decision.approve ? '' : (decision.reason ?? ''), id,
-        );
-        if (!r) return undefined;
-        if (decision.approve) this.s.upsertMember.get(r.tenancy_id, r.user_id, decision.role, now);
-        return toJoinRequest(r);
-      })
-      .immediate();
+      }).immediate(),
+    );
   }
 
   // ----- audit trail
@@ -223,22 +177,13 @@ export class SqliteMetadataStore extends SqliteWritePath implements MetadataStor
 
   // ----- buckets
 
-  async createBucket(b: NewBucket): Promise<CreateBucketResult> {
-    const rec = SharedSqlStore.newBucketRecord({ id: newId(), tenancyId: b.tenancyId, name: b.name, ownerId: b.ownerId, region: b.region });
-    const info = this.s.insBucket.run(rec.id, rec.tenancyId, rec.name, rec.ownerId, rec.region, rec.createdAt);
-    if (info.changes > 0) return { created: true, bucket: rec };
-    return { created: false, existing: toBucket(this.s.bucket.get(b.tenancyId, b.name)!) };
-  }
-  /** The usage counters are columns of the bucket row, so they go with it (and are zero when empty). */
-  async deleteBucket(bucketId: string): Promise<DeleteBucketResult> {
-    return this.db
-      .transaction((): DeleteBucketResult => {
-        if (!this.s.bucketById.get(bucketId)) return 'not-found';
-        if (this.s.bucketHasObject.get(bucketId) || this.s.bucketHasUpload.get(bucketId)) return 'not-empty';
-        this.s.delBucket.run(bucketId);
-        return 'deleted';
-      })
-      .immediate();
+  createBucket(b: NewBucket): Promise<CreateBucketResult> {
+    return this.outsideTx((): CreateBucketResult => {
+      const rec = SharedSqlStore.newBucketRecord({ id: newId(), tenancyId: b.tenancyId, name: b.name, ownerId: b.ownerId, region: b.region });
+      const info = this.s.insBucket.run(rec.id, rec.tenancyId, rec.name, rec.ownerId, rec.region, rec.createdAt);
+      if (info.changes > 0) return { created: true, bucket: rec };
+      return { created: false, existing: toBucket(this.s.bucket.get(b.tenancyId, b.name)!) };
+    });
   }
 
   async usageByOwner(tenancyId: string): Promise<UsageGroup[]> {
@@ -260,8 +205,8 @@ export class SqliteMetadataStore extends SqliteWritePath implements MetadataStor
     recorded: UsageRecord;
     buckets: Array<{ bucketId: string; counted: UsageRecord; recorded: UsageRecord }>;
   }> {
-    return this.db
-      .transaction(() => {
+    return this.outsideTx(() =>
+      this.db.transaction(() => {
         const t = this.s.tenancyUsage.get(tenancyId);
         const recorded: UsageRecord = { bytes: t?.used_bytes ?? 0, objects: t?.used_objects ?? 0 };
         const counted: UsageRecord = { bytes: 0, objects: 0 };
@@ -282,8 +227,8 @@ export class SqliteMetadataStore extends SqliteWritePath implements MetadataStor
           this.s.setTenancyUsage.run(counted.bytes, counted.objects, tenancyId);
         }
         return { counted, recorded, buckets };
-      })
-      .immediate();
+      }).immediate(),
+    );
   }
 
   // ----- usage history
@@ -292,9 +237,9 @@ export class SqliteMetadataStore extends SqliteWritePath implements MetadataStor
 
   // ----- password-guessing throttle
 
-  async beginAuthAttempt(keys: Array<{ key: string; forgetBefore: number }>, at: number, retryAt: (records: AuthFailureRecord[]) => number): Promise<AuthAttempt> {
-    return this.db
-      .transaction((): AuthAttempt => {
+  beginAuthAttempt(keys: Array<{ key: string; forgetBefore: number }>, at: number, retryAt: (records: AuthFailureRecord[]) => number): Promise<AuthAttempt> {
+    return this.outsideTx(() =>
+      this.db.transaction((): AuthAttempt => {
         const before = keys.map(({ key, forgetBefore }): AuthFailureRecord => {
           const r = this.s.authFailure.get(key) as { failures: number; last_failure: number } | undefined;
           return r && r.last_failure >= forgetBefore ? { key, failures: r.failures, lastFailure: r.last_failure } : { key, failures: 0, lastFailure: 0 };
@@ -303,16 +248,8 @@ export class SqliteMetadataStore extends SqliteWritePath implements MetadataStor
         if (wait > at) return { allowed: false, retryAt: wait };
         for (const r of before) this.s.putAuthFailure.run(r.key, r.failures + 1, at);
         return { allowed: true, before };
-      })
-      .immediate();
-  }
-  async withdrawAuthFailure(key: string, at: number, previousLastFailure: number): Promise<void> {
-    this.db
-      .transaction(() => {
-        this.s.withdrawAuthFailure.run(at, previousLastFailure, key);
-        this.s.dropSpentAuthFailure.run(key);
-      })
-      .immediate();
+      }).immediate(),
+    );
   }
 
   // ----- blob garbage collection
@@ -322,9 +259,11 @@ export class SqliteMetadataStore extends SqliteWritePath implements MetadataStor
   }
   async ackBlobDeletions(blobIds: string[]): Promise<void> {
     if (blobIds.length === 0) return;
-    this.db.transaction(() => {
-      for (const id of blobIds) this.s.ackBlob.run(id);
-    }).immediate();
+    await this.outsideTx(() =>
+      this.db.transaction(() => {
+        for (const id of blobIds) this.s.ackBlob.run(id);
+      }).immediate(),
+    );
   }
   async isBlobKnown(blobId: string): Promise<boolean> {
     return !!(this.s.blobInObjects.get(blobId) || this.s.blobInParts.get(blobId) || this.s.blobQueued.get(blobId));

@@ -83,19 +83,10 @@ return {
     setTagging: p('UPDATE objects SET tagging = ? WHERE bucket_id = ? AND key = ?'),
     setObjectAcl: p('UPDATE objects SET acl = ? WHERE bucket_id = ? AND key = ?'),
 
-    tenancyById: p('SELECT * FROM tenancies WHERE id = ?'),
-    tenancyHasBucket: p('SELECT 1 FROM buckets WHERE tenancy_id = ? LIMIT 1'),
-    keysOfTenancy: p('SELECT access_key_id FROM access_keys WHERE tenancy_id = ?'),
-    delTenancy: p('DELETE FROM tenancies WHERE id = ?'),
     setTenancyUsage: p('UPDATE tenancies SET used_bytes = ?, used_objects = ? WHERE id = ?'),
     tenancyUsage: p('SELECT used_bytes, used_objects FROM tenancies WHERE id = ?'),
     addTenancyUsage: p('UPDATE tenancies SET used_bytes = used_bytes + ?, used_objects = used_objects + ? WHERE id = ?'),
 
-    upsertMember: p(`INSERT INTO memberships (tenancy_id, user_id, role, created_at) VALUES (?, ?, ?, ?)
-      ON CONFLICT (tenancy_id, user_id) DO UPDATE SET role = excluded.role RETURNING *`),
-    delMember: p('DELETE FROM memberships WHERE tenancy_id = ? AND user_id = ?'),
-    memberKeys: p('SELECT access_key_id FROM access_keys WHERE tenancy_id = ? AND user_id = ?'),
-    delMemberKeys: p('DELETE FROM access_keys WHERE tenancy_id = ? AND user_id = ?'),
 
     insGroup: p('INSERT INTO groups (id, name, source, created_at) VALUES (?, ?, ?, ?)'),
     groupByName: p('SELECT * FROM groups WHERE name = ?'),
@@ -104,15 +95,12 @@ return {
     groupsOfUser: p(`SELECT g.id, g.name, g.source FROM group_members m JOIN groups g ON g.id = m.group_id
       WHERE m.user_id = ? ORDER BY g.name`),
 
-    decideJoinRequest: p(`UPDATE join_requests SET status = ?, decided_at = ?, decided_by = ?, role = ?, reason = ?
-      WHERE id = ? AND status = 'pending' RETURNING *`),
 
     touchKey: p(`UPDATE access_keys SET last_used_at = max(coalesce(last_used_at, 0), ?) WHERE access_key_id = ?`),
 
     insBucket: p(`INSERT INTO buckets (id, tenancy_id, name, owner_id, region, created_at) VALUES (?, ?, ?, ?, ?, ?)
       ON CONFLICT (tenancy_id, name) DO NOTHING`),
     bucket: p('SELECT * FROM buckets WHERE tenancy_id = ? AND name = ?'),
-    bucketById: p('SELECT * FROM buckets WHERE id = ?'),
     bucketTenancy: p('SELECT tenancy_id FROM buckets WHERE id = ?'),
     usageByOwner: p(`SELECT o.owner_id AS grp, sum(o.size) AS bytes, count(*) AS objects FROM objects o
       JOIN buckets b ON b.id = o.bucket_id WHERE b.tenancy_id = ? GROUP BY o.owner_id ORDER BY bytes DESC, grp`),
@@ -145,9 +133,6 @@ return {
     tenancyReserved: p(`SELECT coalesce(sum(bytes), 0) AS bytes, coalesce(sum(objects), 0) AS objects
       FROM quota_reservations WHERE tenancy_id = ? AND expires_at >= ?`),
     addBucketUsage: p('UPDATE buckets SET used_bytes = used_bytes + ?, used_objects = used_objects + ? WHERE id = ?'),
-    bucketHasObject: p('SELECT 1 FROM objects WHERE bucket_id = ? LIMIT 1'),
-    bucketHasUpload: p('SELECT 1 FROM multipart_uploads WHERE bucket_id = ? LIMIT 1'),
-    delBucket: p('DELETE FROM buckets WHERE id = ?'),
 
     object: p('SELECT * FROM objects WHERE bucket_id = ? AND key = ?'),
     putObject: p(`INSERT OR REPLACE INTO objects (bucket_id, key, size, etag, last_modified, content_type, headers,
@@ -205,7 +190,6 @@ return {
     setCredit: p(`INSERT INTO upload_credits (upload_id, bucket_id, key, bytes) VALUES (?, ?, ?, ?)
       ON CONFLICT (upload_id) DO UPDATE SET bytes = excluded.bytes`),
     delCredit: p('DELETE FROM upload_credits WHERE upload_id = ?'),
-    delCreditsAtKey: p('DELETE FROM upload_credits WHERE bucket_id = ? AND key = ?'),
 
     completedUpload: p('SELECT * FROM completed_uploads WHERE upload_id = ?'),
     delCompletedAtKey: p('DELETE FROM completed_uploads WHERE bucket_id = ? AND key = ?'),
@@ -217,8 +201,5 @@ return {
     authFailure: p('SELECT key, failures, last_failure FROM auth_failures WHERE key = ?'),
     putAuthFailure: p(`INSERT INTO auth_failures (key, failures, last_failure) VALUES (?, ?, ?)
       ON CONFLICT (key) DO UPDATE SET failures = excluded.failures, last_failure = excluded.last_failure`),
-    withdrawAuthFailure: p(`UPDATE auth_failures SET failures = failures - 1,
-      last_failure = CASE WHEN last_failure = ? THEN ? ELSE last_failure END WHERE key = ? AND failures > 0`),
-    dropSpentAuthFailure: p('DELETE FROM auth_failures WHERE key = ? AND failures <= 0'),
   };
 }

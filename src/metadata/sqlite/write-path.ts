@@ -25,7 +25,7 @@ import type {
   UploadScan,
   WriteCondition,
 } from '../store.js';
-import { sqlitePort } from '../sql/port.js';
+import { sqlitePort, type SqlitePort } from '../sql/port.js';
 import { SharedSqlStore } from '../sql/shared-store.js';
 import { conditionHolds, creditFor, needsReservations, overQuota, trimCredits, type QuotaCounters } from '../quota-rule.js';
 import { COMPLETED_UPLOAD_RETENTION_MS } from '../store.js';
@@ -45,13 +45,32 @@ export abstract class SqliteWritePath extends SharedSqlStore {
   protected queue: QueuedOp[] = [];
   private flushScheduled = false;
   protected closed = false;
+  /** The shared CRUD's port (`q`), kept with its SQLite face: whether one of its transactions is open. */
+  private readonly port: SqlitePort;
 
   constructor(
     protected readonly db: Database.Database,
     protected readonly options: SqliteStoreOptions = {},
   ) {
-    super(sqlitePort(db), CONFIGURATION_SQL);
+    const port = sqlitePort(db);
+    super(port, CONFIGURATION_SQL);
+    this.port = port;
     this.s = prepareStatements(db);
+  }
+
+  /**
+   * Runs a write made with the store's own statements (not the port's, not the group commit) once no port
+   * transaction is open: on the one connection it would otherwise join that transaction, and go with its
+   * rollback. Synchronous, as before, when none is open (nearly always).
+   */
+  protected outsideTx<T>(write: () => T): Promise<T> {
+    const open = this.port.idle();
+    if (open) return open.then(() => this.outsideTx(write));
+    try {
+      return Promise.resolve(write());
+    } catch (e) {
+      return Promise.reject(e);
+    }
   }
 
   // ----- objects
@@ -66,11 +85,11 @@ export abstract class SqliteWritePath extends SharedSqlStore {
     return this.enqueue(() => this.putObjectNow(o, condition, quota, now));
   }
 
-  async setObjectTagging(bucketId: string, key: string, tagging: string | null): Promise<boolean> {
-    return this.s.setTagging.run(tagging, bucketId, key).changes > 0;
+  setObjectTagging(bucketId: string, key: string, tagging: string | null): Promise<boolean> {
+    return this.outsideTx(() => this.s.setTagging.run(tagging, bucketId, key).changes > 0);
   }
-  async setObjectAcl(bucketId: string, key: string, acl: string | null): Promise<boolean> {
-    return this.s.setObjectAcl.run(acl, bucketId, key).changes > 0;
+  setObjectAcl(bucketId: string, key: string, acl: string | null): Promise<boolean> {
+    return this.outsideTx(() => this.s.setObjectAcl.run(acl, bucketId, key).changes > 0);
   }
 
   deleteObject(bucketId: string, key: string, condition?: WriteCondition): Promise<DeleteObjectResult> {
@@ -105,9 +124,11 @@ export abstract class SqliteWritePath extends SharedSqlStore {
       checksumAlgorithm: u.checksumAlgorithm,
       checksumType: u.checksumType,
     };
-    this.s.insUpload.run(rec.uploadId, rec.bucketId, rec.key, rec.initiatedAt, rec.ownerId, rec.contentType,
-      JSON.stringify(rec.headers), rec.tagging, rec.storageClass, rec.checksumAlgorithm, rec.checksumType, rec.acl);
-    return rec;
+    return this.outsideTx(() => {
+      this.s.insUpload.run(rec.uploadId, rec.bucketId, rec.key, rec.initiatedAt, rec.ownerId, rec.contentType,
+        JSON.stringify(rec.headers), rec.tagging, rec.storageClass, rec.checksumAlgorithm, rec.checksumType, rec.acl);
+      return rec;
+    });
   }
   async getUpload(uploadId: string): Promise<MultipartUploadRecord | undefined> {
     const r = this.s.upload.get(uploadId);
@@ -197,8 +218,8 @@ export abstract class SqliteWritePath extends SharedSqlStore {
   renewQuota(reservationId: string, ttlMs: number): Promise<boolean> {
     return this.enqueue(() => this.s.renewReservation.run(Date.now() + Math.max(0, ttlMs), reservationId, Date.now()).changes > 0);
   }
-  async clearQuotaReservations(): Promise<number> {
-    return this.s.clearReservations.run().changes;
+  clearQuotaReservations(): Promise<number> {
+    return this.outsideTx(() => this.s.clearReservations.run().changes);
   }
 
   // ----- group commit
@@ -219,6 +240,12 @@ export abstract class SqliteWritePath extends SharedSqlStore {
   private flush(): void {
     this.flushScheduled = false;
     if (this.closed || this.queue.length === 0) return;
+    if (this.port.idle()) {
+      // A port transaction is open on the connection (its body awaited past this turn): batch after it.
+      this.flushScheduled = true;
+      setImmediate(() => this.flush());
+      return;
+    }
     this.runBatch(this.queue.splice(0, MAX_BATCH));
     if (this.queue.length > 0 && !this.flushScheduled) {
       // Let I/O callbacks run between oversized batches rather than draining everything in one go.
