@@ -15,11 +15,11 @@ import type {
   ObjectRecord,
   ObjectWriteRepository,
   UploadPartRecord,
-  UploadScan,
   WriteCondition,
   WriteQuota,
 } from '../metadata/store.js';
 import type { QuotaGuard } from './quota.js';
+import { listUploads, type UploadListRequest, type UploadListResult } from './upload-listing.js';
 import { newId } from '../lib/ids.js';
 import { writeVerifiedBlob, type Digester } from './objects.js';
 import { checksumHeaderName, combineFullObjectCrc, compositeChecksum, isValidChecksumValue, type ChecksumAlgorithm } from './checksums.js';
@@ -118,9 +118,9 @@ export class Multipart {
     return this.metadata.listUploadParts(upload.uploadId, after, limit);
   }
 
-  /** A page of the bucket's unfinished uploads, in key then upload id order. */
-  scanUploads(bucket: BucketRecord, scan: UploadScan): Promise<MultipartUploadRecord[]> {
-    return this.metadata.scanUploads(bucket.id, scan);
+  /** A page of the bucket's unfinished uploads (ListMultipartUploads: prefix, delimiter, markers; upload-listing.ts). */
+  list(bucket: BucketRecord, req: UploadListRequest): Promise<UploadListResult> {
+    return listUploads(this.metadata, bucket.id, req);
   }
 
   /**

@@ -340,6 +340,8 @@ export interface UploadScan {
   /** Start after (keyMarker, uploadIdMarker) in (key, uploadId) order. */
   keyMarker: string;
   uploadIdMarker: string;
+  /** Start at keyMarker itself (its uploads included; uploadIdMarker is then ignored): a seek past a common prefix. */
+  inclusive?: boolean;
   limit: number;
 }
 

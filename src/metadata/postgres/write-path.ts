@@ -22,7 +22,6 @@ import type {
   CompletedUploadRecord,
   QuotaExceeded,
   UploadPartRecord,
-  UploadScan,
   WriteCondition,
   WriteQuota,
 } from '../store.js';
@@ -235,51 +234,6 @@ export abstract class PostgresWritePath extends SharedSqlStore {
   async getUpload(uploadId: string): Promise<MultipartUploadRecord | undefined> {
     const r = (await this.query('SELECT * FROM multipart_uploads WHERE upload_id = $1', [uploadId])).rows[0];
     return r && toUpload(r);
-  }
-  /**
-   * S3 ListMultipartUploads semantics (as in SQLite): with an upload-id marker, first the remaining
-   * uploads of the marker key after the marker upload in (initiatedAt, uploadId) order, then keys >
-   * keyMarker. An unknown upload-id marker (e.g. since completed) falls back to upload id order.
-   */
-  async scanUploads(bucketId: string, scan: UploadScan): Promise<MultipartUploadRecord[]> {
-    const limit = Math.max(0, Math.floor(scan.limit));
-    if (limit === 0) return [];
-    const out: Row[] = [];
-    if (scan.uploadIdMarker !== '' && scan.keyMarker.startsWith(scan.prefix)) {
-      const marker = (await this.query('SELECT * FROM multipart_uploads WHERE upload_id = $1', [scan.uploadIdMarker])).rows[0];
-      if (marker && marker.bucket_id === bucketId && marker.key === scan.keyMarker) {
-        out.push(...(await this.query(
-          `SELECT * FROM multipart_uploads WHERE bucket_id = $1 AND key = $2 AND (initiated_at, upload_id) > ($3, $4)
-           ORDER BY initiated_at, upload_id LIMIT $5`,
-          [bucketId, scan.keyMarker, marker.initiated_at, marker.upload_id, limit],
-        )).rows);
-      } else {
-        out.push(...(await this.query(
-          `SELECT * FROM multipart_uploads WHERE bucket_id = $1 AND key = $2 AND upload_id > $3
-           ORDER BY initiated_at, upload_id LIMIT $4`,
-          [bucketId, scan.keyMarker, scan.uploadIdMarker, limit],
-        )).rows);
-      }
-    }
-    const r = scanRange(scan.prefix, scan.keyMarker, false);
-    if (out.length < limit && r !== undefined) {
-      const rest = limit - out.length;
-      const op = r.inclusive ? '>=' : '>';
-      const rows =
-        r.to === undefined
-          ? await this.query(
-              `SELECT * FROM multipart_uploads WHERE bucket_id = $1 AND key ${op} $2
-               ORDER BY key, initiated_at, upload_id LIMIT $3`,
-              [bucketId, r.from, rest],
-            )
-          : await this.query(
-              `SELECT * FROM multipart_uploads WHERE bucket_id = $1 AND key ${op} $2 AND key < $4
-               ORDER BY key, initiated_at, upload_id LIMIT $3`,
-              [bucketId, r.from, rest, r.to],
-            );
-      out.push(...rows.rows);
-    }
-    return out.map(toUpload);
   }
 
   putUploadPart(p: NewUploadPart, quota?: WriteQuota): Promise<PartResult> {

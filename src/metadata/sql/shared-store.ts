@@ -22,6 +22,7 @@ import type {
   LogRecord,
   NewLogRecord,
   MembershipRecord,
+  MultipartUploadRecord,
   NewAccessKey,
   NewAuditRecord,
   NewTenancy,
@@ -30,11 +31,13 @@ import type {
   SessionRecord,
   TenancyUpdate,
   TenancyRecord,
+  UploadScan,
   UsageRecord,
   UsageSample,
   UserRecord,
 } from '../store.js';
 import type { Row, SqlPort } from './port.js';
+import { scanUploads } from './upload-scan.js';
 
 /** Records per INSERT (4 parameters each: well inside both dialects' parameter limits). */
 const LOG_CHUNK = 250;
@@ -362,6 +365,12 @@ export abstract class SharedSqlStore {
         ? await this.q.run(this.configurationSql.remove, [at, bucketId])
         : await this.q.run(this.configurationSql.set, [at, encodeConfiguration(kind, value), bucketId]);
     return changed > 0;
+  }
+
+  // ----- multipart uploads (the scan is the same statements on both; writing them is the write path's)
+
+  scanUploads(bucketId: string, scan: UploadScan): Promise<MultipartUploadRecord[]> {
+    return scanUploads(this.q, bucketId, scan);
   }
 
   // ----- usage

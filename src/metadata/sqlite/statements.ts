@@ -162,18 +162,6 @@ return {
     uploadBucketTenancy: p(`SELECT u.bucket_id, u.key, b.tenancy_id FROM multipart_uploads u
       JOIN buckets b ON b.id = u.bucket_id WHERE u.upload_id = ?`),
     delUpload: p('DELETE FROM multipart_uploads WHERE upload_id = ?'),
-    // ListMultipartUploads: after the key marker, or at it and after the marker upload in (initiated_at, id).
-    // The keys after the marker have one lower bound too (scanRange): `>` the marker or `>=` the prefix.
-    scanUploadsGt: p('SELECT * FROM multipart_uploads WHERE bucket_id = ? AND key > ? ORDER BY key, initiated_at, upload_id LIMIT ?'),
-    scanUploadsGe: p('SELECT * FROM multipart_uploads WHERE bucket_id = ? AND key >= ? ORDER BY key, initiated_at, upload_id LIMIT ?'),
-    scanUploadsGtLt: p(`SELECT * FROM multipart_uploads WHERE bucket_id = ? AND key > ? AND key < ?
-      ORDER BY key, initiated_at, upload_id LIMIT ?`),
-    scanUploadsGeLt: p(`SELECT * FROM multipart_uploads WHERE bucket_id = ? AND key >= ? AND key < ?
-      ORDER BY key, initiated_at, upload_id LIMIT ?`),
-    scanUploadsAtKey: p(`SELECT * FROM multipart_uploads WHERE bucket_id = ? AND key = ?
-      AND (initiated_at, upload_id) > (?, ?) ORDER BY initiated_at, upload_id LIMIT ?`),
-    scanUploadsAtKeyById: p(`SELECT * FROM multipart_uploads WHERE bucket_id = ? AND key = ? AND upload_id > ?
-      ORDER BY initiated_at, upload_id LIMIT ?`),
 
     part: p('SELECT * FROM upload_parts WHERE upload_id = ? AND part_number = ?'),
     parts: p('SELECT * FROM upload_parts WHERE upload_id = ? ORDER BY part_number'),

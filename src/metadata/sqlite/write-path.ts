@@ -22,7 +22,6 @@ import type {
   ObjectScan,
   PutObjectResult,
   UploadPartRecord,
-  UploadScan,
   WriteCondition,
 } from '../store.js';
 import { sqlitePort, type SqlitePort } from '../sql/port.js';
@@ -133,35 +132,6 @@ export abstract class SqliteWritePath extends SharedSqlStore {
   async getUpload(uploadId: string): Promise<MultipartUploadRecord | undefined> {
     const r = this.s.upload.get(uploadId);
     return r && toUpload(r);
-  }
-  /**
-   * S3 ListMultipartUploads semantics: with an upload-id marker, first the remaining uploads of the
-   * marker key after the marker upload (in (initiatedAt, uploadId) order), then keys > keyMarker.
-   * An unknown upload-id marker (e.g. since completed) falls back to comparing upload ids alone.
-   */
-  async scanUploads(bucketId: string, scan: UploadScan): Promise<MultipartUploadRecord[]> {
-    const limit = Math.max(0, Math.floor(scan.limit));
-    if (limit === 0) return [];
-    const out: Row[] = [];
-    if (scan.uploadIdMarker !== '' && scan.keyMarker.startsWith(scan.prefix)) {
-      const marker = this.s.upload.get(scan.uploadIdMarker);
-      if (marker && marker.bucket_id === bucketId && marker.key === scan.keyMarker) {
-        out.push(...this.s.scanUploadsAtKey.all(bucketId, scan.keyMarker, marker.initiated_at, marker.upload_id, limit));
-      } else {
-        // Unknown marker (e.g. completed since): approximate by upload id order within the key.
-        out.push(...this.s.scanUploadsAtKeyById.all(bucketId, scan.keyMarker, scan.uploadIdMarker, limit));
-      }
-    }
-    const r = scanRange(scan.prefix, scan.keyMarker, false);
-    if (out.length < limit && r !== undefined) {
-      const rest = limit - out.length;
-      const rows =
-        r.to === undefined
-          ? (r.inclusive ? this.s.scanUploadsGe : this.s.scanUploadsGt).all(bucketId, r.from, rest)
-          : (r.inclusive ? this.s.scanUploadsGeLt : this.s.scanUploadsGtLt).all(bucketId, r.from, r.to, rest);
-      out.push(...rows);
-    }
-    return out.map(toUpload);
   }
 
   putUploadPart(p: NewUploadPart, quota?: WriteQuota): Promise<PutPartResult> {

@@ -267,61 +267,41 @@ export async function ListMultipartUploads(ctx: S3Context<'ListMultipartUploads'
   const { prefix, delimiter, keyMarker, uploadIdMarker, maxUploads, encodingType } = ctx.route;
   const enc = encodingType === 'url' ? (s: string) => encodeURIComponent(s).replace(/%2F/g, '/') : (s: string) => s;
 
+  // Seeks past each common prefix (core/upload-listing.ts): a page costs about its entries, not every upload under them.
+  const page = await ctx.services.multipart.list(bucket, { prefix, delimiter, keyMarker, uploadIdMarker, maxUploads });
   const entries: XmlNode = [];
   const prefixes: string[] = [];
-  let count = 0;
-  let truncated = false;
-  let nextKey = '';
-  let nextUpload = '';
-  let cursor = { keyMarker, uploadIdMarker };
   const names = new Map<string, string>();
-  outer: for (;;) {
-    const page = await ctx.services.multipart.scanUploads(bucket, { prefix, ...cursor, limit: 1000 });
-    for (const u of page) {
-      cursor = { keyMarker: u.key, uploadIdMarker: u.uploadId };
-      if (delimiter) {
-        const i = u.key.indexOf(delimiter, prefix.length);
-        if (i >= 0) {
-          const cp = u.key.slice(0, i + delimiter.length);
-          if (prefixes[prefixes.length - 1] === cp || cp <= keyMarker) continue;
-          if (count >= maxUploads) { truncated = true; break outer; }
-          prefixes.push(cp);
-          count++;
-          nextKey = cp;
-          nextUpload = '';
-          continue;
-        }
-      }
-      if (count >= maxUploads) { truncated = true; break outer; }
-      const owner = await ownerNode(ctx, u.ownerId, names);
-      entries.push([
-        'Upload',
-        [
-          ['Key', enc(u.key)],
-          ['UploadId', u.uploadId],
-          ['Initiator', owner],
-          ['Owner', owner],
-          ['StorageClass', u.storageClass],
-          ['Initiated', isoTime(u.initiatedAt)],
-          ...(u.checksumAlgorithm ? ([['ChecksumAlgorithm', u.checksumAlgorithm], ['ChecksumType', u.checksumType ?? 'COMPOSITE']] as XmlNode) : []),
-        ],
-      ]);
-      count++;
-      nextKey = u.key;
-      nextUpload = u.uploadId;
+  for (const e of page.entries) {
+    if (e.kind === 'prefix') {
+      prefixes.push(e.prefix);
+      continue;
     }
-    if (page.length < 1000) break;
+    const u = e.upload;
+    const owner = await ownerNode(ctx, u.ownerId, names);
+    entries.push([
+      'Upload',
+      [
+        ['Key', enc(u.key)],
+        ['UploadId', u.uploadId],
+        ['Initiator', owner],
+        ['Owner', owner],
+        ['StorageClass', u.storageClass],
+        ['Initiated', isoTime(u.initiatedAt)],
+        ...(u.checksumAlgorithm ? ([['ChecksumAlgorithm', u.checksumAlgorithm], ['ChecksumType', u.checksumType ?? 'COMPOSITE']] as XmlNode) : []),
+      ],
+    ]);
   }
   const children: XmlNode = [
     ['Bucket', bucket.name],
     ['KeyMarker', enc(keyMarker)],
     ['UploadIdMarker', uploadIdMarker],
-    ['NextKeyMarker', enc(nextKey)],
-    ['NextUploadIdMarker', nextUpload],
+    ['NextKeyMarker', enc(page.nextKeyMarker)],
+    ['NextUploadIdMarker', page.nextUploadIdMarker],
     ['Prefix', enc(prefix)],
   ];
   if (delimiter) children.push(['Delimiter', enc(delimiter)]);
-  children.push(['MaxUploads', maxUploads], ['IsTruncated', truncated], ...entries);
+  children.push(['MaxUploads', maxUploads], ['IsTruncated', page.isTruncated], ...entries);
   for (const p of prefixes) children.push(['CommonPrefixes', [['Prefix', enc(p)]]]);
   if (encodingType === 'url') children.push(['EncodingType', 'url']);
   return xmlResponse('ListMultipartUploadsResult', children);
