@@ -4,7 +4,9 @@
  *   direct — a better-sqlite3 statement prepared once and called (the stores before issue 17);
  *   port   — sql/port.ts: SQL text → cached statement, `?` parameters, async (the stores now);
  *   kysely — when GRANARY_KYSELY points at an installed `kysely` package: the query built and compiled by
- *            Kysely per call (its normal use), then run through the same cached statement.
+ *            Kysely per call (its normal use), then run through the same cached statement;
+ *   other  — when GRANARY_PORT_OTHER points at another version of sql/port.ts (e.g. `git show main:…` saved
+ *            to a file next to this one): that port, for an A/B of a change to the port in one run.
  * Run: node --import tsx bench/metadata-lookups.ts [lookups]   (prints ns per lookup, best of 5 rounds)
  */
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -54,6 +56,13 @@ async function main(): Promise<void> {
       toAccessKey((await q.one(a.sql, a.parameters))!);
       const b = k.selectFrom('buckets').selectAll().where('tenancy_id', '=', t.id).where('name', '=', 'bench').compile();
       return toBucket((await q.one(b.sql, b.parameters))!);
+    };
+  }
+  if (process.env.GRANARY_PORT_OTHER) {
+    const other = ((await import(process.env.GRANARY_PORT_OTHER)) as { sqlitePort: typeof sqlitePort }).sqlitePort(db);
+    ways.other = async () => {
+      toAccessKey((await other.one(keySql, ['AKIDBENCH']))!);
+      return toBucket((await other.one(bucketSql, [t.id, 'bench']))!);
     };
   }
   const best: Record<string, number> = {};

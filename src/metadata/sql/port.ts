@@ -80,10 +80,22 @@ export function sqlitePort(db: Database.Database): SqlitePort {
   };
   let open: Promise<void> | undefined;
   const inside: SqlPort = { ...now, transaction: (fn) => fn(inside), forUpdate: '' };
+  // The checks of `open` are inline: this is the hot path, and nearly always no transaction is open.
   const port: SqlitePort = {
-    one: (sql, params) => (open ? open.then(() => port.one(sql, params)) : now.one(sql, params)),
-    all: (sql, params) => (open ? open.then(() => port.all(sql, params)) : now.all(sql, params)),
-    run: (sql, params) => (open ? open.then(() => port.run(sql, params)) : now.run(sql, params)),
+    one(sql, params = []) {
+      if (open) return open.then(() => port.one(sql, params));
+      try {
+        return Promise.resolve(stmt(sql).get(...params));
+      } catch (e) {
+        return Promise.reject(e);
+      }
+    },
+    all(sql, params = []) {
+      return open ? open.then(() => port.all(sql, params)) : now.all(sql, params);
+    },
+    run(sql, params = []) {
+      return open ? open.then(() => port.run(sql, params)) : now.run(sql, params);
+    },
     async transaction<T>(fn: (tx: SqlPort) => Promise<T>): Promise<T> {
       while (open) await open;
       let end!: () => void;
