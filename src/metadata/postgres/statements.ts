@@ -118,7 +118,6 @@ export const SQL = {
   releaseReservation: 'DELETE FROM quota_reservations WHERE id = $1',
 };
 
-
 /** JSONB operators of the bucket configuration document (bucket-configuration.ts). */
 export const CONFIGURATION_SQL = {
   set: 'UPDATE buckets SET configuration = jsonb_set(configuration, ARRAY[CAST(? AS TEXT)], CAST(? AS JSONB)) WHERE id = ?',
