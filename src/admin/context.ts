@@ -39,17 +39,17 @@ export interface AdminPrincipal {
 }
 
 /**
- * What admin routes read directly (views, usage, the portal's listings) besides the services: no sessions,
- * auth failures, settings, notices, audit or blob collection (those go through their services), and of
- * objects only the upload listings the portal shows.
+ * What admin routes read directly (views, usage, the portal's listings) besides the services, and the two
+ * bucket settings they write in place (quota, landing page). Everything else — creating and deleting, members,
+ * keys, sessions, audit — goes through the services, which audit it.
  */
-export type AdminRepositories = AccessKeyRepository &
-  BucketRepository &
-  GroupRepository &
-  JoinRequestRepository &
-  QuotaRepository &
-  TenancyRepository &
-  UserRepository &
+export type AdminRepositories = Pick<AccessKeyRepository, 'getAccessKey'> &
+  Pick<BucketRepository, 'getBucket' | 'getBucketById' | 'listBuckets' | 'setBucketQuota' | 'setBucketConfiguration'> &
+  Pick<GroupRepository, 'listGroupsOfUser'> &
+  Pick<JoinRequestRepository, 'listJoinRequests' | 'listJoinRequestsOfUser'> &
+  Pick<QuotaRepository, 'getTenancyUsage' | 'getBucketUsage' | 'recountUsage' | 'usageByOwner' | 'usageByPrefix' | 'listUsageSamples'> &
+  Pick<TenancyRepository, 'getTenancyById' | 'getTenancyByName' | 'getMembership' | 'listMembers' | 'listMembershipsOfUser'> &
+  Pick<UserRepository, 'getUserById' | 'getUserByName'> &
   Pick<ObjectWriteRepository, 'scanUploads' | 'listUploadParts'>;
 
 export interface AdminServices {

@@ -48,7 +48,7 @@ export class NameResolver {
   readonly #users = new Map<string, Promise<string>>();
   readonly #tenancies = new Map<string, Promise<string>>();
 
-  constructor(private readonly metadata: TenancyRepository & UserRepository) {}
+  constructor(private readonly metadata: Pick<TenancyRepository, 'getTenancyById'> & Pick<UserRepository, 'getUserById'>) {}
 
   user(id: string): Promise<string> {
     let p = this.#users.get(id);

@@ -24,7 +24,7 @@ export interface UsageRepairReport {
 
 const differs = (a: UsageRecord, b: UsageRecord): boolean => a.bytes !== b.bytes || a.objects !== b.objects;
 
-export async function repairUsage(metadata: BucketRepository & QuotaRepository, audit: AuditTrail, actor: Actor, tenancy: TenancyRecord, fix: boolean): Promise<UsageRepairReport> {
+export async function repairUsage(metadata: Pick<BucketRepository, 'getBucketById'> & Pick<QuotaRepository, 'recountUsage'>, audit: AuditTrail, actor: Actor, tenancy: TenancyRecord, fix: boolean): Promise<UsageRepairReport> {
   const r = await metadata.recountUsage(tenancy.id, fix);
   const drift: UsageDrift[] = [];
   if (differs(r.counted, r.recorded)) drift.push({ scope: 'tenancy', name: tenancy.name, counted: r.counted, recorded: r.recorded });
