@@ -18,7 +18,7 @@
 import { S3Error } from '../errors/s3-error.js';
 import type { FinishedRequest } from '../lib/http-response.js';
 import type { BucketPolicies } from '../iam/bucket-policies.js';
-import type { BucketRecord, LogRecord, MetadataStore, NewLogRecord } from '../metadata/store.js';
+import type { BucketRecord, BucketRepository, LogRecord, LogSpoolRepository, NewLogRecord, TenancyRepository } from '../metadata/store.js';
 import { dayOf, deliveryPermitted, logObjectKey, loggingOf } from './bucket-logging.js';
 import type { Objects } from './objects.js';
 import type { QuotaGuard } from './quota.js';
@@ -66,7 +66,7 @@ export class LogDelivery {
   readonly progress = { spooled: 0, delivered: 0, objects: 0, dropped: 0, lost: 0 };
 
   constructor(
-    private readonly metadata: MetadataStore,
+    private readonly metadata: LogSpoolRepository & Pick<BucketRepository, 'getBucketById' | 'getBucket'> & Pick<TenancyRepository, 'getTenancyById'>,
     private readonly objects: Objects,
     private readonly quota: QuotaGuard,
     private readonly policies: BucketPolicies,
@@ -208,7 +208,7 @@ export class LogDelivery {
   /** Writes one log object; says whether its records were delivered, dropped, or left in the spool. */
   private async deliverObject(
     source: BucketRecord,
-    tenancy: NonNullable<Awaited<ReturnType<MetadataStore['getTenancyById']>>>,
+    tenancy: NonNullable<Awaited<ReturnType<TenancyRepository['getTenancyById']>>>,
     target: BucketRecord,
     config: NonNullable<ReturnType<typeof loggingOf>>,
     chunk: LogRecord[],
