@@ -20,6 +20,9 @@
  *                           listscale = bench/list-scale.ts, ListObjectsV2 on a 1,000,000-key bucket vs a 10,000-key one,
  *                           on SQLite and (when its binaries are here) PostgreSQL;
  *                           scaleout = bench/scale-out.ts, skipped with a note without PostgreSQL or haproxy)
+ *                           ab = this build against another one (GRANARY_BENCH_AB: the command starting it, e.g.
+ *                           `node /tmp/main/dist/src/main.js`), the 4 KiB PUT/GET load and the 10,000-key listing in
+ *                           four alternating rounds (not in the default set)
  *   GRANARY_BENCH_SECONDS   scale factor for the timed phases (default 1: 10 s / 5 s phases)
  */
 import { createHash, randomBytes } from 'node:crypto';
@@ -498,33 +501,38 @@ async function runInterleaved(targets: Target[], largeMd5s: Buffer[], partMd5s: 
   }
 }
 
+/** One side of an alternating A/B: a Granary started with `cmd` and `env`, optionally scraped for metrics. */
+interface AbSide {
+  key: string;
+  cmd: string[];
+  env: NodeJS.ProcessEnv;
+  scrapeToken?: string;
+}
+
 /**
- * Metrics off vs on (`metrics` workload): the 4 KiB PUT/GET load on two fresh servers, the second with metrics
- * (GRANARY_METRICS_TOKEN) and a scraper asking every second, in four rounds ordered off-on, on-off, off-on,
- * on-off so that drift of the machine's speed hits both alike. Figures: summed ops over summed seconds of each
- * side, the median of the rounds' on/off ratios, and server CPU per op.
+ * The 4 KiB PUT/GET load (and with `withList` the 10,000-key ListObjectsV2) on two fresh servers in four rounds
+ * ordered A-B, B-A, A-B, B-A, so that drift of the machine's speed hits both alike. Figures, per side
+ * (`<prefix><key>…`): summed ops over summed seconds, server CPU per op, and the median of the rounds' B/A ratios.
  */
-async function metricsAB(srvCmd: string[], env: NodeJS.ProcessEnv, work: string, setCurrent: (s: Server | undefined) => void): Promise<Measures> {
-  const token = 'bench-metrics-token-0123456789';
-  const sides: Array<{ on: boolean; server: Server; cl: Client; puts: Phase[]; gets: Phase[] }> = [];
+async function alternatingRounds(prefix: string, sides: [AbSide, AbSide], work: string, setCurrent: (s: Server | undefined) => void, withList = false): Promise<Measures> {
+  const running: Array<AbSide & { server: Server; cl: Client; puts: Phase[]; gets: Phase[]; lists: number[] }> = [];
   try {
-    for (const on of [false, true]) {
-      // GRANARY_BENCH_METRICS_LOGS=1: the "on" side writes the access log too (level info, to a file).
-      const logs = process.env.GRANARY_BENCH_METRICS_LOGS ? { GRANARY_LOG_LEVEL: 'info', GRANARY_LOG_DESTINATION: join(work, 'granary-metrics-on.log') } : {};
-      const server = await startServer(`granary-metrics-${on ? 'on' : 'off'}`, [...srvCmd, 'serve', '--data', join(work, `granary-metrics-${on ? 'on' : 'off'}`), '--listen', '127.0.0.1:0'], on && !process.env.GRANARY_BENCH_METRICS_AA ? { ...env, GRANARY_METRICS_TOKEN: token, ...logs } : env, /Granary S3 endpoint: (http:\/\/\S+)/, root);
+    for (const side of sides) {
+      const dir = join(work, `${prefix}-${side.key}`);
+      const server = await startServer(`granary-${prefix}-${side.key}`, [...side.cmd, 'serve', '--data', dir, '--listen', '127.0.0.1:0'], side.env, /Granary S3 endpoint: (http:\/\/\S+)/, root);
       setCurrent(server);
       const cl = new Client(server.url, new Signer(CREDS), 64);
-      sides.push({ on, server, cl, puts: [], gets: [] });
+      running.push({ ...side, server, cl, puts: [], gets: [], lists: [] });
       await cl.expect({ method: 'PUT', path: BUCKET }, [200], 'CreateBucket');
     }
     for (let round = 1; round <= 4; round++) {
-      for (const side of round % 2 === 1 ? sides : [...sides].reverse()) {
+      for (const side of round % 2 === 1 ? running : [...running].reverse()) {
         setCurrent(side.server);
-        log(`metrics ${side.on ? 'on' : 'off'} (round ${round}): 4 KiB PUT/GET at concurrency 32`);
-        let scraping = side.on && !process.env.GRANARY_BENCH_METRICS_AA;
+        log(`${prefix} ${side.key} (round ${round}): 4 KiB PUT/GET at concurrency 32${withList ? ', ListObjectsV2 over 10,000 keys' : ''}`);
+        let scraping = side.scrapeToken !== undefined;
         const scraper = (async () => {
           while (scraping) {
-            const r = await fetch(`${side.server.url}/_admin/metrics`, { headers: { authorization: `Bearer ${token}` } });
+            const r = await fetch(`${side.server.url}/_admin/metrics`, { headers: { authorization: `Bearer ${side.scrapeToken}` } });
             if (r.status !== 200) throw new Error(`metrics scrape answered ${r.status}`);
             await r.arrayBuffer();
             await new Promise((res) => setTimeout(res, 1000));
@@ -533,17 +541,19 @@ async function metricsAB(srvCmd: string[], env: NodeJS.ProcessEnv, work: string,
         const m: Measures = {};
         try {
           await small(side.cl, side.server, m);
+          if (withList) await list(side.cl, side.server, m);
         } finally {
           scraping = false;
           await scraper;
         }
         side.puts.push(m.smallPut as Phase);
         side.gets.push(m.smallGet as Phase);
-        log(`  PUT ${(m.smallPutOps as number).toFixed(0)}/s, GET ${(m.smallGetOps as number).toFixed(0)}/s`);
+        if (withList) side.lists.push(m.listKeysPerSec as number);
+        log(`  PUT ${(m.smallPutOps as number).toFixed(0)}/s, GET ${(m.smallGetOps as number).toFixed(0)}/s${withList ? `, list ${(m.listKeysPerSec as number).toFixed(0)} keys/s` : ''}`);
       }
     }
   } finally {
-    for (const s of sides) {
+    for (const s of running) {
       s.cl.close();
       await stopServer(s.server);
     }
@@ -556,20 +566,52 @@ async function metricsAB(srvCmd: string[], env: NodeJS.ProcessEnv, work: string,
     const v = [...xs].sort((a, b) => a - b);
     return v.length % 2 ? v[(v.length - 1) / 2]! : (v[v.length / 2 - 1]! + v[v.length / 2]!) / 2;
   };
-  const [off, on] = sides as [(typeof sides)[number], (typeof sides)[number]];
-  const perRound = (k: 'puts' | 'gets'): number[] => on[k].map((p, i) => p.ops / p.seconds / (off[k][i]!.ops / off[k][i]!.seconds));
-  out.metricsPutRoundRatios = perRound('puts').map((r) => r.toFixed(3)).join(' ');
-  out.metricsGetRoundRatios = perRound('gets').map((r) => r.toFixed(3)).join(' ');
-  out.metricsPutMedianRatio = median(perRound('puts'));
-  out.metricsGetMedianRatio = median(perRound('gets'));
-  for (const s of sides) {
-    const k = s.on ? 'On' : 'Off';
-    out[`metrics${k}PutOps`] = rate(s.puts);
-    out[`metrics${k}GetOps`] = rate(s.gets);
-    out[`metrics${k}PutCpuUs`] = cpuPerOp(s.puts);
-    out[`metrics${k}GetCpuUs`] = cpuPerOp(s.gets);
+  const [a, b] = running as [(typeof running)[number], (typeof running)[number]];
+  const perRound = (k: 'puts' | 'gets'): number[] => b[k].map((p, i) => p.ops / p.seconds / (a[k][i]!.ops / a[k][i]!.seconds));
+  out[`${prefix}PutRoundRatios`] = perRound('puts').map((r) => r.toFixed(3)).join(' ');
+  out[`${prefix}GetRoundRatios`] = perRound('gets').map((r) => r.toFixed(3)).join(' ');
+  out[`${prefix}PutMedianRatio`] = median(perRound('puts'));
+  out[`${prefix}GetMedianRatio`] = median(perRound('gets'));
+  if (withList) {
+    const listRatios = b.lists.map((x, i) => x / a.lists[i]!);
+    out[`${prefix}ListRoundRatios`] = listRatios.map((r) => r.toFixed(3)).join(' ');
+    out[`${prefix}ListMedianRatio`] = median(listRatios);
+  }
+  for (const s of running) {
+    out[`${prefix}${s.key}PutOps`] = rate(s.puts);
+    out[`${prefix}${s.key}GetOps`] = rate(s.gets);
+    out[`${prefix}${s.key}PutCpuUs`] = cpuPerOp(s.puts);
+    out[`${prefix}${s.key}GetCpuUs`] = cpuPerOp(s.gets);
+    if (withList) out[`${prefix}${s.key}ListKeys`] = median(s.lists);
   }
   return out;
+}
+
+/**
+ * Metrics off vs on (`metrics` workload): two fresh servers, the second with metrics (GRANARY_METRICS_TOKEN) and
+ * a scraper asking every second, in alternating rounds.
+ */
+function metricsAB(srvCmd: string[], env: NodeJS.ProcessEnv, work: string, setCurrent: (s: Server | undefined) => void): Promise<Measures> {
+  const token = 'bench-metrics-token-0123456789';
+  const aa = !!process.env.GRANARY_BENCH_METRICS_AA;
+  // GRANARY_BENCH_METRICS_LOGS=1: the "on" side writes the access log too (level info, to a file).
+  const logs = process.env.GRANARY_BENCH_METRICS_LOGS ? { GRANARY_LOG_LEVEL: 'info', GRANARY_LOG_DESTINATION: join(work, 'granary-metrics-on.log') } : {};
+  return alternatingRounds('metrics', [
+    { key: 'Off', cmd: srvCmd, env },
+    { key: 'On', cmd: srvCmd, env: aa ? env : { ...env, GRANARY_METRICS_TOKEN: token, ...logs }, ...(aa ? {} : { scrapeToken: token }) },
+  ], work, setCurrent);
+}
+
+/**
+ * This build against another one (`ab` workload, GRANARY_BENCH_AB = the command starting the other build, e.g. one
+ * of `main`): the 4 KiB PUT/GET load and the 10,000-key listing in alternating rounds. "As fast as before" is a
+ * ratio of 1 within the rounds' spread.
+ */
+function buildAB(otherCmd: string[], srvCmd: string[], env: NodeJS.ProcessEnv, work: string, setCurrent: (s: Server | undefined) => void): Promise<Measures> {
+  return alternatingRounds('ab', [
+    { key: 'Other', cmd: otherCmd, env },
+    { key: 'This', cmd: srvCmd, env },
+  ], work, setCurrent, true);
 }
 
 /** The baseline's single-PUT rate, measured again right before Granary's multipart upload. */
@@ -639,20 +681,34 @@ function rows(g: Measures, b: Measures, listScale: ListScaleResult[] = []): Row[
     if (S === null || C === null) continue;
     out.push({ figure: `SSE-S3 ${label}`, unit: 'MiB/s', granary: S, baseline: C, ratio: S / C, target: 'ratio >= 0.8', result: S / C >= 0.8 ? 'PASS' : 'BELOW', note: 'baseline = same Granary unencrypted, interleaved' });
   }
-  for (const [op, label] of [
-    ['Put', 'PUT'],
-    ['Get', 'GET'],
+  // Alternating A/B rounds: "Granary" = metrics on / this build, "baseline" = metrics off / the other build (same run).
+  for (const [prefix, b, a, what] of [
+    ['metrics', 'On', 'Off', 'metrics on/off'],
+    ['ab', 'This', 'Other', 'this/other build'],
   ] as const) {
-    const on = num(g[`metricsOn${op}Ops`]);
-    const off = num(g[`metricsOff${op}Ops`]);
-    if (on === null || off === null) continue;
-    // "Granary" = metrics on, "baseline" = the same load on a Granary with metrics off, same run, alternating.
-    out.push({ figure: `4 KiB ${label}, c=32, metrics on/off`, unit: 'ops/s', granary: on, baseline: off, ratio: on / off, target: 'ratio >= 0.97', result: on / off >= 0.97 ? 'PASS' : 'BELOW' });
-    const med = num(g[`metrics${op}MedianRatio`]);
-    if (med !== null) out.push({ figure: `  median of 4 rounds' ratios (${String(g[`metrics${op}RoundRatios`])})`, unit: '', granary: null, baseline: null, ratio: med, target: 'ratio >= 0.97', result: med >= 0.97 ? 'PASS' : 'BELOW' });
-    const cOn = num(g[`metricsOn${op}CpuUs`]);
-    const cOff = num(g[`metricsOff${op}CpuUs`]);
-    if (cOn !== null && cOff !== null) out.push({ figure: `  server CPU per ${label}, metrics on/off`, unit: 'us', granary: cOn, baseline: cOff, ratio: cOn / cOff, target: 'ratio <= 1.03', result: cOn / cOff <= 1.03 ? 'PASS' : 'BELOW' });
+    for (const [op, label] of [
+      ['Put', 'PUT'],
+      ['Get', 'GET'],
+    ] as const) {
+      const on = num(g[`${prefix}${b}${op}Ops`]);
+      const off = num(g[`${prefix}${a}${op}Ops`]);
+      if (on === null || off === null) continue;
+      out.push({ figure: `4 KiB ${label}, c=32, ${what}`, unit: 'ops/s', granary: on, baseline: off, ratio: on / off, target: 'ratio >= 0.97', result: on / off >= 0.97 ? 'PASS' : 'BELOW' });
+      const med = num(g[`${prefix}${op}MedianRatio`]);
+      if (med !== null) out.push({ figure: `  median of 4 rounds' ratios (${String(g[`${prefix}${op}RoundRatios`])})`, unit: '', granary: null, baseline: null, ratio: med, target: 'ratio >= 0.97', result: med >= 0.97 ? 'PASS' : 'BELOW' });
+      const cOn = num(g[`${prefix}${b}${op}CpuUs`]);
+      const cOff = num(g[`${prefix}${a}${op}CpuUs`]);
+      if (cOn !== null && cOff !== null) out.push({ figure: `  server CPU per ${label}, ${what}`, unit: 'us', granary: cOn, baseline: cOff, ratio: cOn / cOff, target: 'ratio <= 1.03', result: cOn / cOff <= 1.03 ? 'PASS' : 'BELOW' });
+    }
+  }
+  {
+    const t = num(g.abThisListKeys);
+    const o = num(g.abOtherListKeys);
+    const med = num(g.abListMedianRatio);
+    if (t !== null && o !== null && med !== null) {
+      out.push({ figure: 'ListObjectsV2 10k, this/other build', unit: 'keys/s', granary: t, baseline: o, ratio: t / o, target: 'ratio >= 0.97', result: t / o >= 0.97 ? 'PASS' : 'BELOW' });
+      out.push({ figure: `  median of 4 rounds' ratios (${String(g.abListRoundRatios)})`, unit: '', granary: null, baseline: null, ratio: med, target: 'ratio >= 0.97', result: med >= 0.97 ? 'PASS' : 'BELOW' });
+    }
   }
   if (typeof g.multipart === 'string') {
     out.push({ figure: '1 GiB multipart, 16 MiB x c=4', unit: '', granary: null, baseline: null, ratio: null, target: '', result: 'n/a', note: g.multipart });
@@ -822,8 +878,16 @@ async function main(): Promise<number> {
 
     if (ONLY.has('metrics')) {
       Object.assign(g, await metricsAB(srvCmd, env, work, (s) => (current = s)));
-      await rm(join(work, 'granary-metrics-off'), { recursive: true, force: true });
-      await rm(join(work, 'granary-metrics-on'), { recursive: true, force: true });
+      await rm(join(work, 'metrics-Off'), { recursive: true, force: true });
+      await rm(join(work, 'metrics-On'), { recursive: true, force: true });
+    }
+
+    if (ONLY.has('ab')) {
+      const other = process.env.GRANARY_BENCH_AB;
+      if (!other) throw new Error('the ab workload needs GRANARY_BENCH_AB: the command that starts the other Granary build');
+      Object.assign(g, await buildAB(splitCommand(other), srvCmd, env, work, (s) => (current = s)));
+      await rm(join(work, 'ab-Other'), { recursive: true, force: true });
+      await rm(join(work, 'ab-This'), { recursive: true, force: true });
     }
 
     let ceil: Measures | undefined;

@@ -19,7 +19,7 @@ describe('log object keys', () => {
 });
 
 const bucket = (name: string, ownerId: string, extra: Partial<BucketRecord> = {}): BucketRecord => ({
-  id: name, tenancyId: 't', name, ownerId, region: 'us-east-1', createdAt: 0, policy: null, acl: null, cors: null, landing: null, logging: null, quotaBytes: null, quotaObjects: null, ...extra,
+  id: name, tenancyId: 't', name, ownerId, region: 'us-east-1', createdAt: 0, policy: null, acl: null, cors: null, landing: null, logging: null, versioning: null, quotaBytes: null, quotaObjects: null, ...extra,
 });
 
 describe('delivery permission', () => {

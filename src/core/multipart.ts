@@ -270,6 +270,7 @@ export class Multipart {
         ownerId: upload.ownerId,
         storageClass: upload.storageClass,
         acl: upload.acl,
+        versioning: bucket.versioning ?? undefined,
       },
       condition,
       quota,

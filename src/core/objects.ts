@@ -14,6 +14,7 @@ import { S3Error } from '../errors/s3-error.js';
 import type { BlobStore } from '../blob/store.js';
 import type {
   BucketRecord,
+  DeleteMarkerRecord,
   ObjectChecksum,
   ObjectPart,
   ObjectRecord,
@@ -244,6 +245,7 @@ export class Objects {
           ownerId: input.ownerId,
           storageClass: input.storageClass ?? 'STANDARD',
           acl: input.acl ?? null,
+          versioning: input.bucket.versioning ?? undefined,
         },
         input.condition,
         input.quota,
@@ -310,11 +312,20 @@ export class Objects {
     return out;
   }
 
-  /** Deletes the object if present (S3 answers success for a missing key). */
-  async delete(bucket: BucketRecord, key: string, condition?: WriteCondition): Promise<ObjectRecord | undefined> {
-    const r = await this.metadata.deleteObject(bucket.id, key, condition);
+  /**
+   * Deletes the object if present (S3 answers success for a missing key). In a bucket whose versioning was
+   * ever enabled this adds a delete marker made by `requesterId` (core/versions.ts deletes by version id).
+   */
+  async delete(bucket: BucketRecord, key: string, condition?: WriteCondition, requesterId?: string): Promise<ObjectRecord | undefined> {
+    return (await this.deleteCurrent(bucket, key, condition, requesterId)).deleted;
+  }
+
+  /** As `delete`, with the delete marker it made (versioned buckets). */
+  async deleteCurrent(bucket: BucketRecord, key: string, condition?: WriteCondition, requesterId?: string): Promise<{ deleted: ObjectRecord | undefined; marker: DeleteMarkerRecord | undefined }> {
+    const versioned = bucket.versioning ? { versioning: bucket.versioning, ownerId: requesterId ?? bucket.ownerId } : undefined;
+    const r = await this.metadata.deleteObject(bucket.id, key, condition, versioned);
     if (!r.ok) throw new S3Error('PreconditionFailed', { details: { Condition: 'If-Match' } });
-    return r.deleted;
+    return { deleted: r.deleted, marker: r.marker };
   }
 }
 

@@ -161,7 +161,7 @@ export class QuotaGuard {
    */
   async reserveObject(tenancy: TenancyRecord, bucket: BucketRecord, key: string, size: number, current?: ObjectRecord): Promise<WriteQuota> {
     if (!this.enforced(tenancy, bucket)) return this.reserve(tenancy, bucket, size, 0);
-    const replaced = current ?? (await this.metadata.getObject(bucket.id, key));
+    const replaced = replacedBy(bucket, current ?? (await this.metadata.getObject(bucket.id, key)));
     return this.reserve(tenancy, bucket, Math.max(0, size - (replaced?.size ?? 0)), replaced ? 0 : 1);
   }
 
@@ -180,7 +180,7 @@ export class QuotaGuard {
 
   /** Completing an upload adds no bytes (its parts are counted), and an object only where none is replaced. */
   async reserveCompletion(tenancy: TenancyRecord, bucket: BucketRecord, key: string): Promise<WriteQuota> {
-    const replaces = this.enforced(tenancy, bucket) && (await this.metadata.getObject(bucket.id, key)) !== undefined;
+    const replaces = this.enforced(tenancy, bucket) && replacedBy(bucket, await this.metadata.getObject(bucket.id, key)) !== undefined;
     return this.reserve(tenancy, bucket, 0, replaces ? 0 : 1);
   }
 
@@ -199,7 +199,8 @@ export class QuotaGuard {
       this.metadata.listUploadParts(upload.uploadId, partNumber - 1, 1),
     ]);
     const oldSize = before[0]?.partNumber === partNumber ? before[0].size : 0;
-    if (!object) return Math.max(0, size - oldSize);
+    // Credits are held against a current null version only (docs/architecture.md, "Object versions").
+    if (!object || object.versionId !== 'null') return Math.max(0, size - oldSize);
     return estimatePartCharge(size, oldSize, object.size, await this.metadata.getKeyCredit(upload.bucketId, upload.key));
   }
 
@@ -242,4 +243,13 @@ export class QuotaGuard {
     const inUse = r.kind === 'bytes' ? usage.bytes : usage.objects;
     return inUse >= r.limit ? { ...r, name, used: inUse, full: true } : { ...r, name, full: false };
   }
+}
+
+/**
+ * What a write of a whole object at a key gives back (metadata/versions.ts): the current object when it is the
+ * null version and the bucket is not versioning Enabled; nothing when the current version stays as noncurrent.
+ * (In a Suspended bucket a noncurrent null version is replaced too: the store counts that exactly at commit.)
+ */
+export function replacedBy(bucket: BucketRecord, current: ObjectRecord | undefined): ObjectRecord | undefined {
+  return current && bucket.versioning !== 'Enabled' && current.versionId === 'null' ? current : undefined;
 }

@@ -20,7 +20,7 @@ const keyOf = (u: UserRecord, tenancyId: string, restriction: object | null = nu
 });
 const bucket = (name: string, tenancy: TenancyRecord, ownerId: string, policy: object | null = null): BucketRecord => ({
   id: `${tenancy.id}-${name}`, tenancyId: tenancy.id, name, ownerId, region: 'us-east-1', createdAt: 0,
-  policy: policy === null ? null : JSON.stringify(policy), acl: null, quotaBytes: null, quotaObjects: null, cors: null, landing: null, logging: null,
+  policy: policy === null ? null : JSON.stringify(policy), acl: null, quotaBytes: null, quotaObjects: null, cors: null, landing: null, logging: null, versioning: null,
 });
 const membership = (u: UserRecord, t: TenancyRecord, role: Role): MembershipRecord => ({ tenancyId: t.id, userId: u.id, role, createdAt: 0 });
 

@@ -25,6 +25,8 @@ export interface BucketConfigurations {
   landing: string;
   /** Server access logging (PutBucketLogging) as stored (JSON, see core/bucket-logging.ts). */
   logging: string;
+  /** Versioning (issue 19): absent until first enabled, then Enabled or Suspended, never absent again. */
+  versioning: 'Enabled' | 'Suspended';
 }
 export type BucketConfigurationKind = keyof BucketConfigurations;
 /** How a BucketRecord shows the configurations: every kind, null when unset. */
@@ -43,6 +45,11 @@ const text: Codec<string> = (v, kind) => {
   return v;
 };
 
+const versioningState: Codec<'Enabled' | 'Suspended'> = (v, kind) => {
+  if (v !== 'Enabled' && v !== 'Suspended') throw new Error(`bucket configuration ${kind}: stored value is not Enabled or Suspended`);
+  return v;
+};
+
 /** The registry: a kind missing here (or a codec of the wrong type) fails to compile. */
 const BUCKET_CONFIGURATIONS: { readonly [K in BucketConfigurationKind]: Codec<BucketConfigurations[K]> } = {
   policy: text,
@@ -50,6 +57,7 @@ const BUCKET_CONFIGURATIONS: { readonly [K in BucketConfigurationKind]: Codec<Bu
   cors: text,
   landing: text,
   logging: text,
+  versioning: versioningState,
 };
 const KINDS = Object.keys(BUCKET_CONFIGURATIONS) as BucketConfigurationKind[];
 

@@ -32,6 +32,7 @@ const TABLE_ORDER = [
   'access_keys',
   'buckets',
   'objects',
+  'object_versions',
   'object_blobs',
   'multipart_uploads',
   'upload_parts',

@@ -32,6 +32,11 @@ import type {
   NewUser,
   ObjectRecord,
   ObjectScan,
+  ObjectVersion,
+  DeleteMarkerRecord,
+  ListedVersion,
+  VersionScan,
+  VersionedDelete,
   PutObjectResult,
   QuotaExceeded,
   ReserveResult,
@@ -179,15 +184,31 @@ export interface ObjectWriteRepository {
    * but each call resolves only once its write is durable.
    */
   putObject(o: NewObject, condition?: WriteCondition, quota?: WriteQuota): Promise<PutObjectResult>;
-  /** Deletes (if present) in one transaction with usage update and blob deletion queueing. */
-  deleteObject(bucketId: string, key: string, condition?: WriteCondition): Promise<DeleteObjectResult>;
+  /**
+   * Deletes the key's current object in one transaction with usage update and blob deletion queueing.
+   * With `versioned` (a bucket whose versioning was ever enabled) it adds a delete marker instead: the current
+   * version becomes noncurrent (Enabled), or the null version goes and the marker is the new null version
+   * (Suspended). A marker is made even when the key has no current object, as S3 does.
+   */
+  deleteObject(bucketId: string, key: string, condition?: WriteCondition, versioned?: VersionedDelete): Promise<DeleteObjectResult>;
+  /**
+   * Removes one version (or delete marker) for good, returning it (undefined: no such version of the key).
+   * When it was the latest, the newest remaining version becomes current (unless it is a marker).
+   */
+  deleteObjectVersion(bucketId: string, key: string, versionId: string): Promise<ObjectVersion | undefined>;
+  /** One version of the key by id, current or noncurrent, object or delete marker. */
+  getObjectVersion(bucketId: string, key: string, versionId: string): Promise<ObjectVersion | undefined>;
+  /** The delete marker that is the key's latest version, if it is one (a GET that missed answers with it). */
+  getDeleteMarker(bucketId: string, key: string): Promise<DeleteMarkerRecord | undefined>;
+  /** A page of the bucket's versions and delete markers in ListObjectVersions order (two bounded index scans merged). */
+  scanObjectVersions(bucketId: string, scan: VersionScan): Promise<ListedVersion[]>;
   /**
    * Replaces only the tag set of an existing object (PutObjectTagging/DeleteObjectTagging): bytes, ETag and
-   * Last-Modified stay. False when there is no object at the key.
+   * Last-Modified stay. False when there is no object at the key (or no such version; a marker has no tags).
    */
-  setObjectTagging(bucketId: string, key: string, tagging: string | null): Promise<boolean>;
-  /** Replaces only the ACL of an existing object. False when there is no object at the key. */
-  setObjectAcl(bucketId: string, key: string, acl: string | null): Promise<boolean>;
+  setObjectTagging(bucketId: string, key: string, tagging: string | null, versionId?: string): Promise<boolean>;
+  /** Replaces only the ACL of an existing object (or of one version of it). False when there is none. */
+  setObjectAcl(bucketId: string, key: string, acl: string | null, versionId?: string): Promise<boolean>;
   /** Keys ≥/> start with the prefix, ordered by UTF-8 bytes; `inline` is left null in results. */
   scanObjects(bucketId: string, scan: ObjectScan): Promise<ListedObject[]>;
   createUpload(u: NewMultipartUpload): Promise<MultipartUploadRecord>;

@@ -67,6 +67,7 @@ export function toObject(r: Row): ObjectRecord {
   return {
     bucketId: r.bucket_id,
     key: r.key,
+    versionId: r.version_id ?? 'null',
     size: r.size,
     etag: r.etag,
     lastModified: r.last_modified,
@@ -152,10 +153,11 @@ export function checksumOf(text: string | null): ObjectChecksum | null {
 }
 
 /** The record a store keeps for a new object: the write's fields, the store's clock, the private ACL by default. */
-export function objectRecordOf(o: NewObject, now: number): ObjectRecord {
+export function objectRecordOf(o: NewObject, now: number, versionId = 'null'): ObjectRecord {
   return {
     bucketId: o.bucketId,
     key: o.key,
+    versionId,
     size: o.size,
     etag: o.etag,
     lastModified: o.lastModified ?? now,

@@ -204,6 +204,12 @@ export interface BlobEncryption {
 export interface ObjectRecord {
   bucketId: string;
   key: string;
+  /**
+   * The version this record is (docs/architecture.md, "Object versions"): `'null'` (NULL_VERSION_ID) for what
+   * an unversioned bucket holds and what a write makes while versioning is Suspended; an opaque id, sortable
+   * by creation within the bucket, for a write while versioning is Enabled.
+   */
+  versionId: string;
   size: number;
   /** Quoted ETag exactly as returned to clients, e.g. "\"d41d8cd98f00b204e9800998ecf8427e\"". */
   etag: string;
@@ -235,7 +241,53 @@ export interface ObjectChecksum {
 }
 /** What a listing shows of an object: a scan reads only these columns (listing speed is row decoding). */
 export type ListedObject = Pick<ObjectRecord, 'key' | 'size' | 'etag' | 'lastModified' | 'checksum' | 'ownerId' | 'storageClass'>;
-export type NewObject = Omit<ObjectRecord, 'lastModified' | 'acl'> & { lastModified?: number; acl?: string | null };
+export type NewObject = Omit<ObjectRecord, 'lastModified' | 'acl' | 'versionId'> & {
+  lastModified?: number;
+  acl?: string | null;
+  /** The bucket's versioning state as the caller read it (undefined: never enabled); the store decides the version id. */
+  versioning?: VersioningState;
+};
+
+/** A bucket's versioning state (the `versioning` configuration kind); absent = never enabled. */
+export type VersioningState = 'Enabled' | 'Suspended';
+/** The version id of the `null` version (AWS spells it so). */
+export const NULL_VERSION_ID = 'null';
+
+/** A delete marker: a version with no data, which makes its key answer 404 while it is the latest. */
+export interface DeleteMarkerRecord {
+  bucketId: string;
+  key: string;
+  versionId: string;
+  lastModified: number;
+  ownerId: string;
+}
+
+/** One version of a key, addressed by id: an object's data or a delete marker, and whether it is the latest. */
+export type ObjectVersion =
+  | { kind: 'object'; object: ObjectRecord; isLatest: boolean }
+  | { kind: 'marker'; marker: DeleteMarkerRecord; isLatest: boolean };
+
+/** What ListObjectVersions shows of a version (a marker has size 0, etag '' and no checksum). */
+export type ListedVersion = ListedObject & { versionId: string; isLatest: boolean; isDeleteMarker: boolean };
+
+/**
+ * A scan of a bucket's versions in ListObjectVersions order: keys ascending (UTF-8 bytes), newest first
+ * within a key. Starts after `start` (or at it, when `inclusive`); with `versionIdMarker`, first the versions
+ * of the key `start` older than that version (an unknown version id: none of that key).
+ */
+export interface VersionScan {
+  prefix: string;
+  start: string;
+  inclusive?: boolean;
+  versionIdMarker?: string;
+  limit: number;
+}
+
+/** How a versioned delete is recorded: the bucket's state and who made the marker. */
+export interface VersionedDelete {
+  versioning: VersioningState;
+  ownerId: string;
+}
 
 /**
  * Quota enforcement for one write, inside its transaction: when `enforce`, the write fails with
@@ -288,7 +340,11 @@ export interface CompletedUploadRecord {
 }
 
 export type DeleteObjectResult =
-  | { ok: true; deleted: ObjectRecord | undefined }
+  /**
+   * `deleted`: the object whose data is gone (in a versioned bucket only a replaced null version);
+   * `marker`: the delete marker the delete made (versioned buckets).
+   */
+  | { ok: true; deleted: ObjectRecord | undefined; marker?: DeleteMarkerRecord }
   | { ok: false; reason: 'precondition-failed' };
 
 export type DeleteBucketResult = 'deleted' | 'not-empty' | 'not-found';

@@ -38,7 +38,7 @@ const OLD_BUCKETS: Array<[string, string, string | null, string | null, string |
 
 function expected(id: string): BucketRecord {
   const [, name, policy, acl, cors, landing, quotaBytes] = OLD_BUCKETS.find((b) => b[0] === id)!;
-  return { id, tenancyId: 't1', name, ownerId: 'u1', region: 'us-east-1', createdAt: 2, policy, acl, cors, landing, logging: null, quotaBytes, quotaObjects: null };
+  return { id, tenancyId: 't1', name, ownerId: 'u1', region: 'us-east-1', createdAt: 2, policy, acl, cors, landing, logging: null, versioning: null, quotaBytes, quotaObjects: null };
 }
 
 /** What must hold of an upgraded store, whatever the dialect. */

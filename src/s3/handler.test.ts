@@ -19,7 +19,7 @@ const tenancy: TenancyRecord = { id: 't1', name: 'lab', createdAt: 0, defaultAcc
 const alice: UserRecord = { id: 'u1', username: 'alice', displayName: 'Alice', email: '', passwordHash: '', isSiteAdmin: false, createdAt: 0 };
 const key: AccessKeyRecord = { accessKeyId: 'GKALICE', userId: 'u1', tenancyId: 't1', name: 'k', secretEncrypted: '', createdAt: 0, expiresAt: null, lastUsedAt: null, restriction: null };
 const SECRET = 'alice-secret-0123456789';
-const bucket: BucketRecord = { id: 'b1', tenancyId: 't1', name: 'data', ownerId: 'u1', region: 'eu-central-1', createdAt: 0, policy: null, acl: null, quotaBytes: null, quotaObjects: null, cors: null, landing: null, logging: null };
+const bucket: BucketRecord = { id: 'b1', tenancyId: 't1', name: 'data', ownerId: 'u1', region: 'eu-central-1', createdAt: 0, policy: null, acl: null, quotaBytes: null, quotaObjects: null, cors: null, landing: null, logging: null, versioning: null };
 
 function fixture(getBucket: (name: string) => Promise<BucketRecord>) {
   const logged: Array<[string, string]> = [];

@@ -112,7 +112,7 @@ export interface Inventory {
   onDisk: Set<string>;
   /** Files under blobs/tmp/. */
   tmp: string[];
-  /** Blob ids in objects.parts JSON. */
+  /** Blob ids in objects.parts and object_versions.parts JSON (every version's). */
   inObjects: Set<string>;
   /** upload_parts.blob_id. */
   inParts: Set<string>;
@@ -122,7 +122,7 @@ export interface Inventory {
   referenced: Set<string>;
   /** Per bucket name: counters versus what the rows add up to. */
   usage: { bucket: string; usedBytes: number; usedObjects: number; objectBytes: number; partBytes: number; objects: number }[];
-  /** object_blobs rows versus objects.parts: [blobId, bucketId, key] present in one but not the other. */
+  /** object_blobs rows versus the versions' parts: [blobId, bucketId, key, versionId] present in one but not the other. */
   objectBlobsMismatch: string[];
 }
 
@@ -141,21 +141,24 @@ export function inventory(dataDir: string): Inventory {
   try {
     const inObjects = new Set<string>();
     const fromParts = new Set<string>();
-    for (const row of db.prepare('SELECT bucket_id, key, parts FROM objects').all() as { bucket_id: string; key: string; parts: string }[]) {
+    const versions = db.prepare('SELECT bucket_id, key, version_id, parts FROM objects UNION ALL SELECT bucket_id, key, version_id, parts FROM object_versions').all() as { bucket_id: string; key: string; version_id: string; parts: string }[];
+    for (const row of versions) {
       for (const p of JSON.parse(row.parts) as { blobId: string }[]) {
         inObjects.add(p.blobId);
-        fromParts.add(`${p.blobId} ${row.bucket_id} ${row.key}`);
+        fromParts.add(`${p.blobId} ${row.bucket_id} ${row.key} ${row.version_id}`);
       }
     }
-    const fromIndex = new Set((db.prepare('SELECT blob_id, bucket_id, key FROM object_blobs').all() as { blob_id: string; bucket_id: string; key: string }[]).map((r) => `${r.blob_id} ${r.bucket_id} ${r.key}`));
+    const fromIndex = new Set((db.prepare('SELECT blob_id, bucket_id, key, version_id FROM object_blobs').all() as { blob_id: string; bucket_id: string; key: string; version_id: string }[]).map((r) => `${r.blob_id} ${r.bucket_id} ${r.key} ${r.version_id}`));
     const objectBlobsMismatch = [...[...fromParts].filter((x) => !fromIndex.has(x)).map((x) => `missing in object_blobs: ${x}`), ...[...fromIndex].filter((x) => !fromParts.has(x)).map((x) => `stale in object_blobs: ${x}`)];
     const inParts = new Set((db.prepare('SELECT blob_id FROM upload_parts').all() as { blob_id: string }[]).map((r) => r.blob_id));
     const queued = new Set((db.prepare('SELECT blob_id FROM blob_deletions').all() as { blob_id: string }[]).map((r) => r.blob_id));
     const usage = db
       .prepare(
         `SELECT b.name AS bucket, b.used_bytes AS usedBytes, b.used_objects AS usedObjects,
-           (SELECT COALESCE(SUM(size), 0) FROM objects o WHERE o.bucket_id = b.id) AS objectBytes,
-           (SELECT COUNT(*) FROM objects o WHERE o.bucket_id = b.id) AS objects,
+           (SELECT COALESCE(SUM(size), 0) FROM objects o WHERE o.bucket_id = b.id)
+             + (SELECT COALESCE(SUM(CASE WHEN v.is_delete_marker = 1 THEN length(CAST(v.key AS BLOB)) ELSE v.size END), 0)
+                FROM object_versions v WHERE v.bucket_id = b.id) AS objectBytes,
+           (SELECT COUNT(*) FROM objects o WHERE o.bucket_id = b.id) + (SELECT COUNT(*) FROM object_versions v WHERE v.bucket_id = b.id) AS objects,
            (SELECT COALESCE(SUM(p.size), 0) FROM upload_parts p JOIN multipart_uploads u ON u.upload_id = p.upload_id WHERE u.bucket_id = b.id) AS partBytes
          FROM buckets b`,
       )
@@ -184,6 +187,17 @@ export function blobFiles(dataDir: string): { onDisk: Set<string>; tmp: string[]
   }
   const tmp = existsSync(join(root, 'tmp')) ? readdirSync(join(root, 'tmp')) : [];
   return { onDisk, tmp };
+}
+
+/** A raw signed PUT of `data` (throttled to 12 MiB/s when `slow`: still mid-stream when a kill comes); its status. */
+export async function putRaw(s: TestServer, bucket: string, key: string, data: Buffer, slow = false): Promise<number> {
+  const r = await signedRequest(s, {
+    method: 'PUT',
+    path: `/${bucket}/${key}`,
+    headers: { 'content-length': String(data.length), 'content-type': 'application/octet-stream' },
+    body: slow ? throttled(data, 12 * 1024 * 1024) : data,
+  });
+  return r.status;
 }
 
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));

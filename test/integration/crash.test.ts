@@ -25,7 +25,7 @@ import {
 } from '@aws-sdk/client-s3';
 import { startServer, type TestServer } from '../helpers/server.js';
 import { sdkClient } from '../helpers/clients.js';
-import { inventory, minus, restartServer, sha256, signedRequest, sleep, throttled } from '../helpers/crash-tools.js';
+import { inventory, minus, putRaw as put, restartServer, sha256, signedRequest, sleep, throttled } from '../helpers/crash-tools.js';
 import { openSqliteMetadataStore } from '../../src/metadata/sqlite/sqlite-store.js';
 import { FsBlobStore } from '../../src/blob/fs/fs-blob-store.js';
 import { BlobSweeper } from '../../src/core/sweeper.js';
@@ -59,16 +59,6 @@ interface Expect {
   neu: { sha: string; size: number };
   acked: boolean;
   outcome: string;
-}
-
-async function put(s: TestServer, bucket: string, key: string, body: Buffer, slow = false): Promise<number> {
-  const r = await signedRequest(s, {
-    method: 'PUT',
-    path: `/${bucket}/${key}`,
-    headers: { 'content-length': String(body.length), 'content-type': 'application/octet-stream' },
-    body: slow ? throttled(body, 12 * MiB) : body,
-  });
-  return r.status;
 }
 
 async function getBody(s3: S3Client, Bucket: string, Key: string): Promise<Buffer> {

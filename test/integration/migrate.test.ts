@@ -1,6 +1,7 @@
 /**
  * `granary migrate`: an embedded server with data (objects inline and in blobs, a multipart upload in
- * progress, users, keys, a tenancy with quota, a policy) → stop → `granary migrate --from DIR --to PG` →
+ * progress, users, keys, a tenancy with quota, a policy, noncurrent versions and a delete marker) → stop →
+ * `granary migrate --from DIR --to PG` →
  * start in PostgreSQL mode on the same data directory → everything reads back. A second migrate into the
  * now non-empty database is refused.
  */
@@ -14,6 +15,8 @@ import { CreateBucketCommand, CreateMultipartUploadCommand, GetObjectCommand, Li
 import { REPO_ROOT, startServer, type TestServer } from '../helpers/server.js';
 import { startPostgres, type TestPostgres } from '../helpers/postgres.js';
 import { AdminClient, creds, makeActor } from '../helpers/admin.js';
+import { openSqliteMetadataStore } from '../../src/metadata/sqlite/sqlite-store.js';
+import { openPostgresMetadataStore } from '../../src/metadata/postgres/postgres-store.js';
 
 const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 const havePg = !!process.env.GRANARY_TEST_PG_URL || existsSync('/usr/lib/postgresql') || (process.env.PATH ?? '').split(':').some((d) => d !== '' && existsSync(join(d, 'initdb')));
@@ -62,6 +65,25 @@ test('embedded installation → granary migrate → PostgreSQL mode on the same 
 
   const dataDir = server.dataDir;
   assert.equal(await server.stop(), 0);
+  // Versions (issue 19), written through the stopped installation's store until PutBucketVersioning is
+  // served: two versions and a delete marker of one key.
+  const versionsBefore = await (async () => {
+    const store = await openSqliteMetadataStore(join(dataDir, 'metadata.db'));
+    try {
+      const bucket = (await store.listBuckets((await store.getTenancyByName('lab'))!.id)).find((b) => b.name === 'data')!;
+      for (const body of ['one', 'two!']) {
+        const r = await store.putObject({ bucketId: bucket.id, key: 'versioned', size: body.length, etag: `"${sha(Buffer.from(body)).slice(0, 32)}"`, contentType: 'text/plain',
+          headers: {}, inline: Buffer.from(body), parts: [], checksum: null, tagging: null, ownerId: 'u', storageClass: 'STANDARD', versioning: 'Enabled' });
+        assert.ok(r.ok);
+      }
+      assert.ok((await store.deleteObject(bucket.id, 'versioned', undefined, { versioning: 'Enabled', ownerId: 'u' })).ok);
+      return { bucketId: bucket.id, listed: await store.scanObjectVersions(bucket.id, { prefix: 'versioned', start: '', limit: 10 }) };
+    } finally {
+      await store.close();
+    }
+  })();
+  assert.equal(versionsBefore.listed.length, 3);
+  const versionUsage = { bytes: 3 + 4 + 'versioned'.length, objects: 3 };
 
   const t0 = Date.now();
   const r = migrate(dataDir, pg.url);
@@ -90,7 +112,15 @@ test('embedded installation → granary migrate → PostgreSQL mode on the same 
   const uploads = await c2.send(new ListMultipartUploadsCommand({ Bucket: 'data' }));
   assert.deepEqual(uploads.Uploads?.map((u) => u.UploadId), [mpu.UploadId]);
   const admin2 = AdminClient.site(server);
-  assert.deepEqual((await admin2.usage('lab')).usage, usageBefore.usage);
+  assert.deepEqual((await admin2.usage('lab')).usage, { ...usageBefore.usage, bytes: usageBefore.usage.bytes + versionUsage.bytes, objects: usageBefore.usage.objects + versionUsage.objects });
+  {
+    const store = await openPostgresMetadataStore(pg.url, { poolSize: 1 });
+    try {
+      assert.deepEqual(await store.scanObjectVersions(versionsBefore.bucketId, { prefix: 'versioned', start: '', limit: 10 }), versionsBefore.listed, 'versions and markers copied as they were');
+    } finally {
+      await store.close();
+    }
+  }
   assert.equal((await admin2.getQuota('lab')).quota.bytes, 50 * 1024 * 1024);
   const stored = (await admin2.getPolicy('lab', 'data')).policy;
   assert.deepEqual(typeof stored === 'string' ? JSON.parse(stored) : stored, policy);
@@ -100,5 +130,5 @@ test('embedded installation → granary migrate → PostgreSQL mode on the same 
   assert.deepEqual(auditAfter.items.slice(-auditBefore.items.length), auditBefore.items);
   // New writes work (sequences continued, quota enforced from the copied counters).
   await c2.send(new PutObjectCommand({ Bucket: 'data', Key: 'after-migration', Body: 'new' }));
-  assert.equal((await admin2.usage('lab')).usage.objects, usageBefore.usage.objects + 1);
+  assert.equal((await admin2.usage('lab')).usage.objects, usageBefore.usage.objects + versionUsage.objects + 1);
 });

@@ -25,6 +25,7 @@ import { usageContract } from './usage.js';
 import { quotaContract } from './quota.js';
 import { blobGcContract } from './blob-gc.js';
 import { logSpoolContract } from './log-spool.js';
+import { versionsContract } from './versions.js';
 
 export function metadataStoreContract(name: string, open: () => Promise<MetadataStore>): void {
   const ctx = contractContext(open);
@@ -43,5 +44,6 @@ export function metadataStoreContract(name: string, open: () => Promise<Metadata
     quotaContract(ctx);
     blobGcContract(ctx);
     logSpoolContract(ctx);
+    versionsContract(ctx);
   });
 }

@@ -336,6 +336,42 @@ CREATE TABLE log_records (
 CREATE INDEX log_records_by_time ON log_records (event_time);
 `,
   },
+  {
+    id: 10,
+    name: '010_object_versions',
+    // Issue 19 (docs/architecture.md, "Object versions"): as SQLite 012. A constant DEFAULT adds the columns
+    // without rewriting the tables; the listing index of object_versions is (key, seq descending).
+    sql: `
+ALTER TABLE objects ADD COLUMN version_id TEXT NOT NULL DEFAULT 'null', ADD COLUMN seq BIGINT NOT NULL DEFAULT 0;
+ALTER TABLE buckets ADD COLUMN version_seq BIGINT NOT NULL DEFAULT 0;
+CREATE TABLE object_versions (
+  bucket_id        TEXT NOT NULL REFERENCES buckets(id),
+  key              TEXT COLLATE "C" NOT NULL,
+  seq              BIGINT NOT NULL,
+  version_id       TEXT NOT NULL,
+  is_delete_marker BOOLEAN NOT NULL DEFAULT false,
+  size             BIGINT NOT NULL,
+  etag             TEXT NOT NULL,
+  last_modified    BIGINT NOT NULL,
+  content_type     TEXT NOT NULL,
+  headers          JSONB NOT NULL,
+  inline           BYTEA,
+  parts            JSONB NOT NULL,
+  checksum         TEXT,
+  tagging          TEXT,
+  owner_id         TEXT NOT NULL,
+  storage_class    TEXT NOT NULL,
+  acl              TEXT,
+  UNIQUE (bucket_id, key, version_id)
+);
+CREATE INDEX object_versions_listing ON object_versions (bucket_id, key, seq DESC);
+ALTER TABLE object_blobs ADD COLUMN version_id TEXT NOT NULL DEFAULT 'null';
+ALTER TABLE object_blobs DROP CONSTRAINT object_blobs_pkey;
+ALTER TABLE object_blobs ADD PRIMARY KEY (blob_id, bucket_id, key, version_id);
+DROP INDEX object_blobs_by_object;
+CREATE INDEX object_blobs_by_object ON object_blobs (bucket_id, key, version_id);
+`,
+  },
 ];
 
 /** Quotes an SQL identifier (schema names come from configuration). */

@@ -472,6 +472,30 @@ describe('PostgresMetadataStore specifics', () => {
       }
     });
 
+    it('a page of versions deep in the bucket touches as many buffers as one at its start (both scans, one lower bound each)', async () => {
+      const q = quoteIdent(schema);
+      // 2 noncurrent versions of every key (60,000), generated in the database.
+      await admin!.query(`INSERT INTO ${q}.object_versions (bucket_id, key, seq, version_id, size, etag, last_modified, content_type,
+          headers, parts, owner_id, storage_class)
+        SELECT $1, format('d%s/k%s', lpad((i / 600)::text, 2, '0'), lpad(((i / 2) % 300)::text, 5, '0')), i + 1, lpad((i + 1)::text, 11, '0'),
+          0, '"d41d8cd98f00b204e9800998ecf8427e"', 0, 'x', '{}', '[]', 'o', 'STANDARD'
+        FROM generate_series(0, ${DIRS * 600 - 1}) AS i`, [bucketId]);
+      await admin!.query(`VACUUM ANALYZE ${q}.object_versions`);
+      const page = (prefix: string, start: string, inclusive: boolean) => store.scanObjectVersions(bucketId, { prefix, start, inclusive, limit: 16 });
+      const atStart = await explained(() => page('', '', false));
+      assert.equal(atStart.length, 2, 'one scan of current versions, one of noncurrent ones');
+      atStart.forEach(oneLowerBound);
+      for (const [prefix, start, inclusive] of [['', 'd50/', true], ['', 'd90/k00100', false], ['d9', 'd', false]] as const) {
+        const qs = await explained(async () => {
+          const rows = await page(prefix, start, inclusive);
+          assert.equal(rows.length, 16);
+          assert.deepEqual(rows.slice(0, 3).map((r) => r.isLatest), [true, false, false]);
+        });
+        qs.forEach(oneLowerBound);
+        qs.forEach((x, i) => assert.ok(x.blocks <= atStart[i]!.blocks + 2, `prefix ${JSON.stringify(prefix)} start ${JSON.stringify(start)}: ${x.blocks} buffers, ${atStart[i]!.blocks} at the start`));
+      }
+    });
+
     it('a root delimiter listing touches buffers per directory, not per key', async () => {
       let prefixes: string[] = [];
       const queries = await explained(async () => {

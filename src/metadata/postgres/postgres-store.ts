@@ -268,8 +268,12 @@ export class PostgresMetadataStore extends PostgresWritePath implements Metadata
 
   async usageByOwner(tenancyId: string): Promise<UsageGroup[]> {
     const r = await this.query(
-      `SELECT o.owner_id AS grp, sum(o.size) AS bytes, count(*) AS objects FROM objects o
-        JOIN buckets b ON b.id = o.bucket_id WHERE b.tenancy_id = $1 GROUP BY o.owner_id ORDER BY bytes DESC, grp`,
+      // Every version counts, as in usage (a delete marker's bytes are its key's).
+      `SELECT v.owner_id AS grp, sum(v.size) AS bytes, count(*) AS objects FROM (
+          SELECT o.owner_id, o.size FROM objects o JOIN buckets b ON b.id = o.bucket_id WHERE b.tenancy_id = $1
+          UNION ALL SELECT h.owner_id, CASE WHEN h.is_delete_marker THEN octet_length(h.key) ELSE h.size END
+            FROM object_versions h JOIN buckets b ON b.id = h.bucket_id WHERE b.tenancy_id = $1) v
+        GROUP BY v.owner_id ORDER BY bytes DESC, grp`,
       [tenancyId],
     );
     return r.rows.map((x) => ({ group: x.grp, bytes: Number(x.bytes), objects: Number(x.objects) }));
@@ -277,7 +281,10 @@ export class PostgresMetadataStore extends PostgresWritePath implements Metadata
   async usageByPrefix(bucketId: string): Promise<UsageGroup[]> {
     const r = await this.query(
       `SELECT CASE WHEN strpos(key, '/') > 0 THEN substr(key, 1, strpos(key, '/')) ELSE '' END COLLATE "C" AS grp,
-        sum(size) AS bytes, count(*) AS objects FROM objects WHERE bucket_id = $1 GROUP BY 1 ORDER BY 1`,
+        sum(size) AS bytes, count(*) AS objects FROM (
+          SELECT key, size FROM objects WHERE bucket_id = $1
+          UNION ALL SELECT key, CASE WHEN is_delete_marker THEN octet_length(key) ELSE size END FROM object_versions WHERE bucket_id = $1) v
+        GROUP BY 1 ORDER BY 1`,
       [bucketId],
     );
     return r.rows.map((x) => ({ group: x.grp, bytes: Number(x.bytes), objects: Number(x.objects) }));
@@ -309,8 +316,11 @@ export class PostgresMetadataStore extends PostgresWritePath implements Metadata
              (SELECT COALESCE(SUM(o.size), 0) FROM objects o WHERE o.bucket_id = b.id)::bigint
                + (SELECT COALESCE(SUM(p.size), 0) FROM multipart_uploads u JOIN upload_parts p ON p.upload_id = u.upload_id
                   WHERE u.bucket_id = b.id)::bigint
-               - (SELECT COALESCE(SUM(c.bytes), 0) FROM upload_credits c WHERE c.bucket_id = b.id)::bigint AS counted_bytes,
-             (SELECT COUNT(*) FROM objects o WHERE o.bucket_id = b.id) AS counted_objects
+               - (SELECT COALESCE(SUM(c.bytes), 0) FROM upload_credits c WHERE c.bucket_id = b.id)::bigint
+               + (SELECT COALESCE(SUM(CASE WHEN v.is_delete_marker THEN octet_length(v.key) ELSE v.size END), 0)
+                  FROM object_versions v WHERE v.bucket_id = b.id)::bigint AS counted_bytes,
+             (SELECT COUNT(*) FROM objects o WHERE o.bucket_id = b.id)
+               + (SELECT COUNT(*) FROM object_versions v WHERE v.bucket_id = b.id) AS counted_objects
            FROM buckets b WHERE b.tenancy_id = $1 ORDER BY b.name`,
           [tenancyId],
         )

@@ -51,23 +51,42 @@ export function toListedObject(r: Row): ListedObject {
   };
 }
 export const OBJECT_COLUMNS = `bucket_id, key, size, etag, last_modified, content_type, headers, inline, parts, checksum,
+  tagging, owner_id, storage_class, acl, version_id`;
+/** The columns a row keeps when it moves between objects and object_versions (metadata/versions.ts). */
+const VERSION_COLUMNS = `bucket_id, key, seq, version_id, size, etag, last_modified, content_type, headers, inline, parts, checksum,
   tagging, owner_id, storage_class, acl`;
 /** The columns of ListedObject (what a listing shows). */
 export const LISTED_COLUMNS = 'key, size, etag, last_modified, checksum, owner_id, storage_class';
 
 export const SQL = {
-  bucketForWrite: 'SELECT tenancy_id FROM buckets WHERE id = $1 FOR KEY SHARE',
+  bucketForWrite: 'SELECT tenancy_id, version_seq FROM buckets WHERE id = $1 FOR KEY SHARE',
+  // A versioned write's place in the bucket's order of versions, taken after the object row lock (the order
+  // object → bucket → tenancy every writer follows).
+  takeSeq: 'UPDATE buckets SET version_seq = version_seq + 1 WHERE id = $1 RETURNING version_seq',
+  toHistory: `INSERT INTO object_versions (${VERSION_COLUMNS}, is_delete_marker)
+    SELECT ${VERSION_COLUMNS}, false FROM objects WHERE bucket_id = $1 AND key = $2`,
+  // A promotion loses to a concurrent writer of a new current version (ON CONFLICT): the row stays noncurrent.
+  fromHistory: `INSERT INTO objects (${VERSION_COLUMNS})
+    SELECT ${VERSION_COLUMNS} FROM object_versions WHERE bucket_id = $1 AND key = $2 AND version_id = $3 ON CONFLICT DO NOTHING`,
+  historyVersionForUpdate: `SELECT ${VERSION_COLUMNS}, is_delete_marker FROM object_versions
+    WHERE bucket_id = $1 AND key = $2 AND version_id = $3 FOR UPDATE`,
+  newestHistoryForUpdate: `SELECT seq, version_id, is_delete_marker FROM object_versions WHERE bucket_id = $1 AND key = $2
+    ORDER BY seq DESC LIMIT 1 FOR UPDATE`,
+  delHistory: 'DELETE FROM object_versions WHERE bucket_id = $1 AND key = $2 AND version_id = $3',
+  insMarker: `INSERT INTO object_versions (bucket_id, key, seq, version_id, is_delete_marker, size, etag, last_modified,
+    content_type, headers, parts, owner_id, storage_class) VALUES ($1, $2, $3, $4, true, 0, '', $5, '', '{}', '[]', $6, 'STANDARD')`,
   objectForUpdate: `SELECT ${OBJECT_COLUMNS} FROM objects WHERE bucket_id = $1 AND key = $2 FOR UPDATE`,
-  insertObject: `INSERT INTO objects (${OBJECT_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
+  insertObject: `INSERT INTO objects (${OBJECT_COLUMNS}, seq) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)
     ON CONFLICT (bucket_id, key) DO NOTHING`,
   updateObject: `UPDATE objects SET size = $3, etag = $4, last_modified = $5, content_type = $6, headers = $7, inline = $8,
-    parts = $9, checksum = $10, tagging = $11, owner_id = $12, storage_class = $13, acl = $14 WHERE bucket_id = $1 AND key = $2`,
+    parts = $9, checksum = $10, tagging = $11, owner_id = $12, storage_class = $13, acl = $14, version_id = $15, seq = $16
+    WHERE bucket_id = $1 AND key = $2`,
   // The object and the credits uploads held against it (they become usage: see metadata/quota-rule.ts).
   deleteObject: `WITH c AS (DELETE FROM upload_credits WHERE bucket_id = $1 AND key = $2 RETURNING bytes)
     DELETE FROM objects WHERE bucket_id = $1 AND key = $2 RETURNING (SELECT coalesce(sum(bytes), 0) FROM c)::bigint AS credit`,
-  unreferenceObject: 'DELETE FROM object_blobs WHERE bucket_id = $1 AND key = $2',
-  referenceBlobs: `INSERT INTO object_blobs (blob_id, bucket_id, key) SELECT b, $2::text, $3::text FROM unnest($1::text[]) AS b
-    ON CONFLICT DO NOTHING`,
+  unreferenceObject: 'DELETE FROM object_blobs WHERE bucket_id = $1 AND key = $2 AND version_id = $3',
+  referenceBlobs: `INSERT INTO object_blobs (blob_id, bucket_id, key, version_id)
+    SELECT b, $2::text, $3::text, $4::text FROM unnest($1::text[]) AS b ON CONFLICT DO NOTHING`,
   // Queue each blob unless an object or an upload part still references it (e.g. a completed upload's
   // parts, now the object's, or a blob shared by a copy).
   releaseBlobs: `INSERT INTO blob_deletions (blob_id, queued_at)
@@ -84,7 +103,8 @@ export const SQL = {
   uploadForPart: 'SELECT upload_id, bucket_id, key FROM multipart_uploads WHERE upload_id = $1 FOR NO KEY UPDATE',
   // The object an upload will replace, locked (after the upload: the writers' order) so that credits against
   // it change one writer at a time; NO KEY UPDATE conflicts with the FOR UPDATE of puts and deletes.
-  objectSizeForCredit: 'SELECT size FROM objects WHERE bucket_id = $1 AND key = $2 FOR NO KEY UPDATE',
+  // Credits are held only against a current null version: a write in a versioned bucket replaces nothing else.
+  objectSizeForCredit: `SELECT size, version_id FROM objects WHERE bucket_id = $1 AND key = $2 FOR NO KEY UPDATE`,
   creditState: `SELECT (SELECT coalesce(sum(size), 0) FROM upload_parts WHERE upload_id = $1)::bigint AS part_bytes,
       (SELECT coalesce(sum(bytes), 0) FROM upload_credits WHERE bucket_id = $2 AND key = $3)::bigint AS key_credit,
       (SELECT coalesce(sum(bytes), 0) FROM upload_credits WHERE upload_id = $1)::bigint AS credit`,

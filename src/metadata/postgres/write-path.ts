@@ -6,10 +6,11 @@
 import pg from 'pg';
 import { scanRange } from '../key-range.js';
 import { postgresPort } from '../sql/port.js';
-import { SharedSqlStore } from '../sql/shared-store.js';
+import { PostgresVersionWrites } from './version-writes.js';
 import { conditionHolds, creditFor, needsReservations, overQuota, trimCredits, type QuotaCounters } from '../quota-rule.js';
 import { COMPLETED_UPLOAD_RETENTION_MS } from '../store.js';
 import type {
+  VersionedDelete,
   DeleteObjectResult,
   MultipartUploadRecord,
   NewMultipartUpload,
@@ -26,10 +27,11 @@ import type {
   WriteQuota,
 } from '../store.js';
 import { objectRecordOf, toObject, toPart, toUpload } from '../rows.js';
+import { effectiveVersioning, newVersionId } from '../versions.js';
 import type { StoreObserver } from '../store.js';
 import { blobIdsOf, CONFIGURATION_SQL, isRetryable, LISTED_COLUMNS, MAX_ATTEMPTS, OBJECT_COLUMNS, QuotaRefusal, SQL, sleep, toListedObject, type CompleteResult, type PartResult, type Row } from './statements.js';
 
-export abstract class PostgresWritePath extends SharedSqlStore {
+export abstract class PostgresWritePath extends PostgresVersionWrites {
   protected closed = false;
   /** Tail of the write chain per lane (object key or upload id); the promises never reject. */
   private readonly lanes = new Map<string, Promise<void>>();
@@ -133,9 +135,6 @@ export abstract class PostgresWritePath extends SharedSqlStore {
     });
   }
 
-  protected static objectLane(bucketId: string, key: string): string {
-    return `o:${bucketId}\u0000${key}`; // NUL cannot occur in a PostgreSQL text value, so no ambiguity
-  }
   protected static uploadLane(uploadId: string): string {
     return `u:${uploadId}`;
   }
@@ -152,39 +151,39 @@ export abstract class PostgresWritePath extends SharedSqlStore {
     return this.quotaWrite([PostgresWritePath.objectLane(o.bucketId, o.key)], quota, async (c): Promise<PutObjectResult> => {
       const bucket = (await c.query(SQL.bucketForWrite, [o.bucketId])).rows[0];
       if (!bucket) return { ok: false, reason: 'no-such-bucket' };
-      const stored = await this.storeObject(c, o, condition, now);
+      const stored = await this.storeObject(c, o, condition, now, bucket.version_seq);
       if (!stored.ok) return stored;
       await this.releaseBlobs(c, stored.oldBlobs, now);
       // A smaller object offers less to the uploads that will replace it: their cut credits become usage.
-      const cut = stored.replaced && o.size < stored.replaced.size ? await this.fitCredits(c, o.bucketId, o.key, o.size) : 0;
-      await this.applyUsage(c, o.bucketId, o.size - (stored.replaced?.size ?? 0) + cut, stored.replaced ? 0 : 1, quota);
+      // Credits are held against a current null version only; one that stays noncurrent keeps none.
+      const old = stored.old;
+      const cut = old?.versionId === 'null' && (stored.object.versionId !== 'null' || o.size < old.size)
+        ? await this.fitCredits(c, o.bucketId, o.key, stored.object.versionId !== 'null' ? 0 : o.size)
+        : 0;
+      await this.applyUsage(c, o.bucketId, o.size - stored.removedBytes + cut, stored.removed ? 0 : 1, quota);
       return { ok: true, object: stored.object, replaced: stored.replaced };
     });
   }
 
-  async setObjectAcl(bucketId: string, key: string, acl: string | null): Promise<boolean> {
-    return this.write([PostgresWritePath.objectLane(bucketId, key)], async (c) => {
-      const r = await c.query('UPDATE objects SET acl = $1 WHERE bucket_id = $2 AND key = $3', [acl, bucketId, key]);
-      return (r.rowCount ?? 0) > 0;
-    });
+  async setObjectAcl(bucketId: string, key: string, acl: string | null, versionId?: string): Promise<boolean> {
+    return this.setObjectColumn('acl', bucketId, key, acl, versionId);
   }
 
-  async setObjectTagging(bucketId: string, key: string, tagging: string | null): Promise<boolean> {
-    return this.write([PostgresWritePath.objectLane(bucketId, key)], async (c) => {
-      const r = await c.query('UPDATE objects SET tagging = $1 WHERE bucket_id = $2 AND key = $3', [tagging, bucketId, key]);
-      return (r.rowCount ?? 0) > 0;
-    });
+  async setObjectTagging(bucketId: string, key: string, tagging: string | null, versionId?: string): Promise<boolean> {
+    return this.setObjectColumn('tagging', bucketId, key, tagging, versionId);
   }
 
-  deleteObject(bucketId: string, key: string, condition?: WriteCondition): Promise<DeleteObjectResult> {
+  deleteObject(bucketId: string, key: string, condition?: WriteCondition, versioned?: VersionedDelete): Promise<DeleteObjectResult> {
     return this.write([PostgresWritePath.objectLane(bucketId, key)], async (c): Promise<DeleteObjectResult> => {
       const now = Date.now();
       const oldRow = (await c.query(SQL.objectForUpdate, [bucketId, key])).rows[0];
       const old = oldRow && toObject(oldRow);
       if (!conditionHolds(old, condition)) return { ok: false, reason: 'precondition-failed' };
+      const mode = effectiveVersioning(versioned?.versioning, 0, old);
+      if (mode) return this.addDeleteMarker(c, bucketId, key, old, mode, versioned?.ownerId ?? old!.ownerId, now);
       if (!old) return { ok: true, deleted: undefined };
       const credit = (await c.query(SQL.deleteObject, [bucketId, key])).rows[0]?.credit ?? 0;
-      await c.query(SQL.unreferenceObject, [bucketId, key]);
+      await c.query(SQL.unreferenceObject, [bucketId, key, old.versionId]);
       await this.releaseBlobs(c, blobIdsOf(old.parts), now);
       await this.addUsage(c, bucketId, -old.size + credit, -1);
       return { ok: true, deleted: old };
@@ -250,7 +249,7 @@ export abstract class PostgresWritePath extends SharedSqlStore {
       const object = (await c.query(SQL.objectSizeForCredit, [up.bucket_id, up.key])).rows[0];
       let credit = 0;
       let newCredit = 0;
-      if (object) {
+      if (object && object.version_id === 'null') {
         const st = (await c.query(SQL.creditState, [p.uploadId, up.bucket_id, up.key])).rows[0]!;
         credit = st.credit;
         newCredit = creditFor(st.part_bytes + growth, object.size, st.key_credit - credit);
@@ -280,25 +279,27 @@ export abstract class PostgresWritePath extends SharedSqlStore {
       if (up.bucket_id !== o.bucketId || up.key !== o.key) {
         throw new Error(`completeUpload: object ${o.bucketId}/${o.key} does not match upload ${uploadId}`);
       }
-      if (!(await c.query(SQL.bucketForWrite, [o.bucketId])).rows[0]) return { ok: false, reason: 'no-such-bucket' };
-      const stored = await this.storeObject(c, o, condition, now);
+      const bucket = (await c.query(SQL.bucketForWrite, [o.bucketId])).rows[0];
+      if (!bucket) return { ok: false, reason: 'no-such-bucket' };
+      const stored = await this.storeObject(c, o, condition, now, bucket.version_seq);
       // A failed precondition leaves the upload in place (S3 lets the client retry or abort); nothing
       // has been written at that point, so committing the (read-only) transaction is harmless.
       if (!stored.ok) return stored;
       const parts = (await c.query(SQL.partsOf, [uploadId])).rows.map(toPart);
-      // Credits exist only against an existing object: this upload's comes back with the replaced object,
-      // the others' are trimmed to the new object's size.
+      // Credits exist only against a current null version: this upload's comes back (with the replaced object,
+      // or as usage when that version stays noncurrent), the others' are trimmed to the new current version's
+      // size (nothing, when it is not the null version).
       let credit = 0;
       let cut = 0;
-      if (stored.replaced) {
+      if (stored.old?.versionId === 'null') {
         credit = (await c.query(SQL.creditOf, [uploadId])).rows[0]!.bytes;
-        cut = await this.fitCredits(c, o.bucketId, o.key, o.size, uploadId);
+        cut = await this.fitCredits(c, o.bucketId, o.key, stored.object.versionId === 'null' ? o.size : 0, uploadId);
       }
       await c.query(SQL.deleteUpload, [uploadId]); // its credit goes with it (ON DELETE CASCADE)
       // Part blobs now referenced by the object survive the release; unused parts are queued.
       await this.releaseBlobs(c, [...stored.oldBlobs, ...parts.map((p) => p.blobId)], now);
       const partBytes = parts.reduce((n, p) => n + p.size, 0);
-      await this.applyUsage(c, o.bucketId, o.size - partBytes - (stored.replaced?.size ?? 0) + credit + cut, stored.replaced ? 0 : 1, quota);
+      await this.applyUsage(c, o.bucketId, o.size - partBytes - stored.removedBytes + credit + cut, stored.removed ? 0 : 1, quota);
       await c.query(SQL.recordCompletion, [uploadId, o.bucketId, o.key, stored.object.etag, stored.object.lastModified, now, now - COMPLETED_UPLOAD_RETENTION_MS]);
       return { ok: true, object: stored.object, replaced: stored.replaced };
     });
@@ -340,27 +341,49 @@ export abstract class PostgresWritePath extends SharedSqlStore {
     o: NewObject,
     condition: WriteCondition | undefined,
     now: number,
-  ): Promise<{ ok: true; object: ObjectRecord; replaced: ObjectRecord | undefined; oldBlobs: string[] } | { ok: false; reason: 'precondition-failed' }> {
-    const object: ObjectRecord = objectRecordOf(o, now);
-    const params = [object.bucketId, object.key, object.size, object.etag, object.lastModified, object.contentType,
-      JSON.stringify(object.headers), object.inline, JSON.stringify(object.parts),
-      object.checksum === null ? null : JSON.stringify(object.checksum), object.tagging, object.ownerId, object.storageClass, object.acl];
+    versionSeq: number,
+  ): Promise<
+    | {
+        ok: true;
+        object: ObjectRecord;
+        /** The current version before (kept as noncurrent in a versioned bucket unless it was the null version). */
+        old: ObjectRecord | undefined;
+        /** The object whose data is gone (the old one, or in a Suspended bucket the null version), and the bytes given back. */
+        replaced: ObjectRecord | undefined;
+        removed: boolean;
+        removedBytes: number;
+        oldBlobs: string[];
+      }
+    | { ok: false; reason: 'precondition-failed' }
+  > {
     for (;;) {
       const oldRow = (await c.query(SQL.objectForUpdate, [o.bucketId, o.key])).rows[0];
       const old = oldRow && toObject(oldRow);
       if (!conditionHolds(old, condition)) return { ok: false, reason: 'precondition-failed' };
+      const mode = effectiveVersioning(o.versioning, versionSeq, old);
+      // Versioned: the version's place in the bucket (after the object row lock), and what goes for good.
+      const seq = mode ? ((await c.query(SQL.takeSeq, [o.bucketId])).rows[0]!.version_seq as number) : 0;
+      const removed = mode ? await this.nullVersionToRemove(c, o.bucketId, o.key, old, mode) : old && { record: old, marker: false, current: true, charged: old.size };
+      const object: ObjectRecord = objectRecordOf(o, now, mode === 'Enabled' ? newVersionId(seq) : 'null');
+      const params = [object.bucketId, object.key, object.size, object.etag, object.lastModified, object.contentType,
+        JSON.stringify(object.headers), object.inline, JSON.stringify(object.parts),
+        object.checksum === null ? null : JSON.stringify(object.checksum), object.tagging, object.ownerId, object.storageClass, object.acl,
+        object.versionId, seq];
       if (old) {
+        if (!removed?.current) await c.query(SQL.toHistory, [o.bucketId, o.key]);
         await c.query(SQL.updateObject, params);
-        await c.query(SQL.unreferenceObject, [o.bucketId, o.key]);
       } else {
         // Nobody had the key when we looked; if someone inserted it since, DO NOTHING waits for them
         // to commit and then leaves the row alone: loop to lock it and re-check the condition.
         const ins = await c.query(SQL.insertObject, params);
         if ((ins.rowCount ?? 0) === 0) continue;
       }
+      if (removed && !removed.current) await c.query(SQL.delHistory, [o.bucketId, o.key, 'null']);
+      if (removed && !removed.marker) await c.query(SQL.unreferenceObject, [o.bucketId, o.key, removed.record.versionId]);
       const ids = blobIdsOf(object.parts);
-      if (ids.length > 0) await c.query(SQL.referenceBlobs, [ids, o.bucketId, o.key]);
-      return { ok: true, object, replaced: old, oldBlobs: old ? blobIdsOf(old.parts) : [] };
+      if (ids.length > 0) await c.query(SQL.referenceBlobs, [ids, o.bucketId, o.key, object.versionId]);
+      const replaced = removed && !removed.marker ? removed.record : undefined;
+      return { ok: true, object, old, replaced, removed: removed !== undefined, removedBytes: removed?.charged ?? 0, oldBlobs: replaced ? blobIdsOf(replaced.parts) : [] };
     }
   }
 
@@ -379,11 +402,6 @@ export abstract class PostgresWritePath extends SharedSqlStore {
       else await c.query(SQL.setCredit, [x.uploadId, bucketId, key, x.bytes]);
     }
     return cut;
-  }
-
-  protected async releaseBlobs(c: pg.PoolClient, blobIds: string[], now: number): Promise<void> {
-    const ids = [...new Set(blobIds)];
-    if (ids.length > 0) await c.query(SQL.releaseBlobs, [ids, now]);
   }
 
   /**
@@ -439,8 +457,4 @@ export abstract class PostgresWritePath extends SharedSqlStore {
     return { tenancyId: b.tenancy_id, now: dbNow, bucket, tenancy };
   }
 
-  protected async addUsage(c: pg.PoolClient, bucketId: string, bytes: number, objects: number): Promise<void> {
-    if (bytes === 0 && objects === 0) return;
-    await c.query(SQL.addUsage, [bytes, objects, bucketId]);
-  }
 }

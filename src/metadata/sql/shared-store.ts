@@ -11,12 +11,17 @@
 import { newId } from '../../lib/ids.js';
 import { configurationPath, decodeConfiguration, EMPTY_BUCKET_CONFIGURATION, encodeConfiguration, type BucketConfigurationKind, type BucketConfigurations } from '../bucket-configuration.js';
 import { toAccessKey, toAudit, toBucket, toGroup, toJoinRequest, toMembership, toSession, toTenancy, toUser } from '../rows.js';
+import { getDeleteMarker, getObjectVersion, scanObjectVersions } from './version-reads.js';
 import type {
   AccessKeyRecord,
   AuditRecord,
   BucketRecord,
   DeleteBucketResult,
+  DeleteMarkerRecord,
   GroupRecord,
+  ListedVersion,
+  ObjectVersion,
+  VersionScan,
   JoinRequestRecord,
   JoinRequestStatus,
   LogRecord,
@@ -348,8 +353,10 @@ export abstract class SharedSqlStore {
   async deleteBucket(bucketId: string): Promise<DeleteBucketResult> {
     return this.q.transaction(async (tx): Promise<DeleteBucketResult> => {
       if (!(await tx.one(`SELECT 1 AS found FROM buckets WHERE id = ?${tx.forUpdate}`, [bucketId]))) return 'not-found';
-      const busy = 'SELECT 1 AS busy WHERE EXISTS (SELECT 1 FROM objects WHERE bucket_id = ?) OR EXISTS (SELECT 1 FROM multipart_uploads WHERE bucket_id = ?)';
-      if (await tx.one(busy, [bucketId, bucketId])) return 'not-empty';
+      // Noncurrent versions and delete markers keep a bucket from being empty, as in S3.
+      const busy = `SELECT 1 AS busy WHERE EXISTS (SELECT 1 FROM objects WHERE bucket_id = ?) OR EXISTS (SELECT 1 FROM multipart_uploads WHERE bucket_id = ?)
+        OR EXISTS (SELECT 1 FROM object_versions WHERE bucket_id = ?)`;
+      if (await tx.one(busy, [bucketId, bucketId, bucketId])) return 'not-empty';
       await tx.run('DELETE FROM buckets WHERE id = ?', [bucketId]);
       return 'deleted';
     });
@@ -374,6 +381,18 @@ export abstract class SharedSqlStore {
   }
 
   // ----- usage
+
+  // ----- object versions (reads, written once in version-reads.ts; the writes are each dialect's write path)
+
+  getObjectVersion(bucketId: string, key: string, versionId: string): Promise<ObjectVersion | undefined> {
+    return getObjectVersion(this.q, bucketId, key, versionId);
+  }
+  getDeleteMarker(bucketId: string, key: string): Promise<DeleteMarkerRecord | undefined> {
+    return getDeleteMarker(this.q, bucketId, key);
+  }
+  scanObjectVersions(bucketId: string, scan: VersionScan): Promise<ListedVersion[]> {
+    return scanObjectVersions(this.q, bucketId, scan);
+  }
 
   async getTenancyUsage(tenancyId: string): Promise<UsageRecord> {
     const r = await this.q.one('SELECT used_bytes, used_objects FROM tenancies WHERE id = ?', [tenancyId]);

@@ -401,4 +401,77 @@ CREATE TABLE log_records (
 CREATE INDEX log_records_by_time ON log_records (event_time);
 `,
   },
+  {
+    id: 12,
+    name: '012_object_versions',
+    // Issue 19 (docs/architecture.md, "Object versions"): `objects` stays the table of current versions and
+    // gains version_id ('null' for everything written so far) and seq (the bucket's write counter, 0 before
+    // versioning), placed before the inline bytes as 005 placed every column a HEAD or listing reads;
+    // object_versions holds noncurrent versions and delete markers in (key, seq descending) order, the order
+    // ListObjectVersions lists in, through a covering index; object_blobs references a blob per version, so a
+    // blob stays referenced while any version holds it; buckets.version_seq is the counter seq is taken from.
+    sql: `
+CREATE TABLE objects_v11 (
+  bucket_id     TEXT NOT NULL REFERENCES buckets(id),
+  key           TEXT NOT NULL COLLATE BINARY,
+  size          INTEGER NOT NULL,
+  etag          TEXT NOT NULL,
+  last_modified INTEGER NOT NULL,
+  content_type  TEXT NOT NULL,
+  headers       TEXT NOT NULL,
+  parts         TEXT NOT NULL,
+  checksum      TEXT,
+  tagging       TEXT,
+  owner_id      TEXT NOT NULL,
+  storage_class TEXT NOT NULL,
+  acl           TEXT,
+  version_id    TEXT NOT NULL DEFAULT 'null',
+  seq           INTEGER NOT NULL DEFAULT 0,
+  inline        BLOB,
+  PRIMARY KEY (bucket_id, key)
+);
+INSERT INTO objects_v11 (bucket_id, key, size, etag, last_modified, content_type, headers, parts, checksum, tagging, owner_id, storage_class, acl, inline)
+  SELECT bucket_id, key, size, etag, last_modified, content_type, headers, parts, checksum, tagging, owner_id, storage_class, acl, inline
+  FROM objects ORDER BY bucket_id, key;
+DROP TABLE objects;
+ALTER TABLE objects_v11 RENAME TO objects;
+CREATE INDEX objects_listing ON objects (bucket_id, key, size, etag, last_modified, checksum, owner_id, storage_class);
+
+CREATE TABLE object_versions (
+  bucket_id        TEXT NOT NULL REFERENCES buckets(id),
+  key              TEXT NOT NULL COLLATE BINARY,
+  seq              INTEGER NOT NULL,
+  version_id       TEXT NOT NULL,
+  is_delete_marker INTEGER NOT NULL DEFAULT 0,
+  size             INTEGER NOT NULL,
+  etag             TEXT NOT NULL,
+  last_modified    INTEGER NOT NULL,
+  content_type     TEXT NOT NULL,
+  headers          TEXT NOT NULL,
+  parts            TEXT NOT NULL,
+  checksum         TEXT,
+  tagging          TEXT,
+  owner_id         TEXT NOT NULL,
+  storage_class    TEXT NOT NULL,
+  acl              TEXT,
+  inline           BLOB,
+  UNIQUE (bucket_id, key, version_id)
+);
+CREATE INDEX object_versions_listing ON object_versions (bucket_id, key, seq DESC, version_id, is_delete_marker, size, etag,
+  last_modified, checksum, owner_id, storage_class);
+
+CREATE TABLE object_blobs_v11 (
+  blob_id    TEXT NOT NULL,
+  bucket_id  TEXT NOT NULL,
+  key        TEXT NOT NULL COLLATE BINARY,
+  version_id TEXT NOT NULL DEFAULT 'null',
+  PRIMARY KEY (blob_id, bucket_id, key, version_id)
+) WITHOUT ROWID;
+INSERT INTO object_blobs_v11 (blob_id, bucket_id, key) SELECT blob_id, bucket_id, key FROM object_blobs;
+DROP TABLE object_blobs;
+ALTER TABLE object_blobs_v11 RENAME TO object_blobs;
+
+ALTER TABLE buckets ADD COLUMN version_seq INTEGER NOT NULL DEFAULT 0;
+`,
+  },
 ];

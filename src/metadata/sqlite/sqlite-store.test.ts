@@ -102,7 +102,7 @@ describe('SqliteMetadataStore specifics', () => {
         id: 't1', name: 'old', createdAt: 1, defaultAccess: 'owner', quotaBytes: null, quotaObjects: null, quotaAction: 'read-delete', listed: false,
       });
       assert.deepEqual(await store.getBucketById('b1'), {
-        id: 'b1', tenancyId: 't1', name: 'data', ownerId: 'u', region: 'r', createdAt: 2, policy: null, acl: null, quotaBytes: null, quotaObjects: null, cors: null, landing: null, logging: null,
+        id: 'b1', tenancyId: 't1', name: 'data', ownerId: 'u', region: 'r', createdAt: 2, policy: null, acl: null, quotaBytes: null, quotaObjects: null, cors: null, landing: null, logging: null, versioning: null,
       });
       assert.equal((await store.getObject('b1', 'k'))?.acl, null);
       assert.equal((await store.getUpload('up'))?.acl, null);

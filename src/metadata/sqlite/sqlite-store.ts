@@ -187,16 +187,16 @@ export class SqliteMetadataStore extends SqliteWritePath implements MetadataStor
   }
 
   async usageByOwner(tenancyId: string): Promise<UsageGroup[]> {
-    return this.s.usageByOwner.all(tenancyId).map((r) => ({ group: r.grp, bytes: Number(r.bytes), objects: Number(r.objects) }));
+    return this.s.usageByOwner.all(tenancyId, tenancyId).map((r) => ({ group: r.grp, bytes: Number(r.bytes), objects: Number(r.objects) }));
   }
   async usageByPrefix(bucketId: string): Promise<UsageGroup[]> {
-    return this.s.usageByPrefix.all(bucketId).map((r) => ({ group: r.grp, bytes: Number(r.bytes), objects: Number(r.objects) }));
+    return this.s.usageByPrefix.all(bucketId, bucketId).map((r) => ({ group: r.grp, bytes: Number(r.bytes), objects: Number(r.objects) }));
   }
 
   // ----- usage
 
   /**
-   * Bucket counted = its object rows (bytes, count) + the part rows of its uploads (bytes); tenancy
+   * Bucket counted = its object rows and version rows (bytes, count; a delete marker's bytes are its key's) + the part rows of its uploads (bytes); tenancy
    * counted = the sum over its buckets. Read (and fixed) in one IMMEDIATE transaction, so the recount and
    * the counters describe the same instant: no write (group-committed or not) runs in between.
    */
@@ -213,7 +213,7 @@ export class SqliteMetadataStore extends SqliteWritePath implements MetadataStor
         const buckets = this.s.recount.all(tenancyId).map((r) => {
           const b = {
             bucketId: r.id as string,
-            counted: { bytes: r.object_bytes + r.part_bytes - r.credit_bytes, objects: r.object_count } as UsageRecord,
+            counted: { bytes: r.object_bytes + r.version_bytes + r.part_bytes - r.credit_bytes, objects: r.object_count + r.version_count } as UsageRecord,
             recorded: { bytes: r.used_bytes, objects: r.used_objects } as UsageRecord,
           };
           counted.bytes += b.counted.bytes;

@@ -101,12 +101,22 @@ return {
     insBucket: p(`INSERT INTO buckets (id, tenancy_id, name, owner_id, region, created_at) VALUES (?, ?, ?, ?, ?, ?)
       ON CONFLICT (tenancy_id, name) DO NOTHING`),
     bucket: p('SELECT * FROM buckets WHERE tenancy_id = ? AND name = ?'),
-    bucketTenancy: p('SELECT tenancy_id FROM buckets WHERE id = ?'),
-    usageByOwner: p(`SELECT o.owner_id AS grp, sum(o.size) AS bytes, count(*) AS objects FROM objects o
-      JOIN buckets b ON b.id = o.bucket_id WHERE b.tenancy_id = ? GROUP BY o.owner_id ORDER BY bytes DESC, grp`),
-    // The covering listing index holds (bucket_id, key, size): one index scan, no table rows.
+    bucketTenancy: p('SELECT tenancy_id, version_seq FROM buckets WHERE id = ?'),
+    // A versioned write's place in the bucket's order of versions (metadata/versions.ts).
+    takeSeq: p('UPDATE buckets SET version_seq = version_seq + 1 WHERE id = ? RETURNING version_seq'),
+    // Every version counts, as in usage: current objects, noncurrent versions and delete markers (a marker's
+    // bytes are its key's).
+    usageByOwner: p(`SELECT v.owner_id AS grp, sum(v.size) AS bytes, count(*) AS objects FROM (
+        SELECT o.owner_id, o.size FROM objects o JOIN buckets b ON b.id = o.bucket_id WHERE b.tenancy_id = ?
+        UNION ALL SELECT h.owner_id, CASE WHEN h.is_delete_marker = 1 THEN length(CAST(h.key AS BLOB)) ELSE h.size END
+          FROM object_versions h JOIN buckets b ON b.id = h.bucket_id WHERE b.tenancy_id = ?) v
+      GROUP BY v.owner_id ORDER BY bytes DESC, grp`),
+    // The covering listing indexes hold (bucket_id, key, size…): index scans, no table rows.
     usageByPrefix: p(`SELECT CASE WHEN instr(key, '/') > 0 THEN substr(key, 1, instr(key, '/')) ELSE '' END AS grp,
-      sum(size) AS bytes, count(*) AS objects FROM objects WHERE bucket_id = ? GROUP BY grp ORDER BY grp`),
+      sum(size) AS bytes, count(*) AS objects FROM (
+        SELECT key, size FROM objects WHERE bucket_id = ?
+        UNION ALL SELECT key, CASE WHEN is_delete_marker = 1 THEN length(CAST(key AS BLOB)) ELSE size END FROM object_versions WHERE bucket_id = ?)
+      GROUP BY grp ORDER BY grp`),
     setBucketUsage: p('UPDATE buckets SET used_bytes = ?, used_objects = ? WHERE id = ?'),
     // Everything a quota check needs, in one lookup.
     quotaState: p(`SELECT b.tenancy_id, b.used_bytes AS b_used_bytes, b.used_objects AS b_used_objects,
@@ -117,6 +127,9 @@ return {
     recount: p(`SELECT b.id, b.used_bytes, b.used_objects,
       (SELECT coalesce(sum(o.size), 0) FROM objects o WHERE o.bucket_id = b.id) AS object_bytes,
       (SELECT count(*) FROM objects o WHERE o.bucket_id = b.id) AS object_count,
+      (SELECT coalesce(sum(CASE WHEN v.is_delete_marker = 1 THEN length(CAST(v.key AS BLOB)) ELSE v.size END), 0)
+        FROM object_versions v WHERE v.bucket_id = b.id) AS version_bytes,
+      (SELECT count(*) FROM object_versions v WHERE v.bucket_id = b.id) AS version_count,
       (SELECT coalesce(sum(p.size), 0) FROM multipart_uploads u JOIN upload_parts p ON p.upload_id = u.upload_id
         WHERE u.bucket_id = b.id) AS part_bytes,
       (SELECT coalesce(sum(c.bytes), 0) FROM upload_credits c WHERE c.bucket_id = b.id) AS credit_bytes
@@ -134,9 +147,29 @@ return {
       FROM quota_reservations WHERE tenancy_id = ? AND expires_at >= ?`),
     addBucketUsage: p('UPDATE buckets SET used_bytes = used_bytes + ?, used_objects = used_objects + ? WHERE id = ?'),
 
-    object: p('SELECT * FROM objects WHERE bucket_id = ? AND key = ?'),
+    // Every column a record shows (not seq: only the write path needs it, and every GET and HEAD decodes this row).
+    object: p(`SELECT bucket_id, key, size, etag, last_modified, content_type, headers, parts, checksum, tagging, owner_id,
+      storage_class, acl, version_id, inline FROM objects WHERE bucket_id = ? AND key = ?`),
     putObject: p(`INSERT OR REPLACE INTO objects (bucket_id, key, size, etag, last_modified, content_type, headers,
-      inline, parts, checksum, tagging, owner_id, storage_class, acl) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+      inline, parts, checksum, tagging, owner_id, storage_class, acl, version_id, seq) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+    // Versions (metadata/versions.ts): the current row becomes noncurrent as it is, and back.
+    toHistory: p(`INSERT INTO object_versions (bucket_id, key, seq, version_id, is_delete_marker, size, etag, last_modified,
+      content_type, headers, parts, checksum, tagging, owner_id, storage_class, acl, inline)
+      SELECT bucket_id, key, seq, version_id, 0, size, etag, last_modified, content_type, headers, parts, checksum, tagging,
+      owner_id, storage_class, acl, inline FROM objects WHERE bucket_id = ? AND key = ?`),
+    fromHistory: p(`INSERT INTO objects (bucket_id, key, size, etag, last_modified, content_type, headers, parts, checksum,
+      tagging, owner_id, storage_class, acl, version_id, seq, inline)
+      SELECT bucket_id, key, size, etag, last_modified, content_type, headers, parts, checksum, tagging, owner_id,
+      storage_class, acl, version_id, seq, inline FROM object_versions WHERE bucket_id = ? AND key = ? AND version_id = ?`),
+    historyVersion: p('SELECT * FROM object_versions WHERE bucket_id = ? AND key = ? AND version_id = ?'),
+    newestHistory: p('SELECT * FROM object_versions WHERE bucket_id = ? AND key = ? ORDER BY seq DESC LIMIT 1'),
+    delHistory: p('DELETE FROM object_versions WHERE bucket_id = ? AND key = ? AND version_id = ?'),
+    insMarker: p(`INSERT INTO object_versions (bucket_id, key, seq, version_id, is_delete_marker, size, etag, last_modified,
+      content_type, headers, parts, owner_id, storage_class) VALUES (?, ?, ?, ?, 1, 0, '', ?, '', '{}', '[]', ?, 'STANDARD')`),
+    setTaggingOf: p('UPDATE objects SET tagging = ? WHERE bucket_id = ? AND key = ? AND version_id = ?'),
+    setHistoryTagging: p('UPDATE object_versions SET tagging = ? WHERE bucket_id = ? AND key = ? AND version_id = ? AND is_delete_marker = 0'),
+    setObjectAclOf: p('UPDATE objects SET acl = ? WHERE bucket_id = ? AND key = ? AND version_id = ?'),
+    setHistoryAcl: p('UPDATE object_versions SET acl = ? WHERE bucket_id = ? AND key = ? AND version_id = ? AND is_delete_marker = 0'),
     delObject: p('DELETE FROM objects WHERE bucket_id = ? AND key = ?'),
     // Four shapes of the range scan so each is a plain index range (no `? IS NULL OR …` that defeats it),
     // each with one lower bound (key-range.ts scanRange): the index seek lands on the first row returned.
@@ -147,8 +180,8 @@ return {
     scanGeLt: raw(`SELECT ${LISTED_COLUMNS} FROM objects WHERE bucket_id = ? AND key >= ? AND key < ?
       ORDER BY key LIMIT ?`),
 
-    insObjectBlob: p('INSERT OR IGNORE INTO object_blobs (blob_id, bucket_id, key) VALUES (?, ?, ?)'),
-    delObjectBlob: p('DELETE FROM object_blobs WHERE blob_id = ? AND bucket_id = ? AND key = ?'),
+    insObjectBlob: p('INSERT OR IGNORE INTO object_blobs (blob_id, bucket_id, key, version_id) VALUES (?, ?, ?, ?)'),
+    delObjectBlob: p('DELETE FROM object_blobs WHERE blob_id = ? AND bucket_id = ? AND key = ? AND version_id = ?'),
     blobInObjects: p('SELECT 1 FROM object_blobs WHERE blob_id = ? LIMIT 1'),
     blobInParts: p('SELECT 1 FROM upload_parts WHERE blob_id = ? LIMIT 1'),
     blobQueued: p('SELECT 1 FROM blob_deletions WHERE blob_id = ?'),
@@ -159,7 +192,7 @@ return {
     insUpload: p(`INSERT INTO multipart_uploads (upload_id, bucket_id, key, initiated_at, owner_id, content_type,
       headers, tagging, storage_class, checksum_algorithm, checksum_type, acl) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
     upload: p('SELECT * FROM multipart_uploads WHERE upload_id = ?'),
-    uploadBucketTenancy: p(`SELECT u.bucket_id, u.key, b.tenancy_id FROM multipart_uploads u
+    uploadBucketTenancy: p(`SELECT u.bucket_id, u.key, b.tenancy_id, b.version_seq FROM multipart_uploads u
       JOIN buckets b ON b.id = u.bucket_id WHERE u.upload_id = ?`),
     delUpload: p('DELETE FROM multipart_uploads WHERE upload_id = ?'),
 
@@ -170,7 +203,8 @@ return {
       last_modified) VALUES (?, ?, ?, ?, ?, ?, ?)`),
     delParts: p('DELETE FROM upload_parts WHERE upload_id = ?'),
     partBytes: p('SELECT coalesce(sum(size), 0) AS bytes FROM upload_parts WHERE upload_id = ?'),
-    objectSize: p('SELECT size FROM objects WHERE bucket_id = ? AND key = ?'),
+    // Credits are held only against a current null version: a write in a versioned bucket replaces nothing else.
+    objectSize: p(`SELECT size FROM objects WHERE bucket_id = ? AND key = ? AND version_id = 'null'`),
 
     creditOf: p('SELECT bytes FROM upload_credits WHERE upload_id = ?'),
     creditsAtKey: p('SELECT upload_id, bytes FROM upload_credits WHERE bucket_id = ? AND key = ? ORDER BY upload_id'),

@@ -8,7 +8,8 @@ import { newId } from '../../lib/ids.js';
 import { scanRange } from '../key-range.js';
 import type {
   CompletedUploadRecord,
-  QuotaExceeded,
+  ObjectVersion,
+  VersionedDelete,
   QuotaReservation,
   ReserveResult,
   WriteQuota,
@@ -25,11 +26,12 @@ import type {
   WriteCondition,
 } from '../store.js';
 import { sqlitePort, type SqlitePort } from '../sql/port.js';
-import { SharedSqlStore } from '../sql/shared-store.js';
-import { conditionHolds, creditFor, needsReservations, overQuota, trimCredits, type QuotaCounters } from '../quota-rule.js';
+import { SqliteObjectWrites } from './object-writes.js';
+import { conditionHolds, creditFor } from '../quota-rule.js';
 import { COMPLETED_UPLOAD_RETENTION_MS } from '../store.js';
-import { objectRecordOf, toObject, toPart, toUpload } from '../rows.js';
-import { blobIdsOf, isDiskFull, MAX_BATCH, partsJson, prepareStatements, toListedObject, type PutPartResult, type QueuedOp, type Row, type Stmt } from './statements.js';
+import { toObject, toPart, toUpload } from '../rows.js';
+import { effectiveVersioning } from '../versions.js';
+import { isDiskFull, MAX_BATCH, prepareStatements, toListedObject, type PutPartResult, type QueuedOp, type Row, type Stmt } from './statements.js';
 import type { SqliteStoreOptions } from './sqlite-store.js';
 
 /** JSON operators of the bucket configuration document (bucket-configuration.ts). */
@@ -39,7 +41,7 @@ const CONFIGURATION_SQL = {
   byPath: true,
 };
 
-export abstract class SqliteWritePath extends SharedSqlStore {
+export abstract class SqliteWritePath extends SqliteObjectWrites {
   protected readonly s: Record<string, Stmt>;
   protected queue: QueuedOp[] = [];
   private flushScheduled = false;
@@ -84,15 +86,19 @@ export abstract class SqliteWritePath extends SharedSqlStore {
     return this.enqueue(() => this.putObjectNow(o, condition, quota, now));
   }
 
-  setObjectTagging(bucketId: string, key: string, tagging: string | null): Promise<boolean> {
-    return this.outsideTx(() => this.s.setTagging.run(tagging, bucketId, key).changes > 0);
+  setObjectTagging(bucketId: string, key: string, tagging: string | null, versionId?: string): Promise<boolean> {
+    return this.outsideTx(() => (versionId !== undefined ? this.setVersionColumn('tagging', bucketId, key, tagging, versionId) : this.s.setTagging.run(tagging, bucketId, key).changes > 0));
   }
-  setObjectAcl(bucketId: string, key: string, acl: string | null): Promise<boolean> {
-    return this.outsideTx(() => this.s.setObjectAcl.run(acl, bucketId, key).changes > 0);
+  setObjectAcl(bucketId: string, key: string, acl: string | null, versionId?: string): Promise<boolean> {
+    return this.outsideTx(() => (versionId !== undefined ? this.setVersionColumn('acl', bucketId, key, acl, versionId) : this.s.setObjectAcl.run(acl, bucketId, key).changes > 0));
   }
 
-  deleteObject(bucketId: string, key: string, condition?: WriteCondition): Promise<DeleteObjectResult> {
-    return this.enqueue(() => this.deleteObjectNow(bucketId, key, condition));
+  deleteObject(bucketId: string, key: string, condition?: WriteCondition, versioned?: VersionedDelete): Promise<DeleteObjectResult> {
+    return this.enqueue(() => this.deleteObjectNow(bucketId, key, condition, versioned));
+  }
+
+  deleteObjectVersion(bucketId: string, key: string, versionId: string): Promise<ObjectVersion | undefined> {
+    return this.enqueue(() => this.deleteObjectVersionNow(bucketId, key, versionId));
   }
 
   async scanObjects(bucketId: string, scan: ObjectScan): Promise<ListedObject[]> {
@@ -293,93 +299,6 @@ export abstract class SqliteWritePath extends SharedSqlStore {
 
   // ----- write bodies (run inside a batch transaction; synchronous)
 
-  private addUsage(bucketId: string, tenancyId: string, bytes: number, objects: number): void {
-    if (bytes === 0 && objects === 0) return;
-    this.s.addBucketUsage.run(bytes, objects, bucketId);
-    this.s.addTenancyUsage.run(bytes, objects, tenancyId);
-  }
-
-  /**
-   * The quota check (DESIGN §3) for a change of usage by (bytes, objects) in the bucket and its tenancy:
-   * reads the counters of `state` (a quotaState row) and, only where a growing kind has a quota, the live
-   * reservations; the decision itself is the shared rule (metadata/quota-rule.ts).
-   */
-  private checkQuota(bucketId: string, state: Row, bytes: number, objects: number, now: number): QuotaExceeded | undefined {
-    if (bytes <= 0 && objects <= 0) return undefined;
-    const counters = (p: 'b_' | 't_', reserved: () => Row): QuotaCounters => {
-      const c = { usedBytes: state[`${p}used_bytes`], usedObjects: state[`${p}used_objects`], quotaBytes: state[`${p}quota_bytes`], quotaObjects: state[`${p}quota_objects`], reservedBytes: 0, reservedObjects: 0 };
-      if (needsReservations(c, bytes, objects)) {
-        const r = reserved();
-        c.reservedBytes = r.bytes;
-        c.reservedObjects = r.objects;
-      }
-      return c;
-    };
-    return overQuota(
-      counters('b_', () => this.s.bucketReserved.get(bucketId, now) as Row),
-      counters('t_', () => this.s.tenancyReserved.get(state.tenancy_id, now) as Row),
-      bytes,
-      objects,
-    );
-  }
-
-  /** A write's quota step, after its reservation (if any) was released: refuses it if `enforce` and over. */
-  private enforceQuota(quota: WriteQuota | undefined, bucketId: string, bytes: number, objects: number): QuotaExceeded | undefined {
-    if (!quota?.enforce || (bytes <= 0 && objects <= 0)) return undefined;
-    const state = this.s.quotaState.get(bucketId);
-    return state && this.checkQuota(bucketId, state, bytes, objects, Date.now());
-  }
-
-  /** Releases a write's reservation first thing: its room now counts as the write itself (or nothing). */
-  private releaseReservation(quota: WriteQuota | undefined): void {
-    if (quota?.reservationId !== undefined) this.s.delReservation.run(quota.reservationId);
-  }
-
-  /** Queues the blob for deletion unless an object or an upload part still references it. */
-  protected releaseBlob(blobId: string, now: number): void {
-    if (this.s.blobInObjects.get(blobId) || this.s.blobInParts.get(blobId)) return;
-    this.s.queueBlob.run(blobId, now);
-  }
-
-  /** Writes the object row and its blob references; returns the record as stored. */
-  private writeObject(o: NewObject, now: number): ObjectRecord {
-    const rec: ObjectRecord = objectRecordOf(o, now);
-    this.s.putObject.run(rec.bucketId, rec.key, rec.size, rec.etag, rec.lastModified, rec.contentType,
-      JSON.stringify(rec.headers), rec.inline, partsJson(rec.parts),
-      rec.checksum === null ? null : JSON.stringify(rec.checksum), rec.tagging, rec.ownerId, rec.storageClass, rec.acl);
-    for (const blobId of blobIdsOf(rec.parts)) this.s.insObjectBlob.run(blobId, rec.bucketId, rec.key);
-    return rec;
-  }
-
-  /** Drops the object-blob references of `old` (a replaced/deleted object); returns its blob ids. */
-  private unreferenceObject(old: ObjectRecord): string[] {
-    const ids = blobIdsOf(old.parts);
-    for (const blobId of ids) this.s.delObjectBlob.run(blobId, old.bucketId, old.key);
-    return ids;
-  }
-
-  /**
-   * For the object at (bucketId, key) becoming `size` bytes (0 = deleted): how the credits uploads hold
-   * against it must be trimmed to fit (metadata/quota-rule.ts). `cut` becomes charged usage; `apply`
-   * writes the trim (only once the write is past its quota check). `except` (the completing upload) is
-   * left out.
-   */
-  private fitCredits(bucketId: string, key: string, size: number, except?: string): { cut: number; apply: () => void } {
-    const credits = (this.s.creditsAtKey.all(bucketId, key) as Row[])
-      .filter((r) => r.upload_id !== except)
-      .map((r) => ({ uploadId: r.upload_id as string, bytes: r.bytes as number }));
-    const { changed, cut } = trimCredits(credits, size);
-    return {
-      cut,
-      apply: () => {
-        for (const c of changed) {
-          if (c.bytes === 0) this.s.delCredit.run(c.uploadId);
-          else this.s.setCredit.run(c.uploadId, bucketId, key, c.bytes);
-        }
-      },
-    };
-  }
-
   private putObjectNow(o: NewObject, condition: WriteCondition | undefined, quota: WriteQuota | undefined, now: number): PutObjectResult {
     this.releaseReservation(quota);
     const bucket = this.s.bucketTenancy.get(o.bucketId);
@@ -387,6 +306,8 @@ export abstract class SqliteWritePath extends SharedSqlStore {
     const oldRow = this.s.object.get(o.bucketId, o.key);
     const old = oldRow && toObject(oldRow);
     if (!conditionHolds(old, condition)) return { ok: false, reason: 'precondition-failed' };
+    const mode = effectiveVersioning(o.versioning, bucket.version_seq, old);
+    if (mode) return this.putVersionNow(o, old, mode, bucket.tenancy_id, quota, now);
     // A smaller object offers less to the uploads that will replace it: their cut credits become usage.
     const fit = old && o.size < old.size ? this.fitCredits(o.bucketId, o.key, o.size) : undefined;
     const bytes = o.size - (old?.size ?? 0) + (fit?.cut ?? 0);
@@ -401,11 +322,13 @@ export abstract class SqliteWritePath extends SharedSqlStore {
     return { ok: true, object, replaced: old };
   }
 
-  private deleteObjectNow(bucketId: string, key: string, condition: WriteCondition | undefined): DeleteObjectResult {
+  private deleteObjectNow(bucketId: string, key: string, condition: WriteCondition | undefined, versioned: VersionedDelete | undefined): DeleteObjectResult {
     const now = Date.now();
     const oldRow = this.s.object.get(bucketId, key);
     const old = oldRow && toObject(oldRow);
     if (!conditionHolds(old, condition)) return { ok: false, reason: 'precondition-failed' };
+    const mode = effectiveVersioning(versioned?.versioning, 0, old);
+    if (mode) return this.addDeleteMarkerNow(bucketId, key, old, mode, versioned?.ownerId ?? old!.ownerId, now);
     if (!old) return { ok: true, deleted: undefined };
     const bucket = this.s.bucketTenancy.get(bucketId)!;
     this.s.delObject.run(bucketId, key);
@@ -461,26 +384,36 @@ export abstract class SqliteWritePath extends SharedSqlStore {
     const old = oldRow && toObject(oldRow);
     // A failed precondition leaves the upload in place (S3 lets the client retry or abort).
     if (!conditionHolds(old, condition)) return { ok: false, reason: 'precondition-failed' };
+    const mode = effectiveVersioning(o.versioning, up.version_seq, old);
     const parts = this.s.parts.all(uploadId).map(toPart);
     const partBytes = parts.reduce((n, p) => n + p.size, 0);
     const credit = (this.s.creditOf.get(uploadId)?.bytes as number | undefined) ?? 0;
-    const fit = old ? this.fitCredits(o.bucketId, o.key, o.size, uploadId) : undefined;
-    const bytes = o.size - partBytes - (old?.size ?? 0) + credit + (fit?.cut ?? 0);
+    // Versioned: what goes is the null version (Suspended) if any; credits were held against a current null version.
+    const removed = mode ? this.nullVersionToRemove(o.bucketId, o.key, old, mode) : old && { record: old, marker: false, current: true, charged: old.size };
+    const fit = old && (!mode || old.versionId === 'null') ? this.fitCredits(o.bucketId, o.key, mode === 'Enabled' ? 0 : o.size, uploadId) : undefined;
+    const bytes = o.size - partBytes - (removed?.charged ?? 0) + credit + (fit?.cut ?? 0);
+    const objects = removed ? 0 : 1;
     // A refused completion, like a failed precondition, leaves the upload in place.
-    const exceeded = this.enforceQuota(quota, o.bucketId, bytes, old ? 0 : 1);
+    const exceeded = this.enforceQuota(quota, o.bucketId, bytes, objects);
     if (exceeded) return exceeded;
     fit?.apply();
     this.s.delParts.run(uploadId);
     this.s.delUpload.run(uploadId); // its credit goes with it (ON DELETE CASCADE)
-    const oldBlobs = old ? this.unreferenceObject(old) : [];
-    const object = this.writeObject(o, now);
-    // Part blobs now referenced by the object survive releaseBlob; unused parts are queued.
-    for (const b of [...oldBlobs, ...parts.map((p) => p.blobId)]) this.releaseBlob(b, now);
-    this.addUsage(o.bucketId, up.tenancy_id, bytes, old ? 0 : 1);
+    let object: ObjectRecord;
+    if (mode) {
+      object = this.writeVersion(o, old, removed, mode, now);
+      for (const p of parts) this.releaseBlob(p.blobId, now);
+    } else {
+      const oldBlobs = old ? this.unreferenceObject(old) : [];
+      object = this.writeObject(o, now);
+      // Part blobs now referenced by the object survive releaseBlob; unused parts are queued.
+      for (const b of [...oldBlobs, ...parts.map((p) => p.blobId)]) this.releaseBlob(b, now);
+    }
+    this.addUsage(o.bucketId, up.tenancy_id, bytes, objects);
     this.s.delCompletedAtKey.run(o.bucketId, o.key);
     this.s.pruneCompleted.run(now - COMPLETED_UPLOAD_RETENTION_MS);
     this.s.insCompleted.run(uploadId, o.bucketId, o.key, object.etag, object.lastModified, now);
-    return { ok: true, object, replaced: old };
+    return { ok: true, object, replaced: removed && !removed.marker ? removed.record : undefined };
   }
 
   private abortUploadNow(uploadId: string): boolean {
