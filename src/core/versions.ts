@@ -7,9 +7,8 @@
  * https://docs.aws.amazon.com/AmazonS3/latest/userguide/Versioning.html
  */
 import { S3Error } from '../errors/s3-error.js';
-import { prefixSuccessor } from '../metadata/key-range.js';
 import type { BucketRecord, DeleteMarkerRecord, ListedVersion, ObjectRecord, ObjectVersion, ObjectWriteRepository, BucketRepository, VersioningState } from '../metadata/store.js';
-import { compareUtf8 } from '../lib/utf8.js';
+import { walkDelimited } from './delimited-scan.js';
 
 export interface ListVersionsRequest {
   prefix: string;
@@ -32,66 +31,33 @@ export interface ListVersionsResult {
   nextVersionIdMarker: string | undefined;
 }
 
-const MAX_BATCH = 1000;
-/** After a common prefix, look ahead cautiously: the next rows may all sit under another prefix. */
-const FIRST_BATCH_AFTER_PREFIX = 16;
-
 /**
- * One page of ListObjectVersions. As core/listing.ts does for keys: a version under a common prefix ends the
- * scan, the prefix is emitted once and the next scan seeks to the prefix's successor, so a page costs the
+ * One page of ListObjectVersions, with the page walk of every listing (delimited-scan.ts): a page costs the
  * rows it shows (plus one per common prefix), not the versions under them.
  */
 export async function listObjectVersions(store: Pick<ObjectWriteRepository, 'scanObjectVersions'>, bucketId: string, req: ListVersionsRequest): Promise<ListVersionsResult> {
-  const entries: VersionEntry[] = [];
-  let nextKeyMarker: string | undefined;
-  let nextVersionIdMarker: string | undefined;
-  const done = (isTruncated: boolean): ListVersionsResult =>
-    isTruncated ? { entries, isTruncated, nextKeyMarker, nextVersionIdMarker } : { entries, isTruncated, nextKeyMarker: undefined, nextVersionIdMarker: undefined };
-  if (req.maxKeys <= 0) return done(false);
-
-  let start = req.keyMarker;
-  let inclusive = false;
-  let versionIdMarker: string | undefined = req.keyMarker !== '' && req.versionIdMarker !== '' ? req.versionIdMarker : undefined;
-  let batch = req.delimiter ? FIRST_BATCH_AFTER_PREFIX : Math.min(req.maxKeys + 1, MAX_BATCH);
-  for (;;) {
-    // Each row becomes an entry or ends the batch, so a page needs at most the entries it lacks + 1 rows.
-    const limit = Math.min(batch, req.maxKeys - entries.length + 1);
-    const rows = await store.scanObjectVersions(bucketId, { prefix: req.prefix, start, inclusive, versionIdMarker, limit });
-    let reseek = false;
-    for (const v of rows) {
-      if (req.delimiter) {
-        const i = v.key.indexOf(req.delimiter, req.prefix.length);
-        if (i >= 0) {
-          const cp = v.key.slice(0, i + req.delimiter.length);
-          // A common prefix equal to the key marker was the last entry of the page before.
-          if (compareUtf8(cp, req.keyMarker) > 0) {
-            if (entries.length >= req.maxKeys) return done(true);
-            entries.push({ kind: 'prefix', prefix: cp });
-            nextKeyMarker = cp;
-            nextVersionIdMarker = undefined;
-          }
-          const next = prefixSuccessor(cp);
-          if (next === undefined) return done(false);
-          start = next;
-          inclusive = true;
-          versionIdMarker = undefined;
-          batch = FIRST_BATCH_AFTER_PREFIX;
-          reseek = true;
-          break;
-        }
-      }
-      if (entries.length >= req.maxKeys) return done(true);
-      entries.push({ kind: 'version', version: v });
-      nextKeyMarker = v.key;
-      nextVersionIdMarker = v.versionId;
-      start = v.key;
-      inclusive = false;
-      versionIdMarker = v.versionId;
-    }
-    if (reseek) continue;
-    if (rows.length < limit) return done(false);
-    batch = Math.min(batch * 4, MAX_BATCH);
-  }
+  type Cursor = { start: string; inclusive: boolean; versionIdMarker: string | undefined };
+  const page = await walkDelimited({
+    prefix: req.prefix,
+    delimiter: req.delimiter,
+    maxEntries: req.maxKeys,
+    // A common prefix equal to the key marker was the last entry of the page before.
+    marker: req.keyMarker,
+    start: { start: req.keyMarker, inclusive: false, versionIdMarker: req.keyMarker !== '' && req.versionIdMarker !== '' ? req.versionIdMarker : undefined } as Cursor,
+    scan: (cursor, limit) => store.scanObjectVersions(bucketId, { prefix: req.prefix, ...cursor, limit }),
+    keyOf: (v) => v.key,
+    after: (v) => ({ start: v.key, inclusive: false, versionIdMarker: v.versionId }),
+    at: (key) => ({ start: key, inclusive: true, versionIdMarker: undefined }),
+  });
+  const entries = page.entries.map((e): VersionEntry => (e.kind === 'row' ? { kind: 'version', version: e.row } : e));
+  const tail = entries.at(-1);
+  if (!page.isTruncated || !tail) return { entries, isTruncated: page.isTruncated, nextKeyMarker: undefined, nextVersionIdMarker: undefined };
+  return {
+    entries,
+    isTruncated: true,
+    nextKeyMarker: tail.kind === 'version' ? tail.version.key : tail.prefix,
+    nextVersionIdMarker: tail.kind === 'version' ? tail.version.versionId : undefined,
+  };
 }
 
 /** The versioning operations of a bucket and its keys. */

@@ -10,6 +10,8 @@
  * two (`key >= prefix AND key > start`), SQLite seeks the index by the first and filters the second row by
  * row, so every page deep in a bucket read every key before it.
  */
+import { compareUtf8 } from '../lib/utf8.js';
+
 
 const MAX_CODE_POINT = 0x10ffff;
 
@@ -35,9 +37,7 @@ export function prefixSuccessor(prefix: string): string | undefined {
 }
 
 /** Compares two strings by their UTF-8 bytes (S3 listing order); JS `<` compares UTF-16 units instead. */
-export function compareKeys(a: string, b: string): number {
-  return Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
-}
+export const compareKeys: (a: string, b: string) => number = compareUtf8;
 
 /** Where a scan of keys starting with a prefix, from a start position, begins and ends (one bound each). */
 export interface KeyRange {
